@@ -1,0 +1,8 @@
+//! rewind-core: everything that decides and acts during a bad release, with
+//! no terminal. It returns values and typed errors; the `rewind` binary does
+//! the printing and the prompting.
+
+pub mod git;
+pub mod release;
+pub mod secret;
+pub mod tree;

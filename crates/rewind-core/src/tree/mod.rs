@@ -1,0 +1,1 @@
+//! The decision tree: model, TOML loader, validation, walk and renderers.

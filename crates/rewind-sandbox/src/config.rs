@@ -1,0 +1,256 @@
+//! How a sandbox starts: the address it listens on, its timings, and the
+//! seed (API tokens, apps, their repositories, SCM links and addons), either
+//! built in code by tests or read from a TOML seed file.
+//!
+//! Seed file format (every key optional unless marked):
+//!
+//! ```toml
+//! [sandbox]
+//! token_lifetime_secs = 3600      # lifetime of the bearer from /v1/tokens/exchange
+//! addon_token_lifetime_secs = 3600
+//! rate_limit_per_minute = 60      # per API token; 0 turns the limit off
+//! deploy_duration_ms = 4000       # time from queued to a terminal status
+//!
+//! [sandbox.variants]              # where the docs and the live API disagree
+//! pitr_restore_body = "operation_id"   # or "operation"
+//! archive_deploy_status = 201          # or 200
+//!
+//! [[tokens]]
+//! token = "tk-us-sandbox"         # required
+//! user = "alice"
+//!
+//! [[apps]]
+//! name = "my-app"                 # required
+//! repo = "/path/to/repo.git"      # a local path or file:// URL
+//! [apps.scm]
+//! branch = "main"
+//! auto_deploy = true
+//! [[apps.addons]]
+//! provider = "scalingo-postgresql"
+//! plan = "postgresql-starter-512"
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Everything a sandbox needs to start.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Where to listen. Must be a loopback address; port 0 picks a free one.
+    pub listen: SocketAddr,
+    pub tokens: Vec<TokenSeed>,
+    pub apps: Vec<AppSeed>,
+    /// Lifetime of the bearer returned by the token exchange.
+    pub token_lifetime: Duration,
+    /// Lifetime of addon (database API) tokens.
+    pub addon_token_lifetime: Duration,
+    /// Requests per minute per API token; 0 turns the limit off.
+    pub rate_limit_per_minute: u32,
+    /// Time a deployment takes from `queued` to its terminal status.
+    pub deploy_duration: Duration,
+    /// Which of the documented response variants the sandbox answers with.
+    pub variants: Variants,
+    /// When set, state is loaded from this file at start (if it exists) and
+    /// saved to it after every change.
+    pub state_file: Option<PathBuf>,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tokens: vec![TokenSeed {
+                token: "tk-us-sandbox".to_string(),
+                user: "sandbox-user".to_string(),
+            }],
+            apps: Vec::new(),
+            token_lifetime: Duration::from_secs(3600),
+            addon_token_lifetime: Duration::from_secs(3600),
+            rate_limit_per_minute: 60,
+            deploy_duration: Duration::from_millis(4000),
+            state_file: None,
+            variants: Variants::default(),
+        }
+    }
+}
+
+/// Where the documentation and the live API disagree, the sandbox can serve
+/// either form, so that clients are tested against both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variants {
+    /// Body of `POST /api/databases/{id}/pitr/restore`.
+    #[serde(default)]
+    pub pitr_restore_body: PitrRestoreBody,
+    /// Status of `POST /v1/apps/{app}/deployments` (archive deploy): 200 as
+    /// documented, 201 as seen live.
+    #[serde(default = "default_archive_status")]
+    pub archive_deploy_status: u16,
+}
+
+impl Default for Variants {
+    fn default() -> Self {
+        Variants {
+            pitr_restore_body: PitrRestoreBody::default(),
+            archive_deploy_status: default_archive_status(),
+        }
+    }
+}
+
+fn default_archive_status() -> u16 {
+    201
+}
+
+/// `{"operation_id": "..."}` (documentation) or `{"operation": {...}}`
+/// (clients).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PitrRestoreBody {
+    #[default]
+    OperationId,
+    Operation,
+}
+
+/// An API token the sandbox accepts, and the user it belongs to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSeed {
+    pub token: String,
+    #[serde(default = "default_user")]
+    pub user: String,
+}
+
+fn default_user() -> String {
+    "sandbox-user".to_string()
+}
+
+/// An app declared at start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppSeed {
+    pub name: String,
+    /// The app's git repository: a local path or a `file://` URL.
+    #[serde(default)]
+    pub repo: Option<String>,
+    #[serde(default)]
+    pub scm: Option<ScmSeed>,
+    #[serde(default)]
+    pub addons: Vec<AddonSeed>,
+}
+
+/// The app's SCM link.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScmSeed {
+    #[serde(default = "default_branch")]
+    pub branch: String,
+    #[serde(default)]
+    pub auto_deploy: bool,
+}
+
+fn default_branch() -> String {
+    "main".to_string()
+}
+
+/// An addon of an app.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddonSeed {
+    /// `scalingo-postgresql`, `scalingo-redis`, ...
+    pub provider: String,
+    #[serde(default = "default_plan")]
+    pub plan: String,
+}
+
+fn default_plan() -> String {
+    "postgresql-starter-512".to_string()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedFile {
+    #[serde(default)]
+    sandbox: SeedSettings,
+    #[serde(default)]
+    tokens: Vec<TokenSeed>,
+    #[serde(default)]
+    apps: Vec<AppSeed>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedSettings {
+    token_lifetime_secs: Option<u64>,
+    addon_token_lifetime_secs: Option<u64>,
+    rate_limit_per_minute: Option<u32>,
+    deploy_duration_ms: Option<u64>,
+    variants: Option<Variants>,
+}
+
+/// A seed file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("cannot read the seed file {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the seed file {path} is not valid: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl SandboxConfig {
+    /// Reads a TOML seed file on top of the defaults. Tokens declared in the
+    /// file replace the default token.
+    pub fn from_seed_file(path: &Path) -> Result<Self, SeedError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SeedError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_seed_str(&text).map_err(|message| SeedError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// Parses seed text; the error is the TOML parser's message (with line
+    /// and column).
+    pub fn from_seed_str(text: &str) -> Result<Self, String> {
+        let seed: SeedFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut config = SandboxConfig::default();
+        if !seed.tokens.is_empty() {
+            config.tokens = seed.tokens;
+        }
+        config.apps = seed.apps;
+        let s = seed.sandbox;
+        if let Some(v) = s.token_lifetime_secs {
+            config.token_lifetime = Duration::from_secs(v);
+        }
+        if let Some(v) = s.addon_token_lifetime_secs {
+            config.addon_token_lifetime = Duration::from_secs(v);
+        }
+        if let Some(v) = s.rate_limit_per_minute {
+            config.rate_limit_per_minute = v;
+        }
+        if let Some(v) = s.deploy_duration_ms {
+            config.deploy_duration = Duration::from_millis(v);
+        }
+        if let Some(v) = s.variants {
+            if v.archive_deploy_status != 200 && v.archive_deploy_status != 201 {
+                return Err("sandbox.variants.archive_deploy_status must be 200 or 201".into());
+            }
+            config.variants = v;
+        }
+        let mut names = std::collections::HashSet::new();
+        for app in &config.apps {
+            if !names.insert(app.name.as_str()) {
+                return Err(format!("app `{}` is declared twice", app.name));
+            }
+        }
+        Ok(config)
+    }
+}

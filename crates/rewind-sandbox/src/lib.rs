@@ -1,0 +1,31 @@
+//! rewind-sandbox: a local server that speaks the Scalingo API (auth, apps,
+//! deployments, SCM link, addons, database API) on 127.0.0.1, so that rewind's
+//! tests and rehearsals run without an account, and so that any Scalingo
+//! client pointed at it through `SCALINGO_AUTH_URL`, `SCALINGO_API_URL`,
+//! `SCALINGO_DB_URL` and `SCALINGO_API_TOKEN` works unchanged.
+//!
+//! It is written from the API reference alone and shares no code with
+//! rewind-core on purpose.
+//!
+//! ```no_run
+//! let sandbox = rewind_sandbox::Sandbox::start(rewind_sandbox::SandboxConfig::default()).unwrap();
+//! println!("{}", sandbox.api_url());
+//! sandbox.shutdown();
+//! ```
+
+mod api_error;
+mod apps;
+mod auth;
+mod config;
+mod database;
+mod deploy;
+mod platform;
+mod router;
+mod server;
+mod state;
+mod time;
+
+pub use config::{
+    AddonSeed, AppSeed, PitrRestoreBody, SandboxConfig, ScmSeed, SeedError, TokenSeed, Variants,
+};
+pub use server::{Sandbox, StartError};

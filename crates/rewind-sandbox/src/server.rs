@@ -1,0 +1,175 @@
+//! Starting and stopping a sandbox. The server runs on its own thread with
+//! its own tokio runtime, so that synchronous callers (rewind's commands and
+//! tests) can start one, use its URLs, and shut it down cleanly.
+
+use std::net::{SocketAddr, TcpListener};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::config::SandboxConfig;
+use crate::router;
+use crate::state::{Shared, World};
+
+/// Why a sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the sandbox only listens on loopback; {0} is not a loopback address")]
+    NotLoopback(SocketAddr),
+    #[error("cannot listen on {addr}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot start the sandbox's runtime")]
+    Runtime(#[source] std::io::Error),
+}
+
+/// A running sandbox. Dropping it shuts the server down.
+pub struct Sandbox {
+    addr: SocketAddr,
+    base_url: String,
+    api_token: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Binds the listener (so the port is known and errors are reported
+    /// here) and starts serving on a background thread.
+    pub fn start(config: SandboxConfig) -> Result<Sandbox, StartError> {
+        if !config.listen.ip().is_loopback() {
+            return Err(StartError::NotLoopback(config.listen));
+        }
+        let listener = TcpListener::bind(config.listen).map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|source| StartError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let base_url = format!("http://{addr}");
+        let api_token = config
+            .tokens
+            .first()
+            .map(|t| t.token.clone())
+            .unwrap_or_default();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("rewind-sandbox")
+            .enable_all()
+            .build()
+            .map_err(StartError::Runtime)?;
+        let world = World::from_config(&config);
+        let shared = std::sync::Arc::new(Shared::new(config, base_url.clone(), world));
+        let (tx, rx) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("rewind-sandbox".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(listener) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            eprintln!("rewind-sandbox: cannot use the listener: {e}");
+                            return;
+                        }
+                    };
+                    let app = router::build(shared);
+                    let server = axum::serve(listener, app).with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    });
+                    if let Err(e) = server.await {
+                        eprintln!("rewind-sandbox: server error: {e}");
+                    }
+                });
+                // Open streams and deploys in flight must not hold the
+                // shutdown forever.
+                runtime.shutdown_timeout(Duration::from_secs(1));
+            })
+            .map_err(StartError::Runtime)?;
+        Ok(Sandbox {
+            addr,
+            base_url,
+            api_token,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// The address the sandbox listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`: the auth, API and database API base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The value for `SCALINGO_AUTH_URL`.
+    pub fn auth_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The value for `SCALINGO_API_URL`.
+    pub fn api_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The value for `SCALINGO_DB_URL`.
+    pub fn db_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The first API token the sandbox accepts.
+    pub fn api_token(&self) -> &str {
+        &self.api_token
+    }
+
+    /// The four environment variables a Scalingo client needs to talk to
+    /// this sandbox.
+    pub fn env_vars(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("SCALINGO_AUTH_URL", self.auth_url().to_string()),
+            ("SCALINGO_API_URL", self.api_url().to_string()),
+            ("SCALINGO_DB_URL", self.db_url().to_string()),
+            ("SCALINGO_API_TOKEN", self.api_token.clone()),
+        ]
+    }
+
+    /// Blocks until the server stops (used by `rewind sandbox serve`).
+    pub fn wait(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
+    /// Stops the server and waits for its thread.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,7 @@
+//! The sandbox's own tests, written with a plain HTTP client (ureq) and a
+//! plain WebSocket client (tungstenite), never with rewind-core: the sandbox
+//! must be right on its own.
+
+mod harness;
+
+mod auth;

@@ -1,0 +1,76 @@
+//! The one error type commands return: what happened, why (the cause chain),
+//! and what to do next (hints), with the exit code that says which kind of
+//! failure it was.
+//!
+//! Exit codes: 0 success; 1 the operation failed; 2 usage or configuration
+//! error; 3 refused by a safety check or aborted by the user; 130
+//! interrupted.
+
+use std::error::Error as StdError;
+
+// Commands are being added one issue at a time; some kinds have no user yet.
+#[allow(dead_code)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The operation failed (exit 1).
+    Failed,
+    /// Bad usage or configuration (exit 2).
+    Config,
+    /// Refused by a safety check or aborted by the user (exit 3).
+    Refused,
+    /// Interrupted (exit 130).
+    Interrupted,
+}
+
+#[derive(Debug)]
+pub struct CliError {
+    pub kind: ErrorKind,
+    pub error: Box<dyn StdError + Send + Sync>,
+    pub hints: Vec<String>,
+}
+
+impl CliError {
+    pub fn new(kind: ErrorKind, error: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        CliError {
+            kind,
+            error: error.into(),
+            hints: Vec::new(),
+        }
+    }
+
+    #[allow(dead_code)]
+    pub fn failed(error: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        Self::new(ErrorKind::Failed, error)
+    }
+
+    pub fn config(error: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        Self::new(ErrorKind::Config, error)
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self.kind {
+            ErrorKind::Failed => 1,
+            ErrorKind::Config => 2,
+            ErrorKind::Refused => 3,
+            ErrorKind::Interrupted => 130,
+        }
+    }
+
+    /// Prints `error: ...`, each cause as `  caused by: ...`, then the hints.
+    pub fn print(&self) {
+        eprintln!("error: {}", self.error);
+        let mut source = self.error.source();
+        while let Some(cause) = source {
+            eprintln!("  caused by: {cause}");
+            source = cause.source();
+        }
+        for hint in &self.hints {
+            eprintln!("hint: {hint}");
+        }
+    }
+}

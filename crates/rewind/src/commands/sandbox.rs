@@ -1,0 +1,61 @@
+//! `rewind sandbox serve`: a local Scalingo-compatible API on 127.0.0.1,
+//! seeded from a TOML file, printing the environment variables that point a
+//! Scalingo client (rewind included) at it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use rewind_sandbox::{Sandbox, SandboxConfig};
+
+use crate::cli_error::CliError;
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Start the sandbox and serve until interrupted (Ctrl-C).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; only loopback addresses are accepted. Port 0
+    /// picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+
+    /// A TOML seed file declaring API tokens, apps, their repositories, SCM
+    /// links and addons (format in the README).
+    #[arg(long, value_name = "FILE")]
+    seed: Option<PathBuf>,
+
+    /// Keep the sandbox's state in this file, so it survives a restart.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+}
+
+pub fn run(command: SandboxCommand) -> Result<(), CliError> {
+    match command {
+        SandboxCommand::Serve(args) => serve(args),
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let mut config = match &args.seed {
+        Some(path) => SandboxConfig::from_seed_file(path).map_err(|e| {
+            CliError::config(e).hint("the seed file format is described in the README")
+        })?,
+        None => SandboxConfig::default(),
+    };
+    config.listen = args.listen;
+    config.state_file = args.state;
+    let sandbox = Sandbox::start(config)
+        .map_err(|e| CliError::config(e).hint("pass --listen 127.0.0.1:0 to pick a free port"))?;
+    eprintln!("rewind sandbox listening on {}", sandbox.base_url());
+    eprintln!("export these to point a Scalingo client at it:");
+    for (name, value) in sandbox.env_vars() {
+        println!("export {name}={value}");
+    }
+    eprintln!("press Ctrl-C to stop");
+    sandbox.wait();
+    Ok(())
+}

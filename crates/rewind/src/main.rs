@@ -1,0 +1,32 @@
+//! rewind: when production breaks after a deploy, put the last good release
+//! back, restore the database to just before the bad one, and keep a record.
+//!
+//! This binary parses the command line, calls into rewind-core, and turns
+//! results into what a person reads (stderr, colours, prompts) or what a
+//! script reads (`--json` on stdout), and errors into exit codes.
+
+mod cli_error;
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Put the last good release back when production breaks after a deploy.
+#[derive(Debug, Parser)]
+#[command(name = "rewind", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: commands::Command,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            err.print();
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
