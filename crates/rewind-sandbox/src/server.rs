@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 
 use crate::config::SandboxConfig;
 use crate::router;
-use crate::state::{Shared, World};
+use crate::state::Shared;
 
 /// Why a sandbox could not start.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +25,8 @@ pub enum StartError {
     },
     #[error("cannot start the sandbox's runtime")]
     Runtime(#[source] std::io::Error),
+    #[error("cannot load the sandbox's state: {0}")]
+    State(String),
 }
 
 /// A running sandbox. Dropping it shuts the server down.
@@ -69,7 +71,7 @@ impl Sandbox {
             .enable_all()
             .build()
             .map_err(StartError::Runtime)?;
-        let world = World::from_config(&config);
+        let world = crate::platform::initial_world(&config).map_err(StartError::State)?;
         let shared = std::sync::Arc::new(Shared::new(config, base_url.clone(), world));
         let (tx, rx) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
@@ -83,6 +85,7 @@ impl Sandbox {
                             return;
                         }
                     };
+                    crate::deploy::start_background(&shared);
                     let app = router::build(shared);
                     let server = axum::serve(listener, app).with_graceful_shutdown(async {
                         let _ = rx.await;

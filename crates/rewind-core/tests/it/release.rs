@@ -1,0 +1,1 @@
+//! rewind-core tests: release.
