@@ -1,17 +1,94 @@
 //! Addons and the database API: addon list and addon tokens, the database,
 //! backups (create, follow, download a real `.tar.gz`), point-in-time
-//! recovery (window, restore, operations).
+//! recovery (window, restore, operations), and the `/_sandbox/databases/`
+//! admin routes (simulated rows, queued failures, seeded backup history).
+
+mod addons;
+mod archive;
+mod backups;
+mod body;
+mod content;
+mod databases;
+mod engine;
+mod error;
+mod pitr;
+mod record;
+mod rows;
+mod tokens;
+
+use std::collections::{BTreeMap, HashMap};
 
 use axum::Router;
+use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
 
 /// Database-side state kept in the world.
 #[derive(Debug, Default, Serialize, Deserialize)]
-pub struct DatabaseState {}
+pub struct DatabaseState {
+    /// Addon tokens handed out, by their text.
+    #[serde(default)]
+    tokens: HashMap<String, tokens::AddonToken>,
+    /// Per database (addon) id; created on first use.
+    #[serde(default)]
+    databases: BTreeMap<String, record::DatabaseRecord>,
+    /// Backup download tokens not used yet, by their text.
+    #[serde(default)]
+    downloads: HashMap<String, archive::DownloadGrant>,
+}
 
-/// The addon routes under `/v1` and the database API under `/api`.
+/// The addon routes under `/v1`, the database API under `/api` and their
+/// admin routes under `/_sandbox/databases/`.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/v1/apps/{app}/addons", get(addons::list))
+        .route("/v1/apps/{app}/addons/{addon_id}", get(addons::show))
+        .route(
+            "/v1/apps/{app}/addons/{addon_id}/token",
+            post(addons::token),
+        )
+        .route("/api/databases/{id}", get(databases::show))
+        .route(
+            "/api/databases/{id}/backups",
+            get(backups::list).post(backups::create),
+        )
+        .route(
+            "/api/databases/{id}/backups/{backup_id}",
+            get(backups::show),
+        )
+        .route("/api/backups/{backup_id}", get(backups::show_by_id))
+        .route(
+            "/api/databases/{id}/backups/{backup_id}/archive",
+            get(archive::link),
+        )
+        .route(
+            "/api/databases/{id}/backups/{backup_id}/download",
+            get(archive::download),
+        )
+        .route(
+            "/api/databases/{id}/pitr/recovery_window",
+            get(pitr::recovery_window),
+        )
+        .route("/api/databases/{id}/pitr/restore", post(pitr::restore))
+        .route(
+            "/api/databases/{id}/operations/{operation_id}",
+            get(pitr::operation),
+        )
+        .route(
+            "/_sandbox/databases/{id}/rows",
+            get(rows::list).post(rows::append),
+        )
+        .route(
+            "/_sandbox/databases/{id}/backups/fail-next",
+            post(backups::fail_next),
+        )
+        .route(
+            "/_sandbox/databases/{id}/backups/history",
+            post(backups::seed_history),
+        )
+        .route(
+            "/_sandbox/databases/{id}/pitr/fail-next",
+            post(pitr::fail_next),
+        )
 }

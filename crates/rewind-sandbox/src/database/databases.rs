@@ -1,0 +1,70 @@
+//! `GET /api/databases/{id}`: the database as the database API shows it,
+//! with its type, version, backup settings and the operation in progress
+//! (a database being restored shows `status: "restoring"`).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde_json::{Value, json};
+
+use crate::database::engine::Engine;
+use crate::database::error::DbError;
+use crate::database::record::{Located, locate};
+use crate::database::tokens::AddonBearer;
+use crate::state::AppState;
+use crate::time::format;
+
+/// `GET /api/databases/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    bearer: AddonBearer,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, DbError> {
+    let mut world = state.world();
+    let located = locate(&mut world, &id)?;
+    bearer.allow(&id)?;
+    Ok(Json(json!({ "database": database_json(&located) })))
+}
+
+/// A database shaped like the documentation's example. The hostname is under
+/// `.invalid` on purpose: the simulated database has no server, and nothing
+/// must connect to a real one by mistake.
+pub fn database_json(db: &Located<'_>) -> Value {
+    let addon = &db.addon;
+    let engine = Engine::of_provider(&addon.provider);
+    let current = db.record.current_operation();
+    let status = match current {
+        Some(_) => "restoring",
+        None => addon.status.as_str(),
+    };
+    json!({
+        "id": addon.id,
+        "resource_id": addon.resource_id,
+        "app_name": db.app.name,
+        "created_at": format(&addon.provisioned_at),
+        "encryption_at_rest": false,
+        "features": [{ "name": "force-ssl", "status": "ACTIVATED" }],
+        "maintenance_window": {
+            "weekday_utc": 3,
+            "starting_hour_utc": 21,
+            "duration_in_hour": 8,
+        },
+        "plan": addon.plan,
+        "status": status,
+        "type_id": format!("type-{}", engine.type_name()),
+        "type_name": engine.type_name(),
+        "version_id": format!("version-{}", engine.readable_version()),
+        "instances": [],
+        "next_version_id": null,
+        "readable_version": engine.readable_version(),
+        "hostname": format!(
+            "{}.{}.sandbox.invalid:{}",
+            addon.resource_id,
+            engine.type_name(),
+            engine.default_port()
+        ),
+        "current_operation_id": current.map(|o| o.id.clone()),
+        "cluster": false,
+        "periodic_backups_enabled": true,
+        "periodic_backups_scheduled_at": [0],
+    })
+}

@@ -1,0 +1,213 @@
+//! Point-in-time recovery (PostgreSQL only): the recovery window, the
+//! restore (an operation `pending -> running -> finished|error` during which
+//! the database shows as restoring; when it finishes, every write made after
+//! the restore time is gone), reading operations, and the admin route that
+//! makes the next restore fail.
+//!
+//! The restore answers 201 with `{"operation_id"}` (documentation) or
+//! `{"operation":{...}}` (what clients parse), as `config.variants` says.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::DateTime;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::api_error::ApiError;
+use crate::config::PitrRestoreBody;
+use crate::database::body;
+use crate::database::engine::Engine;
+use crate::database::error::DbError;
+use crate::database::record::{DbOperation, Located, locate};
+use crate::database::tokens::AddonBearer;
+use crate::state::{AppState, World};
+use crate::time::{Timestamp, format, new_id, now};
+
+/// `GET /api/databases/{id}/pitr/recovery_window`.
+pub async fn recovery_window(
+    State(state): State<AppState>,
+    bearer: AddonBearer,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, DbError> {
+    let mut world = state.world();
+    let db = locate(&mut world, &id)?;
+    bearer.allow(&id)?;
+    refuse_without_pitr(&db)?;
+    let (earliest, latest) = window(&db);
+    Ok(Json(json!({
+        "recovery_window": {
+            "earliest_recoverable_at": format(&earliest),
+            "latest_recoverable_at": format(&latest),
+        }
+    })))
+}
+
+/// From the database's creation (or its oldest kept backup, when seeded
+/// history goes further back) to now.
+fn window(db: &Located<'_>) -> (Timestamp, Timestamp) {
+    let oldest_backup = db
+        .record
+        .backups
+        .iter()
+        .filter(|b| b.status == "done")
+        .map(|b| b.created_at)
+        .min();
+    let created = db.addon.provisioned_at;
+    let earliest = oldest_backup.map_or(created, |b| b.min(created));
+    (earliest, now())
+}
+
+fn refuse_without_pitr(db: &Located<'_>) -> Result<(), ApiError> {
+    let engine = Engine::of_provider(&db.addon.provider);
+    if engine.supports_pitr() {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(format!(
+            "point-in-time recovery is not available for {} databases (PostgreSQL only)",
+            engine.display_name()
+        )))
+    }
+}
+
+#[derive(Deserialize)]
+struct RestoreRequest {
+    restore_time: Option<String>,
+}
+
+/// `POST /api/databases/{id}/pitr/restore` `{"restore_time": "..."}`.
+pub async fn restore(
+    State(state): State<AppState>,
+    bearer: AddonBearer,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<(StatusCode, Json<Value>), DbError> {
+    let (operation_id, operation) = {
+        let mut world = state.world();
+        let db = locate(&mut world, &id)?;
+        bearer.allow(&id)?;
+        refuse_without_pitr(&db)?;
+        let request: RestoreRequest = body::parse(&bytes)?;
+        let text = request
+            .restore_time
+            .ok_or_else(|| ApiError::unprocessable("restore_time", "can't be blank"))?;
+        let restore_time = DateTime::parse_from_rfc3339(&text)
+            .map_err(|_| {
+                ApiError::unprocessable(
+                    "restore_time",
+                    "is not an ISO-8601 date-time with an offset (e.g. 2026-07-18T23:00:00Z)",
+                )
+            })?
+            .to_utc();
+        let (earliest, latest) = window(&db);
+        if restore_time < earliest || restore_time > latest {
+            return Err(ApiError::unprocessable(
+                "restore_time",
+                &format!(
+                    "must be within the recovery window, from {} to {}",
+                    format(&earliest),
+                    format(&latest)
+                ),
+            )
+            .into());
+        }
+        if let Some(current) = db.record.current_operation() {
+            return Err(ApiError::Conflict(format!(
+                "operation {} ({}) is still in progress on this database",
+                current.id, current.kind
+            ))
+            .into());
+        }
+        let operation = DbOperation {
+            id: new_id(),
+            kind: "pitr_restore".to_string(),
+            status: "pending".to_string(),
+            created_at: now(),
+            finished_at: None,
+            error: None,
+            restore_time,
+            will_fail: std::mem::take(&mut db.record.fail_next_restore),
+        };
+        let json = operation.json(&id);
+        let operation_id = operation.id.clone();
+        db.record.operations.push(operation);
+        (operation_id, json)
+    };
+    spawn_progress(state.clone(), id, operation_id.clone());
+    let body = match state.config.variants.pitr_restore_body {
+        PitrRestoreBody::OperationId => json!({ "operation_id": operation_id }),
+        PitrRestoreBody::Operation => json!({ "operation": operation }),
+    };
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// A quarter of `deploy_duration` pending, a quarter running, then the
+/// outcome.
+fn spawn_progress(state: AppState, database_id: String, operation_id: String) {
+    let step = state.config.deploy_duration / 4;
+    tokio::spawn(async move {
+        tokio::time::sleep(step).await;
+        advance(&mut state.world(), &database_id, &operation_id);
+        tokio::time::sleep(step).await;
+        advance(&mut state.world(), &database_id, &operation_id);
+    });
+}
+
+/// Moves an operation one step: `pending -> running`, then `running ->
+/// finished` (rewinding the contents) or `error` (leaving them untouched).
+fn advance(world: &mut World, database_id: &str, operation_id: &str) {
+    // The database may have gone (state replaced by the admin surface).
+    let Ok(db) = locate(world, database_id) else {
+        return;
+    };
+    let record = db.record;
+    let Some(operation) = record.operations.iter_mut().find(|o| o.id == operation_id) else {
+        return;
+    };
+    match operation.status.as_str() {
+        "pending" => operation.status = "running".to_string(),
+        "running" if operation.will_fail => {
+            operation.status = "error".to_string();
+            operation.error =
+                Some("the sandbox was told to fail this restore; the data is unchanged".into());
+            operation.finished_at = Some(now());
+        }
+        "running" => {
+            let restore_time = operation.restore_time;
+            operation.status = "finished".to_string();
+            operation.finished_at = Some(now());
+            record.content.rewind_to(restore_time);
+        }
+        _ => {}
+    }
+}
+
+/// `GET /api/databases/{id}/operations/{op_id}`.
+pub async fn operation(
+    State(state): State<AppState>,
+    bearer: AddonBearer,
+    Path((id, operation_id)): Path<(String, String)>,
+) -> Result<Json<Value>, DbError> {
+    let mut world = state.world();
+    let db = locate(&mut world, &id)?;
+    bearer.allow(&id)?;
+    let operation = db
+        .record
+        .operations
+        .iter()
+        .find(|o| o.id == operation_id)
+        .ok_or(ApiError::NotFound("operation"))?;
+    Ok(Json(json!({ "operation": operation.json(&id) })))
+}
+
+/// `POST /_sandbox/databases/{id}/pitr/fail-next`.
+pub async fn fail_next(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let mut world = state.world();
+    let db = locate(&mut world, &id)?;
+    db.record.fail_next_restore = true;
+    Ok(Json(json!({ "fail_next_restore": true })))
+}
