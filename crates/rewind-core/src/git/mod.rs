@@ -1,3 +1,89 @@
 //! The git CLI behind a small trait: fetch tags, resolve tags and commits,
 //! create and push a `release/<tag>` branch without touching the working
 //! tree.
+//!
+//! [`Git`] is what the rest of rewind calls, so that plans can be tested
+//! with a fake; [`GitCli`] runs the real `git` executable, which uses the
+//! user's own configuration and credentials for fetch and push.
+
+mod cli;
+mod cli_ops;
+mod describe;
+mod error;
+mod history;
+mod redact;
+mod tag_index;
+
+pub use cli::GitCli;
+pub use describe::Description;
+pub use error::{GitError, STDERR_LINES};
+pub use history::{ChangeStatus, ChangedFile, CommitSubject};
+pub use redact::redact_credentials;
+pub use tag_index::TagIndex;
+
+/// The git operations rewind needs. Revisions are anything git accepts
+/// (`v4.1.1`, a SHA, `HEAD~2`); commits come back as full SHAs.
+pub trait Git {
+    /// `git fetch --prune --tags <remote>`: the remote's tags, and only
+    /// those, so a deleted release tag does not linger.
+    fn fetch_tags(&self, remote: &str) -> Result<(), GitError>;
+
+    /// Every tag with the commit it points at, annotated or lightweight.
+    fn tag_index(&self) -> Result<TagIndex, GitError>;
+
+    /// Whether `sha` names a commit in this repository. Anything that is
+    /// not hexadecimal (an archive deploy's label) is simply `false`.
+    fn commit_exists(&self, sha: &str) -> Result<bool, GitError>;
+
+    /// The full SHA of the commit `rev` names; an error (with git's
+    /// stderr) when it names none.
+    fn resolve_commit(&self, rev: &str) -> Result<String, GitError>;
+
+    /// The nearest tag reachable from `sha` (only tags matching `glob`
+    /// when given), or `None` when no tag is reachable.
+    fn describe(&self, sha: &str, glob: Option<&str>) -> Result<Option<Description>, GitError>;
+
+    /// Creates branch `name` at `commit` without checking it out.
+    fn create_branch(&self, name: &str, commit: &str) -> Result<(), GitError>;
+
+    /// The commit local branch `name` points at, if it exists.
+    fn branch_commit(&self, name: &str) -> Result<Option<String>, GitError>;
+
+    /// Pushes local branch `branch` to the branch of the same name on
+    /// `remote` (never forced).
+    fn push_branch(&self, remote: &str, branch: &str) -> Result<(), GitError>;
+
+    /// The commit `branch` points at on `remote` (`git ls-remote`).
+    fn remote_branch_commit(&self, remote: &str, branch: &str) -> Result<Option<String>, GitError>;
+
+    /// Force-pushes `sha` to `refname` at `remote_url` (a platform's git
+    /// endpoint, e.g. `refs/heads/master`).
+    fn force_push_commit(&self, remote_url: &str, sha: &str, refname: &str)
+    -> Result<(), GitError>;
+
+    /// Commits reachable from `to` but not from `from`, newest first.
+    fn log_subjects(&self, from: &str, to: &str) -> Result<Vec<CommitSubject>, GitError>;
+
+    /// Files added, modified or deleted from `from` to `to`, limited to
+    /// `pathspecs` when not empty.
+    fn changed_files(
+        &self,
+        from: &str,
+        to: &str,
+        pathspecs: &[&str],
+    ) -> Result<Vec<ChangedFile>, GitError>;
+
+    /// The content of `path` at `rev`; `None` when the file does not exist
+    /// there (an unknown `rev` is an error).
+    fn show_file(&self, rev: &str, path: &str) -> Result<Option<String>, GitError>;
+
+    /// The URL of remote `name`. It may hold credentials: redact it (see
+    /// [`redact_credentials`]) before showing it.
+    fn remote_url(&self, name: &str) -> Result<String, GitError>;
+
+    /// The checked-out branch, `None` on a detached HEAD.
+    fn current_branch(&self) -> Result<Option<String>, GitError>;
+
+    /// Whether the working tree or index has changes or untracked files.
+    fn is_dirty(&self) -> Result<bool, GitError>;
+}

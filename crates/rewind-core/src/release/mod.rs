@@ -1,2 +1,14 @@
 //! Versions and release tags: release-please tag formats, semver ordering,
 //! the version printed in a build log, and what changed between two tags.
+
+pub mod build_log;
+pub mod changelog;
+mod lookup;
+mod tag_format;
+mod version;
+
+pub use build_log::{find_version, strip_ansi};
+pub use changelog::{ChangelogSection, parse_sections, sections_between};
+pub use lookup::{LookupError, NEAREST_LIMIT, find_tag, nearest};
+pub use tag_format::{ReleaseTag, TagFormat, TagFormatError};
+pub use version::{Identifier, Version, VersionError};
