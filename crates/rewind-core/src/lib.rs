@@ -3,6 +3,7 @@
 //! the printing and the prompting.
 
 pub mod git;
+pub mod platform;
 pub mod release;
 pub mod secret;
 pub mod tree;

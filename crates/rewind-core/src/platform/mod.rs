@@ -1,0 +1,127 @@
+//! What a hosting platform must offer rewind ([`Platform`]), the values it
+//! returns ([`model`]) and the ways it fails ([`PlatformError`]); Scalingo is
+//! the first implementation ([`scalingo`]).
+
+pub mod error;
+pub mod model;
+pub mod scalingo;
+
+pub use error::PlatformError;
+pub use model::*;
+
+use std::io::Read;
+
+use chrono::{DateTime, Utc};
+
+use crate::secret::Secret;
+
+/// Everything rewind asks of a platform. Reads may be retried by the
+/// implementation; writes are never retried blindly: after an uncertain
+/// failure the implementation re-reads the state to learn whether the write
+/// happened, and says so in its error.
+pub trait Platform {
+    /// The app, its status and links.
+    fn app(&self, app: &str) -> Result<App, PlatformError>;
+
+    /// One page of the app's deployments, newest first.
+    fn deployments(
+        &self,
+        app: &str,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<Deployment>, PlatformError>;
+
+    /// One deployment.
+    fn deployment(&self, app: &str, id: &str) -> Result<Deployment, PlatformError>;
+
+    /// The build log of a deployment as a stream, or `None` when the
+    /// platform has no log for it. Callers read as little as they need.
+    fn build_log(
+        &self,
+        deployment: &Deployment,
+    ) -> Result<Option<Box<dyn Read + Send>>, PlatformError>;
+
+    /// The app's SCM link, or `None` when the app has none.
+    fn scm_link(&self, app: &str) -> Result<Option<ScmLink>, PlatformError>;
+
+    /// Switches auto-deploy of the SCM link on or off.
+    fn set_auto_deploy(&self, app: &str, enabled: bool) -> Result<ScmLink, PlatformError>;
+
+    /// Deploys a branch (or tag) through the SCM link. `expected_commit`,
+    /// when known, lets an uncertain failure be resolved by re-reading the
+    /// deployments.
+    fn manual_deploy(
+        &self,
+        app: &str,
+        branch: &str,
+        expected_commit: Option<&str>,
+    ) -> Result<Deployment, PlatformError>;
+
+    /// Deploys a source archive (`.tar.gz` URL, which may carry a token).
+    fn archive_deploy(
+        &self,
+        app: &str,
+        git_ref: &str,
+        source_url: &Secret,
+    ) -> Result<Deployment, PlatformError>;
+
+    /// Restarts the app (all process types when `scope` is empty) and
+    /// returns the id of the operation to follow.
+    fn restart(&self, app: &str, scope: &[String]) -> Result<String, PlatformError>;
+
+    /// An app operation (restart, scale...).
+    fn operation(&self, app: &str, id: &str) -> Result<Operation, PlatformError>;
+
+    /// The app's environment variables.
+    fn variables(&self, app: &str) -> Result<Vec<Variable>, PlatformError>;
+
+    /// Creates or updates an environment variable. It does not restart the
+    /// app.
+    fn set_variable(&self, app: &str, name: &str, value: &str) -> Result<Variable, PlatformError>;
+
+    /// One page of the app's events, newest first.
+    fn events(&self, app: &str, page: u32, per_page: u32) -> Result<Page<Event>, PlatformError>;
+
+    /// The app's addons.
+    fn addons(&self, app: &str) -> Result<Vec<Addon>, PlatformError>;
+
+    /// The database behind an addon.
+    fn database(&self, app: &str, addon_id: &str) -> Result<Database, PlatformError>;
+
+    /// The database's backups, newest first.
+    fn backups(&self, app: &str, addon_id: &str) -> Result<Vec<Backup>, PlatformError>;
+
+    /// Starts a manual backup.
+    fn create_backup(&self, app: &str, addon_id: &str) -> Result<Backup, PlatformError>;
+
+    /// One backup.
+    fn backup(&self, app: &str, addon_id: &str, backup_id: &str) -> Result<Backup, PlatformError>;
+
+    /// A URL the backup's archive can be downloaded from (it carries a
+    /// token: a secret).
+    fn backup_download_url(
+        &self,
+        app: &str,
+        addon_id: &str,
+        backup_id: &str,
+    ) -> Result<Secret, PlatformError>;
+
+    /// The span of time a point-in-time restore can reach.
+    fn recovery_window(&self, app: &str, addon_id: &str) -> Result<RecoveryWindow, PlatformError>;
+
+    /// Starts a point-in-time restore and returns the operation id.
+    fn pitr_restore(
+        &self,
+        app: &str,
+        addon_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<String, PlatformError>;
+
+    /// A database operation (a restore).
+    fn database_operation(
+        &self,
+        app: &str,
+        addon_id: &str,
+        operation_id: &str,
+    ) -> Result<DatabaseOperation, PlatformError>;
+}

@@ -1,0 +1,724 @@
+//! The Scalingo client: token exchange and refresh, region endpoints,
+//! addon tokens, every endpoint rewind needs, and the rule for writes: sent
+//! once, and after an uncertain failure (connection lost, 5xx, unreadable
+//! answer) the state is read again to learn whether the write happened.
+
+mod auth;
+mod budget;
+mod errors;
+mod http;
+mod jwt;
+mod retry;
+mod settings;
+mod wire;
+
+pub use budget::RequestBudget;
+pub use retry::RetryPolicy;
+pub use settings::{DEFAULT_AUTH_URL, DEFAULT_REGION, ScalingoSettings};
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::Mutex;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use ureq::http::Method;
+
+use self::auth::CachedToken;
+use self::errors::Subject;
+use self::http::{Auth, Call, Http, Reply, path_of};
+use self::wire::*;
+use crate::platform::model::*;
+use crate::platform::{Platform, PlatformError};
+use crate::secret::Secret;
+
+/// Deployments found after an uncertain deploy request count as ours when
+/// created this long before the request at most (clock skew).
+const CLOCK_SKEW: chrono::Duration = chrono::Duration::seconds(120);
+
+/// Where the API and the database API are.
+#[derive(Debug, Clone)]
+struct Endpoints {
+    api: String,
+    db: String,
+}
+
+pub struct Scalingo {
+    settings: ScalingoSettings,
+    api_token: Secret,
+    http: Http,
+    bearer: Mutex<Option<CachedToken>>,
+    endpoints: Mutex<Option<Endpoints>>,
+    addon_tokens: Mutex<HashMap<String, CachedToken>>,
+}
+
+impl std::fmt::Debug for Scalingo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scalingo")
+            .field("region", &self.settings.region)
+            .field("auth_url", &self.settings.auth_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scalingo {
+    /// A client; fails when no API token is configured.
+    pub fn new(settings: ScalingoSettings) -> Result<Self, PlatformError> {
+        let api_token = settings
+            .api_token
+            .clone()
+            .filter(|t| !t.is_empty())
+            .ok_or(PlatformError::MissingToken)?;
+        let http = Http::new(settings.budget.clone(), settings.retry, settings.timeout);
+        Ok(Scalingo {
+            settings,
+            api_token,
+            http,
+            bearer: Mutex::new(None),
+            endpoints: Mutex::new(None),
+            addon_tokens: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn region(&self) -> &str {
+        &self.settings.region
+    }
+
+    // ---- bearers and endpoints -------------------------------------------
+
+    fn bearer(&self) -> Result<Secret, PlatformError> {
+        let mut cached = self.bearer.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = cached.as_ref().filter(|t| t.is_fresh(Utc::now())) {
+            return Ok(t.token.clone());
+        }
+        let fresh = self.exchange()?;
+        let token = fresh.token.clone();
+        *cached = Some(fresh);
+        Ok(token)
+    }
+
+    fn forget_bearer(&self) {
+        *self.bearer.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    fn exchange(&self) -> Result<CachedToken, PlatformError> {
+        let url = format!("{}/v1/tokens/exchange", self.settings.auth_url);
+        let mut call = Call::write(
+            Method::POST,
+            url.clone(),
+            Auth::Basic(&self.api_token),
+            Some(json!({})),
+        );
+        // Exchanging twice only makes two bearers: safe to retry.
+        call.idempotent = true;
+        let reply = self.http.send(&call)?;
+        if reply.status == 401 {
+            return Err(
+                match errors::from_status(401, &reply.body, "", &self.subject("token", "")) {
+                    PlatformError::OtpRequired => PlatformError::OtpRequired,
+                    PlatformError::Unauthorized { detail, .. } => {
+                        PlatformError::InvalidToken { detail }
+                    }
+                    other => other,
+                },
+            );
+        }
+        let answer: TokenAnswer = self.decode(&reply, &url, "token", "")?;
+        Ok(CachedToken::new(Secret::new(answer.token), Utc::now()))
+    }
+
+    fn endpoints(&self) -> Result<Endpoints, PlatformError> {
+        let mut cached = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = cached.as_ref() {
+            return Ok(e.clone());
+        }
+        let found = match (&self.settings.api_url, &self.settings.db_url) {
+            (Some(api), Some(db)) => Endpoints {
+                api: api.clone(),
+                db: db.clone(),
+            },
+            _ => {
+                let region = self.region_endpoints()?;
+                Endpoints {
+                    api: self.settings.api_url.clone().unwrap_or(region.api),
+                    db: self.settings.db_url.clone().unwrap_or(region.db),
+                }
+            }
+        };
+        *cached = Some(found.clone());
+        Ok(found)
+    }
+
+    fn region_endpoints(&self) -> Result<Endpoints, PlatformError> {
+        let url = format!("{}/v1/regions", self.settings.auth_url);
+        let reply = self.send_with_bearer(Call::get(url.clone(), Auth::None))?;
+        let regions: serde_json::Value = self.decode(&reply, &url, "regions", "")?;
+        let list = regions["regions"].as_array().cloned().unwrap_or_default();
+        let wanted = &self.settings.region;
+        let found = list
+            .iter()
+            .find(|r| r["name"].as_str() == Some(wanted.as_str()));
+        match found {
+            Some(r) => Ok(Endpoints {
+                api: settings::trim_url(r["api"].as_str().unwrap_or_default()),
+                db: settings::trim_url(r["database_api"].as_str().unwrap_or_default()),
+            }),
+            None => Err(PlatformError::UnknownRegion {
+                region: wanted.clone(),
+                available: list
+                    .iter()
+                    .filter_map(|r| r["name"].as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// Sends a call with the API bearer; a 401 gets one fresh bearer and
+    /// one more try (the request was refused, so nothing was applied).
+    fn send_with_bearer(&self, call: Call<'_>) -> Result<Reply, PlatformError> {
+        let bearer = self.bearer()?;
+        let reply = self.http.send(&with_auth(&call, Auth::Bearer(&bearer)))?;
+        if reply.status != 401 || reply.body.contains("OTP") {
+            return Ok(reply);
+        }
+        self.forget_bearer();
+        let bearer = self.bearer()?;
+        self.http.send(&with_auth(&call, Auth::Bearer(&bearer)))
+    }
+
+    fn subject<'a>(&'a self, resource: &'a str, name: &'a str) -> Subject<'a> {
+        Subject {
+            resource,
+            name,
+            region: &self.settings.region,
+        }
+    }
+
+    /// Checks the status and reads the JSON answer.
+    fn decode<T: DeserializeOwned>(
+        &self,
+        reply: &Reply,
+        url: &str,
+        resource: &str,
+        name: &str,
+    ) -> Result<T, PlatformError> {
+        let path = path_of(url);
+        if !(200..300).contains(&reply.status) {
+            return Err(errors::from_status(
+                reply.status,
+                &reply.body,
+                &path,
+                &self.subject(resource, name),
+            ));
+        }
+        serde_json::from_str(&reply.body).map_err(|e| PlatformError::Malformed {
+            path,
+            detail: e.to_string(),
+        })
+    }
+
+    /// A read on the main API.
+    fn api_get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        resource: &str,
+        name: &str,
+    ) -> Result<T, PlatformError> {
+        let url = format!("{}{path}", self.endpoints()?.api);
+        let reply = self.send_with_bearer(Call::get(url.clone(), Auth::None))?;
+        self.decode(&reply, &url, resource, name)
+    }
+
+    /// A write on the main API, sent once.
+    fn api_write(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<(Reply, String), PlatformError> {
+        let url = format!("{}{path}", self.endpoints()?.api);
+        let reply = self.send_with_bearer(Call::write(method, url.clone(), Auth::None, body))?;
+        Ok((reply, url))
+    }
+
+    // ---- database API ----------------------------------------------------
+
+    fn addon_token(&self, app: &str, addon_id: &str) -> Result<Secret, PlatformError> {
+        {
+            let cache = self.addon_tokens.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(t) = cache.get(addon_id).filter(|t| t.is_fresh(Utc::now())) {
+                return Ok(t.token.clone());
+            }
+        }
+        let path = format!("/v1/apps/{app}/addons/{addon_id}/token");
+        let (reply, url) = self.api_write(Method::POST, &path, None)?;
+        let answer: AddonTokenEnvelope = self.decode(&reply, &url, "addon", addon_id)?;
+        let token = answer
+            .addon
+            .token
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| PlatformError::Malformed {
+                path: path_of(&url),
+                detail: "no token in the answer".into(),
+            })?;
+        let cached = CachedToken::new(Secret::new(token), Utc::now());
+        let secret = cached.token.clone();
+        self.addon_tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(addon_id.to_string(), cached);
+        Ok(secret)
+    }
+
+    /// A call on the database API with the addon's token; a 401 gets a
+    /// fresh addon token and one more try.
+    fn db_send(&self, app: &str, addon_id: &str, call: Call<'_>) -> Result<Reply, PlatformError> {
+        let token = self.addon_token(app, addon_id)?;
+        let reply = self.http.send(&with_auth(&call, Auth::Bearer(&token)))?;
+        if reply.status != 401 {
+            return Ok(reply);
+        }
+        self.addon_tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(addon_id);
+        let token = self.addon_token(app, addon_id)?;
+        self.http.send(&with_auth(&call, Auth::Bearer(&token)))
+    }
+
+    fn db_get<T: DeserializeOwned>(
+        &self,
+        app: &str,
+        addon_id: &str,
+        path: &str,
+        resource: &str,
+        name: &str,
+    ) -> Result<T, PlatformError> {
+        let url = format!("{}{path}", self.endpoints()?.db);
+        let reply = self.db_send(app, addon_id, Call::get(url.clone(), Auth::None))?;
+        self.decode(&reply, &url, resource, name)
+    }
+
+    // ---- uncertain writes ------------------------------------------------
+
+    /// After a write failed in a way that leaves its effect unknown, asks
+    /// `check` whether it happened.
+    fn settle<T>(
+        &self,
+        action: &str,
+        cause: PlatformError,
+        check: impl FnOnce() -> Result<Option<T>, PlatformError>,
+    ) -> Result<T, PlatformError> {
+        if !cause.is_uncertain() {
+            return Err(cause);
+        }
+        match check() {
+            Ok(Some(found)) => Ok(found),
+            Ok(None) => Err(PlatformError::WriteNotApplied {
+                action: action.to_string(),
+                cause: cause.to_string(),
+            }),
+            Err(_) => Err(PlatformError::WriteUncertain {
+                action: action.to_string(),
+                cause: cause.to_string(),
+            }),
+        }
+    }
+
+    /// A deployment created since `since` (less the skew) that `matches`.
+    fn find_new_deployment(
+        &self,
+        app: &str,
+        since: DateTime<Utc>,
+        matches: impl Fn(&Deployment) -> bool,
+    ) -> Result<Option<Deployment>, PlatformError> {
+        let page = self.deployments(app, 1, 20)?;
+        Ok(page
+            .items
+            .into_iter()
+            .find(|d| d.created_at.is_some_and(|t| t >= since - CLOCK_SKEW) && matches(d)))
+    }
+}
+
+/// The same call with another authentication.
+fn with_auth<'a>(call: &Call<'_>, auth: Auth<'a>) -> Call<'a> {
+    Call {
+        method: call.method.clone(),
+        url: call.url.clone(),
+        auth,
+        body: call.body.clone(),
+        idempotent: call.idempotent,
+    }
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+impl Platform for Scalingo {
+    fn app(&self, app: &str) -> Result<App, PlatformError> {
+        let e: AppEnvelope = self.api_get(&format!("/v1/apps/{app}"), "app", app)?;
+        Ok(e.app.into())
+    }
+
+    fn deployments(
+        &self,
+        app: &str,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<Deployment>, PlatformError> {
+        let path = format!("/v1/apps/{app}/deployments?page={page}&per_page={per_page}");
+        let e: DeploymentsEnvelope = self.api_get(&path, "app", app)?;
+        Ok(e.into_page(page))
+    }
+
+    fn deployment(&self, app: &str, id: &str) -> Result<Deployment, PlatformError> {
+        let e: DeploymentEnvelope = self.api_get(
+            &format!("/v1/apps/{app}/deployments/{id}"),
+            "deployment",
+            id,
+        )?;
+        Ok(e.deployment.into())
+    }
+
+    fn build_log(
+        &self,
+        deployment: &Deployment,
+    ) -> Result<Option<Box<dyn Read + Send>>, PlatformError> {
+        // The documentation says to follow the link, not to build the path.
+        let Some(url) = deployment.output_url.as_deref() else {
+            return Ok(None);
+        };
+        let mut bearer = self.bearer()?;
+        for attempt in 0..2 {
+            let (status, reader) = self.http.open(url, Auth::Bearer(&bearer), "text/plain")?;
+            match status {
+                200..=299 => return Ok(reader),
+                404 => return Ok(None),
+                401 if attempt == 0 => {
+                    self.forget_bearer();
+                    bearer = self.bearer()?;
+                }
+                _ => {
+                    return Err(errors::from_status(
+                        status,
+                        "",
+                        &path_of(url),
+                        &self.subject("build log", &deployment.id),
+                    ));
+                }
+            }
+        }
+        Err(PlatformError::Unauthorized {
+            path: path_of(url),
+            detail: "the bearer was refused twice".into(),
+        })
+    }
+
+    fn scm_link(&self, app: &str) -> Result<Option<ScmLink>, PlatformError> {
+        match self.api_get::<ScmLinkEnvelope>(
+            &format!("/v1/apps/{app}/scm_repo_link"),
+            "scm_repo_link",
+            app,
+        ) {
+            Ok(e) => Ok(Some(e.scm_repo_link.into())),
+            Err(PlatformError::NotFound { resource, .. }) if resource != "app" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn set_auto_deploy(&self, app: &str, enabled: bool) -> Result<ScmLink, PlatformError> {
+        let body = json!({ "scm_repo_link": { "auto_deploy_enabled": enabled } });
+        let result = self
+            .api_write(
+                Method::PATCH,
+                &format!("/v1/apps/{app}/scm_repo_link"),
+                Some(body),
+            )
+            .and_then(|(reply, url)| {
+                self.decode::<ScmLinkEnvelope>(&reply, &url, "scm_repo_link", app)
+            });
+        match result {
+            Ok(e) => Ok(e.scm_repo_link.into()),
+            Err(cause) => self.settle("switching auto-deploy", cause, || {
+                Ok(self
+                    .scm_link(app)?
+                    .filter(|l| l.auto_deploy_enabled == enabled))
+            }),
+        }
+    }
+
+    fn manual_deploy(
+        &self,
+        app: &str,
+        branch: &str,
+        expected_commit: Option<&str>,
+    ) -> Result<Deployment, PlatformError> {
+        let started = Utc::now();
+        let body = json!({ "branch": branch });
+        let result = self
+            .api_write(
+                Method::POST,
+                &format!("/v1/apps/{app}/scm_repo_link/manual_deploy"),
+                Some(body),
+            )
+            .and_then(|(reply, url)| self.decode::<DeploymentEnvelope>(&reply, &url, "app", app));
+        match result {
+            Ok(e) => Ok(e.deployment.into()),
+            Err(cause) => {
+                let Some(commit) = expected_commit else {
+                    return Err(if cause.is_uncertain() {
+                        PlatformError::WriteUncertain {
+                            action: format!("deploying {branch}"),
+                            cause: cause.to_string(),
+                        }
+                    } else {
+                        cause
+                    });
+                };
+                self.settle(&format!("deploying {branch}"), cause, || {
+                    self.find_new_deployment(app, started, |d| d.git_ref.as_deref() == Some(commit))
+                })
+            }
+        }
+    }
+
+    fn archive_deploy(
+        &self,
+        app: &str,
+        git_ref: &str,
+        source_url: &Secret,
+    ) -> Result<Deployment, PlatformError> {
+        let started = Utc::now();
+        let body =
+            json!({ "deployment": { "git_ref": git_ref, "source_url": source_url.expose() } });
+        let result = self
+            .api_write(
+                Method::POST,
+                &format!("/v1/apps/{app}/deployments"),
+                Some(body),
+            )
+            .and_then(|(reply, url)| self.decode::<DeploymentEnvelope>(&reply, &url, "app", app));
+        match result {
+            Ok(e) => Ok(e.deployment.into()),
+            Err(cause) => self.settle(
+                &format!("deploying the archive of {git_ref}"),
+                cause,
+                || {
+                    self.find_new_deployment(app, started, |d| {
+                        d.git_ref.as_deref() == Some(git_ref)
+                    })
+                },
+            ),
+        }
+    }
+
+    fn restart(&self, app: &str, scope: &[String]) -> Result<String, PlatformError> {
+        let started = Utc::now();
+        let body = json!({ "scope": scope });
+        let result = self
+            .api_write(Method::POST, &format!("/v1/apps/{app}/restart"), Some(body))
+            .and_then(|(reply, url)| {
+                if (200..300).contains(&reply.status) {
+                    Ok(reply
+                        .location
+                        .as_deref()
+                        .and_then(|l| l.trim_end_matches('/').rsplit('/').next())
+                        .unwrap_or_default()
+                        .to_string())
+                } else {
+                    Err(errors::from_status(
+                        reply.status,
+                        &reply.body,
+                        &path_of(&url),
+                        &self.subject("app", app),
+                    ))
+                }
+            });
+        match result {
+            Ok(id) => Ok(id),
+            Err(cause) => self.settle("restarting the app", cause, || {
+                let events = self.events(app, 1, 20)?;
+                Ok(events
+                    .items
+                    .into_iter()
+                    .find(|e| {
+                        e.kind == "restart"
+                            && e.created_at.is_some_and(|t| t >= started - CLOCK_SKEW)
+                    })
+                    .map(|_| String::new()))
+            }),
+        }
+    }
+
+    fn operation(&self, app: &str, id: &str) -> Result<Operation, PlatformError> {
+        let e: OperationEnvelope =
+            self.api_get(&format!("/v1/apps/{app}/operations/{id}"), "operation", id)?;
+        Ok(e.operation.into())
+    }
+
+    fn variables(&self, app: &str) -> Result<Vec<Variable>, PlatformError> {
+        let e: VariablesEnvelope =
+            self.api_get(&format!("/v1/apps/{app}/variables"), "app", app)?;
+        Ok(e.variables.into_iter().map(Variable::from).collect())
+    }
+
+    fn set_variable(&self, app: &str, name: &str, value: &str) -> Result<Variable, PlatformError> {
+        let existing = self.variables(app)?.into_iter().find(|v| v.name == name);
+        let result = match &existing {
+            Some(v) => self.api_write(
+                Method::PATCH,
+                &format!("/v1/apps/{app}/variables/{}", v.id),
+                Some(json!({ "variable": { "value": value } })),
+            ),
+            None => self.api_write(
+                Method::POST,
+                &format!("/v1/apps/{app}/variables"),
+                Some(json!({ "variable": { "name": name, "value": value } })),
+            ),
+        }
+        .and_then(|(reply, url)| self.decode::<VariableEnvelope>(&reply, &url, "variable", name));
+        match result {
+            Ok(e) => Ok(e.variable.into()),
+            Err(cause) => self.settle(&format!("setting {name}"), cause, || {
+                Ok(self
+                    .variables(app)?
+                    .into_iter()
+                    .find(|v| v.name == name && v.value == value))
+            }),
+        }
+    }
+
+    fn events(&self, app: &str, page: u32, per_page: u32) -> Result<Page<Event>, PlatformError> {
+        let path = format!("/v1/apps/{app}/events?page={page}&per_page={per_page}");
+        let e: EventsEnvelope = self.api_get(&path, "app", app)?;
+        Ok(e.into_page(page))
+    }
+
+    fn addons(&self, app: &str) -> Result<Vec<Addon>, PlatformError> {
+        let e: AddonsEnvelope = self.api_get(&format!("/v1/apps/{app}/addons"), "app", app)?;
+        Ok(e.addons.into_iter().map(Addon::from).collect())
+    }
+
+    fn database(&self, app: &str, addon_id: &str) -> Result<Database, PlatformError> {
+        let e: DatabaseEnvelope = self.db_get(
+            app,
+            addon_id,
+            &format!("/api/databases/{addon_id}"),
+            "database",
+            addon_id,
+        )?;
+        Ok(e.database.into())
+    }
+
+    fn backups(&self, app: &str, addon_id: &str) -> Result<Vec<Backup>, PlatformError> {
+        let e: BackupsEnvelope = self.db_get(
+            app,
+            addon_id,
+            &format!("/api/databases/{addon_id}/backups"),
+            "database",
+            addon_id,
+        )?;
+        Ok(e.database_backups.into_iter().map(Backup::from).collect())
+    }
+
+    fn create_backup(&self, app: &str, addon_id: &str) -> Result<Backup, PlatformError> {
+        let started = Utc::now();
+        let url = format!("{}/api/databases/{addon_id}/backups", self.endpoints()?.db);
+        let result = self
+            .db_send(
+                app,
+                addon_id,
+                Call::write(Method::POST, url.clone(), Auth::None, Some(json!({}))),
+            )
+            .and_then(|reply| self.decode::<BackupEnvelope>(&reply, &url, "database", addon_id));
+        match result {
+            Ok(e) => Ok(e.database_backup.into()),
+            Err(cause) => self.settle("starting a backup", cause, || {
+                Ok(self.backups(app, addon_id)?.into_iter().find(|b| {
+                    b.method.as_deref() == Some("manual")
+                        && b.created_at.is_some_and(|t| t >= started - CLOCK_SKEW)
+                }))
+            }),
+        }
+    }
+
+    fn backup(&self, app: &str, addon_id: &str, backup_id: &str) -> Result<Backup, PlatformError> {
+        let path = format!("/api/databases/{addon_id}/backups/{backup_id}");
+        let e: BackupEnvelope = self.db_get(app, addon_id, &path, "backup", backup_id)?;
+        Ok(e.database_backup.into())
+    }
+
+    fn backup_download_url(
+        &self,
+        app: &str,
+        addon_id: &str,
+        backup_id: &str,
+    ) -> Result<Secret, PlatformError> {
+        let path = format!("/api/databases/{addon_id}/backups/{backup_id}/archive");
+        let e: DownloadUrl = self.db_get(app, addon_id, &path, "backup", backup_id)?;
+        Ok(Secret::new(e.download_url))
+    }
+
+    fn recovery_window(&self, app: &str, addon_id: &str) -> Result<RecoveryWindow, PlatformError> {
+        let path = format!("/api/databases/{addon_id}/pitr/recovery_window");
+        let e: RecoveryWindowEnvelope = self.db_get(app, addon_id, &path, "database", addon_id)?;
+        match (
+            e.recovery_window.earliest_recoverable_at,
+            e.recovery_window.latest_recoverable_at,
+        ) {
+            (Some(earliest), Some(latest)) => Ok(RecoveryWindow { earliest, latest }),
+            _ => Err(PlatformError::Malformed {
+                path,
+                detail: "the recovery window has no earliest or latest time".into(),
+            }),
+        }
+    }
+
+    fn pitr_restore(
+        &self,
+        app: &str,
+        addon_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<String, PlatformError> {
+        let url = format!(
+            "{}/api/databases/{addon_id}/pitr/restore",
+            self.endpoints()?.db
+        );
+        let body = json!({ "restore_time": rfc3339(at) });
+        let result = self
+            .db_send(
+                app,
+                addon_id,
+                Call::write(Method::POST, url.clone(), Auth::None, Some(body)),
+            )
+            .and_then(|reply| self.decode::<PitrRestoreAnswer>(&reply, &url, "database", addon_id))
+            .and_then(|answer| {
+                answer
+                    .operation_id()
+                    .ok_or_else(|| PlatformError::Malformed {
+                        path: path_of(&url),
+                        detail: "no operation id in the answer".into(),
+                    })
+            });
+        match result {
+            Ok(id) => Ok(id),
+            Err(cause) => self.settle("starting the point-in-time restore", cause, || {
+                Ok(self.database(app, addon_id)?.current_operation_id)
+            }),
+        }
+    }
+
+    fn database_operation(
+        &self,
+        app: &str,
+        addon_id: &str,
+        operation_id: &str,
+    ) -> Result<DatabaseOperation, PlatformError> {
+        let path = format!("/api/databases/{addon_id}/operations/{operation_id}");
+        let e: OperationEnvelope = self.db_get(app, addon_id, &path, "operation", operation_id)?;
+        Ok(e.operation.into())
+    }
+}

@@ -1,0 +1,95 @@
+//! Where the Scalingo API is and how to talk to it: the API token, the
+//! region, URL overrides (Scalingo's own variable names), retry policy,
+//! request budget and timeouts.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::budget::RequestBudget;
+use super::retry::RetryPolicy;
+use crate::secret::Secret;
+
+/// The default authentication service.
+pub const DEFAULT_AUTH_URL: &str = "https://auth.scalingo.com";
+/// The default region.
+pub const DEFAULT_REGION: &str = "osc-fr1";
+
+#[derive(Debug, Clone)]
+pub struct ScalingoSettings {
+    pub api_token: Option<Secret>,
+    pub region: String,
+    pub auth_url: String,
+    /// Overrides the region's API URL (`SCALINGO_API_URL`).
+    pub api_url: Option<String>,
+    /// Overrides the region's database API URL (`SCALINGO_DB_URL`).
+    pub db_url: Option<String>,
+    pub retry: RetryPolicy,
+    pub budget: Arc<RequestBudget>,
+    /// Time allowed for one request, connection included.
+    pub timeout: Duration,
+}
+
+impl ScalingoSettings {
+    pub fn new(region: impl Into<String>) -> Self {
+        ScalingoSettings {
+            api_token: None,
+            region: region.into(),
+            auth_url: DEFAULT_AUTH_URL.to_string(),
+            api_url: None,
+            db_url: None,
+            retry: RetryPolicy::default(),
+            budget: RequestBudget::shared(),
+            timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// Applies `SCALINGO_API_TOKEN`, `SCALINGO_REGION`, `SCALINGO_AUTH_URL`,
+    /// `SCALINGO_API_URL` and `SCALINGO_DB_URL` from `lookup` (the process
+    /// environment in real use). Empty values count as unset.
+    pub fn with_env(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        if let Some(token) = get("SCALINGO_API_TOKEN") {
+            self.api_token = Some(Secret::new(token.trim()));
+        }
+        if let Some(region) = get("SCALINGO_REGION") {
+            self.region = region.trim().to_string();
+        }
+        if let Some(url) = get("SCALINGO_AUTH_URL") {
+            self.auth_url = trim_url(&url);
+        }
+        if let Some(url) = get("SCALINGO_API_URL") {
+            self.api_url = Some(trim_url(&url));
+        }
+        if let Some(url) = get("SCALINGO_DB_URL") {
+            self.db_url = Some(trim_url(&url));
+        }
+        self
+    }
+}
+
+/// URLs are joined with paths that start with `/`.
+pub(crate) fn trim_url(url: &str) -> String {
+    url.trim().trim_end_matches('/').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_use_scalingo_names_and_ignore_empty_values() {
+        let env = |name: &str| match name {
+            "SCALINGO_API_TOKEN" => Some("tk-us-abc".to_string()),
+            "SCALINGO_REGION" => Some("osc-secnum-fr1".to_string()),
+            "SCALINGO_API_URL" => Some("http://127.0.0.1:9/".to_string()),
+            "SCALINGO_DB_URL" => Some(String::new()),
+            _ => None,
+        };
+        let s = ScalingoSettings::new(DEFAULT_REGION).with_env(env);
+        assert_eq!(s.api_token.as_ref().map(Secret::expose), Some("tk-us-abc"));
+        assert_eq!(s.region, "osc-secnum-fr1");
+        assert_eq!(s.api_url.as_deref(), Some("http://127.0.0.1:9"));
+        assert_eq!(s.db_url, None);
+        assert_eq!(s.auth_url, DEFAULT_AUTH_URL);
+    }
+}
