@@ -24,8 +24,10 @@ pub use tag_index::TagIndex;
 /// The git operations rewind needs. Revisions are anything git accepts
 /// (`v4.1.1`, a SHA, `HEAD~2`); commits come back as full SHAs.
 pub trait Git {
-    /// `git fetch --prune --tags <remote>`: the remote's tags, and only
-    /// those, so a deleted release tag does not linger.
+    /// `git fetch --prune --tags <remote>`: every tag of the remote, with
+    /// its branches. Stale remote-tracking branches are pruned; local tags
+    /// never are (git does not prune tags fetched by `--tags`), so a tag the
+    /// user made locally survives.
     fn fetch_tags(&self, remote: &str) -> Result<(), GitError>;
 
     /// Every tag with the commit it points at, annotated or lightweight.

@@ -109,7 +109,7 @@ fn match_lifecycle_line(raw: &[u8], package: &str) -> Option<Version> {
 }
 
 /// Removes terminal escape sequences (CSI `ESC[...X`, OSC `ESC]...BEL/ST`,
-/// DCS/APC/PM/SOS strings, two-byte `ESC x`) and control characters other
+/// DCS/APC/PM/SOS strings, `ESC x` and `ESC ( B`-style escapes) and control characters other
 /// than newline and tab, so a build log can be matched or shown safely.
 pub fn strip_ansi(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -119,6 +119,7 @@ pub fn strip_ansi(text: &str) -> String {
             '\u{1b}' => match chars.next() {
                 Some('[') => skip_csi(&mut chars),
                 Some(']' | 'P' | 'X' | '^' | '_') => skip_string(&mut chars),
+                Some(' '..='/') => skip_intermediates(&mut chars),
                 Some(_) | None => {}
             },
             '\u{9b}' => skip_csi(&mut chars),
@@ -140,6 +141,15 @@ fn skip_csi(chars: &mut impl Iterator<Item = char>) {
         if !(' '..='?').contains(&c) {
             // Malformed: drop what was consumed and stop, so a stray `ESC[`
             // cannot swallow the rest of the text.
+            return;
+        }
+    }
+}
+
+/// `ESC ( B` and friends: intermediate bytes, then one final byte.
+fn skip_intermediates(chars: &mut impl Iterator<Item = char>) {
+    for c in chars.by_ref() {
+        if !(' '..='/').contains(&c) {
             return;
         }
     }

@@ -90,23 +90,36 @@ fn wanted(
 }
 
 /// Up to [`NEAREST_LIMIT`] tags closest to `wanted`, in version order, for
-/// "tag not found" messages. Closeness favours the same major, then the same
-/// minor line: someone asking for 4.0.0 wants to hear about 4.0.1 or 4.1.0
-/// before 3.9.9.
+/// "tag not found" messages. Starting from where `wanted` would sit in the
+/// sorted list, it walks outwards, each step taking the neighbour that is
+/// closer (same major first, then same minor line): someone asking for 4.0.0
+/// hears about 4.0.1 and 4.1.0 before 3.9.9.
 pub fn nearest<'a, T>(tags: &'a [T], wanted: &Version) -> Vec<&'a ReleaseTag>
 where
     T: AsRef<ReleaseTag>,
 {
-    let mut ranked: Vec<&ReleaseTag> = tags.iter().map(AsRef::as_ref).collect();
-    ranked.sort_by_key(|tag| {
-        (
-            distance(&tag.version, wanted),
-            std::cmp::Reverse(tag.version.clone()),
-        )
-    });
-    ranked.truncate(NEAREST_LIMIT);
-    ranked.sort_by(|a, b| a.version.cmp(&b.version));
-    ranked
+    let mut sorted: Vec<&ReleaseTag> = tags.iter().map(AsRef::as_ref).collect();
+    sorted.sort_by(|a, b| a.version.cmp(&b.version));
+    let split = sorted.partition_point(|tag| &tag.version < wanted);
+    let mut below = sorted[..split].iter().rev().peekable();
+    let mut above = sorted[split..].iter().peekable();
+    let mut picked = Vec::new();
+    while picked.len() < NEAREST_LIMIT {
+        let take_below = match (below.peek(), above.peek()) {
+            (Some(b), Some(a)) => distance(&b.version, wanted) < distance(&a.version, wanted),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let next = if take_below {
+            below.next()
+        } else {
+            above.next()
+        };
+        picked.extend(next.copied());
+    }
+    picked.sort_by(|a, b| a.version.cmp(&b.version));
+    picked
 }
 
 fn distance(a: &Version, b: &Version) -> (u64, u64, u64, bool) {

@@ -3,4 +3,5 @@
 
 mod git;
 mod release;
+mod repo;
 mod tree;
