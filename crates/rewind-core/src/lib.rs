@@ -3,6 +3,8 @@
 //! the printing and the prompting.
 
 pub mod git;
+pub mod identify;
+pub mod journal;
 pub mod platform;
 pub mod release;
 pub mod secret;

@@ -1,0 +1,154 @@
+//! An incident as the journal tells it: when it opened, for which app, its
+//! steps with their last known state, and how it ended (or that it did
+//! not: an interrupted run to resume).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::entry::{Entry, EntryKind, IncidentId};
+
+/// Where a step stands according to the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepState {
+    /// Started and never reported done: it may or may not have happened.
+    Started,
+    Done,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRecord {
+    pub id: String,
+    pub state: StepState,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The key facts of the step's last entry.
+    pub data: Value,
+}
+
+/// How an incident stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state", content = "outcome")]
+pub enum IncidentState {
+    /// Steps are recorded and no end: running now, or cut short.
+    Open,
+    /// Stopped by Ctrl-C or a refusal; can be resumed.
+    Interrupted,
+    /// Ended, with its outcome (`succeeded`, `failed`, `dry-run`...).
+    Closed(String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Incident {
+    pub id: IncidentId,
+    pub app: String,
+    pub opened_at: DateTime<Utc>,
+    /// The `data` of the opening entry (command, reason, user...).
+    pub opening: Value,
+    pub steps: Vec<StepRecord>,
+    pub state: IncidentState,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Every entry, in order.
+    pub entries: Vec<Entry>,
+}
+
+impl Incident {
+    /// Groups entries by incident, in order of opening. Entries of an
+    /// incident whose opening line was lost are kept under a synthetic
+    /// opening at their first entry.
+    pub fn group(entries: Vec<Entry>) -> Vec<Incident> {
+        let mut incidents: Vec<Incident> = Vec::new();
+        for entry in entries {
+            let pos = incidents.iter().position(|i| i.id == entry.incident);
+            let incident = match pos {
+                Some(p) => &mut incidents[p],
+                None => {
+                    incidents.push(Incident {
+                        id: entry.incident.clone(),
+                        app: entry.app.clone(),
+                        opened_at: entry.at,
+                        opening: Value::Null,
+                        steps: Vec::new(),
+                        state: IncidentState::Open,
+                        closed_at: None,
+                        entries: Vec::new(),
+                    });
+                    incidents.last_mut().expect("just pushed")
+                }
+            };
+            incident.apply(&entry);
+            incident.entries.push(entry);
+        }
+        incidents
+    }
+
+    fn apply(&mut self, entry: &Entry) {
+        match entry.kind {
+            EntryKind::IncidentOpened => {
+                self.opened_at = entry.at;
+                self.opening = entry.data.clone();
+            }
+            EntryKind::StepStarted => {
+                let id = entry.step.clone().unwrap_or_default();
+                self.steps.retain(|s| s.id != id);
+                self.steps.push(StepRecord {
+                    id,
+                    state: StepState::Started,
+                    started_at: Some(entry.at),
+                    ended_at: None,
+                    data: entry.data.clone(),
+                });
+                self.state = IncidentState::Open;
+            }
+            EntryKind::StepDone | EntryKind::StepFailed | EntryKind::StepSkipped => {
+                let state = match entry.kind {
+                    EntryKind::StepDone => StepState::Done,
+                    EntryKind::StepFailed => StepState::Failed,
+                    _ => StepState::Skipped,
+                };
+                let id = entry.step.clone().unwrap_or_default();
+                match self.steps.iter_mut().find(|s| s.id == id) {
+                    Some(step) => {
+                        step.state = state;
+                        step.ended_at = Some(entry.at);
+                        step.data = entry.data.clone();
+                    }
+                    None => self.steps.push(StepRecord {
+                        id,
+                        state,
+                        started_at: None,
+                        ended_at: Some(entry.at),
+                        data: entry.data.clone(),
+                    }),
+                }
+            }
+            EntryKind::Interrupted => self.state = IncidentState::Interrupted,
+            EntryKind::IncidentClosed => {
+                let outcome = entry.data["outcome"]
+                    .as_str()
+                    .unwrap_or("closed")
+                    .to_string();
+                self.state = IncidentState::Closed(outcome);
+                self.closed_at = Some(entry.at);
+            }
+            EntryKind::DryRun => {
+                self.state = IncidentState::Closed("dry-run".to_string());
+                self.closed_at = Some(entry.at);
+            }
+            EntryKind::Answer | EntryKind::ReleaseMarkedBad | EntryKind::Note => {}
+        }
+    }
+
+    /// The step's record, if the journal has one.
+    pub fn step(&self, id: &str) -> Option<&StepRecord> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    /// Not closed: running now, cut short or interrupted.
+    pub fn is_unfinished(&self) -> bool {
+        !matches!(self.state, IncidentState::Closed(_))
+    }
+}

@@ -1,0 +1,13 @@
+//! The journal: an append-only record of every incident and every step
+//! rewind takes, written before a step starts and after it ends, one JSON
+//! line per event, flushed to disk each time, so that an interruption (a
+//! crash, Ctrl-C, a closed laptop) loses nothing and `resume` knows where
+//! things stand. A partial last line, as a crash can leave, is tolerated.
+
+mod entry;
+mod incident;
+mod store;
+
+pub use entry::{Entry, EntryKind, IncidentId, scrub};
+pub use incident::{Incident, IncidentState, StepRecord, StepState};
+pub use store::{Journal, JournalError, ReadReport};

@@ -1,0 +1,333 @@
+//! The journal file: `journal.jsonl` in the journal directory. Each event
+//! is one line appended with a single write and flushed to disk before the
+//! call returns; a lock keeps two rewind processes from interleaving lines.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use serde_json::Value;
+
+use super::entry::{Entry, EntryKind, IncidentId, scrub};
+use super::incident::Incident;
+
+/// A journal that cannot be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("cannot write the journal {path}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read the journal {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no incident `{id}` in the journal {path}")]
+    UnknownIncident { id: String, path: PathBuf },
+}
+
+/// What reading the journal found besides its entries.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ReadReport {
+    /// The last line was cut short (a crash while writing): it was ignored.
+    pub partial_last_line: bool,
+    /// Lines that are not journal entries (hand edits): skipped.
+    pub unreadable_lines: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Journal {
+    path: PathBuf,
+}
+
+impl Journal {
+    /// The journal kept in `dir` (created when first written).
+    pub fn open(dir: &Path) -> Self {
+        Journal {
+            path: dir.join("journal.jsonl"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Opens a new incident and returns its id.
+    pub fn begin(&self, app: &str, data: Value) -> Result<IncidentId, JournalError> {
+        let now = Utc::now();
+        let id = IncidentId::new(now);
+        self.append(&Entry {
+            at: now,
+            incident: id.clone(),
+            kind: EntryKind::IncidentOpened,
+            app: app.to_string(),
+            step: None,
+            data,
+        })?;
+        Ok(id)
+    }
+
+    /// Appends one event, durably.
+    pub fn record(
+        &self,
+        incident: &IncidentId,
+        app: &str,
+        kind: EntryKind,
+        step: Option<&str>,
+        data: Value,
+    ) -> Result<(), JournalError> {
+        self.append(&Entry {
+            at: Utc::now(),
+            incident: incident.clone(),
+            kind,
+            app: app.to_string(),
+            step: step.map(str::to_string),
+            data,
+        })
+    }
+
+    fn append(&self, entry: &Entry) -> Result<(), JournalError> {
+        let write_err = |source| JournalError::Write {
+            path: self.path.clone(),
+            source,
+        };
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(write_err)?;
+        }
+        let mut entry = entry.clone();
+        scrub(&mut entry.data);
+        let mut line =
+            serde_json::to_string(&entry).map_err(|e| write_err(std::io::Error::other(e)))?;
+        line.push('\n');
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(write_err)?;
+        file.lock().map_err(write_err)?;
+        // A previous crash may have left a partial line: start on a fresh
+        // one so this entry stays readable.
+        let needs_newline = ends_without_newline(&self.path).map_err(write_err)?;
+        if needs_newline {
+            line.insert(0, '\n');
+        }
+        file.write_all(line.as_bytes()).map_err(write_err)?;
+        file.sync_data().map_err(write_err)?;
+        Ok(())
+    }
+
+    /// Every readable entry, oldest first.
+    pub fn entries(&self) -> Result<(Vec<Entry>, ReadReport), JournalError> {
+        let mut text = String::new();
+        match File::open(&self.path) {
+            Ok(mut f) => {
+                f.read_to_string(&mut text)
+                    .map_err(|source| JournalError::Read {
+                        path: self.path.clone(),
+                        source,
+                    })?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Vec::new(), ReadReport::default()));
+            }
+            Err(source) => {
+                return Err(JournalError::Read {
+                    path: self.path.clone(),
+                    source,
+                });
+            }
+        }
+        let mut report = ReadReport::default();
+        let mut entries = Vec::new();
+        let complete = text.ends_with('\n');
+        let lines: Vec<&str> = text.split('\n').collect();
+        let last = lines.len().saturating_sub(1);
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Entry>(line) {
+                Ok(entry) => entries.push(entry),
+                Err(_) if i == last && !complete => report.partial_last_line = true,
+                Err(_) => report.unreadable_lines += 1,
+            }
+        }
+        Ok((entries, report))
+    }
+
+    /// Every incident, oldest first.
+    pub fn incidents(&self) -> Result<Vec<Incident>, JournalError> {
+        let (entries, _) = self.entries()?;
+        Ok(Incident::group(entries))
+    }
+
+    /// One incident by id (or by a unique prefix of it).
+    pub fn incident(&self, id: &str) -> Result<Incident, JournalError> {
+        let mut matching: Vec<Incident> = self
+            .incidents()?
+            .into_iter()
+            .filter(|i| i.id.as_str() == id || i.id.as_str().starts_with(id))
+            .collect();
+        if let Some(exact) = matching.iter().position(|i| i.id.as_str() == id) {
+            return Ok(matching.swap_remove(exact));
+        }
+        if matching.len() == 1 {
+            return Ok(matching.remove(0));
+        }
+        Err(JournalError::UnknownIncident {
+            id: id.to_string(),
+            path: self.path.clone(),
+        })
+    }
+
+    /// Releases marked bad for an app: the `data` of each mark (tag, commit,
+    /// label), newest last.
+    pub fn bad_releases(&self, app: &str) -> Result<Vec<Value>, JournalError> {
+        let (entries, _) = self.entries()?;
+        Ok(entries
+            .into_iter()
+            .filter(|e| e.app == app && e.kind == EntryKind::ReleaseMarkedBad)
+            .map(|e| e.data)
+            .collect())
+    }
+}
+
+fn ends_without_newline(path: &Path) -> std::io::Result<bool> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = File::open(path)?;
+    let len = f.metadata()?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    f.seek(SeekFrom::Start(len - 1))?;
+    let mut last = [0u8; 1];
+    f.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::journal::{IncidentState, StepState};
+
+    #[test]
+    fn steps_are_recorded_before_and_after_and_read_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::open(dir.path());
+        let id = journal
+            .begin("my-app", json!({"command": "rollback", "reason": "500s"}))
+            .expect("begin");
+        journal
+            .record(
+                &id,
+                "my-app",
+                EntryKind::StepStarted,
+                Some("push"),
+                json!({}),
+            )
+            .expect("start");
+        journal
+            .record(
+                &id,
+                "my-app",
+                EntryKind::StepDone,
+                Some("push"),
+                json!({"branch": "release/v1.2.0"}),
+            )
+            .expect("done");
+        journal
+            .record(
+                &id,
+                "my-app",
+                EntryKind::StepStarted,
+                Some("deploy"),
+                json!({}),
+            )
+            .expect("start");
+        let incident = journal.incident(id.as_str()).expect("incident");
+        assert_eq!(incident.opening["reason"], "500s");
+        assert_eq!(
+            incident.step("push").map(|s| s.state),
+            Some(StepState::Done)
+        );
+        assert_eq!(
+            incident.step("deploy").map(|s| s.state),
+            Some(StepState::Started)
+        );
+        assert_eq!(incident.state, IncidentState::Open);
+        assert!(incident.is_unfinished());
+        journal
+            .record(
+                &id,
+                "my-app",
+                EntryKind::IncidentClosed,
+                None,
+                json!({"outcome": "succeeded"}),
+            )
+            .expect("close");
+        let incident = journal.incident(&id.as_str()[..15]).expect("by prefix");
+        assert_eq!(incident.state, IncidentState::Closed("succeeded".into()));
+    }
+
+    #[test]
+    fn a_partial_last_line_is_tolerated_and_the_next_entry_stays_readable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::open(dir.path());
+        let id = journal.begin("app", json!({})).expect("begin");
+        // What a crash in the middle of a write leaves.
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(journal.path())
+            .expect("open");
+        f.write_all(br#"{"at":"2026-11-26T22:00:00Z","incident":"x","ki"#)
+            .expect("write");
+        drop(f);
+        let (entries, report) = journal.entries().expect("read");
+        assert_eq!(entries.len(), 1);
+        assert!(report.partial_last_line);
+        journal
+            .record(
+                &id,
+                "app",
+                EntryKind::Note,
+                None,
+                json!({"text": "after the crash"}),
+            )
+            .expect("append");
+        let (entries, report) = journal.entries().expect("read");
+        assert_eq!(entries.len(), 2);
+        assert_eq!(report.unreadable_lines, 1);
+        assert!(!report.partial_last_line);
+    }
+
+    #[test]
+    fn secrets_never_reach_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::open(dir.path());
+        journal
+            .begin(
+                "app",
+                json!({"download": "https://x/y?token=abc", "api_token": "tk-us-zzz"}),
+            )
+            .expect("begin");
+        let text = std::fs::read_to_string(journal.path()).expect("read");
+        assert!(!text.contains("token=abc"), "{text}");
+        assert!(!text.contains("tk-us-zzz"), "{text}");
+    }
+
+    #[test]
+    fn a_missing_journal_is_empty_and_unknown_ids_say_where_they_looked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::open(dir.path());
+        assert!(journal.incidents().expect("read").is_empty());
+        let err = journal.incident("nope").expect_err("unknown");
+        assert!(err.to_string().contains("journal.jsonl"), "{err}");
+    }
+}
