@@ -131,15 +131,15 @@ impl<'a> Resolver<'a> {
     pub fn release_of(&self, deployment: &Deployment) -> Release {
         let git_ref = deployment.git_ref.as_deref().unwrap_or("");
         if looks_like_sha(git_ref) {
-            if let Some(release) = self.from_git(git_ref) {
+            if let Some(release) = self.by_git(git_ref) {
                 return release;
             }
         }
         let commit = looks_like_sha(git_ref).then(|| git_ref.to_string());
-        self.from_build_log(deployment, commit)
+        self.by_build_log(deployment, commit)
     }
 
-    fn from_git(&self, sha: &str) -> Option<Release> {
+    fn by_git(&self, sha: &str) -> Option<Release> {
         let full = if sha.len() == 40 {
             sha.to_string()
         } else {
@@ -190,7 +190,7 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    fn from_build_log(&self, deployment: &Deployment, commit: Option<String>) -> Release {
+    fn by_build_log(&self, deployment: &Deployment, commit: Option<String>) -> Release {
         let Some(package) = self.package.as_deref() else {
             return Release::unknown(
                 commit,

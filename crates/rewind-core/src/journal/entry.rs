@@ -78,11 +78,7 @@ pub struct Entry {
 /// makes sure one that slipped in is not written.
 pub fn scrub(value: &mut Value) {
     match value {
-        Value::String(s) => {
-            if looks_secret(s) {
-                *s = "[redacted]".to_string();
-            }
-        }
+        Value::String(s) if looks_secret(s) => *s = "[redacted]".to_string(),
         Value::Array(items) => items.iter_mut().for_each(scrub),
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {
