@@ -130,10 +130,10 @@ impl<'a> Resolver<'a> {
     /// The release a deployment carried.
     pub fn release_of(&self, deployment: &Deployment) -> Release {
         let git_ref = deployment.git_ref.as_deref().unwrap_or("");
-        if looks_like_sha(git_ref) {
-            if let Some(release) = self.by_git(git_ref) {
-                return release;
-            }
+        if looks_like_sha(git_ref)
+            && let Some(release) = self.by_git(git_ref)
+        {
+            return release;
         }
         let commit = looks_like_sha(git_ref).then(|| git_ref.to_string());
         self.by_build_log(deployment, commit)
