@@ -139,15 +139,11 @@ impl TagFormat {
 
     /// Reads a tag name; `None` when it does not follow this format.
     pub fn parse_tag(&self, tag: &str) -> Option<ReleaseTag> {
-        let mut component = None;
-        let mut version = None;
-        if !match_segments(&self.segments, tag, &mut component, &mut version) {
-            return None;
-        }
+        let captures = match_segments(&self.segments, tag)?;
         Some(ReleaseTag {
             name: tag.to_string(),
-            component,
-            version: version?,
+            component: captures.component,
+            version: captures.version?,
         })
     }
 
@@ -219,40 +215,38 @@ fn split_template(template: &str) -> Result<Vec<Segment>, TagFormatError> {
     Ok(segments)
 }
 
+/// What the placeholders matched.
+#[derive(Default)]
+struct Captures {
+    component: Option<String>,
+    version: Option<Version>,
+}
+
 /// Matches `text` against the segments, backtracking over where each
 /// placeholder ends: a component may itself contain `-v` (`my-valve-v1.0.0`).
-fn match_segments(
-    segments: &[Segment],
-    text: &str,
-    component: &mut Option<String>,
-    version: &mut Option<Version>,
-) -> bool {
+fn match_segments(segments: &[Segment], text: &str) -> Option<Captures> {
     let Some((first, rest)) = segments.split_first() else {
-        return text.is_empty();
+        return text.is_empty().then(Captures::default);
     };
     match first {
-        Segment::Literal(literal) => text
-            .strip_prefix(literal.as_str())
-            .is_some_and(|tail| match_segments(rest, tail, component, version)),
-        Segment::Component => (1..=text.len()).rev().any(|end| {
-            text.is_char_boundary(end)
-                && match_segments(rest, &text[end..], component, version)
-                && {
-                    *component = Some(text[..end].to_string());
-                    true
-                }
+        Segment::Literal(literal) => match_segments(rest, text.strip_prefix(literal.as_str())?),
+        Segment::Component => split_points(text).find_map(|end| {
+            let mut captures = match_segments(rest, &text[end..])?;
+            captures.component = Some(text[..end].to_string());
+            Some(captures)
         }),
-        Segment::Version => (1..=text.len()).rev().any(|end| {
-            if !text.is_char_boundary(end) {
-                return false;
-            }
-            let Ok(parsed) = Version::parse(&text[..end]) else {
-                return false;
-            };
-            match_segments(rest, &text[end..], component, version) && {
-                *version = Some(parsed);
-                true
-            }
+        Segment::Version => split_points(text).find_map(|end| {
+            let version = Version::parse(&text[..end]).ok()?;
+            let mut captures = match_segments(rest, &text[end..])?;
+            captures.version = Some(version);
+            Some(captures)
         }),
     }
+}
+
+/// Where a non-empty placeholder may end, longest first.
+fn split_points(text: &str) -> impl Iterator<Item = usize> + '_ {
+    (1..=text.len())
+        .rev()
+        .filter(|&end| text.is_char_boundary(end))
 }

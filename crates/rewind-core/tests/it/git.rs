@@ -349,3 +349,59 @@ fn remote_url_and_a_missing_git_program() {
         "{err}"
     );
 }
+
+/// A stand-in for git that reports what it was given on stderr and fails:
+/// how a prompt-less, shell-less run looks from the other side.
+fn fake_git(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("fake-git");
+    let script = "#!/bin/sh\n\
+                  echo \"prompt=$GIT_TERMINAL_PROMPT\" >&2\n\
+                  echo \"args=$*\" >&2\n\
+                  [ \"$GIT_TERMINAL_PROMPT\" = 0 ] && read line && echo 'stdin had data' >&2\n\
+                  echo \"fatal: unable to access 'https://bot:hunter2@127.0.0.1/x.git'\" >&2\n\
+                  exit 3\n";
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// Runs `remote_url` on the fake, retrying while another test thread's
+/// fork still holds the freshly written script open ("text file busy").
+fn fake_failure(cli: &GitCli) -> GitError {
+    for _ in 0..50 {
+        match cli.remote_url("origin") {
+            Err(GitError::Spawn { source, .. })
+                if source.kind() == std::io::ErrorKind::ExecutableFileBusy =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(err) => return err,
+            Ok(url) => panic!("the fake git cannot succeed, got {url}"),
+        }
+    }
+    panic!("the fake git stayed busy");
+}
+
+#[test]
+fn non_interactive_runs_disable_prompts_and_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = fake_git(dir.path());
+    let err = fake_failure(&GitCli::new(dir.path()).program(&fake));
+    assert_eq!(
+        failed_stderr(&err),
+        "prompt=0\nargs=remote get-url origin\nfatal: unable to access 'https://[redacted]@127.0.0.1/x.git'"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("`git remote get-url origin` failed (exit code 3): prompt=0; ")
+    );
+
+    let interactive = GitCli::new(dir.path()).program(&fake).interactive(true);
+    let err = fake_failure(&interactive);
+    let inherited = std::env::var("GIT_TERMINAL_PROMPT").unwrap_or_default();
+    assert!(
+        failed_stderr(&err).starts_with(&format!("prompt={inherited}\n")),
+        "{err}"
+    );
+}
