@@ -2,6 +2,7 @@
 //! the `--help`) and a thin `run` that calls into rewind-core.
 
 mod sandbox;
+mod tree;
 
 use clap::Subcommand;
 
@@ -13,10 +14,14 @@ pub enum Command {
     /// without an account.
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),
+    /// Check or show a decision tree: the runbook's built-in one or a file.
+    #[command(subcommand)]
+    Tree(tree::TreeCommand),
 }
 
 pub fn run(command: Command) -> Result<(), CliError> {
     match command {
         Command::Sandbox(cmd) => sandbox::run(cmd),
+        Command::Tree(cmd) => tree::run(cmd),
     }
 }

@@ -1,0 +1,142 @@
+//! `rewind tree check|show`: check a decision tree file, listing every
+//! problem as `file:line: message`, and show a tree as indented text, a
+//! Mermaid flowchart or a Graphviz graph, in French or English.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand, ValueEnum};
+use rewind_core::tree::render::{Format, render};
+use rewind_core::tree::{Lang, Tree, TreeError};
+
+use crate::cli_error::CliError;
+
+#[derive(Debug, Subcommand)]
+pub enum TreeCommand {
+    /// Check a decision tree file: print `ok` with its size, or every
+    /// problem as `file:line: message` (exit status 2).
+    Check(CheckArgs),
+    /// Show a decision tree as an indented tree, a Mermaid flowchart or a
+    /// Graphviz DOT graph.
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The tree file (TOML, format in docs/decision-tree.md). Without it,
+    /// the runbook's built-in tree.
+    #[arg(value_name = "FILE")]
+    file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The tree file (TOML, format in docs/decision-tree.md). Without it,
+    /// the runbook's built-in tree.
+    #[arg(value_name = "FILE")]
+    file: Option<PathBuf>,
+
+    /// How to show it: `text` for a terminal, `mermaid` for Markdown
+    /// documents, `dot` for Graphviz.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+
+    /// Language of the texts. Default: French when LC_ALL, LC_MESSAGES or
+    /// LANG (the first one set) starts with `fr`, English otherwise.
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Text,
+    Mermaid,
+    Dot,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LangArg {
+    Fr,
+    En,
+}
+
+pub fn run(command: TreeCommand) -> Result<(), CliError> {
+    match command {
+        TreeCommand::Check(args) => check(args),
+        TreeCommand::Show(args) => show(args),
+    }
+}
+
+fn check(args: CheckArgs) -> Result<(), CliError> {
+    match load(args.file.as_deref()) {
+        Ok(tree) => print(&format!(
+            "ok: {}: {} questions, {} actions\n",
+            tree.source_name(),
+            tree.question_count(),
+            tree.action_count()
+        )),
+        Err(TreeError::Invalid(problems)) => {
+            // The problems are what was asked for: they go to stdout, one
+            // per line, in the `file:line: message` form editors jump to.
+            let listing: String = problems.problems.iter().map(|p| format!("{p}\n")).collect();
+            print(&listing)?;
+            Err(CliError::config(problems).hint(FORMAT_HINT))
+        }
+        Err(err) => Err(read_error(err)),
+    }
+}
+
+fn show(args: ShowArgs) -> Result<(), CliError> {
+    let tree = match load(args.file.as_deref()) {
+        Ok(tree) => tree,
+        Err(TreeError::Invalid(problems)) => {
+            // stdout is for the rendering (often redirected to a file), so
+            // the problems go to stderr.
+            for problem in &problems.problems {
+                eprintln!("{problem}");
+            }
+            return Err(CliError::config(problems).hint(FORMAT_HINT));
+        }
+        Err(err) => return Err(read_error(err)),
+    };
+    let format = match args.format {
+        FormatArg::Text => Format::Text,
+        FormatArg::Mermaid => Format::Mermaid,
+        FormatArg::Dot => Format::Dot,
+    };
+    let lang = match args.lang {
+        Some(LangArg::Fr) => Lang::Fr,
+        Some(LangArg::En) => Lang::En,
+        None => lang_from_env(),
+    };
+    print(&render(&tree, format, lang))
+}
+
+const FORMAT_HINT: &str = "the tree file format is described in docs/decision-tree.md; \
+                           `rewind tree show` prints the built-in tree as an example";
+
+fn load(file: Option<&Path>) -> Result<Tree, TreeError> {
+    match file {
+        Some(path) => Tree::load(path),
+        None => Ok(Tree::default_runbook()),
+    }
+}
+
+fn read_error(err: TreeError) -> CliError {
+    CliError::config(err).hint("check the path; without FILE, rewind uses its built-in tree")
+}
+
+fn lang_from_env() -> Lang {
+    let vars = ["LC_ALL", "LC_MESSAGES", "LANG"].map(|name| std::env::var(name).ok());
+    Lang::from_locale_vars(vars.iter().map(|v| v.as_deref()))
+}
+
+/// Writes to stdout; a closed pipe (`rewind tree show | head`) is not an
+/// error, the reader simply had enough.
+fn print(text: &str) -> Result<(), CliError> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() != io::ErrorKind::BrokenPipe => Err(CliError::failed(err)),
+        _ => Ok(()),
+    }
+}
