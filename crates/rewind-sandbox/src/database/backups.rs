@@ -130,8 +130,10 @@ fn spawn_progress(state: AppState, database_id: String, backup_id: String) {
     tokio::spawn(async move {
         tokio::time::sleep(step).await;
         start(&mut state.world(), &database_id, &backup_id);
+        super::save(&state).await;
         tokio::time::sleep(step).await;
         finish(&mut state.world(), &database_id, &backup_id);
+        super::save(&state).await;
     });
 }
 

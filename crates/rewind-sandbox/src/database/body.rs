@@ -16,5 +16,5 @@ pub fn parse<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
         bytes
     };
     serde_json::from_slice(text)
-        .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))
+        .map_err(|e| ApiError::BadRequest(format!("the request body cannot be read: {e}")))
 }

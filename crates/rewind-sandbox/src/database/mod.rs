@@ -31,11 +31,20 @@ pub struct DatabaseState {
     #[serde(default)]
     tokens: HashMap<String, tokens::AddonToken>,
     /// Per database (addon) id; created on first use.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "record::load_interrupted")]
     databases: BTreeMap<String, record::DatabaseRecord>,
     /// Backup download tokens not used yet, by their text.
     #[serde(default)]
     downloads: HashMap<String, archive::DownloadGrant>,
+}
+
+/// Saves the world after a background step when the sandbox keeps a state
+/// file; a failed save cannot be answered to anyone, so it is reported on
+/// stderr as the server's own errors are.
+async fn save(state: &AppState) {
+    if let Err(message) = crate::platform::persist::save(state).await {
+        eprintln!("rewind-sandbox: {message}");
+    }
 }
 
 /// The addon routes under `/v1`, the database API under `/api` and their

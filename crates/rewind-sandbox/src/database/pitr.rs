@@ -149,8 +149,10 @@ fn spawn_progress(state: AppState, database_id: String, operation_id: String) {
     tokio::spawn(async move {
         tokio::time::sleep(step).await;
         advance(&mut state.world(), &database_id, &operation_id);
+        super::save(&state).await;
         tokio::time::sleep(step).await;
         advance(&mut state.world(), &database_id, &operation_id);
+        super::save(&state).await;
     });
 }
 

@@ -3,13 +3,15 @@
 //! for it; and how a handler finds a database, its addon and its app from
 //! the database id (which is the addon id).
 
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
 
 use crate::api_error::ApiError;
 use crate::database::content::Content;
 use crate::state::{Addon, App, World};
-use crate::time::{Timestamp, format};
+use crate::time::{Timestamp, format, now};
 
 /// One database's state. Created the first time the database is used.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -135,4 +137,34 @@ pub fn locate<'w>(world: &'w mut World, id: &str) -> Result<Located<'w>, ApiErro
         .ok_or(ApiError::NotFound("database"))?;
     let record = database.databases.entry(id.to_string()).or_default();
     Ok(Located { app, addon, record })
+}
+
+/// Reads saved databases. A backup or restore that was in progress when the
+/// sandbox stopped cannot resume (its background task is gone): it ends in
+/// `error`, as the platform's would when a worker dies, so that nothing
+/// waits forever and the database does not stay "restoring".
+pub fn load_interrupted<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, DatabaseRecord>, D::Error> {
+    let mut databases = BTreeMap::<String, DatabaseRecord>::deserialize(deserializer)?;
+    let stopped = now();
+    for record in databases.values_mut() {
+        for backup in &mut record.backups {
+            if matches!(backup.status.as_str(), "scheduled" | "running") {
+                backup.status = "error".to_string();
+                backup.size = Some(0);
+                backup.dump = None;
+                backup.finished_at = Some(stopped);
+            }
+        }
+        for operation in &mut record.operations {
+            if operation.in_progress() {
+                operation.status = "error".to_string();
+                operation.error =
+                    Some("the sandbox stopped before the operation finished".to_string());
+                operation.finished_at = Some(stopped);
+            }
+        }
+    }
+    Ok(databases)
 }
