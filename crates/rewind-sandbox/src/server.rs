@@ -86,12 +86,17 @@ impl Sandbox {
                         }
                     };
                     crate::deploy::start_background(&shared);
-                    let app = router::build(shared);
+                    let app = router::build(shared.clone());
                     let server = axum::serve(listener, app).with_graceful_shutdown(async {
                         let _ = rx.await;
                     });
                     if let Err(e) = server.await {
                         eprintln!("rewind-sandbox: server error: {e}");
+                    }
+                    // Background work (a restart, a deploy) may have moved
+                    // on since the last request: keep its latest state.
+                    if let Err(e) = crate::platform::persist::save(&shared).await {
+                        eprintln!("rewind-sandbox: {e}");
                     }
                 });
                 // Open streams and deploys in flight must not hold the

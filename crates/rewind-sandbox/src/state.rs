@@ -200,26 +200,9 @@ impl World {
     pub fn from_config(config: &SandboxConfig) -> Self {
         let mut world = World::default();
         for seed in &config.apps {
-            let mut app = App::new(&seed.name);
-            app.repo = seed.repo.clone();
-            app.scm = seed.scm.as_ref().map(|s| ScmLink {
-                id: new_id(),
-                branch: s.branch.clone(),
-                auto_deploy_enabled: s.auto_deploy,
-                created_at: now(),
-                updated_at: now(),
-            });
-            for a in &seed.addons {
-                app.addons.push(Addon {
-                    id: new_id(),
-                    resource_id: format!("{}-{}", seed.name, &new_id()[..4]),
-                    provider: a.provider.clone(),
-                    plan: a.plan.clone(),
-                    status: "running".to_string(),
-                    provisioned_at: now(),
-                });
-            }
-            world.apps.insert(seed.name.clone(), app);
+            world
+                .apps
+                .insert(seed.name.clone(), crate::platform::app_from_seed(seed));
         }
         world
     }

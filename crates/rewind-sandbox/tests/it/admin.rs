@@ -1,1 +1,215 @@
-//! Sandbox tests: admin.
+//! Sandbox tests: the `/_sandbox/` admin surface (adding apps, reading what
+//! the sandbox received, an app's whole state), and the small admin helpers
+//! the platform, faults and persistence tests share.
+
+use serde_json::{Value, json};
+
+use crate::harness::{Env, Reply, read};
+
+/// Calls an admin route: no credentials, as the admin surface needs none.
+pub fn admin(env: &Env, method: &str, path: &str, body: Option<Value>) -> Reply {
+    let url = env.url(path);
+    let response = match (method, body) {
+        ("GET", _) => env.agent.get(&url).call(),
+        ("DELETE", _) => env.agent.delete(&url).call(),
+        ("POST", Some(b)) => env.agent.post(&url).send_json(b),
+        ("POST", None) => env.agent.post(&url).send_empty(),
+        ("PUT", Some(b)) => env.agent.put(&url).send_json(b),
+        (m, _) => panic!("unsupported admin call {m}"),
+    };
+    read(response)
+}
+
+/// Adds an app through the admin route, and checks it was added.
+pub fn add_app(env: &Env, name: &str) {
+    let reply = admin(env, "POST", "/_sandbox/apps", Some(json!({ "name": name })));
+    assert_eq!(reply.status, 201, "{}", reply.text);
+}
+
+/// The app's whole state, as the sandbox holds it.
+pub fn app_state(env: &Env, name: &str) -> Value {
+    let reply = admin(env, "GET", &format!("/_sandbox/apps/{name}/state"), None);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.json()
+}
+
+#[test]
+fn an_added_app_is_served_by_the_api() {
+    let env = Env::default();
+    let reply = admin(
+        &env,
+        "POST",
+        "/_sandbox/apps",
+        Some(json!({
+            "name": "shop-prod",
+            "repo": "/tmp/does-not-matter.git",
+            "scm": { "branch": "release", "auto_deploy": true },
+            "addons": [{ "provider": "scalingo-postgresql", "plan": "postgresql-starter-512" }],
+        })),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert_eq!(reply.json()["app"]["name"], "shop-prod");
+
+    let bearer = env.bearer();
+    let app = env.get(&bearer, "/v1/apps/shop-prod");
+    assert_eq!(app.status, 200, "{}", app.text);
+    assert_eq!(app.json()["app"]["status"], "new");
+
+    let state = app_state(&env, "shop-prod");
+    assert_eq!(state["repo"], "/tmp/does-not-matter.git");
+    assert_eq!(state["scm"]["branch"], "release");
+    assert_eq!(state["scm"]["auto_deploy_enabled"], true);
+    assert_eq!(state["addons"][0]["provider"], "scalingo-postgresql");
+}
+
+#[test]
+fn duplicate_bad_or_malformed_apps_are_refused() {
+    let env = Env::default();
+    add_app(&env, "shop-prod");
+    let again = admin(
+        &env,
+        "POST",
+        "/_sandbox/apps",
+        Some(json!({ "name": "shop-prod" })),
+    );
+    assert_eq!(again.status, 409, "{}", again.text);
+    assert!(
+        again.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("shop-prod")
+    );
+
+    for name in ["", "Shop", "shop_prod", "-shop", "shop-", "9shop"] {
+        let reply = admin(
+            &env,
+            "POST",
+            "/_sandbox/apps",
+            Some(json!({ "name": name })),
+        );
+        assert_eq!(reply.status, 422, "name {name:?}: {}", reply.text);
+        assert!(reply.json()["errors"]["name"].is_array(), "{}", reply.text);
+    }
+
+    let unknown_field = admin(
+        &env,
+        "POST",
+        "/_sandbox/apps",
+        Some(json!({ "name": "shop-two", "colour": "blue" })),
+    );
+    assert_eq!(unknown_field.status, 400, "{}", unknown_field.text);
+    assert!(
+        unknown_field.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("colour")
+    );
+}
+
+#[test]
+fn requests_are_recorded_and_read_from_an_index() {
+    let env = Env::default();
+    add_app(&env, "shop-prod");
+    let bearer = env.bearer();
+    let created = env.send(
+        "POST",
+        &bearer,
+        "/v1/apps/shop-prod/variables",
+        Some(json!({ "variable": { "name": "A", "value": "1" } })),
+    );
+    assert_eq!(created.status, 201);
+    let missing = env.get(&bearer, "/v1/apps/nope/variables?page=2");
+    assert_eq!(missing.status, 404);
+
+    let all = admin(&env, "GET", "/_sandbox/requests", None).json();
+    let list = all["requests"].as_array().unwrap();
+    // The admin calls are not recorded: exchange, POST, GET.
+    let seen: Vec<(String, String, u64)> = list
+        .iter()
+        .map(|r| {
+            (
+                r["method"].as_str().unwrap().to_string(),
+                r["path"].as_str().unwrap().to_string(),
+                r["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("POST".into(), "/v1/tokens/exchange".into(), 200),
+            ("POST".into(), "/v1/apps/shop-prod/variables".into(), 201),
+            ("GET".into(), "/v1/apps/nope/variables?page=2".into(), 404),
+        ]
+    );
+    assert_eq!(list[1]["body"]["variable"]["name"], "A");
+    let next = all["next_index"].as_u64().unwrap();
+    assert_eq!(next, 3);
+
+    let regions = env.get(&bearer, "/v1/regions");
+    assert_eq!(regions.status, 200);
+    let since = admin(
+        &env,
+        "GET",
+        &format!("/_sandbox/requests?since={next}"),
+        None,
+    )
+    .json();
+    let new = since["requests"].as_array().unwrap();
+    assert_eq!(new.len(), 1, "{since}");
+    assert_eq!(new[0]["path"], "/v1/regions");
+    assert_eq!(new[0]["index"], 3);
+
+    let cleared = admin(&env, "DELETE", "/_sandbox/requests", None);
+    assert_eq!(cleared.status, 204);
+    let empty = admin(&env, "GET", "/_sandbox/requests", None).json();
+    assert_eq!(empty["requests"], json!([]));
+    // Indexes go on counting, so an index kept from before stays valid.
+    assert_eq!(empty["next_index"], 4);
+    env.get(&bearer, "/v1/regions");
+    let after = admin(&env, "GET", "/_sandbox/requests?since=4", None).json();
+    assert_eq!(after["requests"][0]["index"], 4);
+
+    let bad = admin(&env, "GET", "/_sandbox/requests?since=soon", None);
+    assert_eq!(bad.status, 400, "{}", bad.text);
+}
+
+#[test]
+fn app_state_of_an_unknown_app_is_404() {
+    let env = Env::default();
+    let reply = admin(&env, "GET", "/_sandbox/apps/nope/state", None);
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.json()["resource"], "app");
+}
+
+#[test]
+fn admin_events_feed_the_timeline() {
+    let env = Env::default();
+    add_app(&env, "shop-prod");
+    let reply = admin(
+        &env,
+        "POST",
+        "/_sandbox/apps/shop-prod/events",
+        Some(json!({ "type": "restart", "type_data": { "scope": ["web"] }, "user": "bob" })),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let event = &reply.json()["event"];
+    assert_eq!(event["type"], "restart");
+    assert_eq!(event["user"]["username"], "bob");
+    assert_eq!(event["app_name"], "shop-prod");
+
+    let blank = admin(
+        &env,
+        "POST",
+        "/_sandbox/apps/shop-prod/events",
+        Some(json!({ "type": " " })),
+    );
+    assert_eq!(blank.status, 422, "{}", blank.text);
+    let missing = admin(
+        &env,
+        "POST",
+        "/_sandbox/apps/nope/events",
+        Some(json!({ "type": "restart" })),
+    );
+    assert_eq!(missing.status, 404, "{}", missing.text);
+}

@@ -1,0 +1,310 @@
+//! Fault injection, driven through `/_sandbox/faults`: rules that match a
+//! method (optional) and a path (exact, or with `*` standing for one
+//! segment) and either slow every matching call down, or make the next N
+//! matching calls answer an error status, drop the connection, or answer a
+//! body that is not JSON. Clients are tested against the failures a real
+//! network and a real platform produce.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes, HttpBody, to_bytes};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::api_error::ApiError;
+
+/// Longest latency a rule may add: beyond this a test is hanging, not
+/// testing a slow network.
+const MAX_LATENCY_MS: u64 = 60_000;
+
+/// The largest handler body the malformed-body fault reads back.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// What a rule does to the calls it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Every matching call waits this long first.
+    Latency(Duration),
+    /// The call answers this status with the API's body for it.
+    Status(u16),
+    /// The connection is closed without a complete response.
+    DropConnection,
+    /// The call is handled, then answers 200 with a body that is not JSON.
+    MalformedBody,
+}
+
+/// One fault rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: u64,
+    /// Upper-case method; `None` matches every method.
+    pub method: Option<String>,
+    pub pattern: String,
+    pub effect: Effect,
+    /// Calls still to be affected; `None` for latency, which applies to
+    /// every call.
+    pub remaining: Option<u32>,
+    pub times: Option<u32>,
+}
+
+/// The rules in force; runtime only (never persisted).
+#[derive(Debug, Default)]
+pub struct Faults {
+    rules: Vec<Rule>,
+    next_id: u64,
+}
+
+/// `POST /_sandbox/faults` body: a method and a path, and exactly one of
+/// `latency_ms`, `status`, `drop_connection`, `malformed_body`; `times`
+/// (default 1) for the counted effects.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleRequest {
+    #[serde(default)]
+    pub method: Option<String>,
+    pub path: String,
+    #[serde(default)]
+    pub latency_ms: Option<u64>,
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub drop_connection: bool,
+    #[serde(default)]
+    pub malformed_body: bool,
+    #[serde(default)]
+    pub times: Option<u32>,
+}
+
+/// What the guard must do with one call.
+#[derive(Debug, Default)]
+pub struct Decision {
+    pub latency: Duration,
+    /// The counted effect that fired, if any.
+    pub effect: Option<Effect>,
+}
+
+impl Faults {
+    /// Checks and adds a rule; the error says what is wrong with it.
+    pub fn add(&mut self, request: RuleRequest) -> Result<&Rule, ApiError> {
+        if !request.path.starts_with('/') {
+            return Err(ApiError::unprocessable("path", "must start with `/`"));
+        }
+        let method = match request.method {
+            Some(m) => Some(
+                Method::from_bytes(m.trim().to_ascii_uppercase().as_bytes())
+                    .map_err(|_| ApiError::unprocessable("method", "is not an HTTP method"))?
+                    .to_string(),
+            ),
+            None => None,
+        };
+        let mut effects = Vec::new();
+        if let Some(ms) = request.latency_ms {
+            if ms > MAX_LATENCY_MS {
+                return Err(ApiError::unprocessable(
+                    "latency_ms",
+                    &format!("must be at most {MAX_LATENCY_MS}"),
+                ));
+            }
+            effects.push(Effect::Latency(Duration::from_millis(ms)));
+        }
+        if let Some(status) = request.status {
+            if !(400..=599).contains(&status) {
+                return Err(ApiError::unprocessable(
+                    "status",
+                    "must be an error status (400 to 599)",
+                ));
+            }
+            effects.push(Effect::Status(status));
+        }
+        if request.drop_connection {
+            effects.push(Effect::DropConnection);
+        }
+        if request.malformed_body {
+            effects.push(Effect::MalformedBody);
+        }
+        let effect = match effects.as_slice() {
+            [one] => *one,
+            _ => {
+                return Err(ApiError::unprocessable(
+                    "effect",
+                    "give exactly one of latency_ms, status, drop_connection, malformed_body",
+                ));
+            }
+        };
+        let times = match effect {
+            Effect::Latency(_) => {
+                if request.times.is_some() {
+                    return Err(ApiError::unprocessable(
+                        "times",
+                        "latency applies to every call; `times` is for the other effects",
+                    ));
+                }
+                None
+            }
+            _ => match request.times.unwrap_or(1) {
+                0 => return Err(ApiError::unprocessable("times", "must be at least 1")),
+                n => Some(n),
+            },
+        };
+        self.next_id += 1;
+        self.rules.push(Rule {
+            id: self.next_id,
+            method,
+            pattern: request.path,
+            effect,
+            remaining: times,
+            times,
+        });
+        Ok(self.rules.last().expect("just pushed"))
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn clear(&mut self) {
+        self.rules.clear();
+    }
+
+    /// Removes one rule; false when there is no such rule.
+    pub fn remove(&mut self, id: u64) -> bool {
+        let before = self.rules.len();
+        self.rules.retain(|r| r.id != id);
+        self.rules.len() != before
+    }
+
+    /// Applies the rules to one call: every matching latency adds up, and
+    /// the first matching counted rule with calls left fires and counts
+    /// down.
+    pub fn decide(&mut self, method: &Method, path: &str) -> Decision {
+        let mut decision = Decision::default();
+        for rule in &mut self.rules {
+            if !rule.matches(method, path) {
+                continue;
+            }
+            match (rule.effect, rule.remaining.as_mut()) {
+                (Effect::Latency(d), _) => decision.latency += d,
+                (effect, Some(left)) if *left > 0 && decision.effect.is_none() => {
+                    *left -= 1;
+                    decision.effect = Some(effect);
+                }
+                _ => {}
+            }
+        }
+        decision
+    }
+}
+
+impl Rule {
+    fn matches(&self, method: &Method, path: &str) -> bool {
+        if self.method.as_deref().is_some_and(|m| m != method.as_str()) {
+            return false;
+        }
+        path_matches(&self.pattern, path)
+    }
+
+    pub fn to_json(&self) -> Value {
+        let (effect, detail) = match self.effect {
+            Effect::Latency(d) => ("latency", json!({ "latency_ms": d.as_millis() as u64 })),
+            Effect::Status(s) => ("status", json!({ "status": s })),
+            Effect::DropConnection => ("drop_connection", json!({})),
+            Effect::MalformedBody => ("malformed_body", json!({})),
+        };
+        let mut value = json!({
+            "id": self.id,
+            "method": self.method,
+            "path": self.pattern,
+            "effect": effect,
+            "times": self.times,
+            "remaining": self.remaining,
+        });
+        if let (Some(obj), Value::Object(extra)) = (value.as_object_mut(), detail) {
+            obj.extend(extra);
+        }
+        value
+    }
+}
+
+/// `*` matches exactly one non-empty segment; everything else literally.
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let pattern: Vec<&str> = pattern.trim_end_matches('/').split('/').collect();
+    let path: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    pattern.len() == path.len()
+        && pattern
+            .iter()
+            .zip(&path)
+            .all(|(p, s)| (*p == "*" && !s.is_empty()) || p == s)
+}
+
+/// The answer of an injected error status, with the body the real API (or
+/// the proxy in front of it) gives for that status.
+pub fn status_response(status: u16) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let reason = code.canonical_reason().unwrap_or("Error");
+    let message = format!("injected fault: {status} {reason}");
+    match status {
+        429 => ApiError::RateLimited.into_response(),
+        400 | 403 => (code, axum::Json(json!({ "error": message, "code": "injected_fault" })))
+            .into_response(),
+        402 => (
+            code,
+            axum::Json(json!({ "error": message, "url": "https://example.invalid/billing", "name": "payment-required" })),
+        )
+            .into_response(),
+        404 => (code, axum::Json(json!({ "error": "not found" }))).into_response(),
+        422 => (code, axum::Json(json!({ "errors": { "base": [message] } }))).into_response(),
+        // The gateway answers these, not the API: HTML, as a proxy does.
+        502..=504 => (
+            code,
+            [(CONTENT_TYPE, HeaderValue::from_static("text/html"))],
+            format!("<html><body><h1>{status} {reason}</h1>{message}</body></html>\n"),
+        )
+            .into_response(),
+        _ => (code, axum::Json(json!({ "error": message }))).into_response(),
+    }
+}
+
+/// A response whose body fails on its first read: hyper then aborts the
+/// connection instead of completing the response.
+pub fn dropped_connection() -> Response {
+    Response::new(Body::new(FailingBody))
+}
+
+struct FailingBody;
+
+impl HttpBody for FailingBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+        Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "injected fault: connection dropped",
+        ))))
+    }
+}
+
+/// Replaces a handled call's answer with 200 and a body that no JSON
+/// parser accepts: the first half of the real body, then garbage, as when
+/// a proxy truncates a response.
+pub async fn malformed(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = to_bytes(body, MAX_BODY).await.unwrap_or_default();
+    let mut text = bytes[..bytes.len() / 2].to_vec();
+    text.extend_from_slice(b"<<truncated by rewind-sandbox fault");
+    parts.status = StatusCode::OK;
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    parts.headers.remove(axum::http::header::LOCATION);
+    parts
+        .headers
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Response::from_parts(parts, Body::from(text))
+}
