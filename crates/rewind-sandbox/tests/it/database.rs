@@ -797,3 +797,46 @@ fn unknown_ids_answer_404_naming_the_resource() {
     assert_eq!(token_for_nothing.status, 404);
     assert_eq!(token_for_nothing.json()["resource"], "addon");
 }
+
+#[test]
+fn a_restart_keeps_the_databases_and_ends_interrupted_backups_in_error() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let with_state = || SandboxConfig {
+        state_file: Some(dir.path().join("state.json")),
+        // Long enough that the backup below is still scheduled at the stop.
+        deploy_duration: Duration::from_secs(60),
+        ..config()
+    };
+    let fx = Fixture::start(with_state());
+    let token = fx.token(&fx.pg);
+    fx.write_rows(&fx.pg, &["kept across restarts"]);
+    let seeded = fx.admin(
+        &format!("/_sandbox/databases/{}/backups/history", fx.pg),
+        json!({ "backups": [{ "created_at": iso(Utc::now()) }] }),
+    );
+    assert_eq!(seeded.status, 201, "{}", seeded.text);
+    let interrupted = fx.env.send(
+        "POST",
+        &token,
+        &format!("/api/databases/{}/backups", fx.pg),
+        None,
+    );
+    assert_eq!(interrupted.status, 201, "{}", interrupted.text);
+    let interrupted_id = interrupted.json()["database_backup"]["id"].clone();
+    let pg = fx.pg.clone();
+    fx.env.sandbox.shutdown();
+
+    let fx = Fixture::start(with_state());
+    assert_eq!(fx.pg, pg);
+    assert_eq!(fx.row_texts(&pg), ["kept across restarts"]);
+    // Addon tokens are kept too, as long as they live.
+    let list = fx.env.get(&token, &format!("/api/databases/{pg}/backups"));
+    assert_eq!(list.status, 200, "{}", list.text);
+    let list = list.json()["database_backups"].as_array().unwrap().clone();
+    let statuses: Vec<(&Value, &str)> = list
+        .iter()
+        .map(|b| (&b["id"], b["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(statuses[0], (&interrupted_id, "error"));
+    assert_eq!(statuses[1].1, "done");
+}
