@@ -70,10 +70,10 @@ pub fn run(command: TreeCommand) -> Result<(), CliError> {
 fn check(args: CheckArgs) -> Result<(), CliError> {
     match load(args.file.as_deref()) {
         Ok(tree) => print(&format!(
-            "ok: {}: {} questions, {} actions\n",
+            "ok: {}: {}, {}\n",
             tree.source_name(),
-            tree.question_count(),
-            tree.action_count()
+            count(tree.question_count(), "question"),
+            count(tree.action_count(), "action")
         )),
         Err(TreeError::Invalid(problems)) => {
             // The problems are what was asked for: they go to stdout, one
@@ -124,6 +124,10 @@ fn load(file: Option<&Path>) -> Result<Tree, TreeError> {
 
 fn read_error(err: TreeError) -> CliError {
     CliError::config(err).hint("check the path; without FILE, rewind uses its built-in tree")
+}
+
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 fn lang_from_env() -> Lang {

@@ -1,0 +1,5 @@
+//! rewind's integration tests, one binary: they run the built `rewind`
+//! executable in a hermetic environment (cleared locale, temp HOME) and check
+//! what a person sees on stdout and stderr, and the exit status.
+
+mod tree;
