@@ -270,9 +270,13 @@ pub fn status_response(status: u16) -> Response {
 }
 
 /// A response whose body fails on its first read: hyper then aborts the
-/// connection instead of completing the response.
+/// connection before the head is flushed, so the client sees no response
+/// at all. The status never leaves the sandbox; it is there for the
+/// request record, as nginx's 444 "closed without response".
 pub fn dropped_connection() -> Response {
-    Response::new(Body::new(FailingBody))
+    let mut response = Response::new(Body::new(FailingBody));
+    *response.status_mut() = StatusCode::from_u16(444).unwrap_or(StatusCode::BAD_GATEWAY);
+    response
 }
 
 struct FailingBody;

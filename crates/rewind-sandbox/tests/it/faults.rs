@@ -121,6 +121,12 @@ fn a_dropped_connection_is_a_transport_error() {
 
     let next = env.get(&bearer, "/v1/regions");
     assert_eq!(next.status, 200, "only the next call drops");
+
+    // The record says the call was closed without a response.
+    let record = admin(&env, "GET", "/_sandbox/requests?since=1", None).json();
+    assert_eq!(record["requests"][0]["path"], "/v1/regions");
+    assert_eq!(record["requests"][0]["status"], 444);
+    assert_eq!(record["requests"][1]["status"], 200);
 }
 
 #[test]
