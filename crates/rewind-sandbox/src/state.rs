@@ -153,6 +153,17 @@ pub struct Deployment {
     pub pusher: String,
     /// The build log so far.
     pub log: String,
+    /// Seconds from creation to the terminal status; 0 while running.
+    #[serde(default)]
+    pub duration: u64,
+    /// Size of the built image in bytes; 0 until the image is pushed.
+    #[serde(default)]
+    pub image_size: u64,
+    /// Stopped on purpose in `building` (a `hang` outcome or the admin
+    /// `hang-next` switch): nothing will move it on except the admin
+    /// `finish` route.
+    #[serde(default)]
+    pub hanging: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -2,22 +2,87 @@
 //! archive deploy, auto-deploy on push), running them against the app's real
 //! git repository, their build logs and the live WebSocket stream.
 
+mod admin;
+mod archive;
+mod build_log;
+mod bus;
+mod engine;
+mod git;
+mod json;
+mod listing;
+mod scm;
+mod source;
+mod stream;
+mod trigger;
+mod watcher;
+
+use std::collections::{BTreeMap, BTreeSet};
+
 use axum::Router;
+use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use crate::state::{AppState, Shared};
+use crate::state::AppState;
+use crate::time::Timestamp;
 
 /// Deployment-side state kept in the world.
 #[derive(Debug, Default, Serialize, Deserialize)]
-pub struct DeployState {}
+pub struct DeployState {
+    /// Apps whose next deployment stops in `building` until the admin
+    /// `finish` route ends it.
+    #[serde(default)]
+    pub hang_next: BTreeSet<String>,
+    /// When auto-deploy last started a deployment, by app: the SCM link
+    /// shows it as `last_auto_deploy_at`.
+    #[serde(default)]
+    pub last_auto_deploy_at: BTreeMap<String, Timestamp>,
+    /// How often the live stream pings its clients, in milliseconds; the
+    /// default when unset.
+    #[serde(default)]
+    pub ping_interval_ms: Option<u64>,
+    /// Where deployments announce their progress to the live streams.
+    #[serde(skip)]
+    pub bus: bus::Bus,
+}
 
 /// The deployment routes (API, stream and their `/_sandbox/` admin routes).
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route(
+            "/v1/apps/{app}/deployments",
+            get(listing::list).post(trigger::archive_deploy),
+        )
+        .route("/v1/apps/{app}/deployments/{id}", get(listing::show))
+        .route(
+            "/v1/apps/{app}/deployments/{id}/output",
+            get(listing::output),
+        )
+        .route(
+            "/v1/apps/{app}/scm_repo_link",
+            get(scm::show).patch(scm::update),
+        )
+        .route(
+            "/v1/apps/{app}/scm_repo_link/manual_deploy",
+            post(trigger::manual_deploy),
+        )
+        .route("/_stream/apps/{app}", get(stream::connect))
+        .route(
+            "/_sandbox/apps/{app}/deployments/hang-next",
+            post(admin::hang_next),
+        )
+        .route(
+            "/_sandbox/apps/{app}/deployments/history",
+            post(admin::history),
+        )
+        .route(
+            "/_sandbox/apps/{app}/deployments/{id}/finish",
+            post(admin::finish),
+        )
+        .route("/_sandbox/stream/ping-interval", post(admin::ping_interval))
 }
 
 /// Starts the deployment machinery's background work (the auto-deploy
 /// watcher) on the sandbox's runtime.
-pub fn start_background(_shared: &AppState) {
-    let _: Option<&Shared> = None;
+pub fn start_background(state: &AppState) {
+    watcher::start(state);
 }

@@ -1,0 +1,113 @@
+//! The live deployment stream at `app.links.deployments_stream`: a
+//! WebSocket whose client must first send `{"type":"auth","data":{"token":
+//! "<JWT>"}}` with a valid API bearer (else the server closes it, saying
+//! why); then it receives `new`, `status` and `log` frames for every
+//! deployment of the app, and a `ping` now and then.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde_json::Value;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::api_error::ApiError;
+use crate::state::AppState;
+use crate::time::now;
+
+/// How often a stream pings its client unless the admin route says
+/// otherwise.
+pub const DEFAULT_PING_MS: u64 = 3000;
+
+/// How long the server waits for the client's auth frame.
+const AUTH_WAIT: Duration = Duration::from_secs(10);
+
+/// `GET /_stream/apps/{app}` (WebSocket upgrade).
+pub async fn connect(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    if !state.world().apps.contains_key(&name) {
+        return Err(ApiError::NotFound("app"));
+    }
+    Ok(upgrade.on_upgrade(move |socket| serve(socket, state, name)))
+}
+
+async fn serve(mut socket: WebSocket, state: AppState, app: String) {
+    let first = tokio::time::timeout(AUTH_WAIT, socket.recv()).await;
+    let verdict = match first {
+        Err(_) => Err("authentication required: no auth frame received in time".to_string()),
+        Ok(None) | Ok(Some(Err(_))) => return,
+        Ok(Some(Ok(message))) => authenticate(&state, &message),
+    };
+    if let Err(reason) = verdict {
+        let close = CloseFrame {
+            code: close_code::POLICY,
+            reason: reason.into(),
+        };
+        let _ = socket.send(Message::Close(Some(close))).await;
+        return;
+    }
+    let (mut frames, ping_ms) = {
+        let world = state.world();
+        let ping_ms = world.deploy.ping_interval_ms.unwrap_or(DEFAULT_PING_MS);
+        (world.deploy.bus.subscribe(), ping_ms.max(1))
+    };
+    let mut ping = tokio::time::interval(Duration::from_millis(ping_ms));
+    // The first tick of an interval is immediate; the first ping comes
+    // after one interval.
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            frame = frames.recv() => match frame {
+                Ok(frame) if frame.app == app => {
+                    if socket.send(Message::Text(frame.text.into())).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(_) => {}
+                // A client too slow to keep up misses frames, as on the
+                // real stream; it can read the log from links.output.
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return,
+            },
+            _ = ping.tick() => {
+                let text = r#"{"type":"ping"}"#;
+                if socket.send(Message::Text(text.into())).await.is_err() {
+                    return;
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+/// Checks the auth frame; the error is the reason given in the close frame.
+fn authenticate(state: &AppState, message: &Message) -> Result<(), String> {
+    let Message::Text(text) = message else {
+        return Err("the first frame must be a text auth frame".to_string());
+    };
+    let frame: Value = serde_json::from_str(text.as_str())
+        .map_err(|_| "the first frame must be JSON: {\"type\":\"auth\",...}".to_string())?;
+    if frame.get("type").and_then(Value::as_str) != Some("auth") {
+        return Err("the first frame must be {\"type\":\"auth\",\"data\":{\"token\":...}}".into());
+    }
+    let token = frame
+        .pointer("/data/token")
+        .and_then(Value::as_str)
+        .ok_or("the auth frame has no data.token")?;
+    let world = state.world();
+    let bearer = world
+        .bearers
+        .get(token)
+        .ok_or("invalid token: exchange the API token first")?;
+    if bearer.expires_at <= now() {
+        return Err("token expired".to_string());
+    }
+    Ok(())
+}
