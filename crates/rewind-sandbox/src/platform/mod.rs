@@ -56,7 +56,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/v1/apps/{app}/variables",
-            get(variables::list).post(variables::create),
+            get(variables::list)
+                .post(variables::create)
+                .put(variables::set_many),
         )
         .route(
             "/v1/apps/{app}/variables/{id}",

@@ -1,5 +1,5 @@
-//! Environment variables: `GET/POST /v1/apps/{app}/variables`,
-//! `PATCH/DELETE /v1/apps/{app}/variables/{id}`. As on the real platform,
+//! Environment variables: `GET/POST/PUT /v1/apps/{app}/variables` (PUT
+//! sets several at once), `PATCH/DELETE /v1/apps/{app}/variables/{id}`. As on the real platform,
 //! changing a variable records an event but does not restart the app: the
 //! new value is only seen by containers started afterwards.
 
@@ -75,6 +75,72 @@ pub async fn create(
         StatusCode::CREATED,
         Json(json!({ "variable": variable_json(&variable) })),
     ))
+}
+
+#[derive(Debug, Deserialize)]
+struct BulkBody {
+    variables: Vec<BulkVariable>,
+}
+
+#[derive(Debug, Deserialize)]
+struct BulkVariable {
+    name: String,
+    #[serde(default)]
+    value: String,
+}
+
+/// `PUT /v1/apps/{app}/variables` `{"variables":[{"name","value"}]}`:
+/// creates or updates each one, answers them all; one `edit_variables`
+/// event records what was new and what changed.
+pub async fn set_many(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(app): Path<String>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let request: BulkBody = body::parse(&bytes, r#"{"variables":[{"name":..,"value":..}]}"#)?;
+    let mut world = state.world();
+    let app = world.apps.get_mut(&app).ok_or(ApiError::NotFound("app"))?;
+    // Checked before any change, so a refused request changes nothing.
+    let mut seen = std::collections::HashSet::new();
+    for v in &request.variables {
+        check_name(&v.name)?;
+        if !seen.insert(v.name.as_str()) {
+            return Err(ApiError::unprocessable(
+                "name",
+                &format!("`{}` is given twice", v.name),
+            ));
+        }
+    }
+    let mut answered = Vec::new();
+    let mut new_vars = Vec::new();
+    let mut updated_vars = Vec::new();
+    for v in request.variables {
+        match app.variables.iter_mut().find(|e| e.name == v.name) {
+            Some(existing) => {
+                updated_vars
+                    .push(json!({ "name": v.name, "value": v.value, "old_value": existing.value }));
+                existing.value = v.value;
+                answered.push(variable_json(existing));
+            }
+            None => {
+                new_vars.push(json!({ "name": v.name, "value": v.value }));
+                let variable = Variable {
+                    id: new_id(),
+                    name: v.name,
+                    value: v.value,
+                };
+                answered.push(variable_json(&variable));
+                app.variables.push(variable);
+            }
+        }
+    }
+    app.push_event(
+        &caller.user,
+        "edit_variables",
+        json!({ "new_vars": new_vars, "updated_vars": updated_vars }),
+    );
+    Ok(Json(json!({ "variables": answered })))
 }
 
 /// `PATCH /v1/apps/{app}/variables/{id}` `{"variable":{"value"}}` (a new

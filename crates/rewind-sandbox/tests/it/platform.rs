@@ -124,6 +124,73 @@ fn variables_can_be_created_changed_and_deleted() {
 }
 
 #[test]
+fn several_variables_are_set_at_once() {
+    let env = Env::default();
+    add_app(&env, "shop-prod");
+    let bearer = env.bearer();
+    let path = "/v1/apps/shop-prod/variables";
+    let created = env.send(
+        "POST",
+        &bearer,
+        path,
+        Some(json!({ "variable": { "name": "RAILS_ENV", "value": "staging" } })),
+    );
+    assert_eq!(created.status, 201);
+
+    let reply = env.send(
+        "PUT",
+        &bearer,
+        path,
+        Some(json!({ "variables": [
+            { "name": "RAILS_ENV", "value": "production" },
+            { "name": "RACK_ENV", "value": "production" },
+        ] })),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_same_shape(&example("environment-03.json"), &reply.json(), "bulk");
+    let listed = env.get(&bearer, path).json();
+    let pairs: Vec<(&str, &str)> = listed["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["name"].as_str().unwrap(), v["value"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [("RAILS_ENV", "production"), ("RACK_ENV", "production")]
+    );
+
+    let timeline = events(&env, &bearer, "shop-prod");
+    assert_eq!(timeline[0]["type"], "edit_variables");
+    assert_eq!(
+        timeline[0]["type_data"],
+        json!({
+            "new_vars": [{ "name": "RACK_ENV", "value": "production" }],
+            "updated_vars": [{ "name": "RAILS_ENV", "value": "production", "old_value": "staging" }],
+        })
+    );
+
+    // One bad name refuses the whole request.
+    let refused = env.send(
+        "PUT",
+        &bearer,
+        path,
+        Some(json!({ "variables": [
+            { "name": "GOOD", "value": "1" },
+            { "name": "BAD NAME", "value": "2" },
+        ] })),
+    );
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert_eq!(
+        env.get(&bearer, path).json()["variables"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
 fn bad_variables_and_unknown_ids_are_refused() {
     let env = Env::default();
     add_app(&env, "shop-prod");
