@@ -100,7 +100,6 @@ pub fn make_jwt(subject: &str, exp: i64) -> String {
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub user: String,
-    pub api_token: String,
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -124,7 +123,6 @@ impl FromRequestParts<AppState> for Caller {
         }
         Ok(Caller {
             user: found.user.clone(),
-            api_token: found.api_token.clone(),
         })
     }
 }
