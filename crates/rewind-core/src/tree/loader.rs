@@ -98,7 +98,7 @@ pub(crate) fn load(c: &mut Collector<'_>) -> Option<Draft> {
         SkeletonKind::Action,
         SkeletonKind::Exit,
     ] {
-        for table in array_of_tables(c, &root, kind.name()) {
+        for table in array_of_tables(c, &root, kind.name(), kind.name()) {
             if let Some((skeleton, node)) = load_node(c, kind, table) {
                 draft.skeletons.push(skeleton);
                 draft.nodes.push(node);
@@ -121,10 +121,12 @@ pub(crate) fn load(c: &mut Collector<'_>) -> Option<Draft> {
     Some(draft)
 }
 
+/// The tables of `key`, written `[[header]]` in the file.
 fn array_of_tables<'a, 'i>(
     c: &mut Collector<'_>,
     parent: &Fields<'a, 'i>,
     key: &str,
+    header: &str,
 ) -> Vec<&'a Spanned<DeValue<'i>>> {
     let Some((_, value)) = parent.get(key) else {
         return Vec::new();
@@ -135,13 +137,8 @@ fn array_of_tables<'a, 'i>(
             c.at(
                 value.span().start,
                 format!(
-                    "{}: `{key}` must be an array of tables, each written [[{}]]",
-                    parent.what,
-                    if parent.what == "the tree" {
-                        key.to_owned()
-                    } else {
-                        format!("question.{key}")
-                    }
+                    "{}: `{key}` must be an array of tables, each written [[{header}]]",
+                    parent.what
                 ),
             );
             Vec::new()
@@ -225,7 +222,7 @@ fn load_question(
     };
     let mut answers = Vec::new();
     let mut seen: Vec<(String, usize)> = Vec::new();
-    for value in array_of_tables(c, fields, "answer") {
+    for value in array_of_tables(c, fields, "answer", "question.answer") {
         skeleton.answer_count += 1;
         let at_line = c.line(value.span().start);
         let Some(mut answer) =

@@ -888,3 +888,17 @@ fn the_mermaid_check_catches_a_raw_parenthesis() {
 fn the_mermaid_check_catches_a_bare_hash() {
     assert_valid_mermaid("flowchart TD\n    n_a[\"ticket #42\"]\n");
 }
+
+#[test]
+fn answers_written_as_a_plain_value_are_reported() {
+    let text = "entry = \"q\"\n\n[[question]]\nid = \"q\"\ntext = { fr = \"Q ?\", en = \"Q?\" }\nanswer = \"yes\"\n";
+    let err = Tree::parse("answers.toml", text).unwrap_err();
+    let lines: Vec<String> = err.problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(
+        lines,
+        [
+            "answers.toml:4: question `q` has 0 answers; expected at least two [[question.answer]] tables, a question with fewer is no choice",
+            "answers.toml:6: question `q`: `answer` must be an array of tables, each written [[question.answer]]",
+        ]
+    );
+}
