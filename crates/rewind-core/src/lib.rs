@@ -2,6 +2,7 @@
 //! no terminal. It returns values and typed errors; the `rewind` binary does
 //! the printing and the prompting.
 
+pub mod config;
 pub mod git;
 pub mod identify;
 pub mod journal;

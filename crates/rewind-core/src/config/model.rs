@@ -1,0 +1,164 @@
+//! What `rewind.toml` says once read and checked: the apps rewind can roll
+//! back, and for each where it runs, how its releases are tagged, its
+//! database, its health check and its feature flags.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::release::TagFormat;
+use crate::secret::Secret;
+
+/// The git remote used when the file names none.
+pub const DEFAULT_REMOTE: &str = "origin";
+/// release-please's own default tag format.
+pub const DEFAULT_TAG_FORMAT: &str = "v{version}";
+/// How long before a deploy the database is restored to by default: a
+/// deploy's migrations start a little after the deploy is created.
+pub const DEFAULT_MARGIN: Duration = Duration::from_secs(60);
+/// Where migrations live in the frameworks rewind users meet most.
+pub const DEFAULT_MIGRATIONS: [&str; 4] = [
+    "migrations",
+    "db/migrate",
+    "prisma/migrations",
+    "database/migrations",
+];
+/// Health check defaults.
+pub const DEFAULT_HEALTH_RETRIES: u32 = 3;
+pub const DEFAULT_HEALTH_INTERVAL: Duration = Duration::from_secs(10);
+pub const DEFAULT_HEALTH_STATUS: u16 = 200;
+
+/// The whole file.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this was read from.
+    pub path: PathBuf,
+    /// The team's decision tree, resolved against the file's directory;
+    /// `None` means the built-in tree.
+    pub tree: Option<PathBuf>,
+    /// Settings shared by every app.
+    pub notify: Notify,
+    /// At least one app, names unique, in the file's order.
+    pub apps: Vec<AppConfig>,
+}
+
+/// `[notify]`: where the team hears about a rollback.
+#[derive(Debug, Clone, Default)]
+pub struct Notify {
+    /// A chat webhook; it carries a token, hence a [`Secret`].
+    pub webhook_url: Option<Secret>,
+}
+
+/// The hosting platforms rewind can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlatformKind {
+    Scalingo,
+}
+
+impl PlatformKind {
+    pub const NAMES: [&str; 1] = ["scalingo"];
+
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "scalingo" => Some(PlatformKind::Scalingo),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PlatformKind::Scalingo => "scalingo",
+        }
+    }
+}
+
+/// One `[[apps]]` entry.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// The app's name on the platform.
+    pub name: String,
+    pub platform: PlatformKind,
+    pub region: String,
+    /// The git remote holding the release tags.
+    pub remote: String,
+    pub tag_format: TagFormat,
+    /// Fills `{component}` in the tag format; set exactly when the format
+    /// has one.
+    pub component: Option<String>,
+    /// The package name printed in build logs (`> name@1.2.3 prepare`),
+    /// which tells which version a deployment was built from.
+    pub package: Option<String>,
+    pub database: Option<DatabaseConfig>,
+    pub health_check: Option<HealthCheck>,
+    pub feature_flags: Vec<FeatureFlag>,
+    /// This app's own webhook; see [`Config::webhook_url`].
+    pub webhook_url: Option<Secret>,
+}
+
+/// `[apps.database]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseConfig {
+    /// An addon id, or a provider such as `scalingo-postgresql` when the
+    /// app has one addon of that kind.
+    pub addon: String,
+    /// How far before the bad deploy a point-in-time restore goes.
+    pub margin: Duration,
+    /// Folders, relative to the repository root, whose changes between two
+    /// releases mean the database schema changed.
+    pub migrations: Vec<String>,
+}
+
+/// `[apps.health_check]`: how to tell the app is up after a redeploy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthCheck {
+    pub url: String,
+    /// Attempts before giving up.
+    pub retries: u32,
+    /// Pause between attempts.
+    pub interval: Duration,
+    pub expect_status: u16,
+}
+
+/// `[[apps.feature_flags]]`: an environment variable that switches a
+/// feature, which the tree may turn off instead of rolling back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureFlag {
+    /// The environment variable.
+    pub name: String,
+    /// The value that turns the feature off.
+    pub off_value: String,
+    pub description: Option<String>,
+}
+
+impl Config {
+    /// The app named `name`, or the only app when `name` is `None`.
+    pub fn app(&self, name: Option<&str>) -> Result<&AppConfig, super::ConfigError> {
+        match name {
+            Some(name) => self.apps.iter().find(|a| a.name == name).ok_or_else(|| {
+                super::ConfigError::UnknownApp {
+                    name: name.to_string(),
+                    path: self.path.clone(),
+                    available: self.app_names(),
+                }
+            }),
+            None => match self.apps.as_slice() {
+                [only] => Ok(only),
+                _ => Err(super::ConfigError::AppRequired {
+                    path: self.path.clone(),
+                    available: self.app_names(),
+                }),
+            },
+        }
+    }
+
+    /// Every app's name, in the file's order.
+    pub fn app_names(&self) -> Vec<String> {
+        self.apps.iter().map(|a| a.name.clone()).collect()
+    }
+
+    /// The webhook for `app`: its own, else the shared `[notify]` one.
+    pub fn webhook_url<'a>(&'a self, app: &'a AppConfig) -> Option<&'a Secret> {
+        app.webhook_url
+            .as_ref()
+            .or(self.notify.webhook_url.as_ref())
+    }
+}

@@ -1,0 +1,121 @@
+//! Reads a whole `rewind.toml`: TOML syntax first, then the top-level keys,
+//! `[notify]` and every `[[apps]]` (see [`super::app`]), then what only the
+//! whole file can tell (duplicate app names, no app at all).
+
+use std::path::Path;
+
+use toml::de::DeTable;
+
+use super::app::read_app;
+use super::collector::Collector;
+use super::error::ConfigError;
+use super::fields::Table;
+use super::model::{AppConfig, Config, Notify};
+use super::values::webhook_url;
+
+const TOP_KEYS: [&str; 3] = ["apps", "tree", "notify"];
+const NOTIFY_KEYS: [&str; 1] = ["webhook_url"];
+
+/// Reads `text`, the content of `path`; relative paths in the file are
+/// resolved against `path`'s directory.
+pub(crate) fn read(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let mut c = Collector::new(text, path);
+    let (document, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        for error in errors {
+            let offset = error.span().map_or(0, |s| s.start);
+            c.at(
+                offset,
+                "",
+                format!("invalid TOML: {}", error.message().trim_end()),
+            );
+        }
+        return c.finish(None);
+    }
+    let root = Table::root(&document);
+    root.check_keys(&mut c, &TOP_KEYS);
+    let tree = read_tree(&mut c, &root, path);
+    let notify = read_notify(&mut c, &root);
+    let apps = read_apps(&mut c, &root);
+    c.finish(Some(Config {
+        path: path.to_path_buf(),
+        tree,
+        notify,
+        apps,
+    }))
+}
+
+fn read_tree(
+    c: &mut Collector<'_>,
+    root: &Table<'_, '_>,
+    path: &Path,
+) -> Option<std::path::PathBuf> {
+    const EXPECTED: &str = "a path to a tree file, relative to rewind.toml";
+    let tree = root.string(c, "tree", &format!("a string: {EXPECTED}"))?;
+    if tree.get_ref().trim().is_empty() {
+        c.at(
+            tree.span().start,
+            "tree",
+            format!("empty; expected {EXPECTED}"),
+        );
+        return None;
+    }
+    let base = path.parent().unwrap_or(Path::new(""));
+    let resolved = base.join(tree.get_ref());
+    if !resolved.is_file() {
+        c.at(
+            tree.span().start,
+            "tree",
+            format!("no file at {}; expected {EXPECTED}", resolved.display()),
+        );
+        return None;
+    }
+    Some(resolved)
+}
+
+fn read_notify(c: &mut Collector<'_>, root: &Table<'_, '_>) -> Notify {
+    let Some(notify) = root.table(c, "notify") else {
+        return Notify::default();
+    };
+    notify.check_keys(c, &NOTIFY_KEYS);
+    Notify {
+        webhook_url: webhook_url(c, &notify),
+    }
+}
+
+fn read_apps(c: &mut Collector<'_>, root: &Table<'_, '_>) -> Vec<AppConfig> {
+    const NO_APP: &str =
+        "no app configured; expected at least one [[apps]] table with the app's name";
+    if !root.has("apps") {
+        root.missing(c, "apps", "at least one [[apps]] table with the app's name");
+        return Vec::new();
+    }
+    let Some(tables) = root.tables(c, "apps") else {
+        return Vec::new();
+    };
+    if tables.is_empty() {
+        c.at(root.start(), "apps", NO_APP);
+        return Vec::new();
+    }
+    let mut apps = Vec::new();
+    // (name, path, line) of each app seen, to point a duplicate at the first.
+    let mut seen: Vec<(String, String, usize)> = Vec::new();
+    for table in &tables {
+        let Some((app, name_offset)) = read_app(c, table) else {
+            continue;
+        };
+        let line = c.line(name_offset);
+        if let Some((_, first, first_line)) = seen.iter().find(|(n, _, _)| *n == app.name) {
+            let message = format!(
+                "duplicate app name \"{}\" (already used by {first}, line {first_line}); \
+                 expected each app once",
+                app.name
+            );
+            c.at(name_offset, &table.key("name"), message);
+            continue;
+        }
+        seen.push((app.name.clone(), table.path().to_string(), line));
+        apps.push(app);
+    }
+    apps
+}

@@ -1,0 +1,142 @@
+//! Reads an app's sub-tables: `[apps.database]`, `[apps.health_check]` and
+//! `[[apps.feature_flags]]`, filling in the defaults.
+
+use super::collector::Collector;
+use super::fields::Table;
+use super::model::{
+    DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_RETRIES, DEFAULT_HEALTH_STATUS, DEFAULT_MARGIN,
+    DEFAULT_MIGRATIONS, DatabaseConfig, FeatureFlag, HealthCheck,
+};
+use super::values::{checked, duration, is_env_name, is_http_url};
+
+const DATABASE_KEYS: [&str; 3] = ["addon", "margin", "migrations"];
+const HEALTH_KEYS: [&str; 4] = ["url", "retries", "interval", "expect_status"];
+const FLAG_KEYS: [&str; 3] = ["name", "off_value", "description"];
+
+pub(crate) fn read_database(c: &mut Collector<'_>, app: &Table<'_, '_>) -> Option<DatabaseConfig> {
+    let t = app.table(c, "database")?;
+    t.check_keys(c, &DATABASE_KEYS);
+    const ADDON: &str = "the addon id, or its provider such as \"scalingo-postgresql\"";
+    let addon = t.required_string(c, "addon", ADDON);
+    let addon = checked(c, &t, "addon", addon, |a| !a.trim().is_empty(), ADDON);
+    let margin = duration(c, &t, "margin", DEFAULT_MARGIN, false);
+    const MIGRATIONS: &str = "a list of folders relative to the repository root";
+    let migrations = match t.strings(c, "migrations", MIGRATIONS) {
+        None => DEFAULT_MIGRATIONS.iter().map(|m| m.to_string()).collect(),
+        Some(paths) => {
+            let mut out = Vec::new();
+            for (i, path) in paths.into_iter().enumerate() {
+                let text = path.get_ref().trim();
+                if text.is_empty() || text.starts_with('/') || text.split('/').any(|p| p == "..") {
+                    c.at(
+                        path.span().start,
+                        &t.key(&format!("migrations[{i}]")),
+                        format!(
+                            "\"{}\" is not usable; expected {MIGRATIONS}",
+                            path.get_ref()
+                        ),
+                    );
+                } else {
+                    out.push(text.trim_end_matches('/').to_string());
+                }
+            }
+            out
+        }
+    };
+    Some(DatabaseConfig {
+        addon: addon?.into_inner(),
+        margin,
+        migrations,
+    })
+}
+
+pub(crate) fn read_health_check(c: &mut Collector<'_>, app: &Table<'_, '_>) -> Option<HealthCheck> {
+    let t = app.table(c, "health_check")?;
+    t.check_keys(c, &HEALTH_KEYS);
+    const URL: &str = "an http:// or https:// URL the app answers once up";
+    let url = t.required_string(c, "url", URL);
+    let url = checked(c, &t, "url", url, is_http_url, URL);
+    let retries = bounded(c, &t, "retries", 1, 100, i64::from(DEFAULT_HEALTH_RETRIES));
+    let interval = duration(c, &t, "interval", DEFAULT_HEALTH_INTERVAL, true);
+    let status = bounded(
+        c,
+        &t,
+        "expect_status",
+        100,
+        599,
+        i64::from(DEFAULT_HEALTH_STATUS),
+    );
+    Some(HealthCheck {
+        url: url?.into_inner(),
+        retries: u32::try_from(retries).ok()?,
+        interval,
+        expect_status: u16::try_from(status).ok()?,
+    })
+}
+
+/// An integer within `min..=max`, `default` when absent.
+fn bounded(
+    c: &mut Collector<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+    min: i64,
+    max: i64,
+    default: i64,
+) -> i64 {
+    let expected = format!("an integer from {min} to {max}");
+    let Some(value) = t.integer(c, key, &expected) else {
+        return default;
+    };
+    let n = *value.get_ref();
+    if (min..=max).contains(&n) {
+        n
+    } else {
+        c.at(
+            value.span().start,
+            &t.key(key),
+            format!("{n} is out of range; expected {expected}"),
+        );
+        default
+    }
+}
+
+pub(crate) fn read_feature_flags(c: &mut Collector<'_>, app: &Table<'_, '_>) -> Vec<FeatureFlag> {
+    let Some(tables) = app.tables(c, "feature_flags") else {
+        return Vec::new();
+    };
+    let mut flags: Vec<FeatureFlag> = Vec::new();
+    for t in &tables {
+        t.check_keys(c, &FLAG_KEYS);
+        const NAME: &str = "the environment variable that switches the feature, e.g. \"FEATURE_X\"";
+        let name = t.required_string(c, "name", NAME);
+        let name = checked(c, t, "name", name, is_env_name, NAME);
+        const OFF: &str = "the value that turns the feature off (a string, true/false or a number)";
+        let off_value = t.scalar_text(c, "off_value", OFF);
+        if !t.has("off_value") {
+            t.missing(c, "off_value", OFF);
+        }
+        let description = t
+            .string(c, "description", "a string")
+            .map(|d| d.into_inner());
+        let Some(name) = name else { continue };
+        if flags.iter().any(|f| f.name == *name.get_ref()) {
+            c.at(
+                name.span().start,
+                &t.key("name"),
+                format!(
+                    "duplicate feature flag \"{}\"; expected each flag once",
+                    name.get_ref()
+                ),
+            );
+            continue;
+        }
+        if let Some(off_value) = off_value {
+            flags.push(FeatureFlag {
+                name: name.into_inner(),
+                off_value: off_value.into_inner(),
+                description,
+            });
+        }
+    }
+    flags
+}
