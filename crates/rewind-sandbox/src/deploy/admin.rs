@@ -127,60 +127,43 @@ pub async fn history(
     };
     let entries = check_entries(body.deployments)?;
     let entries = with_commits(entries, repo, name.clone()).await?;
+    // Inserted and finished one by one in time order, whatever order they
+    // were given in, so that each one's previous release, the app's status
+    // and "newest first" come out as if they had run live.
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by_key(|&i| entries[i].created_at);
+    let mut ids = vec![String::new(); entries.len()];
     let mut guard = state.world();
     let world = &mut *guard;
-    let app = world.apps.get_mut(&name).ok_or(ApiError::NotFound("app"))?;
-    let mut ids = Vec::with_capacity(entries.len());
-    for entry in &entries {
-        let log = build_log::finished_log(Context {
-            app: &name,
-            git_ref: &entry.git_ref,
-            source: &entry.source,
-        });
+    for i in order {
+        let entry = &entries[i];
+        let app = world.apps.get_mut(&name).ok_or(ApiError::NotFound("app"))?;
+        let position = app
+            .deployments
+            .partition_point(|d| d.created_at <= entry.created_at);
         let id = new_id();
-        app.deployments.push(Deployment {
+        let deployment = Deployment {
             id: id.clone(),
             created_at: entry.created_at,
             finished_at: None,
             status: "starting".to_string(),
             git_ref: entry.git_ref.clone(),
-            previous_git_ref: None,
+            previous_git_ref: last_success_ref(&app.deployments[..position]),
             kind: entry.kind.clone(),
             pusher: entry.pusher.clone(),
-            log,
+            log: build_log::finished_log(Context {
+                app: &name,
+                git_ref: &entry.git_ref,
+                source: &entry.source,
+            }),
             duration: 0,
             image_size: 0,
             hanging: false,
-        });
-        ids.push(id);
-    }
-    // Kept in time order, so that "newest" and "previous" mean what they
-    // say whatever order the history was given in.
-    app.deployments.sort_by_key(|d| d.created_at);
-    // Finished one by one in time order, so that each one's previous
-    // release and the app's status come out as if they had run live.
-    let mut order: Vec<(usize, &String)> = ids
-        .iter()
-        .filter_map(|id| Some((app.deployments.iter().position(|d| &d.id == id)?, id)))
-        .collect();
-    order.sort();
-    for (_, id) in order {
-        let Some(entry) = ids.iter().position(|i| i == id).map(|i| &entries[i]) else {
-            continue;
         };
-        if let Some(app) = world.apps.get_mut(&name) {
-            if let Some(position) = app.deployments.iter().position(|d| &d.id == id) {
-                app.deployments[position].previous_git_ref =
-                    last_success_ref(&app.deployments[..position]);
-            }
-        }
-        engine::finish(
-            world,
-            &name,
-            id,
-            entry.status,
-            entry.created_at + entry.duration,
-        );
+        app.deployments.insert(position, deployment);
+        let finished_at = entry.created_at + entry.duration;
+        engine::finish(world, &name, &id, entry.status, finished_at);
+        ids[i] = id;
     }
     let app = world.apps.get_mut(&name).ok_or(ApiError::NotFound("app"))?;
     app.events.sort_by_key(|e| e.created_at);

@@ -111,7 +111,8 @@ pub fn steps(ctx: Context<'_>) -> Vec<Step> {
     s.steps
 }
 
-/// The log lines of a deployment that already ended in `status`.
+/// The whole log of a deployment played to its end at once (for
+/// deployments inserted already finished).
 pub fn finished_log(ctx: Context<'_>) -> String {
     steps(ctx)
         .into_iter()

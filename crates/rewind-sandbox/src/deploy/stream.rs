@@ -10,9 +10,11 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::Value;
+use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::api_error::ApiError;
+use crate::deploy::bus::Frame;
 use crate::state::AppState;
 use crate::time::now;
 
@@ -29,13 +31,27 @@ pub async fn connect(
     Path(name): Path<String>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    if !state.world().apps.contains_key(&name) {
-        return Err(ApiError::NotFound("app"));
-    }
-    Ok(upgrade.on_upgrade(move |socket| serve(socket, state, name)))
+    // Subscribed before the upgrade is answered: a client that connects
+    // and then starts a deploy at once sees all of its frames.
+    let (frames, ping_ms) = {
+        let world = state.world();
+        if !world.apps.contains_key(&name) {
+            return Err(ApiError::NotFound("app"));
+        }
+        let ping_ms = world.deploy.ping_interval_ms.unwrap_or(DEFAULT_PING_MS);
+        (world.deploy.bus.subscribe(), ping_ms.max(1))
+    };
+    let ping = Duration::from_millis(ping_ms);
+    Ok(upgrade.on_upgrade(move |socket| serve(socket, state, name, frames, ping)))
 }
 
-async fn serve(mut socket: WebSocket, state: AppState, app: String) {
+async fn serve(
+    mut socket: WebSocket,
+    state: AppState,
+    app: String,
+    mut frames: Receiver<Frame>,
+    ping_every: Duration,
+) {
     let first = tokio::time::timeout(AUTH_WAIT, socket.recv()).await;
     let verdict = match first {
         Err(_) => Err("authentication required: no auth frame received in time".to_string()),
@@ -50,12 +66,7 @@ async fn serve(mut socket: WebSocket, state: AppState, app: String) {
         let _ = socket.send(Message::Close(Some(close))).await;
         return;
     }
-    let (mut frames, ping_ms) = {
-        let world = state.world();
-        let ping_ms = world.deploy.ping_interval_ms.unwrap_or(DEFAULT_PING_MS);
-        (world.deploy.bus.subscribe(), ping_ms.max(1))
-    };
-    let mut ping = tokio::time::interval(Duration::from_millis(ping_ms));
+    let mut ping = tokio::time::interval(ping_every);
     // The first tick of an interval is immediate; the first ping comes
     // after one interval.
     ping.tick().await;

@@ -84,10 +84,10 @@ pub async fn archive_deploy(
     let mut errors = Vec::new();
     let git_ref = required_text(fields.get("git_ref"), "git_ref", &mut errors);
     let source_url = required_text(fields.get("source_url"), "source_url", &mut errors);
-    if let Some(git_ref) = &git_ref {
-        if let Err(ApiError::Unprocessable(mut e)) = check_ref("git_ref", git_ref) {
-            errors.append(&mut e);
-        }
+    if let Some(git_ref) = &git_ref
+        && let Err(ApiError::Unprocessable(mut e)) = check_ref("git_ref", git_ref)
+    {
+        errors.append(&mut e);
     }
     let url = source_url.as_deref().map(archive::check_url);
     if let Some(Err(message)) = &url {
