@@ -74,3 +74,66 @@ impl CliError {
         }
     }
 }
+
+impl From<rewind_core::config::ConfigError> for CliError {
+    fn from(e: rewind_core::config::ConfigError) -> Self {
+        use rewind_core::config::ConfigError;
+        let hint = match &e {
+            ConfigError::NotFound { .. } => Some("or pass --config PATH"),
+            ConfigError::Invalid { .. } => {
+                Some("fix the lines above; docs/configuration.md describes every key")
+            }
+            ConfigError::AppRequired { .. } | ConfigError::UnknownApp { .. } => {
+                Some("name one of the apps listed above")
+            }
+            ConfigError::Read { .. } => None,
+        };
+        let err = CliError::config(e);
+        match hint {
+            Some(h) => err.hint(h),
+            None => err,
+        }
+    }
+}
+
+impl From<rewind_core::platform::PlatformError> for CliError {
+    fn from(e: rewind_core::platform::PlatformError) -> Self {
+        use rewind_core::platform::PlatformError as P;
+        let kind = match &e {
+            P::MissingToken | P::InvalidToken { .. } | P::OtpRequired | P::UnknownRegion { .. } => {
+                ErrorKind::Config
+            }
+            P::NotFound { resource, .. } if resource == "app" => ErrorKind::Config,
+            _ => ErrorKind::Failed,
+        };
+        let hints = e.hints();
+        let mut err = CliError::new(kind, e);
+        err.hints = hints;
+        err
+    }
+}
+
+impl From<rewind_core::git::GitError> for CliError {
+    fn from(e: rewind_core::git::GitError) -> Self {
+        CliError::failed(e)
+    }
+}
+
+impl From<rewind_core::journal::JournalError> for CliError {
+    fn from(e: rewind_core::journal::JournalError) -> Self {
+        CliError::failed(e)
+            .hint("check that the journal directory is writable, or set REWIND_JOURNAL_DIR")
+    }
+}
+
+impl From<rewind_core::prompt::PromptError> for CliError {
+    fn from(e: rewind_core::prompt::PromptError) -> Self {
+        use rewind_core::prompt::PromptError;
+        match e {
+            PromptError::NobodyToAsk { .. } => CliError::new(ErrorKind::Refused, e)
+                .hint("run it in a terminal, or pass --yes to confirm in a script"),
+            PromptError::EndOfInput => CliError::new(ErrorKind::Refused, e),
+            PromptError::Io(_) => CliError::failed(e),
+        }
+    }
+}

@@ -7,6 +7,9 @@
 
 mod cli_error;
 mod commands;
+mod context;
+mod prompter;
+mod ui;
 
 use std::process::ExitCode;
 
@@ -16,13 +19,16 @@ use clap::Parser;
 #[derive(Debug, Parser)]
 #[command(name = "rewind", version, about, long_about = None)]
 struct Cli {
+    #[command(flatten)]
+    global: context::Global,
+
     #[command(subcommand)]
     command: commands::Command,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match commands::run(cli.command) {
+    match commands::run(cli.command, &cli.global) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             err.print();

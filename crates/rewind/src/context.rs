@@ -1,0 +1,134 @@
+//! What commands that act on an app share: the configuration (found from
+//! the current directory, or `--config`), the repository it sits in, the
+//! platform client built from the app's settings and Scalingo's environment
+//! variables, the journal, how to ask the user, and Ctrl-C.
+
+use std::path::{Path, PathBuf};
+
+use rewind_core::config::{AppConfig, Config};
+use rewind_core::git::GitCli;
+use rewind_core::interrupt::Interrupt;
+use rewind_core::journal::Journal;
+use rewind_core::platform::scalingo::Scalingo;
+use rewind_core::prompt::{NoPrompter, Prompter};
+
+use crate::cli_error::CliError;
+use crate::prompter::LinePrompter;
+
+/// Options every command accepts.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Global {
+    /// The rewind.toml to use. Default: the nearest one from the current
+    /// directory up to the repository root.
+    #[arg(long, global = true, value_name = "PATH", env = "REWIND_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+pub struct Context {
+    pub config: Config,
+    /// The repository the configuration belongs to.
+    pub repo: PathBuf,
+    pub journal: Journal,
+    pub interrupt: Interrupt,
+}
+
+impl Context {
+    pub fn load(global: &Global) -> Result<Context, CliError> {
+        let config = match &global.config {
+            Some(path) => Config::load(path)?,
+            None => {
+                let cwd = std::env::current_dir().map_err(|e| {
+                    CliError::failed(e).hint("run rewind from inside your repository")
+                })?;
+                Config::discover(&cwd)?
+            }
+        };
+        let repo = config
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."));
+        let journal = Journal::open(&journal_dir(&repo));
+        Ok(Context {
+            config,
+            repo,
+            journal,
+            interrupt: interrupt(),
+        })
+    }
+
+    /// The app named, or the only one.
+    pub fn app(&self, name: Option<&str>) -> Result<&AppConfig, CliError> {
+        Ok(self.config.app(name)?)
+    }
+
+    /// The app's platform client, with Scalingo's environment variables on
+    /// top of the file's settings.
+    pub fn platform(&self, app: &AppConfig) -> Result<Scalingo, CliError> {
+        let settings = app.scalingo_settings(|name| std::env::var(name).ok());
+        Ok(Scalingo::new(settings)?)
+    }
+
+    /// Git in the repository, interactive when a person is there.
+    pub fn git(&self) -> GitCli {
+        GitCli::new(&self.repo).interactive(is_interactive())
+    }
+}
+
+/// Where the journal lives: `REWIND_JOURNAL_DIR`, else inside the
+/// repository's `.git` (never in the working tree), else next to the
+/// configuration in `.rewind/`.
+pub fn journal_dir(repo: &Path) -> PathBuf {
+    if let Some(dir) = std::env::var_os("REWIND_JOURNAL_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let git_dir = repo.join(".git");
+    if git_dir.is_dir() {
+        git_dir.join("rewind")
+    } else {
+        repo.join(".rewind")
+    }
+}
+
+/// A person can answer: stdin is a terminal, or `REWIND_INTERACTIVE=1`
+/// (tests and scripts feeding answers line by line).
+pub fn is_interactive() -> bool {
+    use std::io::IsTerminal;
+    std::env::var("REWIND_INTERACTIVE").is_ok_and(|v| v == "1") || std::io::stdin().is_terminal()
+}
+
+/// The prompter for this run: numbered choices on stdin when someone can
+/// answer, otherwise one that fails naming the question.
+pub fn prompter() -> Box<dyn Prompter> {
+    if is_interactive() {
+        Box::new(LinePrompter::stdin())
+    } else {
+        Box::new(NoPrompter)
+    }
+}
+
+/// Installs the Ctrl-C handler once: the first Ctrl-C asks the running
+/// operation to stop at a safe point; a second one exits at once.
+pub fn interrupt() -> Interrupt {
+    use std::sync::OnceLock;
+    static INTERRUPT: OnceLock<Interrupt> = OnceLock::new();
+    INTERRUPT
+        .get_or_init(|| {
+            let flag = Interrupt::new();
+            let handler_flag = flag.clone();
+            let installed = ctrlc::set_handler(move || {
+                if handler_flag.is_raised() {
+                    eprintln!("\nrewind: interrupted again, exiting now");
+                    std::process::exit(130);
+                }
+                eprintln!("\nrewind: interrupt received, stopping at the next safe point (Ctrl-C again to quit now)");
+                handler_flag.raise();
+            });
+            if let Err(e) = installed {
+                eprintln!("warning: cannot catch Ctrl-C ({e}); an interruption will stop rewind at once");
+            }
+            flag
+        })
+        .clone()
+}
