@@ -10,6 +10,7 @@ mod engine;
 mod git;
 mod json;
 mod listing;
+mod push;
 mod scm;
 mod source;
 mod stream;
@@ -24,6 +25,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
 use crate::time::Timestamp;
+
+pub use push::git_url;
 
 /// Deployment-side state kept in the world.
 #[derive(Debug, Default, Serialize, Deserialize)]

@@ -1,17 +1,19 @@
-//! Auto-deploy: a background task polls the linked branch of every app's
-//! repository with `git rev-parse`; when the branch head moves and the
-//! link has auto-deploy on, the new head is deployed (pusher
-//! `auto-deploy`), as a push to GitHub does on Scalingo. Heads are
-//! remembered at start and whenever a link is first seen or changes branch,
-//! so that existing history never deploys by itself.
+//! Deploys on push: a background task polls, with `git rev-parse`, the
+//! linked branch of every app's repository (auto-deploy, as a push to
+//! GitHub does on Scalingo; only while the link has auto-deploy on) and
+//! the `master` branch of every app's own remote (`git_url`, as a
+//! `git push` to Scalingo does). When a head moves, the new head is
+//! deployed. Heads are remembered at start and whenever a watch is first
+//! seen or changes branch, so that existing history never deploys by
+//! itself.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::deploy::engine::{self, NewDeployment};
-use crate::deploy::git;
 use crate::deploy::source::Source;
 use crate::deploy::trigger::blocking;
+use crate::deploy::{git, push};
 use crate::platform::persist::save as save_state;
 use crate::state::AppState;
 use crate::time::now;
@@ -21,7 +23,10 @@ const POLL_EVERY: Duration = Duration::from_millis(200);
 /// The pusher auto-deploys are recorded with.
 pub const AUTO_DEPLOY_PUSHER: &str = "auto-deploy";
 
-/// An app's linked branch as last seen.
+/// The pusher of a `git push` to an app's remote: the apps' owner.
+const GIT_PUSHER: &str = "sandbox-user";
+
+/// A watched branch as last seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Seen {
     repo: String,
@@ -29,27 +34,54 @@ struct Seen {
     head: Option<String>,
 }
 
-/// One linked app, as read from the world for a poll.
-#[derive(Debug, Clone)]
-struct Linked {
-    app: String,
-    repo: String,
-    branch: String,
-    auto_deploy: bool,
+/// What a move of a watched branch does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The SCM link's branch: deploys only with auto-deploy on.
+    Scm { enabled: bool },
+    /// The app's own remote.
+    Push,
 }
 
-/// Takes the first look at every linked branch before the server answers
-/// anything (so a push made after the sandbox is up always counts as a
-/// push), then polls on the runtime.
+/// One watched branch, as read from the world for a poll.
+#[derive(Debug, Clone)]
+struct Watch {
+    app: String,
+    kind: Kind,
+    repo: String,
+    branch: String,
+}
+
+impl Watch {
+    fn key(&self) -> String {
+        match self.kind {
+            Kind::Scm { .. } => format!("scm:{}", self.app),
+            Kind::Push => format!("push:{}", self.app),
+        }
+    }
+}
+
+/// Creates the apps' remotes and takes the first look at every watched
+/// branch before the server answers anything (so a push made after the
+/// sandbox is up always counts as a push), then polls on the runtime.
 pub fn start(state: &AppState) {
+    let cleanup = push::Cleanup::fresh(&state.base_url);
+    let names: Vec<String> = state.world().apps.keys().cloned().collect();
+    for name in names {
+        if let Err(message) = push::ensure(&state.base_url, &name) {
+            eprintln!("rewind-sandbox: {message}");
+        }
+    }
     let mut seen = HashMap::new();
-    for linked in linked_apps(state) {
-        if let Ok(head) = head(&linked) {
-            seen.insert(linked.app.clone(), seen_of(&linked, head));
+    for watch in watches(state) {
+        if let Ok(head) = head(&watch) {
+            seen.insert(watch.key(), seen_of(&watch, head));
         }
     }
     let state = state.clone();
     tokio::spawn(async move {
+        // Dropped with this task when the sandbox's runtime stops.
+        let _cleanup = cleanup;
         let mut ticker = tokio::time::interval(POLL_EVERY);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -60,99 +92,130 @@ pub fn start(state: &AppState) {
 }
 
 async fn poll(state: &AppState, seen: &mut HashMap<String, Seen>) {
-    let linked = linked_apps(state);
-    seen.retain(|app, _| linked.iter().any(|l| &l.app == app));
+    let base_url = state.base_url.clone();
+    let names: Vec<String> = state.world().apps.keys().cloned().collect();
+    // Apps added through the admin route get their remote here.
+    let created = blocking(move || {
+        for name in &names {
+            push::ensure(&base_url, name)?;
+        }
+        Ok(())
+    })
+    .await;
+    if let Err(message) = created {
+        eprintln!("rewind-sandbox: {message}");
+    }
+    let watched = watches(state);
+    seen.retain(|key, _| watched.iter().any(|w| &w.key() == key));
     let heads = {
-        let linked = linked.clone();
-        blocking(move || Ok(linked.iter().map(head).collect::<Vec<_>>())).await
+        let watched = watched.clone();
+        blocking(move || Ok(watched.iter().map(head).collect::<Vec<_>>())).await
     };
     let Ok(heads) = heads else {
         return;
     };
-    for (linked, head) in linked.into_iter().zip(heads) {
+    for (watch, head) in watched.into_iter().zip(heads) {
         // An unreadable repository tells nothing about pushes: keep the
         // last head seen and look again next time.
         let Ok(head) = head else {
             continue;
         };
-        let now_seen = seen_of(&linked, head.clone());
-        let before = seen.insert(linked.app.clone(), now_seen);
+        let before = seen.insert(watch.key(), seen_of(&watch, head.clone()));
         let moved = match before {
             // Same repository and branch: a push is a change of head.
-            Some(b) if b.repo == linked.repo && b.branch == linked.branch => b.head != head,
+            Some(b) if b.repo == watch.repo && b.branch == watch.branch => b.head != head,
             // First look, or the link now points elsewhere: a new baseline.
             _ => false,
         };
-        if let (true, true, Some(sha)) = (moved, linked.auto_deploy, head) {
-            deploy(state, &linked, sha).await;
+        let wanted = match watch.kind {
+            Kind::Scm { enabled } => enabled,
+            Kind::Push => true,
+        };
+        if let (true, true, Some(sha)) = (moved, wanted, head) {
+            deploy(state, &watch, sha).await;
         }
     }
 }
 
-async fn deploy(state: &AppState, linked: &Linked, sha: String) {
+async fn deploy(state: &AppState, watch: &Watch, sha: String) {
     let source = {
-        let (repo, sha, app) = (linked.repo.clone(), sha.clone(), linked.app.clone());
+        let (repo, sha, app) = (watch.repo.clone(), sha.clone(), watch.app.clone());
         blocking(move || Source::from_commit(&repo, &sha, &app)).await
     };
     let source = match source {
         Ok(source) => source,
         Err(message) => {
             eprintln!(
-                "rewind-sandbox: auto-deploy of {} skipped: {message}",
-                linked.app
+                "rewind-sandbox: the push to {} was not deployed: {message}",
+                watch.app
             );
             return;
         }
     };
+    let pusher = match watch.kind {
+        Kind::Scm { .. } => AUTO_DEPLOY_PUSHER,
+        Kind::Push => GIT_PUSHER,
+    };
     let started = engine::start(
         state,
-        &linked.app,
+        &watch.app,
         NewDeployment {
             git_ref: sha,
             kind: "deployment",
-            pusher: AUTO_DEPLOY_PUSHER.to_string(),
+            pusher: pusher.to_string(),
             source,
         },
     );
-    if started.is_ok() {
+    if started.is_err() {
+        return;
+    }
+    if let Kind::Scm { .. } = watch.kind {
         state
             .world()
             .deploy
             .last_auto_deploy_at
-            .insert(linked.app.clone(), now());
-        if let Err(message) = save_state(state).await {
-            eprintln!("rewind-sandbox: {message}");
-        }
+            .insert(watch.app.clone(), now());
+    }
+    if let Err(message) = save_state(state).await {
+        eprintln!("rewind-sandbox: {message}");
     }
 }
 
-fn linked_apps(state: &AppState) -> Vec<Linked> {
+/// Every watched branch: each linked app's branch, each app's remote.
+fn watches(state: &AppState) -> Vec<Watch> {
     let world = state.world();
-    world
-        .apps
-        .values()
-        .filter_map(|app| {
-            let (repo, scm) = (app.repo.as_ref()?, app.scm.as_ref()?);
-            Some(Linked {
+    let mut found = Vec::new();
+    for app in world.apps.values() {
+        if let (Some(repo), Some(scm)) = (&app.repo, &app.scm) {
+            found.push(Watch {
                 app: app.name.clone(),
+                kind: Kind::Scm {
+                    enabled: scm.auto_deploy_enabled,
+                },
                 repo: repo.clone(),
                 branch: scm.branch.clone(),
-                auto_deploy: scm.auto_deploy_enabled,
-            })
-        })
-        .collect()
+            });
+        }
+        found.push(Watch {
+            app: app.name.clone(),
+            kind: Kind::Push,
+            repo: push::git_url(&state.base_url, &app.name),
+            branch: push::DEPLOY_BRANCH.to_string(),
+        });
+    }
+    found
 }
 
-/// The linked branch's head; `None` while the branch does not exist.
-fn head(linked: &Linked) -> Result<Option<String>, String> {
-    let branch = format!("refs/heads/{}", linked.branch);
-    git::resolve_commit(&linked.repo, &branch)
+/// The watched branch's head; `None` while the branch does not exist.
+fn head(watch: &Watch) -> Result<Option<String>, String> {
+    let branch = format!("refs/heads/{}", watch.branch);
+    git::resolve_commit(&watch.repo, &branch)
 }
 
-fn seen_of(linked: &Linked, head: Option<String>) -> Seen {
+fn seen_of(watch: &Watch, head: Option<String>) -> Seen {
     Seen {
-        repo: linked.repo.clone(),
-        branch: linked.branch.clone(),
+        repo: watch.repo.clone(),
+        branch: watch.branch.clone(),
         head,
     }
 }

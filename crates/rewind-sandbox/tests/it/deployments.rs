@@ -873,3 +873,63 @@ fn unknown_apps_and_deployments_answer_404_and_logs_need_a_bearer() {
     );
     assert_eq!(empty.json()["meta"]["pagination"]["total_count"], 1);
 }
+
+#[test]
+fn a_push_to_the_apps_git_url_deploys_the_pushed_commit() {
+    let repo = NodeRepo::create();
+    let remote;
+    {
+        let env = Env::start(config(&repo, false));
+        let bearer = env.bearer();
+        let app = env.get(&bearer, &format!("/v1/apps/{APP}")).json();
+        let git_url = app["app"]["git_url"].as_str().expect("git_url").to_string();
+        assert!(git_url.starts_with("file://"), "{git_url}");
+        remote = PathBuf::from(git_url.trim_start_matches("file://"));
+
+        let old = repo.sha("v1.0.0");
+        git(
+            &repo.work,
+            &[
+                "push",
+                "--quiet",
+                "--force",
+                &git_url,
+                &format!("{old}:refs/heads/master"),
+            ],
+        );
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let first = loop {
+            let list = env
+                .get(&bearer, &format!("/v1/apps/{APP}/deployments"))
+                .json();
+            if let Some(d) = list["deployments"].get(0) {
+                break d.clone();
+            }
+            assert!(Instant::now() < deadline, "the push did not deploy");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert_eq!(first["git_ref"], old.as_str());
+        assert_eq!(first["pusher"]["username"], "sandbox-user");
+        let id = first["id"].as_str().expect("id");
+        let done = wait_finished(&env, &bearer, APP, id);
+        assert_eq!(done["status"], "success");
+        assert!(
+            output(&env, &bearer, &done)
+                .text
+                .contains("> shop@1.0.0 prepare")
+        );
+
+        // A push to another branch of the remote deploys nothing.
+        git(
+            &repo.work,
+            &["push", "--quiet", &git_url, "v1.1.0:refs/heads/other"],
+        );
+        std::thread::sleep(Duration::from_millis(600));
+        let list = env
+            .get(&bearer, &format!("/v1/apps/{APP}/deployments"))
+            .json();
+        assert_eq!(list["deployments"].as_array().map(Vec::len), Some(1));
+    }
+    // The remotes go away with the sandbox.
+    assert!(!remote.exists(), "{} is left behind", remote.display());
+}
