@@ -1,6 +1,8 @@
 //! Deployments: listing and reading them, triggering them (SCM manual deploy,
-//! archive deploy, auto-deploy on push), running them against the app's real
-//! git repository, their build logs and the live WebSocket stream.
+//! archive deploy, auto-deploy on push to the linked branch, `git push` to
+//! the app's own remote), running them against real git repositories, their
+//! build logs, the live WebSocket stream, and their `/_sandbox/` admin
+//! routes (hang-next, finish, history, stream ping interval).
 
 mod admin;
 mod archive;
