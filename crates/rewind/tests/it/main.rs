@@ -2,4 +2,5 @@
 //! executable in a hermetic environment (cleared locale, temp HOME) and check
 //! what a person sees on stdout and stderr, and the exit status.
 
+mod init;
 mod tree;

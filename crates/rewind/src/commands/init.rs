@@ -1,0 +1,109 @@
+//! `rewind init`: write a first `rewind.toml` at the repository root from
+//! what the repository shows, say what was detected and what to check.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use rewind_core::config::init::{DetectedApp, FormatCheck, InitError, InitOptions, init};
+
+use crate::cli_error::CliError;
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The app's name on Scalingo. Default: the package.json name or the
+    /// directory name (a guess, flagged in the file). Only for a repository
+    /// that releases one package.
+    #[arg(long, value_name = "NAME")]
+    app: Option<String>,
+
+    /// Replace an existing rewind.toml.
+    #[arg(long)]
+    force: bool,
+
+    /// A directory inside the repository (default: the current one); the
+    /// file goes to the repository's root.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+}
+
+pub fn run(args: InitArgs) -> Result<(), CliError> {
+    let dir = match args.dir {
+        Some(dir) => dir,
+        None => std::env::current_dir().map_err(CliError::failed)?,
+    };
+    let options = InitOptions {
+        dir,
+        app: args.app,
+        force: args.force,
+    };
+    let outcome = init(&options).map_err(into_cli_error)?;
+    let detection = &outcome.detection;
+    eprintln!("repository: {}", detection.root.display());
+    if detection.remote_found {
+        eprintln!("git remote: {}", detection.remote);
+    } else {
+        eprintln!("git remote: none yet (assuming {})", detection.remote);
+    }
+    if detection.release_please {
+        eprintln!(
+            "release-please: {} package{}",
+            detection.apps.len(),
+            if detection.apps.len() == 1 { "" } else { "s" }
+        );
+    }
+    for app in &detection.apps {
+        eprintln!("app {}: {}", app.name, describe(app));
+    }
+    for warning in detection.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    let verb = if outcome.replaced {
+        "replaced"
+    } else {
+        "wrote"
+    };
+    eprintln!("{verb} {}", outcome.path.display());
+    eprintln!("check the app names and the comments in it, then commit it");
+    Ok(())
+}
+
+/// One line per app: its tag format, package and what confirms them.
+fn describe(app: &DetectedApp) -> String {
+    let mut parts = vec![format!("tag_format {}", app.tag_format)];
+    if let Some(component) = &app.component {
+        parts.push(format!("component {component}"));
+    }
+    match &app.package {
+        Some(package) => parts.push(format!("package {package}")),
+        None => parts.push("no package name found".to_string()),
+    }
+    match &app.format_check {
+        FormatCheck::NoTags => parts.push("no tags yet".to_string()),
+        FormatCheck::Matches(tags) => parts.push(format!("newest tags {}", tags.join(", "))),
+        FormatCheck::NoMatch(_) => parts.push("no tag matches".to_string()),
+    }
+    if !app.migrations.is_empty() {
+        parts.push(format!("migrations {}", app.migrations.join(", ")));
+    }
+    parts.join(", ")
+}
+
+fn into_cli_error(error: InitError) -> CliError {
+    match error {
+        InitError::Exists { .. } => {
+            CliError::config(error).hint("pass --force to replace it, or edit it by hand")
+        }
+        InitError::NotARepository { .. } => CliError::config(error)
+            .hint("run `rewind init` inside the app's git repository, or pass --dir"),
+        InitError::BadAppName(_) => CliError::config(error)
+            .hint("pass the name shown in the Scalingo dashboard, e.g. --app my-app"),
+        InitError::SeveralApps { .. } => CliError::config(error)
+            .hint("run it without --app, then set each app's name in rewind.toml"),
+        InitError::ReleasePlease { .. } => CliError::config(error)
+            .hint("fix the JSON file, or move it aside to write a configuration without it"),
+        InitError::Git(_)
+        | InitError::Read { .. }
+        | InitError::Write { .. }
+        | InitError::Generated(_) => CliError::failed(error),
+    }
+}

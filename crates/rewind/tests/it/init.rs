@@ -1,0 +1,347 @@
+//! `rewind init` through the real binary, in real git repositories made in
+//! temp dirs: what it detects, what it prints, that it never overwrites
+//! without --force, and that the file it writes loads.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rewind_core::config::Config;
+use tempfile::TempDir;
+
+/// Environment every git in these tests runs with.
+const GIT_ENV: [(&str, &str); 8] = [
+    ("GIT_CONFIG_GLOBAL", "/dev/null"),
+    ("GIT_CONFIG_SYSTEM", "/dev/null"),
+    ("GIT_AUTHOR_NAME", "Rewind Tests"),
+    ("GIT_AUTHOR_EMAIL", "tests@rewind.invalid"),
+    ("GIT_COMMITTER_NAME", "Rewind Tests"),
+    ("GIT_COMMITTER_EMAIL", "tests@rewind.invalid"),
+    ("GIT_AUTHOR_DATE", "2024-03-01T12:00:00+00:00"),
+    ("GIT_COMMITTER_DATE", "2024-03-01T12:00:00+00:00"),
+];
+
+/// A temp dir holding `home`, a bare `origin.git` and the `work` clone.
+struct Repo {
+    dir: TempDir,
+}
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Repo {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("home")).unwrap();
+        let repo = Repo { dir };
+        let top = repo.dir.path().to_path_buf();
+        repo.git_in(&top, &["init", "--quiet", "--bare", "origin.git"]);
+        repo.git_in(&top, &["init", "--quiet", "--initial-branch=main", "work"]);
+        repo.git(&["remote", "add", "origin", "../origin.git"]);
+        repo
+    }
+
+    /// The working tree, as git reports it (symlinks resolved).
+    fn work(&self) -> PathBuf {
+        std::fs::canonicalize(self.dir.path().join("work")).unwrap()
+    }
+
+    fn git(&self, args: &[&str]) {
+        self.git_in(&self.work(), args);
+    }
+
+    fn git_in(&self, dir: &Path, args: &[&str]) {
+        let output = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .envs(GIT_ENV)
+            .env("HOME", self.dir.path().join("home"))
+            .output()
+            .expect("run git");
+        assert!(
+            output.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    fn write(&self, path: &str, contents: &str) {
+        let full = self.work().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, contents).unwrap();
+    }
+
+    /// Commits everything and tags the commit with each of `tags`.
+    fn commit_and_tag(&self, message: &str, tags: &[&str]) {
+        self.git(&["add", "--all"]);
+        self.git(&["commit", "--quiet", "--allow-empty", "-m", message]);
+        for tag in tags {
+            self.git(&["tag", tag]);
+        }
+    }
+
+    /// Runs `rewind` in `dir` (relative to the working tree) with a clean
+    /// environment: PATH, a temp HOME and no git configuration.
+    fn rewind_in(&self, dir: &str, args: &[&str]) -> Output {
+        let output = Command::new(env!("CARGO_BIN_EXE_rewind"))
+            .args(args)
+            .current_dir(self.work().join(dir))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path().join("home"))
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_SYSTEM", "/dev/null")
+            .output()
+            .expect("rewind runs");
+        let work = self.work().display().to_string();
+        Output {
+            code: output.status.code().expect("rewind exits by itself"),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr)
+                .unwrap()
+                .replace(&work, "<repo>"),
+        }
+    }
+
+    fn rewind(&self, args: &[&str]) -> Output {
+        self.rewind_in(".", args)
+    }
+
+    fn config_text(&self) -> String {
+        std::fs::read_to_string(self.work().join("rewind.toml")).expect("rewind.toml written")
+    }
+
+    fn load(&self) -> Config {
+        Config::load(self.work().join("rewind.toml")).expect("the written file loads")
+    }
+}
+
+/// A single-package repository: package.json, `v` tags, Rails-style
+/// migrations.
+fn plain_repo() -> Repo {
+    let repo = Repo::new();
+    repo.write(
+        "package.json",
+        "{\n  \"name\": \"shop-web\",\n  \"version\": \"1.2.3\"\n}\n",
+    );
+    repo.write("db/migrate/001_init.rb", "# first migration\n");
+    repo.commit_and_tag("chore(main): release 1.2.2", &["v1.2.2"]);
+    repo.commit_and_tag("chore(main): release 1.2.3", &["v1.2.3", "nightly"]);
+    repo
+}
+
+#[test]
+fn a_plain_repository_gets_its_package_tags_and_migrations() {
+    let repo = plain_repo();
+    let out = repo.rewind(&["init"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            0,
+            "",
+            "repository: <repo>\n\
+             git remote: origin\n\
+             app shop-web: tag_format v{version}, package shop-web, newest tags v1.2.3, v1.2.2, migrations db/migrate\n\
+             wrote <repo>/rewind.toml\n\
+             check the app names and the comments in it, then commit it\n"
+        )
+    );
+    let config = repo.load();
+    let app = config.app(None).unwrap();
+    assert_eq!(app.name, "shop-web");
+    assert_eq!(app.remote, "origin");
+    assert_eq!(app.region, "osc-fr1");
+    assert_eq!(app.tag_format.template(), "v{version}");
+    assert_eq!(app.component, None);
+    assert_eq!(app.package.as_deref(), Some("shop-web"));
+    let db = app.database.as_ref().expect("a database section");
+    assert_eq!(db.addon, "scalingo-postgresql");
+    assert_eq!(db.migrations, ["db/migrate"]);
+    let text = repo.config_text();
+    assert!(text.contains("# Guessed from package.json's name: check it is the app's name on Scalingo.\nname = \"shop-web\"\n"), "{text}");
+    assert!(
+        text.contains(
+            "# Matches the newest release tags: v1.2.3, v1.2.2.\ntag_format = \"v{version}\"\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("api_token ="), "{text}");
+}
+
+#[test]
+fn app_and_dir_put_the_file_at_the_repository_root() {
+    let repo = plain_repo();
+    repo.write("src/lib/index.js", "");
+    let root = repo.work().display().to_string();
+    let out = repo.rewind_in("src/lib", &["init", "--app", "shop-prod"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(repo.work().join("rewind.toml").is_file());
+    assert!(!repo.work().join("src/lib/rewind.toml").exists());
+    let text = repo.config_text();
+    assert!(
+        text.contains("[[apps]]\nname = \"shop-prod\"\n"),
+        "no guess comment for a given name: {text}"
+    );
+    assert_eq!(repo.load().apps[0].name, "shop-prod");
+
+    // --dir works from anywhere, here from the parent of the repository.
+    std::fs::remove_file(repo.work().join("rewind.toml")).unwrap();
+    let out = repo.rewind_in("..", &["init", "--dir", &format!("{root}/src")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("wrote <repo>/rewind.toml\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_release_please_monorepo_gets_one_app_per_component() {
+    let repo = Repo::new();
+    repo.write(
+        "release-please-config.json",
+        r#"{
+  "packages": {
+    "packages/etl": { "release-type": "node", "component": "etl" },
+    "packages/api": { "release-type": "node", "package-name": "@acme/api" }
+  }
+}"#,
+    );
+    repo.write(
+        ".release-please-manifest.json",
+        r#"{ "packages/etl": "1.1.0", "packages/api": "2.0.0" }"#,
+    );
+    repo.write("packages/etl/package.json", r#"{ "name": "@acme/etl" }"#);
+    repo.write(
+        "packages/api/migrations/001.sql",
+        "create table t (id int);\n",
+    );
+    repo.commit_and_tag("chore: release main", &["etl-v1.0.0", "api-v2.0.0"]);
+    repo.commit_and_tag("chore: release main", &["etl-v1.1.0"]);
+
+    let out = repo.rewind(&["init"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            0,
+            "repository: <repo>\n\
+             git remote: origin\n\
+             release-please: 2 packages\n\
+             app api: tag_format {component}-v{version}, component api, package @acme/api, newest tags api-v2.0.0, migrations packages/api/migrations\n\
+             app etl: tag_format {component}-v{version}, component etl, package @acme/etl, newest tags etl-v1.1.0, etl-v1.0.0\n\
+             wrote <repo>/rewind.toml\n\
+             check the app names and the comments in it, then commit it\n"
+        )
+    );
+    let config = repo.load();
+    let summary: Vec<String> = config
+        .apps
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {} {:?} {:?} database={}",
+                a.name,
+                a.tag_format,
+                a.component,
+                a.package,
+                a.database.is_some()
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "api {component}-v{version} Some(\"api\") Some(\"@acme/api\") database=true",
+            "etl {component}-v{version} Some(\"etl\") Some(\"@acme/etl\") database=false",
+        ]
+    );
+    let text = repo.config_text();
+    assert!(
+        text.contains(
+            "# From release-please's settings (package \"packages/etl\", version 1.1.0).\n"
+        ),
+        "{text}"
+    );
+
+    // One --app name cannot fit two apps.
+    let out = repo.rewind(&["init", "--force", "--app", "etl-prod"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.starts_with("error: --app etl-prod names one app, but this repository releases 2 packages (api, etl)\n"), "{}", out.stderr);
+}
+
+#[test]
+fn a_format_that_matches_no_tag_is_flagged_in_the_file_and_on_stderr() {
+    let repo = Repo::new();
+    // Components are left out of tags, yet the tags are bare versions.
+    repo.write(
+        "release-please-config.json",
+        r#"{ "include-component-in-tag": false, "packages": { ".": { "release-type": "simple" } } }"#,
+    );
+    repo.commit_and_tag("chore: release 3.0.0", &["release-3.0.0"]);
+    let out = repo.rewind(&["init", "--app", "billing"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("warning: app billing: no existing tag matches tag_format \"v{version}\" (newest tags: release-3.0.0); edit tag_format\n"),
+        "{}",
+        out.stderr
+    );
+    let text = repo.config_text();
+    assert!(text.contains("# WARNING: no tag in the repository matches this format (newest tags: release-3.0.0);\n"), "{text}");
+    assert_eq!(repo.load().apps[0].tag_format.template(), "v{version}");
+}
+
+#[test]
+fn an_existing_file_is_kept_unless_forced() {
+    let repo = plain_repo();
+    repo.write("rewind.toml", "# ours\n");
+    let out = repo.rewind(&["init"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "error: <repo>/rewind.toml already exists\n\
+             hint: pass --force to replace it, or edit it by hand\n"
+        )
+    );
+    assert_eq!(repo.config_text(), "# ours\n");
+
+    let out = repo.rewind(&["init", "--force"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("replaced <repo>/rewind.toml\n"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(repo.load().apps[0].name, "shop-web");
+}
+
+#[test]
+fn outside_a_repository_nothing_is_written() {
+    let repo = Repo::new();
+    let outside = repo.dir.path().join("home");
+    let out = repo.rewind(&["init", "--dir", outside.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is not inside a git repository"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("hint: run `rewind init` inside the app's git repository, or pass --dir"),
+        "{}",
+        out.stderr
+    );
+    assert!(!outside.join("rewind.toml").exists());
+
+    let out = repo.rewind(&["init", "--app", "Not A Name"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("error: `Not A Name` is not a Scalingo app name"),
+        "{}",
+        out.stderr
+    );
+}
