@@ -54,6 +54,11 @@ impl<'a, 'i> Table<'a, 'i> {
         self.get(key).is_some()
     }
 
+    /// Where the value of `key` is written, to point at it.
+    pub fn value_start(&self, key: &str) -> Option<usize> {
+        self.get(key).map(|v| v.span().start)
+    }
+
     fn get(&self, key: &str) -> Option<&'a Spanned<DeValue<'i>>> {
         self.table
             .iter()

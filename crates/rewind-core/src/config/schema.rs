@@ -94,7 +94,8 @@ fn read_apps(c: &mut Collector<'_>, root: &Table<'_, '_>) -> Vec<AppConfig> {
         return Vec::new();
     };
     if tables.is_empty() {
-        c.at(root.start(), "apps", NO_APP);
+        let at = root.value_start("apps").unwrap_or(root.start());
+        c.at(at, "apps", NO_APP);
         return Vec::new();
     }
     let mut apps = Vec::new();

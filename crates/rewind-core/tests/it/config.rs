@@ -315,7 +315,7 @@ fn a_file_without_apps_is_refused() {
         "{message}"
     );
     let (line, key, message) = only_problem("\napps = []\n");
-    assert_eq!((line, key.as_str()), (1, "apps"));
+    assert_eq!((line, key.as_str()), (2, "apps"));
     assert!(message.starts_with("no app configured"), "{message}");
 }
 
