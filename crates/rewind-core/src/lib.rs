@@ -6,6 +6,7 @@ pub mod config;
 pub mod git;
 pub mod identify;
 pub mod journal;
+pub mod migrations;
 pub mod platform;
 pub mod release;
 pub mod secret;

@@ -3,6 +3,7 @@
 
 mod config;
 mod git;
+mod migrations;
 mod release;
 mod repo;
 mod tree;
