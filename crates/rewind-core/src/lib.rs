@@ -3,11 +3,16 @@
 //! the printing and the prompting.
 
 pub mod config;
+pub mod follow;
 pub mod git;
+pub mod health;
 pub mod identify;
+pub mod interrupt;
 pub mod journal;
 pub mod migrations;
+pub mod notify;
 pub mod platform;
+pub mod prompt;
 pub mod release;
 pub mod secret;
 pub mod tree;

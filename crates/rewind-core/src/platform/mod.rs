@@ -41,6 +41,18 @@ pub trait Platform {
         deployment: &Deployment,
     ) -> Result<Option<Box<dyn Read + Send>>, PlatformError>;
 
+    /// Opens the app's live deployment stream (every deployment of the
+    /// app, filtered by the reader), or `None` when there is none; callers
+    /// then poll [`Platform::deployment`]. Platforms without a stream keep
+    /// this default.
+    fn deployment_stream(
+        &self,
+        app: &str,
+    ) -> Result<Option<Box<dyn crate::follow::DeployStream>>, PlatformError> {
+        let _ = app;
+        Ok(None)
+    }
+
     /// The app's SCM link, or `None` when the app has none.
     fn scm_link(&self, app: &str) -> Result<Option<ScmLink>, PlatformError>;
 

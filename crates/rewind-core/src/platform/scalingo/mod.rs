@@ -10,6 +10,7 @@ mod http;
 mod jwt;
 mod retry;
 mod settings;
+mod stream;
 mod wire;
 
 pub use budget::RequestBudget;
@@ -415,6 +416,20 @@ impl Platform for Scalingo {
             path: path_of(url),
             detail: "the bearer was refused twice".into(),
         })
+    }
+
+    fn deployment_stream(
+        &self,
+        app: &str,
+    ) -> Result<Option<Box<dyn crate::follow::DeployStream>>, PlatformError> {
+        let Some(url) = self.app(app)?.deployments_stream.filter(|u| !u.is_empty()) else {
+            return Ok(None);
+        };
+        let bearer = self.bearer()?;
+        // Opening the stream is one more request against the rate limit.
+        self.settings.budget.acquire();
+        let opened = stream::open(&url, &bearer, &self.subject("deployment stream", app))?;
+        Ok(Some(Box::new(opened)))
     }
 
     fn scm_link(&self, app: &str) -> Result<Option<ScmLink>, PlatformError> {
