@@ -3,6 +3,7 @@
 //! the printing and the prompting.
 
 pub mod config;
+pub mod db;
 pub mod follow;
 pub mod git;
 pub mod health;
@@ -14,5 +15,7 @@ pub mod notify;
 pub mod platform;
 pub mod prompt;
 pub mod release;
+pub mod rollback;
 pub mod secret;
+pub mod status;
 pub mod tree;

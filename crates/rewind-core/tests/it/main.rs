@@ -2,8 +2,14 @@
 //! temp dirs, real files, the sandbox on 127.0.0.1 where a platform is needed.
 
 mod config;
+mod follow;
 mod git;
+mod health;
+mod identify;
 mod migrations;
+mod notify;
+mod platform_env;
 mod release;
+mod rollback;
 mod repo;
 mod tree;

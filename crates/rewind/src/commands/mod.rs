@@ -1,8 +1,10 @@
 //! One module per subcommand; each has an `Args` struct (its doc comments are
 //! the `--help`) and a thin `run` that calls into rewind-core.
 
+mod db;
 mod init;
 mod sandbox;
+mod status;
 mod tree;
 
 use clap::Subcommand;
@@ -12,6 +14,9 @@ use crate::context::Global;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The database: status, manual backup, point-in-time or dump restore.
+    #[command(subcommand)]
+    Db(db::DbCommand),
     /// Write a first rewind.toml at the repository root from what the
     /// repository shows (remote, release-please files, tags, migrations).
     Init(init::InitArgs),
@@ -19,16 +24,20 @@ pub enum Command {
     /// without an account.
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),
+    /// What runs now and since when, which release each deployment was,
+    /// the last good release, auto-deploy and the database.
+    Status(status::StatusArgs),
     /// Check or show a decision tree: the runbook's built-in one or a file.
     #[command(subcommand)]
     Tree(tree::TreeCommand),
 }
 
 pub fn run(command: Command, global: &Global) -> Result<(), CliError> {
-    let _ = global;
     match command {
+        Command::Db(cmd) => db::run(cmd, global),
         Command::Init(args) => init::run(args),
         Command::Sandbox(cmd) => sandbox::run(cmd),
+        Command::Status(args) => status::run(args, global),
         Command::Tree(cmd) => tree::run(cmd),
     }
 }

@@ -3,4 +3,5 @@
 //! what a person sees on stdout and stderr, and the exit status.
 
 mod init;
+mod status;
 mod tree;

@@ -1,0 +1,111 @@
+//! `status`: everything an on-call engineer wants to see first about an
+//! app, gathered in one pass — its state, the release running now and since
+//! when, recent deployments with their releases, the last good release,
+//! auto-deploy, and the database with its backups and point-in-time window.
+//! Reads only; parts that cannot be read are reported, not fatal.
+
+mod database;
+
+pub use database::{DatabaseStatus, database_status};
+
+use serde::Serialize;
+
+use crate::config::AppConfig;
+use crate::git::Git;
+use crate::identify::{Release, Resolver, Situation, identify};
+use crate::journal::Journal;
+use crate::platform::{App, Platform, PlatformError, ScmLink};
+
+/// What `rewind status` shows for one app.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppStatus {
+    pub app: App,
+    pub situation: Situation,
+    /// The SCM link, or why it could not be read.
+    pub scm_link: Option<ScmLink>,
+    pub database: Option<DatabaseStatus>,
+    /// Things that could not be read, in words.
+    pub warnings: Vec<String>,
+    /// Build logs downloaded to answer (0 when git knew every commit).
+    pub build_logs_read: usize,
+}
+
+/// Whether the journal marks a release bad for this app.
+pub fn bad_release_filter(
+    journal: &Journal,
+    app: &str,
+) -> Result<impl Fn(&Release) -> bool, crate::journal::JournalError> {
+    let marks = journal.bad_releases(app)?;
+    Ok(move |release: &Release| {
+        marks.iter().any(|mark| {
+            let same = |key: &str, value: &Option<String>| {
+                value
+                    .as_deref()
+                    .is_some_and(|v| mark[key].as_str() == Some(v))
+            };
+            same("commit", &release.commit) || same("tag", &release.tag)
+        })
+    })
+}
+
+/// Gathers the status of one app. Only the app itself and its deployments
+/// are required; the SCM link and the database are best effort.
+pub fn app_status(
+    platform: &dyn Platform,
+    git: &dyn Git,
+    config: &AppConfig,
+    journal: &Journal,
+    limit: usize,
+) -> Result<AppStatus, StatusError> {
+    let app = platform.app(&config.name)?;
+    let mut warnings = Vec::new();
+    let tags = match git.tag_index() {
+        Ok(tags) => tags,
+        Err(e) => {
+            warnings.push(format!(
+                "cannot read the repository's tags ({e}); releases come from build logs"
+            ));
+            crate::git::TagIndex::default()
+        }
+    };
+    let resolver = Resolver::new(
+        git,
+        platform,
+        tags,
+        config.tag_format.clone(),
+        config.package.clone(),
+        config.component.clone(),
+    );
+    let is_bad = bad_release_filter(journal, &config.name)?;
+    let situation = identify(platform, &config.name, &resolver, limit, &is_bad)?;
+    let scm_link = match platform.scm_link(&config.name) {
+        Ok(link) => link,
+        Err(e) => {
+            warnings.push(format!("cannot read the SCM link: {e}"));
+            None
+        }
+    };
+    let database = match database_status(platform, config) {
+        Ok(db) => db,
+        Err(e) => {
+            warnings.push(format!("cannot read the database: {e}"));
+            None
+        }
+    };
+    Ok(AppStatus {
+        app,
+        situation,
+        scm_link,
+        database,
+        warnings,
+        build_logs_read: resolver.logs_read(),
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    #[error(transparent)]
+    Platform(#[from] PlatformError),
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
+}

@@ -1,0 +1,410 @@
+//! `rewind status` through the real binary, against the sandbox and a real
+//! repository: what a person sees, the JSON schema, and every bad input
+//! ending in a clear message and the right exit status.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use rewind_sandbox::{AppSeed, Sandbox, SandboxConfig, ScmSeed};
+use serde_json::{Value, json};
+
+const GIT_ENV: [(&str, &str); 6] = [
+    ("GIT_CONFIG_GLOBAL", "/dev/null"),
+    ("GIT_CONFIG_SYSTEM", "/dev/null"),
+    ("GIT_AUTHOR_NAME", "Rewind Tests"),
+    ("GIT_AUTHOR_EMAIL", "tests@rewind.invalid"),
+    ("GIT_COMMITTER_NAME", "Rewind Tests"),
+    ("GIT_COMMITTER_EMAIL", "tests@rewind.invalid"),
+];
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .envs(GIT_ENV)
+        .env("GIT_AUTHOR_DATE", "2026-11-01T10:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-11-01T10:00:00Z")
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A repository with releases v1.0.0..v1.2.0 of package `shop` and a
+/// rewind.toml for app `shop`; returns it and the SHAs by version.
+fn repo() -> (tempfile::TempDir, Vec<String>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let work = dir.path();
+    git(work, &["init", "--quiet", "--initial-branch=main"]);
+    let mut shas = Vec::new();
+    for v in ["1.0.0", "1.1.0", "1.2.0"] {
+        std::fs::write(
+            work.join("package.json"),
+            format!("{{\"name\":\"shop\",\"version\":\"{v}\"}}\n"),
+        )
+        .expect("write");
+        git(work, &["add", "."]);
+        git(work, &["commit", "--quiet", "-m", &format!("release {v}")]);
+        git(work, &["tag", &format!("v{v}")]);
+        shas.push(git(work, &["rev-parse", "HEAD"]));
+    }
+    std::fs::write(
+        work.join("rewind.toml"),
+        "[[apps]]\nname = \"shop\"\npackage = \"shop\"\n",
+    )
+    .expect("toml");
+    (dir, shas)
+}
+
+fn sandbox(repo: &Path) -> Sandbox {
+    Sandbox::start(SandboxConfig {
+        apps: vec![AppSeed {
+            name: "shop".into(),
+            repo: Some(repo.display().to_string()),
+            scm: Some(ScmSeed {
+                branch: "main".into(),
+                auto_deploy: true,
+            }),
+            addons: Vec::new(),
+        }],
+        deploy_duration: Duration::from_millis(200),
+        rate_limit_per_minute: 0,
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox")
+}
+
+fn admin(sandbox: &Sandbox, path: &str, body: Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let r = agent
+        .post(&format!("{}{path}", sandbox.base_url()))
+        .send_json(body)
+        .expect("admin");
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn rewind(dir: &Path, env: &[(String, String)], args: &[&str]) -> Run {
+    let home = tempfile::tempdir().expect("home");
+    let out = Command::new(env!("CARGO_BIN_EXE_rewind"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("REWIND_JOURNAL_DIR", home.path().join("journal"))
+        .envs(GIT_ENV)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .expect("run rewind");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn sandbox_env(sandbox: &Sandbox) -> Vec<(String, String)> {
+    sandbox
+        .env_vars()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+}
+
+fn deployed(sandbox: &Sandbox, shas: &[String]) {
+    admin(
+        sandbox,
+        "/_sandbox/apps/shop/deployments/history",
+        json!({"deployments": [
+            {"git_ref": shas[0], "created_at": "2026-11-20T10:00:00Z", "pusher": "alice"},
+            {"git_ref": shas[1], "created_at": "2026-11-21T10:00:00Z", "pusher": "bob"},
+            {"git_ref": shas[2], "created_at": "2026-11-22T10:00:00Z", "status": "build-error"},
+            {"git_ref": shas[2], "created_at": "2026-11-22T10:30:00Z", "pusher": "carol"},
+        ]}),
+    );
+}
+
+#[test]
+fn status_shows_what_runs_what_ran_and_the_last_good_release() {
+    let (dir, shas) = repo();
+    let sandbox = sandbox(dir.path());
+    deployed(&sandbox, &shas);
+    let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = &run.stdout;
+    assert!(
+        out.contains("now running   v1.2.0 (tag) since 2026-11-22"),
+        "{out}"
+    );
+    assert!(
+        out.contains("last good     v1.1.0 (tag), deployed 2026-11-21 10:00 UTC"),
+        "{out}"
+    );
+    assert!(out.contains("auto-deploy   on for branch main"), "{out}");
+    assert!(out.contains("database      none"), "{out}");
+    let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("  2026-")).collect();
+    assert_eq!(rows.len(), 4, "{out}");
+    assert!(
+        rows[1].contains("build-error") && rows[1].contains("v1.2.0"),
+        "{}",
+        rows[1]
+    );
+    assert!(
+        rows[3].contains("alice") && rows[3].contains("v1.0.0") && rows[3].ends_with("tag"),
+        "{}",
+        rows[3]
+    );
+    assert!(!out.contains('\x1b'), "no colour when not on a terminal");
+}
+
+#[test]
+fn status_json_has_a_stable_schema_on_stdout() {
+    let (dir, shas) = repo();
+    let sandbox = sandbox(dir.path());
+    deployed(&sandbox, &shas);
+    let run = rewind(
+        dir.path(),
+        &sandbox_env(&sandbox),
+        &["status", "--json", "--limit", "2"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(v["app"]["name"], "shop");
+    assert_eq!(v["situation"]["current"]["release"]["label"], "v1.2.0");
+    assert_eq!(v["situation"]["current"]["release"]["source"], "tag");
+    assert_eq!(v["situation"]["current"]["release"]["version"], "1.2.0");
+    assert_eq!(v["situation"]["last_good"]["release"]["tag"], "v1.1.0");
+    assert_eq!(v["situation"]["recent"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        v["situation"]["recent"][1]["deployment"]["status"],
+        "build-error"
+    );
+    assert_eq!(v["scm_link"]["auto_deploy_enabled"], true);
+    assert_eq!(v["build_logs_read"], 0);
+    assert!(!run.stdout.contains("tk-us-"), "no token in the output");
+}
+
+#[test]
+fn an_empty_history_and_a_repository_without_tags_are_not_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    git(dir.path(), &["init", "--quiet", "--initial-branch=main"]);
+    std::fs::write(
+        dir.path().join("rewind.toml"),
+        "[[apps]]\nname = \"shop\"\n",
+    )
+    .expect("toml");
+    std::fs::write(
+        dir.path().join("package.json"),
+        "{\"name\":\"shop\",\"version\":\"0.1.0\"}",
+    )
+    .expect("pkg");
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "--quiet", "-m", "first"]);
+    let sandbox = sandbox(dir.path());
+    let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("now running   nothing: no successful deployment yet"),
+        "{}",
+        run.stdout
+    );
+    let sha = git(dir.path(), &["rev-parse", "HEAD"]);
+    admin(
+        &sandbox,
+        "/_sandbox/apps/shop/deployments/history",
+        json!({"deployments": [{"git_ref": sha}]}),
+    );
+    let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("(untagged) (nearest tag)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_tag_format_that_matches_nothing_falls_back_on_nearest_descriptions() {
+    let (dir, shas) = repo();
+    std::fs::write(
+        dir.path().join("rewind.toml"),
+        "[[apps]]\nname = \"shop\"\npackage = \"shop\"\ntag_format = \"{component}-v{version}\"\ncomponent = \"etl\"\n",
+    )
+    .expect("toml");
+    let sandbox = sandbox(dir.path());
+    deployed(&sandbox, &shas);
+    let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !run.stdout.contains("(tag)"),
+        "no tag matches etl-v*: {}",
+        run.stdout
+    );
+}
+
+#[test]
+fn bad_inputs_end_with_a_message_a_hint_and_the_right_exit_status() {
+    let (dir, shas) = repo();
+    let sandbox = sandbox(dir.path());
+    deployed(&sandbox, &shas);
+    let env = sandbox_env(&sandbox);
+    let without = |name: &str| -> Vec<(String, String)> {
+        env.iter().filter(|(k, _)| k != name).cloned().collect()
+    };
+    let with = |name: &str, value: &str| -> Vec<(String, String)> {
+        let mut e = without(name);
+        e.push((name.to_string(), value.to_string()));
+        e
+    };
+
+    let run = rewind(dir.path(), &without("SCALINGO_API_TOKEN"), &["status"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error: no Scalingo API token"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("hint: then export it: export SCALINGO_API_TOKEN="),
+        "{}",
+        run.stderr
+    );
+
+    let run = rewind(
+        dir.path(),
+        &with("SCALINGO_API_TOKEN", "tk-us-wrong"),
+        &["status"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Scalingo refused the API token"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("tk-us-wrong"),
+        "the token is never printed"
+    );
+
+    std::fs::write(
+        dir.path().join("rewind.toml"),
+        "[[apps]]\nname = \"nope\"\n",
+    )
+    .expect("toml");
+    let run = rewind(dir.path(), &env, &["status"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("app `nope` was not found (region osc-fr1)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("hint: check the app name and the region"),
+        "{}",
+        run.stderr
+    );
+
+    // The region from the environment wins over the file's, and the
+    // message names the one that was used.
+    let run = rewind(dir.path(), &with("SCALINGO_REGION", "osc-secnum-fr1"), &["status"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("(region osc-secnum-fr1)"), "{}", run.stderr);
+
+    // Without URL overrides the region is looked up in /v1/regions: an
+    // unknown one lists those that exist.
+    let mut env_region = without("SCALINGO_API_URL");
+    env_region.retain(|(k, _)| k != "SCALINGO_DB_URL");
+    env_region.push(("SCALINGO_REGION".into(), "mars-1".into()));
+    let run = rewind(dir.path(), &env_region, &["status"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("unknown region `mars-1`; available regions: sandbox-local"), "{}", run.stderr);
+
+    std::fs::write(
+        dir.path().join("rewind.toml"),
+        "[[apps]]\nname = \"shop\"\npackage = \"shop\"\n",
+    )
+    .expect("toml");
+    admin(
+        &sandbox,
+        "/_sandbox/faults",
+        json!({"path": "/v1/apps/shop", "malformed_body": true, "times": 1}),
+    );
+    let run = rewind(dir.path(), &env, &["status"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("could not be read"), "{}", run.stderr);
+
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let down = format!("http://127.0.0.1:{port}");
+    let mut env_down = without("SCALINGO_AUTH_URL");
+    env_down.push(("SCALINGO_AUTH_URL".into(), down.clone()));
+    let run = rewind(dir.path(), &env_down, &["status"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("cannot reach {down}/v1/tokens/exchange")),
+        "{}",
+        run.stderr
+    );
+
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let run = rewind(elsewhere.path(), &env, &["status"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no rewind.toml found"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn several_apps_give_one_line_each() {
+    let (dir, shas) = repo();
+    std::fs::write(
+        dir.path().join("rewind.toml"),
+        "[[apps]]\nname = \"shop\"\npackage = \"shop\"\n\n[[apps]]\nname = \"shop-admin\"\n",
+    )
+    .expect("toml");
+    let sandbox = sandbox(dir.path());
+    deployed(&sandbox, &shas);
+    admin(&sandbox, "/_sandbox/apps", json!({"name": "shop-admin"}));
+    let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert!(
+        lines[0].starts_with("shop  running  runs v1.2.0 since"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[0].contains("last good v1.1.0; auto-deploy on"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("shop-admin") && lines[1].contains("nothing deployed yet"),
+        "{}",
+        lines[1]
+    );
+}
