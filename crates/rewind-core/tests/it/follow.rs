@@ -1,0 +1,338 @@
+//! Following deploys on the real sandbox: through its live stream (statuses
+//! in order, build log lines), a failed build and its log's end, polling
+//! when the stream is refused, Ctrl-C and the deadline on a hanging deploy.
+
+use std::time::{Duration, Instant};
+
+use rewind_core::follow::{FollowError, FollowEvent, FollowOptions, Followed, follow};
+use rewind_core::interrupt::Interrupt;
+use rewind_core::platform::scalingo::{RequestBudget, RetryPolicy, Scalingo, ScalingoSettings};
+use rewind_core::platform::{DeploymentStatus, Platform};
+use rewind_sandbox::{AppSeed, Sandbox, SandboxConfig, ScmSeed};
+use serde_json::{Value, json};
+
+use crate::repo::TestRepo;
+
+const APP: &str = "shop";
+
+/// The sandbox, the client and the repository the app deploys from.
+struct Env {
+    sandbox: Sandbox,
+    client: Scalingo,
+    _repo: TestRepo,
+}
+
+/// An app whose `main` is `shop@1.2.3`, deploying with `outcome` (see the
+/// sandbox's `.sandbox/outcome`) over `duration`.
+fn env(outcome: Option<&str>, duration: Duration) -> Env {
+    let mut repo = TestRepo::new();
+    if let Some(outcome) = outcome {
+        repo.write(".sandbox/outcome", outcome);
+    }
+    repo.release("shop", "1.2.3");
+    repo.push_all();
+    let sandbox = Sandbox::start(SandboxConfig {
+        apps: vec![AppSeed {
+            name: APP.to_string(),
+            repo: Some(repo.origin().display().to_string()),
+            scm: Some(ScmSeed {
+                branch: "main".to_string(),
+                auto_deploy: false,
+            }),
+            addons: Vec::new(),
+        }],
+        deploy_duration: duration,
+        rate_limit_per_minute: 0,
+        ..SandboxConfig::default()
+    })
+    .expect("the sandbox starts");
+    let vars = sandbox.env_vars();
+    let settings = ScalingoSettings {
+        retry: RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(20),
+        },
+        budget: RequestBudget::new(1000, Duration::from_secs(60)),
+        ..ScalingoSettings::new("sandbox-local")
+    }
+    .with_env(|name| {
+        vars.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    });
+    let client = Scalingo::new(settings).expect("a client");
+    Env {
+        sandbox,
+        client,
+        _repo: repo,
+    }
+}
+
+impl Env {
+    /// Deploys `main` and returns the new deployment's id.
+    fn deploy(&self) -> String {
+        self.client
+            .manual_deploy(APP, "main", None)
+            .expect("the deploy starts")
+            .id
+    }
+
+    fn admin(&self, path: &str, body: Value) -> Value {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let url = format!("{}{path}", self.sandbox.base_url());
+        let mut response = agent.post(&url).send_json(&body).expect("admin call");
+        assert!(
+            response.status().is_success(),
+            "{path} answered {}",
+            response.status()
+        );
+        response.body_mut().read_json().expect("admin JSON")
+    }
+
+    /// Paths of the calls the sandbox received.
+    fn received(&self) -> Vec<String> {
+        let url = format!("{}/_sandbox/requests?since=0", self.sandbox.base_url());
+        let answer: Value = ureq::get(&url)
+            .call()
+            .expect("requests")
+            .body_mut()
+            .read_json()
+            .expect("JSON");
+        answer["requests"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r["method"].as_str().unwrap_or(""),
+                    r["path"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    }
+}
+
+fn fast() -> FollowOptions {
+    FollowOptions {
+        timeout: Duration::from_secs(20),
+        poll_interval: Duration::from_millis(100),
+        use_stream: true,
+    }
+}
+
+/// Follows and collects every event.
+fn run(
+    env: &Env,
+    id: &str,
+    opts: &FollowOptions,
+    interrupt: &Interrupt,
+) -> (Result<Followed, FollowError>, Vec<FollowEvent>) {
+    let mut events = Vec::new();
+    let result = follow(&env.client, APP, id, opts, interrupt, &mut |e| {
+        events.push(e)
+    });
+    (result, events)
+}
+
+fn statuses(events: &[FollowEvent]) -> Vec<DeploymentStatus> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            FollowEvent::Status(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn notes(events: &[FollowEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            FollowEvent::Note(n) => Some(n.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn logs(events: &[FollowEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            FollowEvent::Log(l) => Some(l.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Statuses seen strictly in the order of a deployment's life.
+fn assert_in_order(seen: &[DeploymentStatus]) {
+    let order = [
+        DeploymentStatus::Queued,
+        DeploymentStatus::Building,
+        DeploymentStatus::Pushing,
+        DeploymentStatus::Starting,
+    ];
+    let rank = |s: &DeploymentStatus| order.iter().position(|o| o == s).unwrap_or(order.len());
+    assert!(
+        seen.windows(2).all(|w| rank(&w[0]) < rank(&w[1])),
+        "statuses out of order or repeated: {seen:?}"
+    );
+}
+
+#[test]
+fn a_deploy_is_followed_to_success_through_the_live_stream() {
+    let env = env(None, Duration::from_millis(2000));
+    let id = env.deploy();
+    let (result, events) = run(&env, &id, &fast(), &Interrupt::new());
+    let followed = result.expect("followed to the end");
+
+    assert!(followed.via_stream);
+    assert_eq!(followed.deployment.id, id);
+    assert_eq!(followed.deployment.status, DeploymentStatus::Success);
+    let seen = statuses(&events);
+    assert_in_order(&seen);
+    // The stream shows the steps after the build: they are not skipped.
+    for status in [
+        DeploymentStatus::Pushing,
+        DeploymentStatus::Starting,
+        DeploymentStatus::Success,
+    ] {
+        assert!(seen.contains(&status), "{status} missing from {seen:?}");
+    }
+    assert_eq!(seen.last(), Some(&DeploymentStatus::Success));
+    let lines = logs(&events);
+    assert!(
+        lines.iter().any(|l| l.trim() == "> shop@1.2.3 prepare"),
+        "no prepare line in {lines:#?}"
+    );
+    assert!(notes(&events).is_empty(), "{:?}", notes(&events));
+    assert_eq!(followed.tail.last(), lines.last());
+    // The end was confirmed by reading the deployment, over HTTP.
+    let reads = env
+        .received()
+        .iter()
+        .filter(|r| *r == &format!("GET /v1/apps/{APP}/deployments/{id}"))
+        .count();
+    assert!(reads >= 2, "the deployment was read {reads} times");
+}
+
+#[test]
+fn a_failed_build_ends_in_build_error_with_the_end_of_its_log() {
+    let env = env(Some("build-error"), Duration::from_millis(1200));
+    let id = env.deploy();
+    let (result, events) = run(&env, &id, &fast(), &Interrupt::new());
+    let followed = result.expect("followed to the end");
+
+    assert_eq!(followed.deployment.status, DeploymentStatus::BuildError);
+    assert!(followed.deployment.status.is_failure());
+    assert_eq!(
+        statuses(&events).last(),
+        Some(&DeploymentStatus::BuildError)
+    );
+    assert!(followed.tail.len() > 5 && followed.tail.len() <= 40);
+    let last = followed.tail.last().expect("a tail");
+    assert!(last.contains("Error deploying the application"), "{last:?}");
+    assert!(
+        followed.tail.iter().any(|l| l.contains("error TS2322")),
+        "{:#?}",
+        followed.tail
+    );
+}
+
+#[test]
+fn when_the_stream_is_refused_rewind_polls_and_says_so() {
+    let env = env(Some("build-error"), Duration::from_millis(800));
+    env.admin(
+        "/_sandbox/faults",
+        json!({ "method": "GET", "path": format!("/_stream/apps/{APP}"), "status": 503, "times": 5 }),
+    );
+    let id = env.deploy();
+    let (result, events) = run(&env, &id, &fast(), &Interrupt::new());
+    let followed = result.expect("followed to the end by polling");
+
+    assert!(!followed.via_stream);
+    assert_eq!(followed.deployment.status, DeploymentStatus::BuildError);
+    let notes = notes(&events);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("live stream unavailable") && n.ends_with("polling every 100ms")),
+        "{notes:?}"
+    );
+    assert!(logs(&events).is_empty(), "polling has no live log");
+    assert_in_order(&statuses(&events));
+    // Without the stream, the tail comes from the build log.
+    let last = followed.tail.last().expect("a tail from the build log");
+    assert!(last.contains("Error deploying the application"), "{last:?}");
+    let received = env.received();
+    let reads = received
+        .iter()
+        .filter(|r| *r == &format!("GET /v1/apps/{APP}/deployments/{id}"))
+        .count();
+    assert!(reads >= 3, "polled {reads} times: {received:#?}");
+    assert!(
+        received
+            .iter()
+            .any(|r| r.starts_with(&format!("GET /v1/apps/{APP}/deployments/{id}/output"))),
+        "{received:#?}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_following_a_hanging_deploy_at_once_and_the_deploy_goes_on() {
+    let env = env(Some("hang"), Duration::from_millis(300));
+    let id = env.deploy();
+    let interrupt = Interrupt::new();
+    let raiser = interrupt.clone();
+    let raised_at = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(600));
+        raiser.raise();
+        Instant::now()
+    });
+    let (result, _) = run(&env, &id, &fast(), &interrupt);
+    let returned_at = Instant::now();
+    let raised_at = raised_at.join().expect("the raiser");
+
+    match result {
+        Err(FollowError::Interrupted { last }) => {
+            assert_eq!(last, Some(DeploymentStatus::Building));
+        }
+        other => panic!("expected an interruption, got {other:?}"),
+    }
+    let lag = returned_at.saturating_duration_since(raised_at);
+    assert!(lag < Duration::from_secs(2), "took {lag:?} to stop");
+    let still = env.client.deployment(APP, &id).expect("the deployment");
+    assert_eq!(still.status, DeploymentStatus::Building);
+}
+
+#[test]
+fn following_a_hanging_deploy_stops_at_the_deadline() {
+    let env = env(Some("hang"), Duration::from_millis(300));
+    let id = env.deploy();
+    let opts = FollowOptions {
+        timeout: Duration::from_millis(700),
+        ..fast()
+    };
+    let started = Instant::now();
+    let (result, _) = run(&env, &id, &opts, &Interrupt::new());
+    let took = started.elapsed();
+
+    match result {
+        Err(e @ FollowError::TimedOut { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains("previous release keeps running"), "{text}");
+            let FollowError::TimedOut { last, waited } = e else {
+                unreachable!()
+            };
+            assert_eq!(last, Some(DeploymentStatus::Building));
+            assert!(waited >= opts.timeout, "{waited:?}");
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+}
