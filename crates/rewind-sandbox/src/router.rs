@@ -62,6 +62,7 @@ async fn record(State(state): State<AppState>, request: Request, next: Next) -> 
             method,
             path,
             status: response.status().as_u16(),
+            response_bytes: http_body::Body::size_hint(response.body()).exact(),
             body: json_body,
         });
     }

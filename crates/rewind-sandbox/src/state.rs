@@ -75,6 +75,10 @@ pub struct ReceivedRequest {
     /// Path and query, as received.
     pub path: String,
     pub status: u16,
+    /// The size of the answer's body, when known before sending it (every
+    /// answer but a live stream).
+    #[serde(default)]
+    pub response_bytes: Option<u64>,
     /// The JSON body, when there was one.
     pub body: Option<Value>,
 }
