@@ -10,6 +10,7 @@
 //! addon_token_lifetime_secs = 3600
 //! rate_limit_per_minute = 60      # per API token; 0 turns the limit off
 //! deploy_duration_ms = 4000       # time from queued to a terminal status
+//! postgres = "auto"               # real PostgreSQL: "auto" | "on" | "off"
 //!
 //! [sandbox.variants]              # where the docs and the live API disagree
 //! pitr_restore_body = "operation_id"   # or "operation"
@@ -56,6 +57,8 @@ pub struct SandboxConfig {
     /// When set, state is loaded from this file at start (if it exists) and
     /// saved to it after every change.
     pub state_file: Option<PathBuf>,
+    /// Whether PostgreSQL addons are backed by a real PostgreSQL cluster.
+    pub postgres: PostgresMode,
 }
 
 impl Default for SandboxConfig {
@@ -73,6 +76,7 @@ impl Default for SandboxConfig {
             deploy_duration: Duration::from_millis(4000),
             state_file: None,
             variants: Variants::default(),
+            postgres: PostgresMode::default(),
         }
     }
 }
@@ -112,6 +116,21 @@ pub enum PitrRestoreBody {
     #[default]
     OperationId,
     Operation,
+}
+
+/// Whether the sandbox runs a real PostgreSQL cluster for its PostgreSQL
+/// addons (real `pg_dump` backups, real point-in-time recovery, a
+/// connection URL) or keeps their contents simulated in memory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostgresMode {
+    /// Real when the server binaries are found, simulated otherwise.
+    #[default]
+    Auto,
+    /// Real; the sandbox does not start without the server binaries.
+    On,
+    /// Simulated.
+    Off,
 }
 
 /// An API token the sandbox accepts, and the user it belongs to.
@@ -188,6 +207,7 @@ struct SeedSettings {
     rate_limit_per_minute: Option<u32>,
     deploy_duration_ms: Option<u64>,
     variants: Option<Variants>,
+    postgres: Option<PostgresMode>,
 }
 
 /// A seed file that cannot be used.
@@ -238,6 +258,9 @@ impl SandboxConfig {
         }
         if let Some(v) = s.deploy_duration_ms {
             config.deploy_duration = Duration::from_millis(v);
+        }
+        if let Some(v) = s.postgres {
+            config.postgres = v;
         }
         if let Some(v) = s.variants {
             if v.archive_deploy_status != 200 && v.archive_deploy_status != 201 {

@@ -19,6 +19,7 @@ mod auth;
 mod config;
 mod database;
 mod deploy;
+mod pg;
 mod platform;
 mod router;
 mod server;
@@ -26,6 +27,7 @@ mod state;
 mod time;
 
 pub use config::{
-    AddonSeed, AppSeed, PitrRestoreBody, SandboxConfig, ScmSeed, SeedError, TokenSeed, Variants,
+    AddonSeed, AppSeed, PitrRestoreBody, PostgresMode, SandboxConfig, ScmSeed, SeedError,
+    TokenSeed, Variants,
 };
 pub use server::{Sandbox, StartError};

@@ -27,6 +27,8 @@ pub enum StartError {
     Runtime(#[source] std::io::Error),
     #[error("cannot load the sandbox's state: {0}")]
     State(String),
+    #[error("{0}")]
+    Postgres(String),
 }
 
 /// A running sandbox. Dropping it shuts the server down.
@@ -36,6 +38,7 @@ pub struct Sandbox {
     api_token: String,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    database: crate::database::DatabaseHandle,
 }
 
 impl Sandbox {
@@ -71,8 +74,11 @@ impl Sandbox {
             .enable_all()
             .build()
             .map_err(StartError::Runtime)?;
-        let world = crate::platform::initial_world(&config).map_err(StartError::State)?;
+        let mut world = crate::platform::initial_world(&config).map_err(StartError::State)?;
+        let postgres =
+            crate::database::start_postgres(&config, &mut world).map_err(StartError::Postgres)?;
         let shared = std::sync::Arc::new(Shared::new(config, base_url.clone(), world));
+        let database = crate::database::DatabaseHandle::new(shared.clone(), postgres);
         let (tx, rx) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("rewind-sandbox".into())
@@ -110,6 +116,7 @@ impl Sandbox {
             api_token,
             shutdown: Some(tx),
             thread: Some(thread),
+            database,
         })
     }
 
@@ -154,6 +161,14 @@ impl Sandbox {
         ]
     }
 
+    /// The connection URL (`postgres://user:password@127.0.0.1:PORT/name`)
+    /// of the app's PostgreSQL addon when the sandbox runs a real
+    /// PostgreSQL; the database is created if needed. `Err` says why there
+    /// is none (no such app, no PostgreSQL addon, a simulated database).
+    pub fn database_url(&self, app: &str) -> Result<String, String> {
+        self.database.url_for_app(app)
+    }
+
     /// Blocks until the server stops (used by `rewind sandbox serve`).
     pub fn wait(mut self) {
         if let Some(thread) = self.thread.take() {
@@ -173,6 +188,7 @@ impl Sandbox {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+        self.database.shutdown();
     }
 }
 

@@ -1,7 +1,8 @@
 //! Backup archives: `GET /api/databases/{id}/backups/{backup_id}/archive`
 //! answers a download URL carrying a one-time token, and a plain GET of that
 //! URL (no `Authorization`, as the real download host) serves a `.tar.gz`
-//! holding one dump file, `<backup name>.<ext>`.
+//! holding one dump file, `<backup name>.<ext>` (with a real PostgreSQL, a
+//! `pg_dump --format=custom` archive, as Scalingo's `.pgsql` files are).
 //!
 //! The archive is built from the dump kept with the backup, with fixed
 //! metadata (mode, owner, mtime = the backup's creation time, gzip header
@@ -128,7 +129,7 @@ pub async fn download(
 
 /// The `.tar.gz` of a backup: one file, `<name>.<ext>`, holding its dump.
 pub fn backup_archive(backup: &Backup, engine: &Engine) -> std::io::Result<Vec<u8>> {
-    let dump = backup.dump.as_deref().ok_or_else(|| {
+    let dump = backup.dump.as_ref().ok_or_else(|| {
         std::io::Error::other(format!(
             "backup {} has no dump (status {})",
             backup.id, backup.status
@@ -136,7 +137,7 @@ pub fn backup_archive(backup: &Backup, engine: &Engine) -> std::io::Result<Vec<u
     })?;
     let file_name = format!("{}.{}", backup.name, engine.dump_extension());
     let mtime = u64::try_from(backup.created_at.timestamp()).unwrap_or(0);
-    tar_gz(&file_name, dump.as_bytes(), mtime)
+    tar_gz(&file_name, dump.bytes(), mtime)
 }
 
 fn tar_gz(file_name: &str, contents: &[u8], mtime: u64) -> std::io::Result<Vec<u8>> {

@@ -16,8 +16,11 @@ use serde_json::{Value, json};
 use crate::api_error::ApiError;
 use crate::database::archive::backup_archive;
 use crate::database::body;
+use crate::database::content::Store;
+use crate::database::dump::Dump;
 use crate::database::engine::Engine;
 use crate::database::error::DbError;
+use crate::database::real::{RealDb, blocking};
 use crate::database::record::{Backup, Located, locate};
 use crate::database::tokens::AddonBearer;
 use crate::state::{AppState, World};
@@ -124,12 +127,17 @@ fn insert_in_order(backups: &mut Vec<Backup>, backup: Backup) {
 }
 
 /// Runs a backup: a quarter of `deploy_duration` scheduled, a quarter
-/// running, then done (or error).
+/// running (plus the time `pg_dump` takes on a real database), then done
+/// (or error).
 fn spawn_progress(state: AppState, database_id: String, backup_id: String) {
     let step = state.config.deploy_duration / 4;
     tokio::spawn(async move {
         tokio::time::sleep(step).await;
-        start(&mut state.world(), &database_id, &backup_id);
+        let real = start(&mut state.world(), &database_id, &backup_id);
+        if let Some((real, at)) = real {
+            let dump = blocking(move || real.dump(at)).await;
+            keep_dump(&mut state.world(), &database_id, &backup_id, dump);
+        }
         super::save(&state).await;
         tokio::time::sleep(step).await;
         finish(&mut state.world(), &database_id, &backup_id);
@@ -137,29 +145,61 @@ fn spawn_progress(state: AppState, database_id: String, backup_id: String) {
     });
 }
 
-/// `scheduled -> running`: the dump is taken now, as pg_dump would.
-fn start(world: &mut World, database_id: &str, backup_id: &str) {
+/// `scheduled -> running`: the dump is taken now, as pg_dump would; for a
+/// real database, by the caller once the lock is released (the database to
+/// dump and the moment are returned).
+fn start(world: &mut World, database_id: &str, backup_id: &str) -> Option<(RealDb, Timestamp)> {
     // The database may have gone (state replaced by the admin surface): then
     // there is nothing left to run.
+    let db = locate(world, database_id).ok()?;
+    let engine = Engine::of_provider(&db.addon.provider);
+    let at = now();
+    let backup = db
+        .record
+        .backups
+        .iter_mut()
+        .find(|b| b.id == backup_id && b.status == "scheduled")?;
+    backup.status = "running".to_string();
+    backup.started_at = Some(at);
+    backup.size = Some(0);
+    match db.record.content.open(db.backend) {
+        Store::Simulated(simulated) => {
+            let dump = simulated.dump(&db.addon.resource_id, engine.type_name(), at);
+            if let Some(backup) = db.record.backups.iter_mut().find(|b| b.id == backup_id) {
+                backup.dump = Some(Dump::new(dump));
+            }
+            None
+        }
+        Store::Real(real) => Some((real, at)),
+    }
+}
+
+/// Keeps the dump of a real database with its running backup. A dump that
+/// failed leaves none, so the backup ends in `error`; the reason goes to
+/// stderr, as the API has no field for it.
+fn keep_dump(
+    world: &mut World,
+    database_id: &str,
+    backup_id: &str,
+    dump: Result<Vec<u8>, DbError>,
+) {
+    let dump = match dump {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            eprintln!("rewind-sandbox: backup {backup_id} of database {database_id} failed: {e:?}");
+            return;
+        }
+    };
     let Ok(db) = locate(world, database_id) else {
         return;
     };
-    let engine = Engine::of_provider(&db.addon.provider);
-    let at = now();
-    let dump = db
-        .record
-        .content
-        .dump(&db.addon.resource_id, engine.type_name(), at);
     if let Some(backup) = db
         .record
         .backups
         .iter_mut()
-        .find(|b| b.id == backup_id && b.status == "scheduled")
+        .find(|b| b.id == backup_id && b.status == "running")
     {
-        backup.status = "running".to_string();
-        backup.started_at = Some(at);
-        backup.size = Some(0);
-        backup.dump = Some(dump);
+        backup.dump = Some(Dump::new(dump));
     }
 }
 
@@ -168,7 +208,9 @@ fn finish(world: &mut World, database_id: &str, backup_id: &str) {
     let Ok(db) = locate(world, database_id) else {
         return;
     };
-    let Located { app, addon, record } = db;
+    let Located {
+        app, addon, record, ..
+    } = db;
     let engine = Engine::of_provider(&addon.provider);
     let Some(backup) = record
         .backups
@@ -274,7 +316,7 @@ pub async fn seed_history(
     State(state): State<AppState>,
     Path(id): Path<String>,
     bytes: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), DbError> {
     let request: HistoryRequest = body::parse(&bytes)?;
     let mut errors = Vec::new();
     let mut past = Vec::new();
@@ -297,13 +339,39 @@ pub async fn seed_history(
         }
     }
     if !errors.is_empty() {
-        return Err(ApiError::Unprocessable(errors));
+        return Err(ApiError::Unprocessable(errors).into());
+    }
+    // A real database is dumped outside the lock, as it was at each
+    // moment (see `RealDb::dump`).
+    let real = {
+        let mut world = state.world();
+        let db = locate(&mut world, &id)?;
+        match db.record.content.open(db.backend) {
+            Store::Real(real) => Some(real),
+            Store::Simulated(_) => None,
+        }
+    };
+    let mut real_dumps: Vec<Option<Vec<u8>>> = vec![None; past.len()];
+    if let Some(real) = real {
+        let moments: Vec<Option<Timestamp>> = request
+            .backups
+            .iter()
+            .zip(&past)
+            .map(|(seed, at)| (seed.status == "done").then_some(*at))
+            .collect();
+        real_dumps = blocking(move || {
+            moments
+                .into_iter()
+                .map(|at| at.map(|at| real.dump(at)).transpose())
+                .collect::<Result<Vec<_>, String>>()
+        })
+        .await?;
     }
     let mut world = state.world();
     let db = locate(&mut world, &id)?;
     let engine = Engine::of_provider(&db.addon.provider);
     let mut created = Vec::new();
-    for (seed, created_at) in request.backups.iter().zip(past) {
+    for ((seed, created_at), real_dump) in request.backups.iter().zip(past).zip(real_dumps) {
         let mut backup = Backup {
             id: new_id(),
             database_id: id.clone(),
@@ -318,11 +386,18 @@ pub async fn seed_history(
             will_fail: false,
         };
         if backup.status == "done" {
-            let dump =
-                db.record
-                    .content
-                    .dump(&db.addon.resource_id, engine.type_name(), created_at);
-            backup.dump = Some(dump);
+            let dump = match (real_dump, db.record.content.open(db.backend)) {
+                (Some(dump), _) => dump,
+                (None, Store::Simulated(simulated)) => {
+                    simulated.dump(&db.addon.resource_id, engine.type_name(), created_at)
+                }
+                (None, Store::Real(_)) => {
+                    return Err(DbError::Server(format!(
+                        "database {id} became a real PostgreSQL database while its history was seeded"
+                    )));
+                }
+            };
+            backup.dump = Some(Dump::new(dump));
             let size = backup_archive(&backup, &engine)
                 .map_err(|e| ApiError::Conflict(format!("cannot build the archive: {e}")))?
                 .len();

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde_json::{Value, json};
 
+use crate::database::content::Store;
 use crate::database::engine::Engine;
 use crate::database::error::DbError;
 use crate::database::record::{Located, locate};
@@ -20,15 +21,32 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, DbError> {
     let mut world = state.world();
-    let located = locate(&mut world, &id)?;
+    let mut located = locate(&mut world, &id)?;
     bearer.allow(&id)?;
-    Ok(Json(json!({ "database": database_json(&located) })))
+    Ok(Json(json!({ "database": database_json(&mut located) })))
 }
 
-/// A database shaped like the documentation's example. The hostname is under
-/// `.invalid` on purpose: the simulated database has no server, and nothing
-/// must connect to a real one by mistake.
-pub fn database_json(db: &Located<'_>) -> Value {
+/// A database shaped like the documentation's example. A simulated
+/// database's hostname is under `.invalid` on purpose: it has no server, and
+/// nothing must connect to a real one by mistake; a real one shows where its
+/// server listens.
+pub fn database_json(db: &mut Located<'_>) -> Value {
+    let port = match db.record.content.open(db.backend) {
+        Store::Real(real) => real.port(),
+        Store::Simulated(_) => None,
+    };
+    let hostname = match port {
+        Some(port) => format!("127.0.0.1:{port}"),
+        None => {
+            let engine = Engine::of_provider(&db.addon.provider);
+            format!(
+                "{}.{}.sandbox.invalid:{}",
+                db.addon.resource_id,
+                engine.type_name(),
+                engine.default_port()
+            )
+        }
+    };
     let addon = &db.addon;
     let engine = Engine::of_provider(&addon.provider);
     let current = db.record.current_operation();
@@ -56,12 +74,7 @@ pub fn database_json(db: &Located<'_>) -> Value {
         "instances": [],
         "next_version_id": null,
         "readable_version": engine.readable_version(),
-        "hostname": format!(
-            "{}.{}.sandbox.invalid:{}",
-            addon.resource_id,
-            engine.type_name(),
-            engine.default_port()
-        ),
+        "hostname": hostname,
         "current_operation_id": current.map(|o| o.id.clone()),
         "cluster": false,
         "periodic_backups_enabled": true,

@@ -1,17 +1,23 @@
 //! Addons and the database API: addon list and addon tokens, the database,
 //! backups (create, follow, download a real `.tar.gz`), point-in-time
 //! recovery (window, restore, operations), and the `/_sandbox/databases/`
-//! admin routes (simulated rows, queued failures, seeded backup history).
+//! admin routes (rows, queued failures, seeded backup history, connection
+//! URL). A PostgreSQL addon's contents live in a real PostgreSQL cluster
+//! when the sandbox runs one (`backend`, `real`), in the world otherwise.
 
 mod addons;
 mod archive;
+mod backend;
 mod backups;
 mod body;
+mod connection;
 mod content;
 mod databases;
+mod dump;
 mod engine;
 mod error;
 mod pitr;
+mod real;
 mod record;
 mod rows;
 mod tokens;
@@ -23,6 +29,8 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
+
+pub use backend::{Backend, DatabaseHandle, start_postgres};
 
 /// Database-side state kept in the world.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -36,6 +44,10 @@ pub struct DatabaseState {
     /// Backup download tokens not used yet, by their text.
     #[serde(default)]
     downloads: HashMap<String, archive::DownloadGrant>,
+    /// The real PostgreSQL, if any; it lives as long as the sandbox and is
+    /// never saved.
+    #[serde(skip)]
+    backend: Backend,
 }
 
 /// Saves the world after a background step when the sandbox keeps a state
@@ -88,6 +100,7 @@ pub fn routes() -> Router<AppState> {
             "/_sandbox/databases/{id}/rows",
             get(rows::list).post(rows::append),
         )
+        .route("/_sandbox/databases/{id}/connection", get(connection::show))
         .route(
             "/_sandbox/databases/{id}/backups/fail-next",
             post(backups::fail_next),

@@ -4,6 +4,10 @@
 //! the restore time is gone), reading operations, and the admin route that
 //! makes the next restore fail.
 //!
+//! With a real PostgreSQL the restore is PostgreSQL's own recovery of the
+//! whole cluster (see `pg::recovery`), and the window starts at the
+//! cluster's latest base backup.
+//!
 //! The restore answers 201 with `{"operation_id"}` (documentation) or
 //! `{"operation":{...}}` (what clients parse), as `config.variants` says.
 
@@ -18,8 +22,10 @@ use serde_json::{Value, json};
 use crate::api_error::ApiError;
 use crate::config::PitrRestoreBody;
 use crate::database::body;
+use crate::database::content::Store;
 use crate::database::engine::Engine;
 use crate::database::error::DbError;
+use crate::database::real::{RealDb, blocking};
 use crate::database::record::{DbOperation, Located, locate};
 use crate::database::tokens::AddonBearer;
 use crate::state::{AppState, World};
@@ -31,11 +37,12 @@ pub async fn recovery_window(
     bearer: AddonBearer,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, DbError> {
+    let real_earliest = real_earliest(&state, &bearer, &id).await?;
     let mut world = state.world();
     let db = locate(&mut world, &id)?;
     bearer.allow(&id)?;
     refuse_without_pitr(&db)?;
-    let (earliest, latest) = window(&db);
+    let (earliest, latest) = window(&db, real_earliest);
     Ok(Json(json!({
         "recovery_window": {
             "earliest_recoverable_at": format(&earliest),
@@ -44,9 +51,36 @@ pub async fn recovery_window(
     })))
 }
 
+/// The earliest recoverable moment of a real database (starting its
+/// cluster if needed), found before the handler takes the world lock; none
+/// for a simulated one.
+async fn real_earliest(
+    state: &AppState,
+    bearer: &AddonBearer,
+    id: &str,
+) -> Result<Option<Timestamp>, DbError> {
+    let real = {
+        let mut world = state.world();
+        let db = locate(&mut world, id)?;
+        bearer.allow(id)?;
+        refuse_without_pitr(&db)?;
+        match db.record.content.open(db.backend) {
+            Store::Real(real) => real,
+            Store::Simulated(_) => return Ok(None),
+        }
+    };
+    blocking(move || real.earliest_recoverable())
+        .await
+        .map(Some)
+}
+
 /// From the database's creation (or its oldest kept backup, when seeded
-/// history goes further back) to now.
-fn window(db: &Located<'_>) -> (Timestamp, Timestamp) {
+/// history goes further back) to now; for a real database, from the
+/// cluster's latest base backup to now.
+fn window(db: &Located<'_>, real_earliest: Option<Timestamp>) -> (Timestamp, Timestamp) {
+    if let Some(earliest) = real_earliest {
+        return (earliest, now());
+    }
     let oldest_backup = db
         .record
         .backups
@@ -83,6 +117,7 @@ pub async fn restore(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Result<(StatusCode, Json<Value>), DbError> {
+    let real_earliest = real_earliest(&state, &bearer, &id).await?;
     let (operation_id, operation) = {
         let mut world = state.world();
         let db = locate(&mut world, &id)?;
@@ -100,7 +135,7 @@ pub async fn restore(
                 )
             })?
             .to_utc();
-        let (earliest, latest) = window(&db);
+        let (earliest, latest) = window(&db, real_earliest);
         if restore_time < earliest || restore_time > latest {
             return Err(ApiError::unprocessable(
                 "restore_time",
@@ -142,8 +177,8 @@ pub async fn restore(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
-/// A quarter of `deploy_duration` pending, a quarter running, then the
-/// outcome.
+/// A quarter of `deploy_duration` pending, a quarter running (plus the
+/// recovery itself on a real database), then the outcome.
 fn spawn_progress(state: AppState, database_id: String, operation_id: String) {
     let step = state.config.deploy_duration / 4;
     tokio::spawn(async move {
@@ -151,22 +186,31 @@ fn spawn_progress(state: AppState, database_id: String, operation_id: String) {
         advance(&mut state.world(), &database_id, &operation_id);
         super::save(&state).await;
         tokio::time::sleep(step).await;
-        advance(&mut state.world(), &database_id, &operation_id);
+        let real = advance(&mut state.world(), &database_id, &operation_id);
+        if let Some((real, restore_time)) = real {
+            let outcome = blocking(move || real.rewind_to(restore_time)).await;
+            conclude(&mut state.world(), &database_id, &operation_id, outcome);
+        }
         super::save(&state).await;
     });
 }
 
 /// Moves an operation one step: `pending -> running`, then `running ->
 /// finished` (rewinding the contents) or `error` (leaving them untouched).
-fn advance(world: &mut World, database_id: &str, operation_id: &str) {
+/// A real database is rewound by the caller, outside the lock: it gets the
+/// database and the restore time, and the operation stays running.
+fn advance(
+    world: &mut World,
+    database_id: &str,
+    operation_id: &str,
+) -> Option<(RealDb, Timestamp)> {
     // The database may have gone (state replaced by the admin surface).
-    let Ok(db) = locate(world, database_id) else {
-        return;
-    };
+    let db = locate(world, database_id).ok()?;
     let record = db.record;
-    let Some(operation) = record.operations.iter_mut().find(|o| o.id == operation_id) else {
-        return;
-    };
+    let operation = record
+        .operations
+        .iter_mut()
+        .find(|o| o.id == operation_id)?;
     match operation.status.as_str() {
         "pending" => operation.status = "running".to_string(),
         "running" if operation.will_fail => {
@@ -177,12 +221,49 @@ fn advance(world: &mut World, database_id: &str, operation_id: &str) {
         }
         "running" => {
             let restore_time = operation.restore_time;
-            operation.status = "finished".to_string();
-            operation.finished_at = Some(now());
-            record.content.rewind_to(restore_time);
+            match record.content.open(db.backend) {
+                Store::Simulated(simulated) => {
+                    operation.status = "finished".to_string();
+                    operation.finished_at = Some(now());
+                    simulated.rewind_to(restore_time);
+                }
+                Store::Real(real) => return Some((real, restore_time)),
+            }
         }
         _ => {}
     }
+    None
+}
+
+/// Ends a real restore with PostgreSQL's outcome.
+fn conclude(
+    world: &mut World,
+    database_id: &str,
+    operation_id: &str,
+    outcome: Result<(), DbError>,
+) {
+    let Ok(db) = locate(world, database_id) else {
+        return;
+    };
+    let Some(operation) = db
+        .record
+        .operations
+        .iter_mut()
+        .find(|o| o.id == operation_id)
+    else {
+        return;
+    };
+    match outcome {
+        Ok(()) => operation.status = "finished".to_string(),
+        Err(e) => {
+            operation.status = "error".to_string();
+            operation.error = Some(match e {
+                DbError::Server(message) => message,
+                other => format!("{other:?}"),
+            });
+        }
+    }
+    operation.finished_at = Some(now());
 }
 
 /// `GET /api/databases/{id}/operations/{op_id}`.

@@ -9,7 +9,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
 
 use crate::api_error::ApiError;
+use crate::database::backend::Backend;
 use crate::database::content::Content;
+use crate::database::dump::Dump;
 use crate::state::{Addon, App, World};
 use crate::time::{Timestamp, format, now};
 
@@ -57,7 +59,7 @@ pub struct Backup {
     /// (null) until it has started.
     pub size: Option<u64>,
     /// The dump taken when the backup started.
-    pub dump: Option<String>,
+    pub dump: Option<Dump>,
     /// Decided at creation (from `fail_next_backup`): ends in `error`.
     #[serde(default)]
     pub will_fail: bool,
@@ -117,11 +119,13 @@ impl DbOperation {
     }
 }
 
-/// A database found by id, with the app that owns it.
+/// A database found by id, with the app that owns it, and the real
+/// PostgreSQL its contents may live in.
 pub struct Located<'w> {
     pub app: &'w mut App,
     pub addon: Addon,
     pub record: &'w mut DatabaseRecord,
+    pub backend: &'w Backend,
 }
 
 /// Finds the database `id` (an addon id) in the world; 404 `database` when
@@ -135,8 +139,20 @@ pub fn locate<'w>(world: &'w mut World, id: &str) -> Result<Located<'w>, ApiErro
             Some((app, addon))
         })
         .ok_or(ApiError::NotFound("database"))?;
-    let record = database.databases.entry(id.to_string()).or_default();
-    Ok(Located { app, addon, record })
+    let backend = &database.backend;
+    let record = database
+        .databases
+        .entry(id.to_string())
+        .or_insert_with(|| DatabaseRecord {
+            content: Content::for_addon(&addon, backend),
+            ..DatabaseRecord::default()
+        });
+    Ok(Located {
+        app,
+        addon,
+        record,
+        backend,
+    })
 }
 
 /// Reads saved databases. A backup or restore that was in progress when the

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use chrono::{DateTime, SecondsFormat, Utc};
-use rewind_sandbox::{AddonSeed, AppSeed, PitrRestoreBody, SandboxConfig};
+use rewind_sandbox::{AddonSeed, AppSeed, PitrRestoreBody, PostgresMode, SandboxConfig};
 use serde_json::{Value, json};
 
 use crate::harness::{Env, Reply};
@@ -17,6 +17,8 @@ const APP: &str = "shop";
 
 /// A sandbox with one app holding a PostgreSQL and a Redis addon. A backup or
 /// restore takes half of `deploy_duration` (two steps of a quarter each).
+/// The database is simulated here on purpose (fast, and the same on every
+/// machine); `postgres.rs` tests the real one.
 fn config() -> SandboxConfig {
     SandboxConfig {
         apps: vec![AppSeed {
@@ -36,6 +38,7 @@ fn config() -> SandboxConfig {
         }],
         rate_limit_per_minute: 0,
         deploy_duration: Duration::from_millis(400),
+        postgres: PostgresMode::Off,
         ..SandboxConfig::default()
     }
 }

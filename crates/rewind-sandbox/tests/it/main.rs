@@ -11,5 +11,6 @@ mod deployments;
 mod faults;
 mod persist;
 mod platform;
+mod postgres;
 mod scm;
 mod stream;
