@@ -11,7 +11,7 @@ use super::error::human;
 use super::watch::Watch;
 use super::{DeployStream, FollowError, FollowEvent, FollowOptions, Followed};
 use crate::interrupt::Interrupt;
-use crate::platform::{Deployment, Platform};
+use crate::platform::{Deployment, Platform, PlatformError};
 
 /// Longest wait for one stream frame: Ctrl-C and the deadline are checked
 /// this often while the stream is quiet.
@@ -21,6 +21,10 @@ const STREAM_WAIT: Duration = Duration::from_millis(250);
 /// intervals: a stream can drop frames (a slow reader, a proxy), and a
 /// lost final status must not leave rewind waiting until its timeout.
 const STREAM_CHECK_EVERY: u32 = 6;
+
+/// Failed reads of the deployment in a row that are only reported as
+/// notes; one more ends the following with the error.
+const TOLERATED_READ_FAILURES: u32 = 3;
 
 /// Follows deployment `deployment_id` of `app` until it ends, reporting
 /// its statuses, log lines and notes through `on_event`.
@@ -44,16 +48,23 @@ pub fn follow(
     let mut reconnects_left = u32::from(opts.use_stream);
     // Log lines may have been missed while the stream was down.
     let mut stream_gap = false;
+    let mut reads = Reads {
+        platform,
+        app,
+        id: deployment_id,
+        failures: 0,
+    };
     // Frames sent before the stream opened are gone: learn where the
     // deploy stands now.
-    watch.status(platform.deployment(app, deployment_id)?.status, on_event);
+    reads.status(&mut watch, on_event)?;
     let mut last_read = Instant::now();
 
     loop {
         let remaining = time_left(started, opts.timeout, interrupt, &watch)?;
         if watch.finished() {
-            let truth = platform.deployment(app, deployment_id)?;
-            if !truth.status.in_progress() {
+            if let Some(truth) = reads.deployment(on_event)?
+                && !truth.status.in_progress()
+            {
                 watch.settle(truth.status.clone(), on_event);
                 let whole_log_seen = stream.is_some() && !stream_gap && watch.saw_logs();
                 return Ok(end(
@@ -65,7 +76,8 @@ pub fn follow(
                     on_event,
                 ));
             }
-            // The stream ran ahead of the API: poll until the API agrees.
+            // The stream ran ahead of the API (or the read failed): poll
+            // until the API confirms.
             if interrupt.sleep(opts.poll_interval.min(remaining)) {
                 return Err(FollowError::Interrupted { last: watch.last() });
             }
@@ -87,7 +99,7 @@ pub fn follow(
                         on_event(FollowEvent::Note(format!("{lost}: {polling}")));
                     }
                     // Whatever happened while the stream was down.
-                    watch.status(platform.deployment(app, deployment_id)?.status, on_event);
+                    reads.status(&mut watch, on_event)?;
                     last_read = Instant::now();
                 }
             },
@@ -98,15 +110,66 @@ pub fn follow(
                 if started.elapsed() >= opts.timeout {
                     continue;
                 }
-                watch.status(platform.deployment(app, deployment_id)?.status, on_event);
+                reads.status(&mut watch, on_event)?;
                 last_read = Instant::now();
             }
         }
         if stream.is_some() && last_read.elapsed() >= opts.poll_interval * STREAM_CHECK_EVERY {
-            watch.status(platform.deployment(app, deployment_id)?.status, on_event);
+            reads.status(&mut watch, on_event)?;
             last_read = Instant::now();
         }
     }
+}
+
+/// Reads of the followed deployment while waiting. The client has already
+/// retried a failed read; a few more failures in a row are only notes,
+/// because the deploy goes on regardless and giving up would leave the
+/// person blind to it. Past that, the error is returned.
+struct Reads<'a> {
+    platform: &'a dyn Platform,
+    app: &'a str,
+    id: &'a str,
+    failures: u32,
+}
+
+impl Reads<'_> {
+    /// The deployment, or `None` after a tolerated failure.
+    fn deployment(
+        &mut self,
+        on_event: &mut dyn FnMut(FollowEvent),
+    ) -> Result<Option<Deployment>, FollowError> {
+        match self.platform.deployment(self.app, self.id) {
+            Ok(d) => {
+                self.failures = 0;
+                Ok(Some(d))
+            }
+            Err(e) if is_transient(&e) && self.failures < TOLERATED_READ_FAILURES => {
+                self.failures += 1;
+                on_event(FollowEvent::Note(format!(
+                    "could not read the deployment ({e}); trying again"
+                )));
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Reads the deployment and records its status.
+    fn status(
+        &mut self,
+        watch: &mut Watch<'_>,
+        on_event: &mut dyn FnMut(FollowEvent),
+    ) -> Result<(), FollowError> {
+        if let Some(d) = self.deployment(on_event)? {
+            watch.status(d.status, on_event);
+        }
+        Ok(())
+    }
+}
+
+/// Failures that may pass by themselves.
+fn is_transient(e: &PlatformError) -> bool {
+    e.is_uncertain() || matches!(e, PlatformError::RateLimited { .. })
 }
 
 /// The time left before the deadline, or why following stops now.

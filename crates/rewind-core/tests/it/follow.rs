@@ -336,3 +336,55 @@ fn following_a_hanging_deploy_stops_at_the_deadline() {
     }
     assert!(took < Duration::from_secs(3), "took {took:?}");
 }
+
+#[test]
+fn failed_reads_that_pass_are_notes_and_the_following_goes_on() {
+    let env = env(None, Duration::from_millis(600));
+    let id = env.deploy();
+    // The client tries each read twice: this fails one whole read.
+    env.admin(
+        "/_sandbox/faults",
+        json!({ "method": "GET", "path": format!("/v1/apps/{APP}/deployments/*"), "status": 503, "times": 2 }),
+    );
+    let opts = FollowOptions {
+        use_stream: false,
+        ..fast()
+    };
+    let (result, events) = run(&env, &id, &opts, &Interrupt::new());
+    let followed = result.expect("followed to the end");
+
+    assert!(!followed.via_stream);
+    assert_eq!(followed.deployment.status, DeploymentStatus::Success);
+    assert!(followed.tail.is_empty(), "a success needs no log");
+    let notes = notes(&events);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].starts_with("could not read the deployment (Scalingo failed to answer"),
+        "{notes:?}"
+    );
+    assert!(
+        !env.received().iter().any(|r| r.contains("/_stream/")),
+        "the stream was not asked for"
+    );
+}
+
+#[test]
+fn reads_that_keep_failing_end_the_following_with_the_error() {
+    let env = env(Some("hang"), Duration::from_millis(300));
+    let id = env.deploy();
+    env.admin(
+        "/_sandbox/faults",
+        json!({ "method": "GET", "path": format!("/v1/apps/{APP}/deployments/*"), "status": 503, "times": 100 }),
+    );
+    let opts = FollowOptions {
+        use_stream: false,
+        ..fast()
+    };
+    let (result, events) = run(&env, &id, &opts, &Interrupt::new());
+
+    match result {
+        Err(FollowError::Platform(e)) => assert!(e.to_string().contains("HTTP 503"), "{e}"),
+        other => panic!("expected the platform's error, got {other:?}"),
+    }
+    assert_eq!(notes(&events).len(), 3);
+}

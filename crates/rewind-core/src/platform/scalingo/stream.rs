@@ -219,6 +219,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_stream_that_cannot_be_reached_is_named_without_query_or_bearer() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = closed.local_addr().expect("addr");
+        drop(closed);
+        let url = format!("ws://{addr}/_stream/apps/shop?session=s3cret");
+        let subject = Subject {
+            resource: "deployment stream",
+            name: "shop",
+            region: "sandbox-local",
+        };
+        let bearer = Secret::new("bearer-value");
+        match open(&url, &bearer, &subject) {
+            Err(e @ PlatformError::Unreachable { .. }) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains(&format!("ws://{addr}/_stream/apps/shop")),
+                    "{text}"
+                );
+                assert!(
+                    !text.contains("s3cret") && !text.contains("bearer-value"),
+                    "{text}"
+                );
+            }
+            other => panic!("expected Unreachable, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn frames_are_read_as_documented_and_as_the_cli_sees_them() {
         assert_eq!(
             parse_frame(r#"{"type":"log","id":"d1","data":{"content":"-----> Build\n"}}"#),
