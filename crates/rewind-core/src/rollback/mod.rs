@@ -1,0 +1,40 @@
+//! `rewind rollback`: the runbook's "fetch the tags, branch `release/<tag>`
+//! from the last good tag, deploy that branch" as a [`Plan`] of ordered
+//! steps that is shown in full first ([`prepare`]), then carried out step by
+//! step ([`run`]), each step journaled before it starts and after it ends,
+//! so that an interrupted rollback can be picked up again ([`resume`]) and
+//! told afterwards ([`report`]).
+//!
+//! Auto-deploy holds ([`hold`]) live here too: a rollback holds auto-deploy
+//! so that the next merge does not ship the bad code again.
+
+mod act;
+mod archive;
+mod error;
+mod facts;
+mod guard;
+pub mod hold;
+mod method;
+mod plan;
+mod prepare;
+pub mod report;
+mod resume;
+mod run;
+mod steps;
+mod target;
+mod verify;
+
+pub use archive::{ARCHIVE_TEMPLATE_ENV, archive_url};
+pub use error::{ErrorClass, RollbackError};
+pub use facts::Facts;
+pub use hold::{HoldChange, HoldState, hold, hold_state, unhold};
+pub use method::Method;
+pub use plan::{Plan, ReleaseRef, Removed, RemovedCommit, RemovedMigration, RemovedSection};
+pub use prepare::{PrepareOptions, prepare};
+pub use report::{Report, report};
+pub use resume::resume;
+pub use run::{Outcome, Progress, RunOptions, StepOutcome, StepReport, Summary, Tools, run};
+pub use steps::{PlannedStep, StepId};
+
+/// The `command` of a rollback incident's opening entry.
+pub const COMMAND: &str = "rollback";

@@ -1,0 +1,277 @@
+//! `rewind report ID`: an incident told for a ticket or a postmortem, from
+//! the journal alone: who, when, from which release to which and why, what
+//! the rollback removed, each step with its duration, the deployments, and
+//! how it ended. As Markdown for people, or as JSON.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::journal::{EntryKind, Incident, IncidentState, StepState};
+
+use super::plan::{Plan, Removed};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportStep {
+    pub id: String,
+    pub title: Option<String>,
+    pub state: StepState,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub duration_ms: Option<i64>,
+    pub detail: Option<String>,
+    pub error: Option<String>,
+}
+
+/// One dated line of the timeline (notes, interruptions, resumptions).
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineNote {
+    pub at: DateTime<Utc>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub incident: String,
+    pub app: String,
+    pub command: String,
+    pub user: Option<String>,
+    pub reason: Option<String>,
+    pub opened_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// succeeded, failed, interrupted, open...
+    pub outcome: String,
+    pub method: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub removed: Option<Removed>,
+    pub warnings: Vec<String>,
+    pub steps: Vec<ReportStep>,
+    pub deployments: Vec<String>,
+    pub marked_bad: Vec<String>,
+    pub notes: Vec<TimelineNote>,
+}
+
+/// The report of one incident.
+pub fn report(incident: &Incident) -> Report {
+    let opening = &incident.opening;
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    let plan: Option<Plan> = serde_json::from_value(opening["plan"].clone()).ok();
+    let titles = |id: &str| {
+        plan.as_ref()
+            .and_then(|p| p.steps.iter().find(|s| s.id.as_str() == id))
+            .map(|s| s.title.clone())
+    };
+    let steps: Vec<ReportStep> = incident
+        .steps
+        .iter()
+        .map(|s| ReportStep {
+            id: s.id.clone(),
+            title: titles(&s.id),
+            state: s.state,
+            started_at: s.started_at,
+            ended_at: s.ended_at,
+            duration_ms: s
+                .started_at
+                .zip(s.ended_at)
+                .map(|(a, b)| (b - a).num_milliseconds()),
+            detail: text(&s.data["detail"]),
+            error: text(&s.data["error"]),
+        })
+        .collect();
+    let mut deployments: Vec<String> = Vec::new();
+    let mut marked_bad = Vec::new();
+    let mut notes = Vec::new();
+    for entry in &incident.entries {
+        if let Some(id) = entry.data["facts"]["deployment_id"].as_str()
+            && !deployments.iter().any(|d| d == id)
+        {
+            deployments.push(id.to_string());
+        }
+        let note = match entry.kind {
+            EntryKind::ReleaseMarkedBad => {
+                let label = text(&entry.data["label"]).unwrap_or_default();
+                marked_bad.push(label.clone());
+                Some(format!("{label} marked bad"))
+            }
+            EntryKind::Interrupted => Some(format!(
+                "interrupted: {}",
+                text(&entry.data["message"]).unwrap_or_default()
+            )),
+            EntryKind::Note => Some(note_text(&entry.data)),
+            EntryKind::DryRun => Some("dry run: the plan was shown, nothing was done".into()),
+            _ => None,
+        };
+        if let Some(text) = note {
+            notes.push(TimelineNote { at: entry.at, text });
+        }
+    }
+    let outcome = match &incident.state {
+        IncidentState::Closed(outcome) => outcome.clone(),
+        IncidentState::Interrupted => "interrupted".to_string(),
+        IncidentState::Open => "open (never closed: running, or cut short)".to_string(),
+    };
+    Report {
+        incident: incident.id.to_string(),
+        app: incident.app.clone(),
+        command: text(&opening["command"]).unwrap_or_else(|| "unknown".into()),
+        user: text(&opening["user"]),
+        reason: text(&opening["reason"]),
+        opened_at: incident.opened_at,
+        closed_at: incident.closed_at,
+        outcome,
+        method: text(&opening["method"]),
+        from: text(&opening["from"]),
+        to: text(&opening["to"]),
+        removed: plan.as_ref().map(|p| p.removed.clone()),
+        warnings: plan
+            .as_ref()
+            .map(|p| p.warnings.clone())
+            .unwrap_or_default(),
+        steps,
+        deployments,
+        marked_bad,
+        notes,
+    }
+}
+
+fn note_text(data: &Value) -> String {
+    if let Some(o) = data["override"].as_str() {
+        return format!("safety check overridden: {o}");
+    }
+    if let Some(by) = data["resumed_by"].as_str() {
+        return format!("resumed by {by}");
+    }
+    match data["text"].as_str() {
+        Some(t) => t.to_string(),
+        None => data.to_string(),
+    }
+}
+
+fn time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn state_word(state: StepState) -> &'static str {
+    match state {
+        StepState::Started => "started, end unknown",
+        StepState::Done => "done",
+        StepState::Failed => "failed",
+        StepState::Skipped => "skipped",
+    }
+}
+
+impl Report {
+    /// The report as Markdown, ready to paste in a ticket.
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        let mut line = |s: String| {
+            out.push_str(&s);
+            out.push('\n');
+        };
+        let what = match (&self.from, &self.to) {
+            (Some(from), Some(to)) => format!("{} {}: {from} -> {to}", self.command, self.app),
+            _ => format!("{} {}", self.command, self.app),
+        };
+        line(format!("# Incident {}: {what}", self.incident));
+        line(String::new());
+        line(format!(
+            "- **Who**: {}",
+            self.user.as_deref().unwrap_or("unknown")
+        ));
+        line(format!("- **Opened**: {}", time(&self.opened_at)));
+        if let Some(closed) = &self.closed_at {
+            line(format!("- **Closed**: {}", time(closed)));
+        }
+        line(format!("- **Outcome**: {}", self.outcome));
+        if let Some(method) = &self.method {
+            line(format!("- **Method**: {method}"));
+        }
+        line(format!(
+            "- **Reason**: {}",
+            self.reason.as_deref().unwrap_or("not given")
+        ));
+        if !self.deployments.is_empty() {
+            line(format!(
+                "- **Deployments**: {}",
+                self.deployments.join(", ")
+            ));
+        }
+        if !self.marked_bad.is_empty() {
+            line(format!("- **Marked bad**: {}", self.marked_bad.join(", ")));
+        }
+        for warning in &self.warnings {
+            line(format!("- **Warning**: {warning}"));
+        }
+        if let Some(removed) = &self.removed {
+            line(String::new());
+            line("## What the rollback removed".into());
+            line(String::new());
+            if removed.commits.is_empty() {
+                line("No commit listed.".into());
+            }
+            for c in &removed.commits {
+                line(format!("- `{}` {}", c.short_sha, c.subject));
+            }
+            for section in &removed.changelog {
+                line(String::new());
+                let date = section
+                    .date
+                    .as_deref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default();
+                line(format!("### {}{date}", section.version));
+                for l in &section.body {
+                    line(l.clone());
+                }
+            }
+            if !removed.migrations.is_empty() {
+                line(String::new());
+                line("Migrations changed since the target:".into());
+                for m in &removed.migrations {
+                    line(format!("- {} `{}`", m.change, m.path));
+                }
+            }
+            for note in &removed.notes {
+                line(format!("- note: {note}"));
+            }
+        }
+        line(String::new());
+        line("## Steps".into());
+        line(String::new());
+        line("| Step | Outcome | Started | Duration | Details |".into());
+        line("|---|---|---|---|---|".into());
+        for s in &self.steps {
+            let duration = s
+                .duration_ms
+                .map(|ms| format!("{:.1}s", ms as f64 / 1000.0))
+                .unwrap_or_else(|| "-".into());
+            let started = s
+                .started_at
+                .as_ref()
+                .map(time)
+                .unwrap_or_else(|| "-".into());
+            let detail = s
+                .error
+                .as_deref()
+                .or(s.detail.as_deref())
+                .or(s.title.as_deref())
+                .unwrap_or("")
+                .replace('|', "\\|");
+            line(format!(
+                "| {} | {} | {started} | {duration} | {detail} |",
+                s.id,
+                state_word(s.state)
+            ));
+        }
+        if !self.notes.is_empty() {
+            line(String::new());
+            line("## Timeline notes".into());
+            line(String::new());
+            for n in &self.notes {
+                line(format!("- {}: {}", time(&n.at), n.text));
+            }
+        }
+        out
+    }
+}

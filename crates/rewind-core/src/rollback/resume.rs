@@ -1,0 +1,108 @@
+//! `rewind resume ID`: finish a rollback that was interrupted (Ctrl-C, a
+//! crash, a closed laptop). The plan comes back from the incident's opening
+//! entry and the facts from its step entries; the steps the journal knows
+//! are complete are not run again, and the others re-read git and the
+//! platform before acting (see the `act` module), so a deployment already
+//! started is followed, never started twice.
+
+use std::collections::HashSet;
+
+use serde_json::json;
+
+use crate::journal::{EntryKind, IncidentState, StepState};
+
+use super::error::RollbackError;
+use super::facts::Facts;
+use super::guard;
+use super::plan::Plan;
+use super::run::{Engine, Progress, RunOptions, Summary, Tools};
+use super::steps::StepId;
+
+/// Resumes incident `id` (or a unique prefix of it). `force` overrides the
+/// one-rollback-at-a-time checks, as for a new rollback.
+pub fn resume(
+    tools: &Tools<'_>,
+    id: &str,
+    force: bool,
+    options: &RunOptions<'_>,
+    progress: &mut dyn Progress,
+) -> Result<Summary, RollbackError> {
+    let Tools {
+        platform,
+        git,
+        journal,
+        interrupt,
+    } = *tools;
+    let incident = journal.incident(id)?;
+    let command = incident.opening["command"].as_str().unwrap_or("unknown");
+    if command != super::COMMAND {
+        return Err(RollbackError::NotARollback {
+            id: incident.id.to_string(),
+            command: command.to_string(),
+        });
+    }
+    if let IncidentState::Closed(outcome) = &incident.state {
+        return Err(RollbackError::NotResumable {
+            id: incident.id.to_string(),
+            state: format!("closed ({outcome})"),
+        });
+    }
+    let plan: Plan = serde_json::from_value(incident.opening["plan"].clone()).map_err(|e| {
+        RollbackError::UnreadablePlan {
+            id: incident.id.to_string(),
+            detail: e.to_string(),
+        }
+    })?;
+    for obstacle in guard::obstacles(journal, platform, &plan.app, Some(&incident.id))? {
+        // Our own deployment, still running: the deploy step adopts it.
+        if let RollbackError::DeploymentRunning { id, .. } = &obstacle {
+            let running = platform.deployment(&plan.app, id)?;
+            if running.git_ref.as_deref() == Some(plan.target_commit()) {
+                continue;
+            }
+        }
+        if !force {
+            return Err(obstacle);
+        }
+        journal.record(
+            &incident.id,
+            &plan.app,
+            EntryKind::Note,
+            None,
+            json!({ "override": format!("--force: {obstacle}") }),
+        )?;
+    }
+    let mut facts = Facts::default();
+    for entry in &incident.entries {
+        facts.absorb(&entry.data);
+    }
+    let complete: HashSet<StepId> = incident
+        .steps
+        .iter()
+        .filter(|s| {
+            matches!(s.state, StepState::Done | StepState::Skipped)
+                || (s.state == StepState::Failed && s.data["fatal"] == json!(false))
+        })
+        .filter_map(|s| StepId::parse(&s.id))
+        .collect();
+    journal.record(
+        &incident.id,
+        &plan.app,
+        EntryKind::Note,
+        None,
+        json!({ "resumed_by": options.actor, "complete": complete.iter().map(|s| s.as_str()).collect::<Vec<_>>() }),
+    )?;
+    let engine = Engine {
+        platform,
+        git,
+        journal,
+        interrupt,
+        options,
+        plan: &plan,
+        incident: incident.id.clone(),
+        opened_at: incident.opened_at,
+        facts,
+        hold_note: None,
+    };
+    engine.execute(&complete, progress)
+}

@@ -1,0 +1,458 @@
+//! The run engine: carries out a plan's steps in order, each journaled
+//! before it starts and after it ends with its key facts; stops at a step
+//! boundary when Ctrl-C was pressed (journaled, resumable); stops at the
+//! first failed step and says whether the previous release still runs.
+//! The same engine finishes an interrupted run ([`super::resume`]), skipping
+//! the steps the journal knows are complete.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::config::AppConfig;
+use crate::follow::{FollowEvent, FollowOptions};
+use crate::git::Git;
+use crate::interrupt::Interrupt;
+use crate::journal::{EntryKind, IncidentId, Journal};
+use crate::platform::Platform;
+use crate::secret::Secret;
+
+use super::error::RollbackError;
+use super::facts::Facts;
+use super::method::Method;
+use super::plan::{Plan, ReleaseRef};
+use super::steps::{PlannedStep, StepId};
+
+/// What a rollback acts on and records into.
+#[derive(Clone, Copy)]
+pub struct Tools<'a> {
+    pub platform: &'a dyn Platform,
+    pub git: &'a dyn Git,
+    pub journal: &'a Journal,
+    /// Raised by Ctrl-C: the run stops at the next step boundary.
+    pub interrupt: &'a Interrupt,
+}
+
+/// Everything a run needs besides the plan.
+pub struct RunOptions<'a> {
+    pub app: &'a AppConfig,
+    /// Who rolls back (the journal, the report and the webhook say so).
+    pub actor: &'a str,
+    pub reason: Option<&'a str>,
+    /// The archive URL template from the environment, for the archive
+    /// method.
+    pub archive_template: Option<&'a Secret>,
+    pub webhook: Option<&'a Secret>,
+    pub follow: FollowOptions,
+    /// How long the git-push method waits for the platform to start the
+    /// deployment of the pushed commit.
+    pub push_wait: Duration,
+}
+
+impl<'a> RunOptions<'a> {
+    pub fn new(app: &'a AppConfig, actor: &'a str) -> Self {
+        RunOptions {
+            app,
+            actor,
+            reason: None,
+            archive_template: None,
+            webhook: None,
+            follow: FollowOptions::default(),
+            push_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What the caller is told while a rollback runs. Every method has a
+/// default, so callers implement only what they show.
+pub trait Progress {
+    fn step_started(&mut self, step: &PlannedStep) {
+        let _ = step;
+    }
+    fn step_ended(&mut self, step: &PlannedStep, report: &StepReport) {
+        let _ = (step, report);
+    }
+    /// A status change, log line or note of the deployment being followed.
+    fn deploy_event(&mut self, event: &FollowEvent) {
+        let _ = event;
+    }
+}
+
+/// A progress nobody watches.
+impl Progress for () {}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepOutcome {
+    Done,
+    /// Not needed (already true, nothing to do).
+    Skipped,
+    /// Failed without stopping the rollback (a webhook that did not answer).
+    Warned,
+    Failed,
+    /// Complete before this run (resume).
+    AlreadyDone,
+    /// Stopped by Ctrl-C.
+    Interrupted,
+    /// Not reached.
+    NotRun,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    pub id: StepId,
+    pub title: String,
+    pub outcome: StepOutcome,
+    pub duration_ms: u64,
+    /// What happened, in a few words (the deployment id, why skipped...).
+    pub detail: Option<String>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Outcome {
+    Succeeded,
+    Failed {
+        step: StepId,
+        error: String,
+        hints: Vec<String>,
+        /// The end of the build log, when a deployment failed.
+        log_tail: Vec<String>,
+        /// The previous release is still the one serving.
+        previous_release_running: bool,
+    },
+    Interrupted {
+        /// The step that was running or about to run.
+        step: StepId,
+        message: String,
+    },
+}
+
+/// The end of a run, for people and for `--json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub incident: IncidentId,
+    pub app: String,
+    pub method: Method,
+    pub from: ReleaseRef,
+    pub to: ReleaseRef,
+    pub steps: Vec<StepReport>,
+    pub deployment_id: Option<String>,
+    pub outcome: Outcome,
+    pub warnings: Vec<String>,
+}
+
+/// Why a step did not end well.
+#[derive(Debug, Clone)]
+pub(crate) enum Stop {
+    Failed(Failure),
+    Interrupted(String),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Failure {
+    pub error: String,
+    pub hints: Vec<String>,
+    pub log_tail: Vec<String>,
+    pub previous_release_running: bool,
+}
+
+impl Failure {
+    pub fn new(error: impl Into<String>, hints: Vec<String>) -> Self {
+        Failure {
+            error: error.into(),
+            hints,
+            log_tail: Vec::new(),
+            previous_release_running: true,
+        }
+    }
+}
+
+impl From<RollbackError> for Stop {
+    fn from(e: RollbackError) -> Self {
+        Stop::Failed(Failure::new(e.to_string(), e.hints()))
+    }
+}
+
+impl From<crate::platform::PlatformError> for Stop {
+    fn from(e: crate::platform::PlatformError) -> Self {
+        RollbackError::from(e).into()
+    }
+}
+
+impl From<crate::git::GitError> for Stop {
+    fn from(e: crate::git::GitError) -> Self {
+        RollbackError::from(e).into()
+    }
+}
+
+impl From<crate::journal::JournalError> for Stop {
+    fn from(e: crate::journal::JournalError) -> Self {
+        RollbackError::from(e).into()
+    }
+}
+
+/// How a step that did not stop the run ended.
+pub(crate) enum Ended {
+    Done(String),
+    Skipped(String),
+    Warned(String),
+}
+
+/// What the steps share during one run.
+pub(crate) struct Engine<'a> {
+    pub platform: &'a dyn Platform,
+    pub git: &'a dyn Git,
+    pub journal: &'a Journal,
+    pub interrupt: &'a Interrupt,
+    pub options: &'a RunOptions<'a>,
+    pub plan: &'a Plan,
+    pub incident: IncidentId,
+    pub opened_at: DateTime<Utc>,
+    pub facts: Facts,
+    /// The hold record the hold step leaves for its end entry.
+    pub hold_note: Option<Value>,
+}
+
+/// Carries out `plan`: opens an incident in the journal (the plan in its
+/// opening entry), runs every step, and closes it. `Err` only when the
+/// journal cannot be written: then nothing was done, or the journal error
+/// is the news.
+pub fn run(
+    tools: &Tools<'_>,
+    plan: &Plan,
+    options: &RunOptions<'_>,
+    progress: &mut dyn Progress,
+) -> Result<Summary, RollbackError> {
+    let Tools {
+        platform,
+        git,
+        journal,
+        interrupt,
+    } = *tools;
+    let incident = journal.begin(&plan.app, opening(plan, options))?;
+    let opened_at = journal.incident(incident.as_str())?.opened_at;
+    for note in &plan.overrides {
+        journal.record(
+            &incident,
+            &plan.app,
+            EntryKind::Note,
+            None,
+            json!({ "override": note }),
+        )?;
+    }
+    let engine = Engine {
+        platform,
+        git,
+        journal,
+        interrupt,
+        options,
+        plan,
+        incident,
+        opened_at,
+        facts: Facts::default(),
+        hold_note: None,
+    };
+    engine.execute(&HashSet::new(), progress)
+}
+
+/// The incident's opening entry: who, why, and the whole plan.
+fn opening(plan: &Plan, options: &RunOptions<'_>) -> Value {
+    json!({
+        "command": super::COMMAND,
+        "user": options.actor,
+        "reason": options.reason,
+        "method": plan.method,
+        "from": plan.from.label,
+        "to": plan.to.label,
+        "plan": plan,
+    })
+}
+
+impl Engine<'_> {
+    /// Runs the steps not in `complete`, in order.
+    pub(crate) fn execute(
+        mut self,
+        complete: &HashSet<StepId>,
+        progress: &mut dyn Progress,
+    ) -> Result<Summary, RollbackError> {
+        let plan = self.plan;
+        let mut reports: Vec<StepReport> = Vec::new();
+        let mut warnings = Vec::new();
+        let mut outcome = Outcome::Succeeded;
+        for step in &plan.steps {
+            if !matches!(outcome, Outcome::Succeeded) {
+                reports.push(report(step, StepOutcome::NotRun, Duration::ZERO, None));
+                continue;
+            }
+            if complete.contains(&step.id) {
+                reports.push(report(step, StepOutcome::AlreadyDone, Duration::ZERO, None));
+                continue;
+            }
+            if self.interrupt.is_raised() {
+                let message = format!("interrupted before `{}`", step.id);
+                self.record(
+                    EntryKind::Interrupted,
+                    Some(step.id),
+                    json!({ "message": message, "next_step": step.id }),
+                )?;
+                reports.push(report(step, StepOutcome::NotRun, Duration::ZERO, None));
+                outcome = Outcome::Interrupted {
+                    step: step.id,
+                    message,
+                };
+                continue;
+            }
+            self.record(
+                EntryKind::StepStarted,
+                Some(step.id),
+                json!({ "title": step.title }),
+            )?;
+            progress.step_started(step);
+            let started = Instant::now();
+            let result = self.perform(step.id, progress);
+            let took = started.elapsed();
+            let (kind, data, step_report) = match result {
+                Ok(Ended::Done(detail)) => (
+                    EntryKind::StepDone,
+                    self.data(&detail),
+                    report(step, StepOutcome::Done, took, Some(detail)),
+                ),
+                Ok(Ended::Skipped(why)) => (
+                    EntryKind::StepSkipped,
+                    self.data(&why),
+                    report(step, StepOutcome::Skipped, took, Some(why)),
+                ),
+                Ok(Ended::Warned(error)) => {
+                    warnings.push(error.clone());
+                    (
+                        EntryKind::StepFailed,
+                        json!({ "error": error, "fatal": false, "facts": self.facts.to_value() }),
+                        report(step, StepOutcome::Warned, took, Some(error)),
+                    )
+                }
+                Err(Stop::Interrupted(message)) => {
+                    outcome = Outcome::Interrupted {
+                        step: step.id,
+                        message: message.clone(),
+                    };
+                    (
+                        EntryKind::Interrupted,
+                        json!({ "message": message, "next_step": step.id, "facts": self.facts.to_value() }),
+                        report(step, StepOutcome::Interrupted, took, Some(message)),
+                    )
+                }
+                Err(Stop::Failed(failure)) => {
+                    let data = json!({
+                        "error": failure.error,
+                        "previous_release_running": failure.previous_release_running,
+                        "facts": self.facts.to_value(),
+                    });
+                    let step_report =
+                        report(step, StepOutcome::Failed, took, Some(failure.error.clone()));
+                    outcome = Outcome::Failed {
+                        step: step.id,
+                        error: failure.error,
+                        hints: failure.hints,
+                        log_tail: failure.log_tail,
+                        previous_release_running: failure.previous_release_running,
+                    };
+                    (EntryKind::StepFailed, data, step_report)
+                }
+            };
+            self.record(kind, Some(step.id), data)?;
+            progress.step_ended(step, &step_report);
+            reports.push(step_report);
+        }
+        let closing = match &outcome {
+            Outcome::Succeeded => Some(json!({
+                "outcome": "succeeded",
+                "to": plan.to.label,
+                "deployment_id": self.facts.deployment_id,
+            })),
+            Outcome::Failed {
+                step,
+                previous_release_running,
+                ..
+            } => Some(json!({
+                "outcome": "failed",
+                "step": step,
+                "previous_release_running": previous_release_running,
+                "deployment_id": self.facts.deployment_id,
+            })),
+            Outcome::Interrupted { .. } => None,
+        };
+        if let Some(data) = closing {
+            self.record(EntryKind::IncidentClosed, None, data)?;
+        }
+        Ok(Summary {
+            incident: self.incident.clone(),
+            app: plan.app.clone(),
+            method: plan.method,
+            from: plan.from.clone(),
+            to: plan.to.clone(),
+            steps: reports,
+            deployment_id: self.facts.deployment_id.clone(),
+            outcome,
+            warnings,
+        })
+    }
+
+    fn perform(&mut self, id: StepId, progress: &mut dyn Progress) -> Result<Ended, Stop> {
+        match id {
+            StepId::Branch => self.branch(),
+            StepId::Push => self.push(),
+            StepId::Hold => self.hold(),
+            StepId::Deploy => self.deploy(),
+            StepId::Follow => self.follow(progress),
+            StepId::Verify => self.verify(),
+            StepId::Notify => self.notify(),
+            StepId::MarkBad => self.mark_bad(),
+        }
+    }
+
+    /// A step end's data: what happened and every fact known so far.
+    fn data(&mut self, detail: &str) -> Value {
+        let mut data = json!({ "detail": detail, "facts": self.facts.to_value() });
+        if let Some(hold) = self.hold_note.take() {
+            data["hold"] = hold;
+        }
+        data
+    }
+
+    pub(crate) fn record(
+        &self,
+        kind: EntryKind,
+        step: Option<StepId>,
+        data: Value,
+    ) -> Result<(), RollbackError> {
+        self.journal
+            .record(
+                &self.incident,
+                &self.plan.app,
+                kind,
+                step.map(StepId::as_str),
+                data,
+            )
+            .map_err(Into::into)
+    }
+}
+
+fn report(
+    step: &PlannedStep,
+    outcome: StepOutcome,
+    took: Duration,
+    detail: Option<String>,
+) -> StepReport {
+    StepReport {
+        id: step.id,
+        title: step.title.clone(),
+        outcome,
+        duration_ms: took.as_millis().try_into().unwrap_or(u64::MAX),
+        detail,
+    }
+}
