@@ -1,0 +1,44 @@
+//! The database side of a rollback, as the runbook's "roll back the
+//! database" page says it: make a manual backup and download it (you never
+//! know), then restore to a precise time (PostgreSQL point-in-time
+//! recovery), or restore a dump with `pg_restore`.
+//!
+//! - [`database_addon`]: which addon is the app's database;
+//! - [`db_status`]: the addon, its backups and its recovery window;
+//! - [`backup_and_download`] / [`safety_backup`]: a manual backup followed
+//!   to `done`, downloaded, its size checked and its SHA-256 computed;
+//! - [`plan_pitr`] / [`pitr_restore`]: a point-in-time restore checked
+//!   against the window, then run and followed;
+//! - [`restore_archive`]: a backup archive restored with `pg_restore` into
+//!   a database URL (the password kept out of argv).
+//!
+//! Nothing here prints or asks: callers show the events, confirm, and
+//! journal each step.
+
+mod addon;
+mod archive;
+mod backup;
+mod download;
+mod error;
+mod pg_restore;
+mod pg_url;
+mod pitr;
+mod poll;
+mod status;
+mod when;
+mod words;
+
+pub use addon::database_addon;
+pub use archive::{DumpFormat, dump_format, extract_dump};
+pub use backup::{
+    BackupEvent, DownloadedBackup, backup_and_download, download_backup, safety_backup,
+};
+pub use download::{Archive, archive_file_name, download, sha256_file};
+pub use error::{DbError, DbErrorKind};
+pub use pg_restore::{DumpRestored, find_program, restore_archive};
+pub use pg_url::DatabaseUrl;
+pub use pitr::{PitrPlan, Target, pitr_restore, plan_pitr};
+pub use poll::{Poll, follow_backup, follow_operation};
+pub use status::{DbStatus, db_status};
+pub use when::parse_time;
+pub use words::about;

@@ -1,0 +1,667 @@
+//! `rewind db status|backup|restore`: the runbook's "roll back the
+//! database" page. Show the addon, its backups and its recovery window;
+//! make a manual backup and download it; restore to a point in time (after
+//! a safety backup, with the data loss stated and a typed confirmation), or
+//! restore a backup archive with `pg_restore` into a database URL.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Local, Utc};
+use clap::{ArgGroup, Args, Subcommand};
+use rewind_core::config::{AppConfig, DEFAULT_MARGIN};
+use rewind_core::db::{
+    self, BackupEvent, DatabaseUrl, DbError, DbErrorKind, DbStatus, DownloadedBackup, PitrPlan,
+    Poll, Target,
+};
+use rewind_core::git::Git;
+use rewind_core::identify::{Resolver, identify};
+use rewind_core::journal::{EntryKind, IncidentId, Journal};
+use rewind_core::platform::{Addon, Platform};
+use rewind_core::secret::Secret;
+use serde_json::json;
+
+use crate::cli_error::{CliError, ErrorKind};
+use crate::context::{self, Context, Global};
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// The database addon (type, plan, status), its backups and the
+    /// point-in-time recovery window.
+    Status(StatusArgs),
+    /// Make a manual backup, wait until it is done, download its archive
+    /// and record its path and SHA-256 in the journal.
+    Backup(BackupArgs),
+    /// Restore the database: to a point in time (PostgreSQL), or from a
+    /// backup archive with pg_restore into a database URL.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The app (as named in rewind.toml); optional when there is one.
+    app: Option<String>,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The app (as named in rewind.toml); optional when there is one.
+    app: Option<String>,
+    /// Where to download the archive. Default: the `backups` folder of
+    /// the journal directory.
+    #[arg(long, value_name = "DIR")]
+    download: Option<PathBuf>,
+}
+
+/// Put the app first: `rewind db restore my-app --before-deploy`.
+#[derive(Debug, Args)]
+#[command(group(
+    ArgGroup::new("source")
+        .required(true)
+        .args(["to", "before_deploy", "from_backup", "from_file"])
+))]
+pub struct RestoreArgs {
+    /// The app (as named in rewind.toml); optional when there is one.
+    app: Option<String>,
+    /// Point-in-time restore to TIME: RFC 3339 (2026-07-18T14:02:00Z) or
+    /// local time "YYYY-MM-DD HH:MM[:SS]".
+    #[arg(long, value_name = "TIME")]
+    to: Option<String>,
+    /// Point-in-time restore to just before a deployment (its creation
+    /// time less [apps.database] margin, default 1 minute). Without an id:
+    /// the deployment running now, i.e. the bad one.
+    #[arg(long, value_name = "DEPLOYMENT_ID", num_args = 0..=1, default_missing_value = "")]
+    before_deploy: Option<String>,
+    /// Restore this backup's archive with pg_restore into --database-url.
+    #[arg(long, value_name = "BACKUP_ID")]
+    from_backup: Option<String>,
+    /// Restore a downloaded backup archive (.tar.gz) with pg_restore into
+    /// --database-url.
+    #[arg(long, value_name = "ARCHIVE")]
+    from_file: Option<PathBuf>,
+    /// The database to restore into with pg_restore, e.g. through
+    /// `scalingo --app APP db-tunnel SCALINGO_POSTGRESQL_URL`:
+    /// postgres://user:password@127.0.0.1:10000/db. Prefer the
+    /// environment variable, which stays out of the shell history; the
+    /// password reaches pg_restore through PGPASSWORD, never its arguments.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "REWIND_DATABASE_URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+    /// Where the safety backup (or the backup to restore) is downloaded.
+    /// Default: the `backups` folder of the journal directory.
+    #[arg(long, value_name = "DIR")]
+    backup_dir: Option<PathBuf>,
+    /// Show the plan; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not ask for the typed confirmation (scripts).
+    #[arg(long)]
+    yes: bool,
+}
+
+pub fn run(command: DbCommand, global: &Global) -> Result<(), CliError> {
+    let ctx = Context::load(global)?;
+    match command {
+        DbCommand::Status(args) => status(&ctx, args),
+        DbCommand::Backup(args) => backup(&ctx, args),
+        DbCommand::Restore(args) if args.to.is_some() || args.before_deploy.is_some() => {
+            pitr(&ctx, args)
+        }
+        DbCommand::Restore(args) => dump(&ctx, args),
+    }
+}
+
+/// A core error as the CLI reports it.
+fn db_err(e: DbError) -> CliError {
+    if let DbError::Platform(p) = e {
+        return CliError::from(p);
+    }
+    let kind = match e.kind() {
+        DbErrorKind::Failed => ErrorKind::Failed,
+        DbErrorKind::Usage => ErrorKind::Config,
+        DbErrorKind::Interrupted => ErrorKind::Interrupted,
+    };
+    let hints = e.hints();
+    let mut err = CliError::new(kind, e);
+    err.hints = hints;
+    err
+}
+
+fn addon_of(platform: &dyn Platform, app: &AppConfig) -> Result<Addon, CliError> {
+    let wanted = app.database.as_ref().map(|d| d.addon.as_str());
+    db::database_addon(platform, &app.name, wanted).map_err(db_err)
+}
+
+fn backup_dir(ctx: &Context, given: Option<PathBuf>, app: &str) -> PathBuf {
+    given.unwrap_or_else(|| context::journal_dir(&ctx.repo).join("backups").join(app))
+}
+
+/// `2026-07-18 14:02:00 UTC (16:02:00 local)`.
+fn both(t: DateTime<Utc>) -> String {
+    let local = t.with_timezone(&Local);
+    format!(
+        "{} UTC ({} local, {})",
+        t.format("%Y-%m-%d %H:%M:%S"),
+        local.format("%H:%M:%S"),
+        local.format("%:z")
+    )
+}
+
+fn status(ctx: &Context, args: StatusArgs) -> Result<(), CliError> {
+    let app = ctx.app(args.app.as_deref())?;
+    let platform = ctx.platform(app)?;
+    let addon = addon_of(&platform, app)?;
+    let status = db::db_status(&platform, &app.name, &addon).map_err(db_err)?;
+    if args.json {
+        let text = serde_json::to_string_pretty(&status).map_err(CliError::failed)?;
+        println!("{text}");
+        return Ok(());
+    }
+    print!("{}", status_text(&app.name, &status));
+    Ok(())
+}
+
+fn status_text(app: &str, s: &DbStatus) -> String {
+    let d = &s.database;
+    let or = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
+    let mut out = format!(
+        "database of {app}: addon {} ({})\n  type {} {}, plan {}, status {}\n",
+        s.addon.id,
+        s.addon.provider_id,
+        or(&d.type_name),
+        d.version.clone().unwrap_or_default(),
+        or(&d.plan).trim(),
+        or(&d.status)
+    );
+    match (&s.recovery_window, &s.recovery_window_note) {
+        (Some(w), _) => out.push_str(&format!(
+            "  point-in-time window: from {}\n                        to   {}\n",
+            both(w.earliest),
+            both(w.latest)
+        )),
+        (None, Some(note)) => out.push_str(&format!("  {note}\n")),
+        (None, None) => {}
+    }
+    if s.backups.is_empty() {
+        out.push_str("  no backups\n");
+    } else {
+        out.push_str(&format!("  backups ({}, newest first):\n", s.backups.len()));
+        for b in &s.backups {
+            out.push_str(&format!(
+                "    {}  {:<8} {:<8} {:>12}  {}\n",
+                b.created_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                    .unwrap_or_else(|| "?".into()),
+                b.method.clone().unwrap_or_default(),
+                b.status,
+                b.size.map(|s| format!("{s} bytes")).unwrap_or_default(),
+                b.id
+            ));
+        }
+    }
+    out
+}
+
+fn backup(ctx: &Context, args: BackupArgs) -> Result<(), CliError> {
+    let app = ctx.app(args.app.as_deref())?;
+    let platform = ctx.platform(app)?;
+    let addon = addon_of(&platform, app)?;
+    let dir = backup_dir(ctx, args.download, &app.name);
+    let journal = &ctx.journal;
+    let incident = journal.begin(
+        &app.name,
+        json!({"command": "db backup", "addon": addon.id, "provider": addon.provider_id}),
+    )?;
+    let poll = Poll::new(Poll::BACKUP_DEADLINE, ctx.interrupt.clone());
+    let done = run_backup(
+        &platform, journal, &incident, &app.name, &addon, &dir, &poll, "backup",
+    );
+    match done {
+        Ok(done) => {
+            close(journal, &incident, &app.name, "succeeded")?;
+            println!(
+                "backup {} done: {} ({} bytes, sha256 {})",
+                done.backup.id,
+                done.archive.path.display(),
+                done.archive.size,
+                done.archive.sha256
+            );
+            Ok(())
+        }
+        Err(e) => {
+            close(journal, &incident, &app.name, outcome_of(&e))?;
+            Err(db_err(e))
+        }
+    }
+}
+
+fn outcome_of(e: &DbError) -> &'static str {
+    if e.kind() == DbErrorKind::Interrupted {
+        "interrupted"
+    } else {
+        "failed"
+    }
+}
+
+fn close(journal: &Journal, id: &IncidentId, app: &str, outcome: &str) -> Result<(), CliError> {
+    journal.record(
+        id,
+        app,
+        EntryKind::IncidentClosed,
+        None,
+        json!({"outcome": outcome}),
+    )?;
+    Ok(())
+}
+
+/// A backup followed and downloaded as journal step `step`, with its
+/// progress on stderr.
+#[allow(clippy::too_many_arguments)]
+fn run_backup(
+    platform: &dyn Platform,
+    journal: &Journal,
+    incident: &IncidentId,
+    app: &str,
+    addon: &Addon,
+    dir: &std::path::Path,
+    poll: &Poll,
+    step: &str,
+) -> Result<DownloadedBackup, DbError> {
+    let record = |kind, data| {
+        journal
+            .record(incident, app, kind, Some(step), data)
+            .map_err(|e| DbError::Io {
+                action: "write the journal",
+                path: journal.path().to_path_buf(),
+                source: std::io::Error::other(e.to_string()),
+            })
+    };
+    record(
+        EntryKind::StepStarted,
+        json!({"addon": addon.id, "dir": dir.display().to_string()}),
+    )?;
+    let mut created_id = None;
+    let result =
+        db::backup_and_download(
+            platform,
+            app,
+            &addon.id,
+            dir,
+            poll,
+            &mut |event| match event {
+                BackupEvent::Created(b) => {
+                    created_id = Some(b.id.clone());
+                    eprintln!("backup {} started ({})", b.id, b.status);
+                }
+                BackupEvent::Status(b) => eprintln!("backup {}: {}", b.id, b.status),
+                BackupEvent::Downloading(b) => eprintln!(
+                    "downloading backup {} ({} bytes)",
+                    b.id,
+                    b.size.map_or("?".into(), |s| s.to_string())
+                ),
+            },
+        );
+    match result {
+        Ok(done) => {
+            record(
+                EntryKind::StepDone,
+                json!({
+                    "backup_id": done.backup.id,
+                    "path": done.archive.path.display().to_string(),
+                    "size": done.archive.size,
+                    "sha256": done.archive.sha256,
+                }),
+            )?;
+            Ok(done)
+        }
+        Err(e) => {
+            let kind = if e.kind() == DbErrorKind::Interrupted {
+                EntryKind::Interrupted
+            } else {
+                EntryKind::StepFailed
+            };
+            record(
+                kind,
+                json!({"backup_id": created_id, "error": e.to_string()}),
+            )?;
+            Err(e)
+        }
+    }
+}
+
+/// The deployment a `--before-deploy` restore goes back before.
+fn deployment_for(
+    ctx: &Context,
+    platform: &dyn Platform,
+    app: &AppConfig,
+    id: &str,
+) -> Result<rewind_core::platform::Deployment, CliError> {
+    if !id.is_empty() {
+        return Ok(platform.deployment(&app.name, id)?);
+    }
+    let git = ctx.git();
+    // Without tags the build logs still tell releases apart; the restore
+    // time only needs the deployment.
+    let tags = git.tag_index().unwrap_or_default();
+    let resolver = Resolver::new(
+        &git,
+        platform,
+        tags,
+        app.tag_format.clone(),
+        app.package.clone(),
+        app.component.clone(),
+    );
+    let situation = identify(platform, &app.name, &resolver, 10, &|_| false)?;
+    let current = situation.current.ok_or_else(|| {
+        CliError::new(
+            ErrorKind::Config,
+            format!(
+                "app `{}` has no successful deployment running now",
+                app.name
+            ),
+        )
+        .hint("name the deployment: rewind db restore --before-deploy DEPLOYMENT_ID")
+    })?;
+    eprintln!(
+        "the deployment running now is {} (release {}): restoring to before it",
+        current.deployment.id, current.release.label
+    );
+    Ok(current.deployment)
+}
+
+fn plan_text(plan: &PitrPlan, backup_dir: &std::path::Path) -> String {
+    let mut out = format!(
+        "Point-in-time restore of the database of {} (addon {}, {})\n",
+        plan.app, plan.addon.id, plan.addon.provider_id
+    );
+    out.push_str(&format!("  restore to:  {}\n", both(plan.restore_to)));
+    if let Target::BeforeDeploy { deployment, margin } = &plan.target {
+        out.push_str(&format!(
+            "  because:     {}s before deployment {} was created ({})\n",
+            margin.as_secs(),
+            deployment.id,
+            deployment.created_at.map(both).unwrap_or_default()
+        ));
+    }
+    out.push_str(&format!(
+        "  window:      {} to {}\n",
+        both(plan.window.earliest),
+        both(plan.window.latest)
+    ));
+    out.push_str(&format!(
+        "  data loss:   every write between {} and now, {}, will be lost\n",
+        plan.restore_to.with_timezone(&Local).format("%H:%M"),
+        db::about(plan.data_loss())
+    ));
+    out.push_str(
+        "  downtime:    the database stops during the restore: the app cannot use it until it ends\n",
+    );
+    out.push_str(&format!(
+        "  first:       a safety backup, downloaded to {}\n",
+        backup_dir.display()
+    ));
+    out
+}
+
+fn confirm(app: &str, summary: &str, yes: bool) -> Result<(), CliError> {
+    if yes {
+        return Ok(());
+    }
+    if context::prompter().confirm_typed(summary, app)? {
+        Ok(())
+    } else {
+        Err(CliError::new(
+            ErrorKind::Refused,
+            "not confirmed: nothing was changed",
+        ))
+    }
+}
+
+fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
+    let app = ctx.app(args.app.as_deref())?;
+    let platform = ctx.platform(app)?;
+    let addon = addon_of(&platform, app)?;
+    let target = match (&args.to, &args.before_deploy) {
+        (Some(text), _) => Target::At {
+            time: db::parse_time(text, &Local).map_err(db_err)?,
+        },
+        (None, Some(id)) => Target::BeforeDeploy {
+            deployment: Box::new(deployment_for(ctx, &platform, app, id)?),
+            margin: app.database.as_ref().map_or(DEFAULT_MARGIN, |d| d.margin),
+        },
+        (None, None) => unreachable!("clap requires one source"),
+    };
+    let plan = db::plan_pitr(&platform, &app.name, &addon, target).map_err(db_err)?;
+    let dir = backup_dir(ctx, args.backup_dir, &app.name);
+    let text = plan_text(&plan, &dir);
+    eprint!("{text}");
+    let journal = &ctx.journal;
+    let facts = json!({
+        "command": "db restore",
+        "mode": "point-in-time",
+        "addon": addon.id,
+        "restore_to": plan.restore_to,
+        "target": plan.target,
+    });
+    if args.dry_run {
+        let id = journal.begin(&app.name, facts.clone())?;
+        journal.record(&id, &app.name, EntryKind::DryRun, None, facts)?;
+        close(journal, &id, &app.name, "dry-run")?;
+        eprintln!("dry run: nothing was changed");
+        return Ok(());
+    }
+    confirm(
+        &app.name,
+        &format!(
+            "Restore the database of {} to {}",
+            app.name,
+            both(plan.restore_to)
+        ),
+        args.yes,
+    )?;
+    let incident = journal.begin(&app.name, facts)?;
+    let poll = Poll::new(Poll::BACKUP_DEADLINE, ctx.interrupt.clone());
+    let safety = run_backup(
+        &platform,
+        journal,
+        &incident,
+        &app.name,
+        &addon,
+        &dir,
+        &poll,
+        "safety-backup",
+    );
+    let safety = match safety {
+        Ok(done) => done,
+        Err(e) => {
+            close(journal, &incident, &app.name, outcome_of(&e))?;
+            if e.kind() == DbErrorKind::Interrupted {
+                return Err(db_err(e));
+            }
+            let hints = e.hints();
+            let mut err = CliError::new(
+                ErrorKind::Refused,
+                format!("the safety backup failed ({e}): nothing was restored"),
+            );
+            err.hints = hints;
+            return Err(err);
+        }
+    };
+    eprintln!(
+        "safety backup {} saved: {} (sha256 {})",
+        safety.backup.id,
+        safety.archive.path.display(),
+        safety.archive.sha256
+    );
+    let step = Some("pitr-restore");
+    journal.record(
+        &incident,
+        &app.name,
+        EntryKind::StepStarted,
+        step,
+        json!({"restore_to": plan.restore_to}),
+    )?;
+    let poll = Poll::new(Poll::RESTORE_DEADLINE, ctx.interrupt.clone());
+    let mut started = None;
+    let result = db::pitr_restore(
+        &platform,
+        &plan,
+        &poll,
+        &mut |id| {
+            started = Some(id.to_string());
+            eprintln!("restore started (operation {id}); the database is stopped until it ends");
+        },
+        &mut |op| eprintln!("restore: {}", op.status),
+    );
+    match result {
+        Ok(op) => {
+            journal.record(
+                &incident,
+                &app.name,
+                EntryKind::StepDone,
+                step,
+                json!({"operation_id": op.id, "status": op.status, "restore_to": plan.restore_to}),
+            )?;
+            close(journal, &incident, &app.name, "succeeded")?;
+            println!(
+                "database of {} restored to {} (operation {})",
+                app.name,
+                both(plan.restore_to),
+                op.id
+            );
+            Ok(())
+        }
+        Err(e) => {
+            let kind = if e.kind() == DbErrorKind::Interrupted {
+                EntryKind::Interrupted
+            } else {
+                EntryKind::StepFailed
+            };
+            journal.record(
+                &incident,
+                &app.name,
+                kind,
+                step,
+                json!({"operation_id": started, "error": e.to_string()}),
+            )?;
+            close(journal, &incident, &app.name, outcome_of(&e))?;
+            Err(db_err(e))
+        }
+    }
+}
+
+fn dump(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
+    let app = ctx.app(args.app.as_deref())?;
+    let url = args.database_url.clone().filter(|u| !u.trim().is_empty()).ok_or_else(|| {
+        CliError::config("restoring a backup archive needs the database to restore into")
+            .hint("pass --database-url URL or set REWIND_DATABASE_URL (through `scalingo --app APP db-tunnel SCALINGO_POSTGRESQL_URL`)")
+    })?;
+    let url = DatabaseUrl::parse(&Secret::new(url)).map_err(db_err)?;
+    if db::find_program("pg_restore", std::env::var_os("PATH").as_ref()).is_none() {
+        return Err(db_err(DbError::PgRestoreMissing));
+    }
+    let source = match (&args.from_backup, &args.from_file) {
+        (Some(id), _) => format!("backup {id}"),
+        (None, Some(path)) => path.display().to_string(),
+        (None, None) => unreachable!("clap requires one source"),
+    };
+    eprintln!(
+        "Restore {source} into {} with pg_restore --clean --if-exists --no-owner --no-acl:\n  \
+         every object in the dump is dropped and recreated in that database; other objects stay",
+        url.shown
+    );
+    let journal = &ctx.journal;
+    let facts = json!({
+        "command": "db restore",
+        "mode": "dump",
+        "source": source,
+        "into": url.shown,
+    });
+    if args.dry_run {
+        let id = journal.begin(&app.name, facts.clone())?;
+        journal.record(&id, &app.name, EntryKind::DryRun, None, facts)?;
+        close(journal, &id, &app.name, "dry-run")?;
+        eprintln!("dry run: nothing was changed");
+        return Ok(());
+    }
+    confirm(
+        &app.name,
+        &format!("Restore {source} into {}", url.shown),
+        args.yes,
+    )?;
+    let incident = journal.begin(&app.name, facts)?;
+    let archive = match (&args.from_backup, &args.from_file) {
+        (Some(id), _) => {
+            let platform = ctx.platform(app)?;
+            let addon = addon_of(&platform, app)?;
+            let backup = platform.backup(&app.name, &addon.id, id)?;
+            if !backup.is_done() {
+                close(journal, &incident, &app.name, "failed")?;
+                return Err(CliError::config(format!(
+                    "backup {id} is `{}`: only a done backup can be restored",
+                    backup.status
+                )));
+            }
+            let dir = backup_dir(ctx, args.backup_dir.clone(), &app.name);
+            let poll = Poll::new(Poll::BACKUP_DEADLINE, ctx.interrupt.clone());
+            eprintln!("downloading backup {id}");
+            let archive =
+                db::download_backup(&platform, &app.name, &addon.id, &backup, &dir, &poll)
+                    .map_err(db_err)?;
+            journal.record(
+                &incident,
+                &app.name,
+                EntryKind::Note,
+                Some("download"),
+                json!({"backup_id": id, "path": archive.path.display().to_string(),
+                       "size": archive.size, "sha256": archive.sha256}),
+            )?;
+            archive.path
+        }
+        (None, Some(path)) => path.clone(),
+        (None, None) => unreachable!("clap requires one source"),
+    };
+    let step = Some("pg-restore");
+    let sha256 = db::sha256_file(&archive).map_err(db_err)?;
+    journal.record(
+        &incident,
+        &app.name,
+        EntryKind::StepStarted,
+        step,
+        json!({"archive": archive.display().to_string(), "sha256": sha256, "into": url.shown}),
+    )?;
+    match db::restore_archive(&archive, &url) {
+        Ok(done) => {
+            journal.record(
+                &incident,
+                &app.name,
+                EntryKind::StepDone,
+                step,
+                json!({"dump": done.dump_name, "warnings": done.warnings}),
+            )?;
+            close(journal, &incident, &app.name, "succeeded")?;
+            if !done.warnings.is_empty() {
+                eprintln!("pg_restore said:\n{}", done.warnings);
+            }
+            println!("restored {source} into {}", url.shown);
+            Ok(())
+        }
+        Err(e) => {
+            journal.record(
+                &incident,
+                &app.name,
+                EntryKind::StepFailed,
+                step,
+                json!({"error": e.to_string()}),
+            )?;
+            close(journal, &incident, &app.name, "failed")?;
+            Err(db_err(e))
+        }
+    }
+}
