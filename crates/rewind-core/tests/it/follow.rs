@@ -208,7 +208,8 @@ fn a_deploy_is_followed_to_success_through_the_live_stream() {
     let lines = logs(&events);
     assert!(
         lines.iter().any(|l| l.trim() == "> shop@1.2.3 prepare"),
-        "no prepare line in {lines:#?}"
+        "no prepare line in {lines:#?}; notes: {:?}",
+        notes(&events)
     );
     assert!(notes(&events).is_empty(), "{:?}", notes(&events));
     assert_eq!(followed.tail.last(), lines.last());

@@ -9,7 +9,7 @@
 //! bearer only ever travels inside the auth frame: no error or message
 //! built here carries it.
 
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
@@ -32,7 +32,7 @@ const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An open, authenticated stream.
 pub(crate) struct ScalingoStream {
-    socket: WebSocket<MaybeTlsStream<TcpStream>>,
+    socket: WebSocket<MaybeTlsStream<RestartingTcp>>,
     /// The same socket, kept to change its read timeout between reads.
     tcp: TcpStream,
 }
@@ -75,6 +75,7 @@ pub(crate) fn open(
     let handle = timeouts
         .and_then(|()| tcp.try_clone())
         .map_err(|e| unreachable(e.to_string()))?;
+    let tcp = RestartingTcp(tcp);
     let (mut socket, _) = match tungstenite::client_tls_with_config(request, tcp, None, None) {
         Ok(done) => done,
         Err(HandshakeError::Failure(WsError::Http(response))) => {
@@ -103,6 +104,38 @@ pub(crate) fn open(
         socket,
         tcp: handle,
     })
+}
+
+/// A socket whose reads and writes start again when a signal interrupts
+/// them. With a read timeout set, the system does not restart them by
+/// itself (signal(7)), and signals are common here: Ctrl-C handlers, child
+/// processes ending. Left to tungstenite, such an error would end the stream.
+struct RestartingTcp(TcpStream);
+
+impl Read for RestartingTcp {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            match self.0.read(buf) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
+impl Write for RestartingTcp {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        loop {
+            match self.0.write(buf) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// The first address of `host` that accepts a connection.
