@@ -400,7 +400,12 @@ fn the_branch_method_puts_the_last_good_release_back_and_records_everything() {
     assert_eq!(deploys[0]["body"]["branch"], "release/v1.0.0");
     assert!(!world.auto_deploy(), "auto-deploy is held");
     assert_eq!(world.running(), "v1.0.0");
-    assert!(summary.deployment_id.as_deref().is_some_and(|id| !id.is_empty()));
+    assert!(
+        summary
+            .deployment_id
+            .as_deref()
+            .is_some_and(|id| !id.is_empty())
+    );
 
     // The user's tree and branch are as they were.
     assert_eq!(world.repo.git(&["status", "--porcelain"]), status_before);

@@ -2,7 +2,12 @@
 //! the `--help`) and a thin `run` that calls into rewind-core.
 
 mod db;
+mod hold;
 mod init;
+mod journal;
+mod report;
+mod resume;
+mod rollback;
 mod sandbox;
 mod status;
 mod tree;
@@ -20,6 +25,18 @@ pub enum Command {
     /// Write a first rewind.toml at the repository root from what the
     /// repository shows (remote, release-please files, tags, migrations).
     Init(init::InitArgs),
+    /// Switch auto-deploy off so the next merge does not ship.
+    Hold(hold::HoldArgs),
+    /// The incidents rewind recorded, or one incident's entries.
+    Journal(journal::JournalArgs),
+    /// An incident as Markdown (or JSON) for a ticket or a postmortem.
+    Report(report::ReportArgs),
+    /// Finish an interrupted rollback without deploying twice.
+    Resume(resume::ResumeArgs),
+    /// Put the last good release (or --to VERSION) back on production.
+    Rollback(rollback::RollbackArgs),
+    /// Switch auto-deploy back on after `rewind hold` or a rollback.
+    Unhold(hold::HoldArgs),
     /// Run a local Scalingo-compatible API server, to rehearse or to test
     /// without an account.
     #[command(subcommand)]
@@ -36,6 +53,12 @@ pub fn run(command: Command, global: &Global) -> Result<(), CliError> {
     match command {
         Command::Db(cmd) => db::run(cmd, global),
         Command::Init(args) => init::run(args),
+        Command::Hold(args) => hold::run_hold(args, global),
+        Command::Journal(args) => journal::run(args, global),
+        Command::Report(args) => report::run(args, global),
+        Command::Resume(args) => resume::run(args, global),
+        Command::Rollback(args) => rollback::run(args, global),
+        Command::Unhold(args) => hold::run_unhold(args, global),
         Command::Sandbox(cmd) => sandbox::run(cmd),
         Command::Status(args) => status::run(args, global),
         Command::Tree(cmd) => tree::run(cmd),

@@ -4,5 +4,6 @@
 
 mod db;
 mod init;
+mod rollback;
 mod status;
 mod tree;

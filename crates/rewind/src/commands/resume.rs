@@ -1,0 +1,91 @@
+//! `rewind resume ID`: finish a rollback that was interrupted, from the
+//! first step the journal does not know is complete. Git and the platform
+//! are read again first, so a deployment already started is followed, not
+//! started twice.
+
+use clap::Args;
+use rewind_core::rollback::{self, Plan, RunOptions, Tools};
+
+use crate::cli_error::{CliError, ErrorKind};
+use crate::commands::rollback::{Lines, actor, archive_template, finish, into_cli_error};
+use crate::context::{self, Context, Global};
+use crate::ui::Style;
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The incident's id (`rewind journal` lists them), or a unique prefix.
+    id: String,
+
+    /// Do not ask for confirmation (scripts).
+    #[arg(long)]
+    yes: bool,
+
+    /// Resume even while another rollback of the app is unfinished or
+    /// another deployment is running.
+    #[arg(long)]
+    force: bool,
+
+    /// Print the final summary as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+
+    /// Show the deployment's build log while following it.
+    #[arg(long)]
+    verbose: bool,
+}
+
+pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
+    let ctx = Context::load(global)?;
+    let incident = ctx.journal.incident(&args.id)?;
+    let app = ctx.app(Some(&incident.app))?;
+    let platform = ctx.platform(app)?;
+    let git = ctx.git();
+    let tools = Tools {
+        platform: &platform,
+        git: &git,
+        journal: &ctx.journal,
+        interrupt: &ctx.interrupt,
+    };
+    let style = Style::stderr();
+    let plan: Option<Plan> = serde_json::from_value(incident.opening["plan"].clone()).ok();
+    // A closed incident or one that is not a rollback: the core says why.
+    let resumable = plan.as_ref().filter(|_| incident.is_unfinished());
+    if let Some(plan) = resumable {
+        eprintln!(
+            "resuming incident {}: {} from {} to {}",
+            incident.id, plan.app, plan.from.label, plan.to.label
+        );
+        for step in &plan.steps {
+            let state = incident
+                .step(step.id.as_str())
+                .map(|s| format!("{:?}", s.state).to_lowercase())
+                .unwrap_or_else(|| "not started".into());
+            eprintln!("  {:<9} {state}", step.id);
+        }
+        if !args.yes {
+            let question = format!("Resume the rollback of {} to {}?", plan.app, plan.to.label);
+            if !context::prompter().confirm_typed(&question, &plan.app)? {
+                return Err(CliError::new(
+                    ErrorKind::Refused,
+                    "resume aborted: nothing was changed",
+                ));
+            }
+        }
+    }
+    let template = archive_template();
+    let who = actor();
+    let options = RunOptions {
+        reason: incident.opening["reason"].as_str(),
+        archive_template: template.as_ref(),
+        webhook: ctx.config.webhook_url(app),
+        ..RunOptions::new(app, &who)
+    };
+    let mut progress = Lines::new(
+        plan.as_ref().map_or(&[][..], |p| &p.steps),
+        args.verbose,
+        style,
+    );
+    let summary = rollback::resume(&tools, &args.id, args.force, &options, &mut progress)
+        .map_err(into_cli_error)?;
+    finish(&summary, args.json, &style)
+}

@@ -1,0 +1,381 @@
+//! `rewind rollback [APP]`: the runbook's steps 2-4 as one command that
+//! shows the whole plan, asks the person to type the app's name, then
+//! branches, pushes, holds auto-deploy, deploys, follows, verifies, tells
+//! the team and marks the bad release, with one line per step on stderr
+//! and, with `--json`, the summary on stdout.
+
+use std::time::Instant;
+
+use clap::Args;
+use rewind_core::follow::FollowEvent;
+use rewind_core::journal::{EntryKind, IncidentId};
+use rewind_core::rollback::{
+    self, ARCHIVE_TEMPLATE_ENV, ErrorClass, Method, Outcome, Plan, PlannedStep, PrepareOptions,
+    Progress, RollbackError, RunOptions, StepId, StepOutcome, StepReport, Summary, Tools,
+};
+use rewind_core::secret::Secret;
+use serde_json::json;
+
+use crate::cli_error::{CliError, ErrorKind};
+use crate::context::{self, Context, Global};
+use crate::ui::{self, Style};
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The app (as named in rewind.toml). Default: the only app.
+    app: Option<String>,
+
+    /// The release to go back to: `4.0.0`, `v4.0.0` or `component-v4.0.0`.
+    /// Default: the last good release (releases marked bad left out).
+    #[arg(long, value_name = "VERSION")]
+    to: Option<String>,
+
+    /// How to deploy: `branch` pushes release/<tag> and deploys it through
+    /// the SCM link; `archive` deploys the tag's .tar.gz by URL (see
+    /// REWIND_ARCHIVE_URL_TEMPLATE); `git-push` force-pushes the tag's
+    /// commit to the app's git remote.
+    #[arg(long, default_value = "branch", value_parser = parse_method)]
+    method: Method,
+
+    /// Show the full plan and change nothing anywhere.
+    #[arg(long)]
+    dry_run: bool,
+
+    /// Do not ask for confirmation (scripts).
+    #[arg(long)]
+    yes: bool,
+
+    /// Why: kept in the journal, the report and the team's message.
+    #[arg(long, value_name = "TEXT")]
+    reason: Option<String>,
+
+    /// Print the final summary as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+
+    /// Roll back even while another rollback of the app is unfinished or a
+    /// deployment is running.
+    #[arg(long)]
+    force: bool,
+
+    /// Accept a target release that an earlier rollback marked bad.
+    #[arg(long)]
+    force_bad: bool,
+
+    /// Show the deployment's build log while following it.
+    #[arg(long)]
+    verbose: bool,
+}
+
+fn parse_method(text: &str) -> Result<Method, String> {
+    Method::parse(text).ok_or_else(|| format!("expected one of: {}", Method::NAMES.join(", ")))
+}
+
+pub fn run(args: RollbackArgs, global: &Global) -> Result<(), CliError> {
+    let ctx = Context::load(global)?;
+    let app = ctx.app(args.app.as_deref())?;
+    let platform = ctx.platform(app)?;
+    let git = ctx.git();
+    let tools = Tools {
+        platform: &platform,
+        git: &git,
+        journal: &ctx.journal,
+        interrupt: &ctx.interrupt,
+    };
+    let template = archive_template();
+    let webhook = ctx.config.webhook_url(app);
+    let style = Style::stderr();
+    let options = PrepareOptions {
+        to: args.to.as_deref(),
+        method: args.method,
+        force: args.force,
+        force_bad: args.force_bad,
+        archive_template: template.as_ref(),
+        webhook: webhook.is_some(),
+    };
+    eprintln!(
+        "fetching tags from {} and reading {}'s deployments...",
+        app.remote, app.name
+    );
+    let plan = rollback::prepare(&tools, app, &options).map_err(into_cli_error)?;
+    print_plan(&plan, &style);
+    let actor = actor();
+    if args.dry_run {
+        let id = IncidentId::new(chrono::Utc::now());
+        ctx.journal.record(
+            &id,
+            &plan.app,
+            EntryKind::DryRun,
+            None,
+            json!({ "command": rollback::COMMAND, "user": actor, "reason": args.reason, "from": plan.from.label, "to": plan.to.label, "method": plan.method }),
+        )?;
+        eprintln!("\ndry run: nothing was changed (recorded as {id} in the journal)");
+        if args.json {
+            print_json(&json!({ "dry_run": true, "incident": id, "plan": plan }))?;
+        }
+        return Ok(());
+    }
+    if !args.yes {
+        confirm(&plan)?;
+    }
+    let run_options = RunOptions {
+        reason: args.reason.as_deref(),
+        archive_template: template.as_ref(),
+        webhook,
+        ..RunOptions::new(app, &actor)
+    };
+    let mut progress = Lines::new(&plan.steps, args.verbose, style);
+    let summary =
+        rollback::run(&tools, &plan, &run_options, &mut progress).map_err(into_cli_error)?;
+    finish(&summary, args.json, &style)
+}
+
+/// The archive URL template, as a secret: it may carry a token.
+pub(crate) fn archive_template() -> Option<Secret> {
+    std::env::var(ARCHIVE_TEMPLATE_ENV)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .map(Secret::new)
+}
+
+/// Who is rolling back, for the journal and the team.
+pub(crate) fn actor() -> String {
+    ["REWIND_USER", "USER", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The typed confirmations: the app's name, and for a force push, once
+/// more.
+fn confirm(plan: &Plan) -> Result<(), CliError> {
+    let prompter = context::prompter();
+    let summary = format!(
+        "Roll back {} from {} to {} ({} method)?",
+        plan.app, plan.from.label, plan.to.label, plan.method
+    );
+    if !prompter.confirm_typed(&summary, &plan.app)? {
+        return Err(CliError::new(
+            ErrorKind::Refused,
+            "rollback aborted: nothing was changed",
+        ));
+    }
+    if plan.method == Method::GitPush {
+        let question = format!(
+            "This force-pushes {} over the app's git remote (refs/heads/master): what it held is replaced.",
+            plan.to.label
+        );
+        if !prompter.confirm_typed(&question, "force-push")? {
+            return Err(CliError::new(
+                ErrorKind::Refused,
+                "rollback aborted: nothing was changed",
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn print_plan(plan: &Plan, style: &Style) {
+    eprintln!("\n{}", style.bold(&format!("Rollback of {}", plan.app)));
+    let release = |r: &rollback::ReleaseRef| {
+        let mut parts = Vec::new();
+        if !r.short_commit().is_empty() {
+            parts.push(r.short_commit().to_string());
+        }
+        if let Some(id) = &r.deployment_id {
+            parts.push(format!("deployment {id}"));
+        }
+        if parts.is_empty() {
+            r.label.clone()
+        } else {
+            format!("{} ({})", r.label, parts.join(", "))
+        }
+    };
+    eprintln!("  from    {}", release(&plan.from));
+    eprintln!("  to      {}", release(&plan.to));
+    eprintln!("  method  {}", plan.method);
+    let removed = &plan.removed;
+    eprintln!("\n{}", style.bold("What the rollback takes off production"));
+    if removed.commits.is_empty() {
+        eprintln!("  no commit listed");
+    } else {
+        eprintln!("  {} commit(s):", removed.commits.len());
+        for c in &removed.commits {
+            eprintln!("    {} {}", c.short_sha, ui::sanitize(&c.subject, false));
+        }
+    }
+    for section in &removed.changelog {
+        let date = section
+            .date
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        eprintln!("  changelog {}{date}:", section.version);
+        for line in section.body.iter().filter(|l| !l.trim().is_empty()) {
+            eprintln!("    {}", ui::sanitize(line, false));
+        }
+    }
+    if !removed.migrations.is_empty() {
+        eprintln!("  migrations changed since {}:", plan.to.label);
+        for m in &removed.migrations {
+            eprintln!("    {} {}", m.change, m.path);
+        }
+    }
+    for note in &removed.notes {
+        eprintln!("  note: {note}");
+    }
+    for warning in &plan.warnings {
+        eprintln!("{}", style.warn(&format!("warning: {warning}")));
+    }
+    for o in &plan.overrides {
+        eprintln!(
+            "{}",
+            style.warn(&format!("warning: safety check overridden: {o}"))
+        );
+    }
+    eprintln!("\n{}", style.bold("Steps"));
+    for (i, step) in plan.steps.iter().enumerate() {
+        eprintln!("  {}. {:<9} {}", i + 1, step.id, step.title);
+    }
+}
+
+/// One line per step and per status change, on stderr.
+pub(crate) struct Lines {
+    order: Vec<StepId>,
+    verbose: bool,
+    style: Style,
+    deploy_started: Option<Instant>,
+}
+
+impl Lines {
+    pub(crate) fn new(steps: &[PlannedStep], verbose: bool, style: Style) -> Self {
+        Lines {
+            order: steps.iter().map(|s| s.id).collect(),
+            verbose,
+            style,
+            deploy_started: None,
+        }
+    }
+}
+
+impl Progress for Lines {
+    fn step_started(&mut self, step: &PlannedStep) {
+        let index = self
+            .order
+            .iter()
+            .position(|id| *id == step.id)
+            .map_or(0, |i| i + 1);
+        eprintln!("[{index}/{}] {}: {}", self.order.len(), step.id, step.title);
+    }
+
+    fn step_ended(&mut self, _step: &PlannedStep, report: &StepReport) {
+        let took = ui::duration(std::time::Duration::from_millis(report.duration_ms));
+        let detail = report.detail.as_deref().unwrap_or("");
+        let line = match report.outcome {
+            StepOutcome::Done => self.style.ok(&format!("      done in {took}: {detail}")),
+            StepOutcome::Skipped => format!("      skipped: {detail}"),
+            StepOutcome::Warned => self.style.warn(&format!("      warning: {detail}")),
+            StepOutcome::Failed => self.style.bad(&format!("      failed after {took}")),
+            StepOutcome::Interrupted => self.style.warn(&format!("      interrupted after {took}")),
+            StepOutcome::AlreadyDone | StepOutcome::NotRun => return,
+        };
+        eprintln!("{line}");
+    }
+
+    fn deploy_event(&mut self, event: &FollowEvent) {
+        let started = *self.deploy_started.get_or_insert_with(Instant::now);
+        match event {
+            FollowEvent::Status(status) => {
+                eprintln!("      {:>6}  {status}", ui::duration(started.elapsed()));
+            }
+            FollowEvent::Log(line) if self.verbose => {
+                eprintln!("      | {}", ui::sanitize(line, self.style.color));
+            }
+            FollowEvent::Log(_) => {}
+            FollowEvent::Note(note) => eprintln!("      note: {note}"),
+        }
+    }
+}
+
+/// Says how the run ended, prints `--json`, and turns a failure or an
+/// interruption into the error (and exit code) that says so.
+pub(crate) fn finish(summary: &Summary, json: bool, style: &Style) -> Result<(), CliError> {
+    if json {
+        print_json(&serde_json::to_value(summary).map_err(CliError::failed)?)?;
+    }
+    for warning in &summary.warnings {
+        eprintln!("{}", style.warn(&format!("warning: {warning}")));
+    }
+    match &summary.outcome {
+        Outcome::Succeeded => {
+            eprintln!(
+                "\n{} {} runs {} (deployment {}); {} is marked bad. Incident {}: `rewind report {}`",
+                style.ok("rolled back:"),
+                summary.app,
+                summary.to.label,
+                summary.deployment_id.as_deref().unwrap_or("?"),
+                summary.from.label,
+                summary.incident,
+                summary.incident
+            );
+            Ok(())
+        }
+        Outcome::Failed {
+            error,
+            hints,
+            log_tail,
+            previous_release_running,
+            ..
+        } => {
+            if !log_tail.is_empty() {
+                eprintln!("\nlast {} lines of the build log:", log_tail.len());
+                for line in log_tail {
+                    eprintln!("  | {}", ui::sanitize(line, style.color));
+                }
+            }
+            if *previous_release_running {
+                eprintln!(
+                    "\n{}",
+                    style.warn(&format!(
+                        "the previous release ({}) keeps running",
+                        summary.from.label
+                    ))
+                );
+            }
+            let mut err = CliError::failed(error.clone());
+            err.hints = hints.clone();
+            err.hints.push(format!(
+                "the journal holds every step: `rewind report {}`",
+                summary.incident
+            ));
+            Err(err)
+        }
+        Outcome::Interrupted { message, .. } => Err(CliError::new(
+            ErrorKind::Interrupted,
+            format!("{message}; the journal records where the rollback stopped"),
+        )
+        .hint(format!(
+            "resume it with `rewind resume {}`",
+            summary.incident
+        ))),
+    }
+}
+
+pub(crate) fn print_json(value: &serde_json::Value) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value).map_err(CliError::failed)?;
+    println!("{text}");
+    Ok(())
+}
+
+/// A rollback error as the binary reports it: its class is the exit code.
+pub(crate) fn into_cli_error(e: RollbackError) -> CliError {
+    let kind = match e.class() {
+        ErrorClass::Refused => ErrorKind::Refused,
+        ErrorClass::Config => ErrorKind::Config,
+        ErrorClass::Failed => ErrorKind::Failed,
+    };
+    let hints = e.hints();
+    let mut err = CliError::new(kind, e);
+    err.hints = hints;
+    err
+}

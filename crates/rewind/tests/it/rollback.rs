@@ -1,0 +1,522 @@
+//! `rewind rollback`, `hold`/`unhold`, `journal`, `report` and `resume`
+//! through the real binary, against the sandbox and a real repository (a
+//! bare origin and its clone): exit statuses, the typed confirmation, the
+//! dry run that changes nothing, `--json`, and resuming a rollback cut short.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use rewind_core::config::Config;
+use rewind_core::follow::FollowOptions;
+use rewind_core::interrupt::Interrupt;
+use rewind_core::journal::{EntryKind, Journal};
+use rewind_core::platform::scalingo::{RequestBudget, RetryPolicy, Scalingo, ScalingoSettings};
+use rewind_core::rollback::{
+    self, PlannedStep, PrepareOptions, Progress, RunOptions, StepId, StepReport, Tools,
+};
+use rewind_sandbox::{AppSeed, Sandbox, SandboxConfig, ScmSeed};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+const GIT_ENV: [(&str, &str); 8] = [
+    ("GIT_CONFIG_GLOBAL", "/dev/null"),
+    ("GIT_CONFIG_SYSTEM", "/dev/null"),
+    ("GIT_AUTHOR_NAME", "Rewind Tests"),
+    ("GIT_AUTHOR_EMAIL", "tests@rewind.invalid"),
+    ("GIT_COMMITTER_NAME", "Rewind Tests"),
+    ("GIT_COMMITTER_EMAIL", "tests@rewind.invalid"),
+    ("GIT_AUTHOR_DATE", "2024-03-01T12:00:00+00:00"),
+    ("GIT_COMMITTER_DATE", "2024-03-01T12:00:00+00:00"),
+];
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .envs(GIT_ENV)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// An origin with v1.0.0 and v1.1.0, its clone with a rewind.toml, a
+/// sandbox where both were deployed, and a journal directory.
+struct World {
+    dir: TempDir,
+    sandbox: Sandbox,
+    agent: ureq::Agent,
+}
+
+impl World {
+    fn new(target_outcome: Option<&str>) -> World {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("home")).expect("home");
+        std::fs::create_dir(dir.path().join("journal")).expect("journal");
+        git(
+            dir.path(),
+            &[
+                "init",
+                "--quiet",
+                "--bare",
+                "--initial-branch=main",
+                "origin.git",
+            ],
+        );
+        git(dir.path(), &["clone", "--quiet", "origin.git", "work"]);
+        let work = dir.path().join("work");
+        let release = |version: &str, extra: &[(&str, &str)]| {
+            std::fs::write(
+                work.join("package.json"),
+                format!("{{\"name\":\"shop\",\"version\":\"{version}\"}}\n"),
+            )
+            .expect("write");
+            for (path, text) in extra {
+                let full = work.join(path);
+                std::fs::create_dir_all(full.parent().expect("parent")).expect("dirs");
+                std::fs::write(full, text).expect("write");
+            }
+            git(&work, &["add", "--all"]);
+            git(
+                &work,
+                &[
+                    "commit",
+                    "--quiet",
+                    "-m",
+                    &format!("chore(main): release {version}"),
+                ],
+            );
+            git(&work, &["tag", &format!("v{version}")]);
+        };
+        release(
+            "1.0.0",
+            &[(".sandbox/outcome", target_outcome.unwrap_or("success"))],
+        );
+        release(
+            "1.1.0",
+            &[
+                (".sandbox/outcome", "success"),
+                ("migrations/002.sql", "alter table x;\n"),
+            ],
+        );
+        git(&work, &["push", "--quiet", "origin", "main", "--tags"]);
+        std::fs::write(
+            work.join("rewind.toml"),
+            "[[apps]]\nname = \"shop\"\npackage = \"shop\"\n",
+        )
+        .expect("toml");
+        let config = SandboxConfig {
+            apps: vec![AppSeed {
+                name: "shop".into(),
+                repo: Some(dir.path().join("origin.git").display().to_string()),
+                scm: Some(ScmSeed {
+                    branch: "main".into(),
+                    auto_deploy: true,
+                }),
+                addons: Vec::new(),
+            }],
+            deploy_duration: Duration::from_millis(300),
+            rate_limit_per_minute: 0,
+            ..SandboxConfig::default()
+        };
+        let sandbox = Sandbox::start(config).expect("sandbox");
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let world = World {
+            dir,
+            sandbox,
+            agent,
+        };
+        world.admin(
+            "/_sandbox/apps/shop/deployments/history",
+            json!({"deployments": [{"git_ref": "v1.0.0"}, {"git_ref": "v1.1.0"}]}),
+        );
+        world
+    }
+
+    fn work(&self) -> PathBuf {
+        self.dir.path().join("work")
+    }
+
+    fn journal_dir(&self) -> PathBuf {
+        self.dir.path().join("journal")
+    }
+
+    fn admin(&self, path: &str, body: Value) -> Value {
+        let mut response = self
+            .agent
+            .post(&format!("{}{path}", self.sandbox.base_url()))
+            .send_json(body)
+            .expect("admin");
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().expect("body");
+        assert!((200..300).contains(&status), "{path}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    fn get(&self, path: &str) -> Value {
+        let mut response = self
+            .agent
+            .get(&format!("{}{path}", self.sandbox.base_url()))
+            .call()
+            .expect("get");
+        response.body_mut().read_json().expect("json")
+    }
+
+    /// Requests that change something on the platform.
+    fn writes(&self) -> Vec<Value> {
+        let all = self.get("/_sandbox/requests");
+        all["requests"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r["method"] != "GET" && r["path"] != "/v1/tokens/exchange")
+            .collect()
+    }
+
+    fn deploys(&self) -> usize {
+        self.writes()
+            .iter()
+            .filter(|r| {
+                r["path"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with("/manual_deploy"))
+                    && r["status"] == 200
+            })
+            .count()
+    }
+
+    fn auto_deploy(&self) -> bool {
+        self.get("/_sandbox/apps/shop/state")["scm"]["auto_deploy_enabled"] == true
+    }
+
+    fn origin_refs(&self) -> String {
+        git(&self.dir.path().join("origin.git"), &["for-each-ref"])
+    }
+
+    /// Runs `rewind ARGS` in the clone, `stdin` fed when given (and then
+    /// answering as a person would, through REWIND_INTERACTIVE=1).
+    fn rewind(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rewind"));
+        command
+            .args(args)
+            .current_dir(self.work())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path().join("home"))
+            .env("USER", "alice")
+            .env("REWIND_JOURNAL_DIR", self.journal_dir())
+            .envs(GIT_ENV)
+            .envs(self.sandbox.env_vars())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if stdin.is_some() {
+            command.env("REWIND_INTERACTIVE", "1");
+        }
+        let mut child = command.spawn().expect("rewind runs");
+        if let Some(text) = stdin {
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(text.as_bytes())
+                .expect("answer");
+        }
+        drop(child.stdin.take());
+        let out = child.wait_with_output().expect("rewind ends");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+#[test]
+fn a_dry_run_shows_the_plan_and_changes_nothing_anywhere() {
+    let world = World::new(None);
+    let refs = world.origin_refs();
+    let writes = world.writes().len();
+    let run = world.rewind(&["rollback", "--dry-run", "--json"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for wanted in [
+        "from    v1.1.0",
+        "to      v1.0.0",
+        "chore(main): release 1.1.0",
+        "added migrations/002.sql",
+        "warning: 1 migration file(s)",
+        "create branch release/v1.0.0",
+        "dry run: nothing was changed",
+    ] {
+        assert!(
+            run.stderr.contains(wanted),
+            "missing {wanted:?} in\n{}",
+            run.stderr
+        );
+    }
+    let json: Value = serde_json::from_str(&run.stdout).expect("json on stdout");
+    assert_eq!(json["dry_run"], true);
+    assert_eq!(json["plan"]["to"]["tag"], "v1.0.0");
+    assert_eq!(world.origin_refs(), refs);
+    assert_eq!(world.writes().len(), writes, "{:?}", world.writes());
+    assert!(world.auto_deploy());
+    let (entries, _) = Journal::open(&world.journal_dir())
+        .entries()
+        .expect("journal");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].kind, EntryKind::DryRun);
+}
+
+#[test]
+fn without_a_terminal_or_yes_it_refuses_and_a_wrong_name_aborts() {
+    let world = World::new(None);
+    let run = world.rewind(&["rollback"], None);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("hint: run it in a terminal, or pass --yes"),
+        "{}",
+        run.stderr
+    );
+    let run = world.rewind(&["rollback"], Some("not-shop\n"));
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("type `shop` to go ahead"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("rollback aborted"), "{}", run.stderr);
+    assert_eq!(world.writes().len(), 0, "{:?}", world.writes());
+}
+
+#[test]
+fn a_confirmed_rollback_reports_json_and_its_incident_can_be_told_and_unheld() {
+    let world = World::new(None);
+    let run = world.rewind(
+        &["rollback", "--json", "--reason", "checkout broken"],
+        Some("shop\n"),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let summary: Value = serde_json::from_str(&run.stdout).expect("json summary");
+    assert_eq!(summary["outcome"]["state"], "succeeded");
+    assert_eq!(summary["from"]["label"], "v1.1.0");
+    assert_eq!(summary["to"]["label"], "v1.0.0");
+    let deployment = summary["deployment_id"]
+        .as_str()
+        .expect("deployment id")
+        .to_string();
+    let steps = summary["steps"].as_array().expect("steps");
+    assert!(steps.iter().all(|s| s["outcome"] == "done"), "{steps:?}");
+    assert!(steps.iter().all(|s| s["duration_ms"].is_u64()));
+    assert!(run.stderr.contains("[4/7] deploy"), "{}", run.stderr);
+    assert!(run.stderr.contains("success"), "{}", run.stderr);
+    assert_eq!(world.deploys(), 1);
+    assert!(!world.auto_deploy());
+    let id = summary["incident"].as_str().expect("incident").to_string();
+
+    let report = world.rewind(&["report", &id], None);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    for wanted in [
+        "rollback shop: v1.1.0 -> v1.0.0",
+        "**Who**: alice",
+        "**Reason**: checkout broken",
+        &deployment,
+        "| verify | done |",
+    ] {
+        assert!(
+            report.stdout.contains(wanted),
+            "missing {wanted:?} in\n{}",
+            report.stdout
+        );
+    }
+    let list = world.rewind(&["journal"], None);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(
+        list.stdout.contains(&id)
+            && list.stdout.contains("succeeded")
+            && list.stdout.contains("v1.1.0 -> v1.0.0"),
+        "{}",
+        list.stdout
+    );
+    let show = world.rewind(&["journal", "show", &id[..15]], None);
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    assert!(
+        show.stdout.contains("release_marked_bad"),
+        "{}",
+        show.stdout
+    );
+
+    // Nothing left to resume; the bad release is refused as a target.
+    let resume = world.rewind(&["resume", &id, "--yes"], None);
+    assert_eq!(resume.code, 3, "{}", resume.stderr);
+    let bad = world.rewind(&["rollback", "--to", "1.1.0", "--yes"], None);
+    assert_eq!(bad.code, 3, "{}", bad.stderr);
+    assert!(bad.stderr.contains("marked bad"), "{}", bad.stderr);
+
+    let unhold = world.rewind(&["unhold", "shop"], None);
+    assert_eq!(unhold.code, 0, "{}", unhold.stderr);
+    assert!(
+        unhold.stderr.contains("auto-deploy switched on"),
+        "{}",
+        unhold.stderr
+    );
+    assert!(world.auto_deploy());
+    let hold = world.rewind(&["hold", "--reason", "freeze"], None);
+    assert_eq!(hold.code, 0, "{}", hold.stderr);
+    assert!(!world.auto_deploy());
+}
+
+#[test]
+fn a_failed_deploy_exits_1_and_says_the_previous_release_keeps_running() {
+    let world = World::new(Some("build-error"));
+    let run = world.rewind(&["rollback", "--yes"], None);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the previous release (v1.1.0) keeps running"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("lines of the build log"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("error: deployment"), "{}", run.stderr);
+}
+
+#[test]
+fn refusals_and_mistakes_have_their_exit_codes() {
+    let world = World::new(None);
+    let missing = world.rewind(&["rollback", "--to", "0.9.0", "--yes"], None);
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("nearest tags: v1.0.0"),
+        "{}",
+        missing.stderr
+    );
+    git(&world.work(), &["branch", "release/v1.0.0", "v1.1.0"]);
+    let elsewhere = world.rewind(&["rollback", "--yes"], None);
+    assert_eq!(elsewhere.code, 3, "{}", elsewhere.stderr);
+    assert!(
+        elsewhere.stderr.contains("git branch -D release/v1.0.0"),
+        "{}",
+        elsewhere.stderr
+    );
+    assert_eq!(world.writes().len(), 0);
+}
+
+/// Raises the interrupt when `after` ends, as Ctrl-C would.
+struct InterruptAfter(StepId, Interrupt);
+
+impl Progress for InterruptAfter {
+    fn step_ended(&mut self, step: &PlannedStep, _: &StepReport) {
+        if step.id == self.0 {
+            self.1.raise();
+        }
+    }
+}
+
+#[test]
+fn resume_finishes_a_rollback_cut_short_after_its_deploy_without_deploying_again() {
+    let world = World::new(None);
+    // The first part runs in the core, as `rewind rollback` would until Ctrl-C.
+    let app = Config::load(world.work().join("rewind.toml"))
+        .expect("config")
+        .apps
+        .remove(0);
+    let vars = world.sandbox.env_vars();
+    let settings = ScalingoSettings {
+        retry: RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+        },
+        budget: RequestBudget::new(1000, Duration::from_secs(60)),
+        ..ScalingoSettings::new("sandbox-local")
+    }
+    .with_env(|name| {
+        vars.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    });
+    let platform = Scalingo::new(settings).expect("client");
+    let mut git_cli =
+        rewind_core::git::GitCli::new(world.work()).env("HOME", world.dir.path().join("home"));
+    for (k, v) in GIT_ENV {
+        git_cli = git_cli.env(k, v);
+    }
+    let journal = Journal::open(&world.journal_dir());
+    let interrupt = Interrupt::new();
+    let tools = Tools {
+        platform: &platform,
+        git: &git_cli,
+        journal: &journal,
+        interrupt: &interrupt,
+    };
+    let plan = rollback::prepare(&tools, &app, &PrepareOptions::default()).expect("plan");
+    let options = RunOptions {
+        follow: FollowOptions {
+            timeout: Duration::from_secs(20),
+            poll_interval: Duration::from_millis(50),
+            use_stream: true,
+        },
+        ..RunOptions::new(&app, "alice")
+    };
+    let summary = rollback::run(
+        &tools,
+        &plan,
+        &options,
+        &mut InterruptAfter(StepId::Deploy, interrupt.clone()),
+    )
+    .expect("run");
+    let id = summary.incident.to_string();
+
+    let blocked = world.rewind(&["rollback", "--yes"], None);
+    assert_eq!(blocked.code, 3, "{}", blocked.stderr);
+    assert!(
+        blocked.stderr.contains(&format!("rewind resume {id}")),
+        "{}",
+        blocked.stderr
+    );
+
+    let run = world.rewind(&["resume", &id, "--yes", "--json"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let resumed: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(resumed["outcome"]["state"], "succeeded");
+    let outcomes: Vec<&str> = resumed["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| s["outcome"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "already_done",
+            "already_done",
+            "already_done",
+            "already_done",
+            "done",
+            "done",
+            "done"
+        ]
+    );
+    assert_eq!(world.deploys(), 1, "one deploy in all");
+}
