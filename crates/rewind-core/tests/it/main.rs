@@ -2,6 +2,7 @@
 //! temp dirs, real files, the sandbox on 127.0.0.1 where a platform is needed.
 
 mod config;
+mod db;
 mod follow;
 mod git;
 mod health;

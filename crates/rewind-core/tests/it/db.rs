@@ -1,0 +1,282 @@
+//! The database side against the sandbox: the safety backup downloaded
+//! with its size and SHA-256, point-in-time plans checked against the
+//! window, times read in a given zone, archives opened safely; with a real
+//! PostgreSQL in the sandbox, the safety backup is a dump `pg_restore
+//! --list` reads and a restore to a time between two writes keeps the
+//! first only.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use chrono::{FixedOffset, TimeZone, Utc};
+use rewind_core::db::{
+    self, DbError, DumpFormat, Poll, Target, dump_format, extract_dump, parse_time, plan_pitr,
+    safety_backup,
+};
+use rewind_core::interrupt::Interrupt;
+use rewind_core::platform::scalingo::{RequestBudget, RetryPolicy, Scalingo, ScalingoSettings};
+use rewind_core::platform::{Addon, Platform};
+use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, Sandbox, SandboxConfig};
+
+fn sandbox(provider: &str, postgres: PostgresMode) -> Result<Sandbox, String> {
+    Sandbox::start(SandboxConfig {
+        apps: vec![AppSeed {
+            name: "shop".into(),
+            repo: None,
+            scm: None,
+            addons: vec![AddonSeed {
+                provider: provider.into(),
+                plan: "starter-512".into(),
+            }],
+        }],
+        deploy_duration: Duration::from_millis(400),
+        rate_limit_per_minute: 0,
+        postgres,
+        ..SandboxConfig::default()
+    })
+    .map_err(|e| e.to_string())
+}
+
+fn client(sandbox: &Sandbox) -> Scalingo {
+    let env: Vec<(&str, String)> = sandbox.env_vars();
+    let mut settings = ScalingoSettings::new("sandbox-local")
+        .with_env(|name| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()));
+    settings.retry = RetryPolicy {
+        max_attempts: 2,
+        base_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(50),
+    };
+    settings.budget = RequestBudget::new(1000, Duration::from_secs(60));
+    Scalingo::new(settings).expect("client")
+}
+
+fn db_addon(platform: &Scalingo) -> Addon {
+    db::database_addon(platform, "shop", None).expect("the database addon")
+}
+
+fn poll() -> Poll {
+    Poll::new(Duration::from_secs(20), Interrupt::new())
+}
+
+#[test]
+fn the_safety_backup_is_downloaded_with_its_size_and_sha256() {
+    let sandbox = sandbox("scalingo-postgresql", PostgresMode::Off).expect("sandbox");
+    let platform = client(&sandbox);
+    let addon = db_addon(&platform);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut events = Vec::new();
+    let done = safety_backup(
+        &platform,
+        "shop",
+        &addon.id,
+        dir.path(),
+        &poll(),
+        &mut |e| {
+            events.push(
+                format!("{e:?}")
+                    .split('(')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        },
+    )
+    .expect("backup");
+    assert_eq!(events.first().map(String::as_str), Some("Created"));
+    assert_eq!(events.last().map(String::as_str), Some("Downloading"));
+    assert_eq!(done.backup.status, "done");
+    let bytes = std::fs::read(&done.archive.path).expect("archive");
+    assert_eq!(done.backup.size, Some(bytes.len() as u64));
+    assert_eq!(done.archive.size, bytes.len() as u64);
+    assert_eq!(
+        db::sha256_file(&done.archive.path).expect("hash"),
+        done.archive.sha256
+    );
+    assert!(done.archive.path.starts_with(dir.path()));
+    let dump = extract_dump(&done.archive.path, dir.path()).expect("one dump file");
+    assert!(dump.to_string_lossy().ends_with(".pgsql"), "{dump:?}");
+    assert_eq!(dump_format(&dump).expect("format"), DumpFormat::Other);
+}
+
+#[test]
+fn plans_are_checked_against_the_window_and_the_engine() {
+    let sandbox = sandbox("scalingo-postgresql", PostgresMode::Off).expect("sandbox");
+    let platform = client(&sandbox);
+    let addon = db_addon(&platform);
+    let long_ago = Utc.with_ymd_and_hms(2001, 1, 1, 0, 0, 0).unwrap();
+    match plan_pitr(&platform, "shop", &addon, Target::At { time: long_ago }) {
+        Err(DbError::OutsideWindow {
+            target, earliest, ..
+        }) => {
+            assert_eq!(target, long_ago);
+            assert!(earliest > long_ago);
+        }
+        other => panic!("expected OutsideWindow, got {other:?}"),
+    }
+    let window = platform.recovery_window("shop", &addon.id).expect("window");
+    let plan = plan_pitr(
+        &platform,
+        "shop",
+        &addon,
+        Target::At {
+            time: window.earliest,
+        },
+    )
+    .expect("a time inside the window");
+    assert_eq!(plan.restore_to, window.earliest);
+    assert!(plan.data_loss() >= chrono::Duration::zero());
+
+    let redis = self::sandbox("scalingo-redis", PostgresMode::Off).expect("sandbox");
+    let platform = client(&redis);
+    let addon = db_addon(&platform);
+    let e = plan_pitr(&platform, "shop", &addon, Target::At { time: Utc::now() })
+        .expect_err("no PITR for Redis");
+    assert!(matches!(e, DbError::NoPitr { .. }), "{e:?}");
+    assert!(e.to_string().contains("PostgreSQL only"), "{e}");
+}
+
+#[test]
+fn times_are_read_as_rfc_3339_or_wall_clock_in_the_zone() {
+    let paris = FixedOffset::east_opt(2 * 3600).unwrap();
+    let want = Utc.with_ymd_and_hms(2026, 7, 18, 14, 2, 0).unwrap();
+    assert_eq!(parse_time("2026-07-18 16:02", &paris).expect("local"), want);
+    assert_eq!(
+        parse_time("2026-07-18T16:02:00", &paris).expect("local"),
+        want
+    );
+    assert_eq!(
+        parse_time("2026-07-18T14:02:00Z", &paris).expect("rfc"),
+        want
+    );
+    assert_eq!(
+        parse_time("2026-07-18T15:02:00+01:00", &paris).expect("rfc"),
+        want
+    );
+    let e = parse_time("yesterday at two", &paris).expect_err("not a time");
+    assert!(matches!(e, DbError::BadTime { .. }), "{e:?}");
+}
+
+#[test]
+fn an_archive_must_hold_exactly_one_file_written_under_a_safe_name() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let make = |name: &str, files: &[(&str, &str)]| {
+        let src = dir.path().join(format!("{name}-src"));
+        std::fs::create_dir_all(&src).expect("dir");
+        for (file, text) in files {
+            std::fs::write(src.join(file), text).expect("write");
+        }
+        let archive = dir.path().join(format!("{name}.tar.gz"));
+        let mut tar = Command::new("tar");
+        tar.arg("-czf").arg(&archive).arg("-C").arg(&src);
+        for (file, _) in files {
+            tar.arg(file);
+        }
+        assert!(tar.status().expect("tar").success());
+        archive
+    };
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).expect("dir");
+    let two = make("two", &[("a.pgsql", "a"), ("b.pgsql", "b")]);
+    let e = extract_dump(&two, &out).expect_err("two files");
+    assert!(e.to_string().contains("more than one file"), "{e}");
+    let one = make("one", &[("x.pgsql", "PGDMP...")]);
+    let dump = extract_dump(&one, &out).expect("one file");
+    assert_eq!(dump, out.join("x.pgsql"));
+    assert_eq!(dump_format(&dump).expect("format"), DumpFormat::Custom);
+    let not_gz = dir.path().join("plain.tar.gz");
+    std::fs::write(&not_gz, "not an archive").expect("write");
+    assert!(matches!(
+        extract_dump(&not_gz, &out),
+        Err(DbError::Archive { .. })
+    ));
+}
+
+/// A sandbox backed by a real PostgreSQL, or `None` (said loudly) when
+/// the server programs are missing; REWIND_REQUIRE_POSTGRES=1 makes that
+/// a failure.
+fn real_sandbox() -> Option<Sandbox> {
+    match sandbox("scalingo-postgresql", PostgresMode::On) {
+        Ok(s) => Some(s),
+        Err(e) if std::env::var("REWIND_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") => {
+            panic!("a real PostgreSQL is required (REWIND_REQUIRE_POSTGRES=1): {e}")
+        }
+        Err(e) => {
+            eprintln!(
+                "SKIPPED: no real PostgreSQL for the sandbox ({e}); set REWIND_REQUIRE_POSTGRES=1 to make this fail"
+            );
+            None
+        }
+    }
+}
+
+fn admin(sandbox: &Sandbox, method: &str, path: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = sandbox.base_url().trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    assert!(
+        answer.starts_with("HTTP/1.1 2"),
+        "{method} {path}: {answer}"
+    );
+    answer
+}
+
+fn pg_restore_list(archive: &Path, dir: &Path) -> String {
+    let dump = extract_dump(archive, dir).expect("dump");
+    assert_eq!(dump_format(&dump).expect("format"), DumpFormat::Custom);
+    let out = Command::new("pg_restore")
+        .arg("--list")
+        .arg(&dump)
+        .output()
+        .expect("pg_restore runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn with_real_postgresql_the_safety_backup_is_a_dump_and_a_restore_keeps_earlier_writes() {
+    let Some(sandbox) = real_sandbox() else {
+        return;
+    };
+    let platform = client(&sandbox);
+    let addon = db_addon(&platform);
+    let rows = format!("/_sandbox/databases/{}/rows", addon.id);
+    admin(&sandbox, "POST", &rows, r#"{"rows":["kept"]}"#);
+    std::thread::sleep(Duration::from_millis(600));
+    let between = Utc::now();
+    std::thread::sleep(Duration::from_millis(600));
+    admin(&sandbox, "POST", &rows, r#"{"rows":["lost"]}"#);
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let done = safety_backup(
+        &platform,
+        "shop",
+        &addon.id,
+        dir.path(),
+        &poll(),
+        &mut |_| {},
+    )
+    .expect("safety backup");
+    let list = pg_restore_list(&done.archive.path, dir.path());
+    assert!(list.contains("TABLE"), "{list}");
+
+    let plan = plan_pitr(&platform, "shop", &addon, Target::At { time: between }).expect("plan");
+    let op =
+        db::pitr_restore(&platform, &plan, &poll(), &mut |_| {}, &mut |_| {}).expect("restore");
+    assert!(op.is_success(), "{op:?}");
+    let now = admin(&sandbox, "GET", &rows, "");
+    assert!(now.contains("kept") && !now.contains("lost"), "{now}");
+}
