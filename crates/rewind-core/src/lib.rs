@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod follow;
 pub mod git;
+pub mod guide;
 pub mod health;
 pub mod identify;
 pub mod interrupt;

@@ -1,0 +1,36 @@
+//! `rewind guide`: the team's decision tree walked one question at a time,
+//! with evidence gathered before each question that declares a probe, and
+//! the tree's leaves carried out as real actions (switch a feature off,
+//! warn the product owner, restore the database, redeploy the previous
+//! release), every answer and step journaled in one incident.
+//!
+//! The core decides and acts; it never prints nor reads a terminal. The
+//! caller hands it a [`Prompter`](crate::prompt::Prompter) for the
+//! questions and confirmations, and a [`Narrator`] to show what happens.
+//!
+//! - [`probes`]: the evidence for each question, with a suggested answer;
+//! - [`switch_off`], [`warn`], [`restore`], [`redeploy`]: the leaves;
+//! - [`ticket`]: the Markdown ticket draft for the product owner;
+//! - [`session`]: the walk itself.
+
+mod actions;
+mod error;
+mod evidence;
+mod narrator;
+mod probes;
+mod redeploy;
+mod restore;
+mod session;
+mod switch_off;
+mod ticket;
+mod warn;
+
+pub use actions::{ActionOutcome, ActionReport};
+pub use error::{GuideError, UnansweredQuestion};
+pub use evidence::{Evidence, ProbeResult};
+pub use narrator::{AnswerSource, Narrator};
+pub use session::{GuideOptions, GuideSummary, Outcome, Tools, guide};
+pub use ticket::TicketDraft;
+
+/// The `command` of a guide incident's opening entry.
+pub const COMMAND: &str = "guide";

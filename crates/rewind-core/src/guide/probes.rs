@@ -1,0 +1,364 @@
+//! The four probes: the evidence gathered before a question, each read
+//! from the platform and the team's repository, with the answer it points
+//! to. A probe never blocks the walk: whatever it cannot read becomes the
+//! reason it failed, and the question is asked without a suggestion.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::config::DEFAULT_MIGRATIONS;
+use crate::db::{DbError, database_addon};
+use crate::identify::{Identified, Resolver, Situation, identify};
+use crate::migrations::{Verdict, evidence as migration_evidence};
+use crate::status::bad_release_filter;
+use crate::tree::Probe;
+
+use super::evidence::{Evidence, ProbeResult};
+use super::session::Tools;
+
+/// Deployments read to know what runs now and what ran before.
+const HISTORY: usize = 10;
+/// Events read for the app's health: one page is enough to cover the time
+/// since a bad deploy of the last hours.
+const EVENTS: u32 = 100;
+/// Event types that say containers went down.
+const CRASH_EVENTS: [&str; 3] = ["crash", "repeated_crash", "app_crashed"];
+
+/// What several probes share, read once per walk.
+#[derive(Default)]
+pub(crate) struct Known {
+    situation: Option<Result<Situation, String>>,
+}
+
+impl Known {
+    /// What runs now and what ran before, from the platform's history and
+    /// the repository's tags (fetched first, so releases have names).
+    pub(crate) fn situation(&mut self, tools: &Tools<'_>) -> Result<&Situation, String> {
+        if self.situation.is_none() {
+            self.situation = Some(read_situation(tools));
+        }
+        match self.situation.as_ref() {
+            Some(Ok(s)) => Ok(s),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err("the deployment history was not read".into()),
+        }
+    }
+}
+
+fn read_situation(tools: &Tools<'_>) -> Result<Situation, String> {
+    let app = tools.app;
+    // A stale clone still names most releases; fetching only improves it.
+    let _ = tools.git.fetch_tags(&app.remote);
+    let tags = tools.git.tag_index().unwrap_or_default();
+    let resolver = Resolver::new(
+        tools.git,
+        tools.platform,
+        tags,
+        app.tag_format.clone(),
+        app.package.clone(),
+        app.component.clone(),
+    );
+    let is_bad = bad_release_filter(tools.journal, &app.name).map_err(|e| e.to_string())?;
+    identify(tools.platform, &app.name, &resolver, HISTORY, &is_bad)
+        .map_err(|e| format!("cannot read the deployments: {e}"))
+}
+
+/// Gathers `probe`'s evidence.
+pub(crate) fn gather(probe: Probe, tools: &Tools<'_>, known: &mut Known) -> ProbeResult {
+    match probe {
+        Probe::BadDeploy => bad_deploy(tools, known),
+        Probe::AppHealth => app_health(tools, known),
+        Probe::Database => database(tools, known),
+        Probe::FeatureFlags => feature_flags(tools),
+    }
+}
+
+fn when(d: &Identified) -> Option<DateTime<Utc>> {
+    d.deployment.finished_at.or(d.deployment.created_at)
+}
+
+fn date(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// `3 min`, `2h05`, `4 days`: how long ago, as a person says it.
+pub(crate) fn ago(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - since).num_seconds().max(0);
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{} min", secs / 60),
+        3600..86_400 => format!("{}h{:02}", secs / 3600, secs % 3600 / 60),
+        _ => format!("{} days", secs / 86_400),
+    }
+}
+
+fn release_facts(item: Option<&Identified>) -> serde_json::Value {
+    match item {
+        Some(i) => json!({
+            "label": i.release.label,
+            "tag": i.release.tag,
+            "commit": i.release.commit,
+            "deployment_id": i.deployment.id,
+            "deployed_at": when(i),
+        }),
+        None => serde_json::Value::Null,
+    }
+}
+
+fn bad_deploy(tools: &Tools<'_>, known: &mut Known) -> ProbeResult {
+    let mut ev = Evidence::new(Probe::BadDeploy);
+    let situation = known.situation(tools)?;
+    let now = Utc::now();
+    let current = situation.current.as_ref().ok_or_else(|| {
+        format!(
+            "app `{}` has no successful deployment: no release runs",
+            tools.app.name
+        )
+    })?;
+    ev.line(format!(
+        "running now: {} ({}), deployment {}",
+        current.release.label, current.release.source, current.deployment.id
+    ));
+    if let Some(t) = when(current) {
+        ev.line(format!(
+            "its deploy finished {} ({} ago)",
+            date(t),
+            ago(t, now)
+        ));
+    }
+    match &situation.last_good {
+        Some(prev) => ev.line(format!(
+            "the release before it: {}{}",
+            prev.release.label,
+            when(prev)
+                .map(|t| format!(", deployed {}", date(t)))
+                .unwrap_or_default()
+        )),
+        None => ev.line("no earlier good release found in the deployment history"),
+    }
+    let newer_failures = situation
+        .recent
+        .iter()
+        .take_while(|i| i.deployment.id != current.deployment.id)
+        .filter(|i| i.deployment.status.is_failure());
+    for failed in newer_failures {
+        ev.line(format!(
+            "a newer deployment failed: {} ({}, {}): the release above still runs",
+            failed.deployment.id, failed.release.label, failed.deployment.status
+        ));
+    }
+    if let Some(running) = &situation.in_progress {
+        ev.line(format!(
+            "a deployment is in progress: {} ({})",
+            running.id, running.status
+        ));
+    }
+    ev.facts = json!({
+        "current": release_facts(Some(current)),
+        "previous": release_facts(situation.last_good.as_ref()),
+    });
+    Ok(ev)
+}
+
+fn app_health(tools: &Tools<'_>, known: &mut Known) -> ProbeResult {
+    let mut ev = Evidence::new(Probe::AppHealth);
+    let name = &tools.app.name;
+    let app = tools
+        .platform
+        .app(name)
+        .map_err(|e| format!("cannot read the app: {e}"))?;
+    ev.line(format!("app status: {}", app.status));
+    let (since, recent) = match known.situation(tools) {
+        Ok(s) => (
+            s.current.as_ref().and_then(|c| c.deployment.created_at),
+            s.recent.clone(),
+        ),
+        Err(e) => {
+            ev.line(format!("deployments unavailable ({e})"));
+            (None, Vec::new())
+        }
+    };
+    let scope = match since {
+        Some(t) => format!("since the bad deploy ({})", date(t)),
+        None => "in the latest events".to_string(),
+    };
+    let events = tools
+        .platform
+        .events(name, 1, EVENTS)
+        .map_err(|e| format!("cannot read the app's events: {e}"))?;
+    let after = |t: Option<DateTime<Utc>>| match (since, t) {
+        (Some(since), Some(t)) => t >= since,
+        (Some(_), None) => false,
+        (None, _) => true,
+    };
+    let count = |kinds: &[&str]| {
+        events
+            .items
+            .iter()
+            .filter(|e| kinds.contains(&e.kind.as_str()) && after(e.created_at))
+            .count()
+    };
+    let crashes = count(&CRASH_EVENTS);
+    let restarts = count(&["restart"]);
+    ev.line(format!(
+        "{scope}: {crashes} crash event(s), {restarts} restart(s)"
+    ));
+    let failing: Vec<String> = recent
+        .iter()
+        .filter(|i| i.deployment.status.is_failure() && after(i.deployment.created_at))
+        .map(|i| format!("{} ({})", i.deployment.id, i.deployment.status))
+        .collect();
+    if failing.is_empty() {
+        ev.line(format!("failing deployments {scope}: none"));
+    } else {
+        ev.line(format!(
+            "failing deployments {scope}: {}",
+            failing.join(", ")
+        ));
+    }
+    if matches!(app.status.as_str(), "crashed" | "stopped") || crashes > 0 {
+        ev.suggest(
+            "yes",
+            format!("the app is {} with {crashes} crash(es)", app.status),
+        );
+    }
+    ev.facts = json!({
+        "status": app.status,
+        "crash_events": crashes,
+        "restart_events": restarts,
+        "failing_deployments": failing,
+    });
+    Ok(ev)
+}
+
+fn database(tools: &Tools<'_>, known: &mut Known) -> ProbeResult {
+    let mut ev = Evidence::new(Probe::Database);
+    let name = &tools.app.name;
+    let wanted = tools.app.database.as_ref().map(|d| d.addon.as_str());
+    let addon = match database_addon(tools.platform, name, wanted) {
+        Ok(addon) => addon,
+        Err(DbError::NoDatabaseAddon { .. }) => {
+            ev.line("no database addon");
+            ev.suggest("no", "the app has no database addon");
+            ev.facts = json!({ "addon": null });
+            return Ok(ev);
+        }
+        Err(e) => return Err(format!("cannot tell the app's database: {e}")),
+    };
+    let plan = addon.plan.clone().unwrap_or_else(|| "unknown plan".into());
+    ev.line(format!("database addon: {} ({plan})", addon.provider_id));
+    match tools.platform.database(name, &addon.id) {
+        Ok(db) => ev.line(format!(
+            "database: {} {}, {}",
+            db.type_name.as_deref().unwrap_or("unknown type"),
+            db.version.as_deref().unwrap_or(""),
+            db.status.as_deref().unwrap_or("status unknown")
+        )),
+        Err(e) => ev.line(format!("database details unavailable: {e}")),
+    }
+    let mut facts = json!({ "addon": addon.id, "provider": addon.provider_id, "plan": addon.plan });
+    let paths: Vec<String> = match &tools.app.database {
+        Some(db) => db.migrations.clone(),
+        None => DEFAULT_MIGRATIONS.iter().map(|s| s.to_string()).collect(),
+    };
+    let ends = known.situation(tools).ok().and_then(|s| {
+        let rev = |i: &Identified| i.release.tag.clone().or_else(|| i.release.commit.clone());
+        Some((rev(s.last_good.as_ref()?)?, rev(s.current.as_ref()?)?))
+    });
+    let Some((from, to)) = ends else {
+        ev.line("migrations: unknown (the current or previous release has no tag or commit)");
+        ev.facts = facts;
+        return Ok(ev);
+    };
+    match migration_evidence(tools.git, &from, &to, &paths) {
+        Ok(found) => {
+            ev.line(format!(
+                "migrations from {from} to {to}: {}",
+                found.verdict.describe()
+            ));
+            for file in found.decisive_files() {
+                let why = file
+                    .reasons
+                    .first()
+                    .map(|r| format!(": {}", r.what))
+                    .unwrap_or_default();
+                ev.line(format!(
+                    "  {} {} ({}){why}",
+                    file.change, file.path, file.class
+                ));
+            }
+            match found.verdict {
+                Verdict::Destructive => {
+                    ev.suggest("yes", format!("destructive migrations since {from}"))
+                }
+                Verdict::Unknown => ev.suggest(
+                    "yes",
+                    format!("migrations since {from} that rewind cannot judge"),
+                ),
+                Verdict::Additive | Verdict::NoMigrations => {
+                    ev.suggest("no", "the previous release can run on this database")
+                }
+            }
+            facts["migrations"] = json!({
+                "from": from,
+                "to": to,
+                "verdict": found.verdict,
+                "files": found.files.iter().map(|f| json!({"path": f.path, "class": f.class})).collect::<Vec<_>>(),
+            });
+        }
+        Err(e) => ev.line(format!("migrations unavailable: {e}")),
+    }
+    ev.facts = facts;
+    Ok(ev)
+}
+
+fn feature_flags(tools: &Tools<'_>) -> ProbeResult {
+    let mut ev = Evidence::new(Probe::FeatureFlags);
+    let flags = &tools.app.feature_flags;
+    if flags.is_empty() {
+        ev.line(format!(
+            "no feature flag is configured for {} in rewind.toml",
+            tools.app.name
+        ));
+        ev.suggest("no", "no feature flag is configured");
+        ev.facts = json!({ "flags": [] });
+        return Ok(ev);
+    }
+    let variables = tools
+        .platform
+        .variables(&tools.app.name)
+        .map_err(|e| format!("cannot read the app's environment variables: {e}"))?;
+    let mut on = Vec::new();
+    let mut facts = Vec::new();
+    for flag in flags {
+        // Only the configured flags' values are shown: other variables
+        // hold secrets.
+        let value = variables
+            .iter()
+            .find(|v| v.name == flag.name)
+            .map(|v| v.value.as_str());
+        let is_off = value == Some(flag.off_value.as_str());
+        let about = flag
+            .description
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        let state = match value {
+            Some(v) if is_off => format!("{} = {v}: already off", flag.name),
+            Some(v) => format!("{} = {v}; off is {}", flag.name, flag.off_value),
+            None => format!("{} is not set; off is {}", flag.name, flag.off_value),
+        };
+        ev.line(format!("{state}{about}"));
+        if !is_off {
+            on.push(flag.name.clone());
+        }
+        facts.push(json!({ "name": flag.name, "value": value, "off": is_off }));
+    }
+    if on.is_empty() {
+        ev.suggest("no", "every configured flag is already off");
+    } else {
+        ev.suggest("yes", format!("{} can be switched off", on.join(", ")));
+    }
+    ev.facts = json!({ "flags": facts });
+    Ok(ev)
+}

@@ -1,0 +1,151 @@
+//! The `redeploy_previous` leaf: the rollback engineer's flow, prepared
+//! (the plan shown in full: from, to, what going back removes, the steps)
+//! and run as `rewind rollback` runs it. The rollback records itself as its
+//! own incident in the journal, so that `rewind report` and `rewind
+//! resume` work on it; the guide's incident points at it.
+
+use crate::follow::FollowEvent;
+use crate::rollback::{
+    self, Outcome, Plan, PlannedStep, PrepareOptions, Progress, RunOptions, StepReport,
+};
+
+use super::actions::{Failure, Stop};
+use super::session::{GuideOptions, Tools};
+
+pub(crate) struct Prepared {
+    pub plan: Plan,
+    pub lines: Vec<String>,
+}
+
+fn tools<'a>(t: &'a Tools<'a>) -> rollback::Tools<'a> {
+    rollback::Tools {
+        platform: t.platform,
+        git: t.git,
+        journal: t.journal,
+        interrupt: t.interrupt,
+    }
+}
+
+pub(crate) fn prepare(t: &Tools<'_>, options: &GuideOptions) -> Result<Prepared, Stop> {
+    let plan = rollback::prepare(
+        &tools(t),
+        t.app,
+        &PrepareOptions {
+            archive_template: options.archive_template.as_ref(),
+            webhook: t.webhook.is_some(),
+            ..PrepareOptions::default()
+        },
+    )?;
+    let mut lines = vec![
+        format!(
+            "redeploy {} in place of {} ({} method)",
+            plan.to.label, plan.from.label, plan.method
+        ),
+        format!(
+            "it takes {} commit(s) off production",
+            plan.removed.commits.len()
+        ),
+    ];
+    for m in &plan.removed.migrations {
+        lines.push(format!(
+            "migration changed since {}: {} {}",
+            plan.to.label, m.change, m.path
+        ));
+    }
+    for warning in &plan.warnings {
+        lines.push(format!("warning: {warning}"));
+    }
+    for (i, step) in plan.steps.iter().enumerate() {
+        lines.push(format!("{}. {}", i + 1, step.title));
+    }
+    Ok(Prepared { plan, lines })
+}
+
+/// Forwards the rollback's progress as lines.
+struct Lines<'p>(&'p mut dyn FnMut(&str));
+
+impl Progress for Lines<'_> {
+    fn step_started(&mut self, step: &PlannedStep) {
+        (self.0)(&format!("{}: {}", step.id, step.title));
+    }
+
+    fn step_ended(&mut self, step: &PlannedStep, report: &StepReport) {
+        let detail = report
+            .detail
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        (self.0)(&format!("{}: {:?}{detail}", step.id, report.outcome).to_lowercase());
+    }
+
+    fn deploy_event(&mut self, event: &FollowEvent) {
+        if let FollowEvent::Status(status) = event {
+            (self.0)(&format!("deployment: {status}"));
+        }
+    }
+}
+
+/// Runs the rollback; returns what was done and the rollback's incident.
+pub(crate) fn run(
+    t: &Tools<'_>,
+    options: &GuideOptions,
+    prepared: &Prepared,
+    incident: &str,
+    progress: &mut dyn FnMut(&str),
+) -> (Result<Vec<String>, Failure>, Option<String>) {
+    let reason = format!("rewind guide, incident {incident}");
+    let run_options = RunOptions {
+        reason: Some(&reason),
+        archive_template: options.archive_template.as_ref(),
+        webhook: t.webhook,
+        follow: options.follow.clone(),
+        ..RunOptions::new(t.app, &options.actor)
+    };
+    let summary = match rollback::run(
+        &tools(t),
+        &prepared.plan,
+        &run_options,
+        &mut Lines(progress),
+    ) {
+        Ok(s) => s,
+        Err(e) => return (Err(e.into()), None),
+    };
+    let id = summary.incident.to_string();
+    let result = match summary.outcome {
+        Outcome::Succeeded => Ok(vec![
+            format!(
+                "{} redeployed{}",
+                summary.to.label,
+                summary
+                    .deployment_id
+                    .as_deref()
+                    .map(|d| format!(" (deployment {d})"))
+                    .unwrap_or_default()
+            ),
+            format!("the rollback is incident {id} in the journal: rewind report {id}"),
+        ]),
+        Outcome::Failed {
+            step,
+            error,
+            mut hints,
+            previous_release_running,
+            ..
+        } => {
+            if previous_release_running {
+                hints.push(format!("{} still runs", summary.from.label));
+            }
+            hints.push(format!(
+                "rewind report {id} tells the rollback step by step"
+            ));
+            Err(Failure {
+                error: format!("the rollback failed at step {step}: {error}"),
+                hints,
+            })
+        }
+        Outcome::Interrupted { message, .. } => Err(Failure::new(format!(
+            "the rollback was interrupted: {message}"
+        ))
+        .hint(format!("rewind resume {id} finishes it"))),
+    };
+    (result, Some(id))
+}

@@ -1,0 +1,142 @@
+//! The `restore_database` leaf: the database engineer's point-in-time
+//! restore to just before the bad deploy, after a safety backup that is
+//! downloaded first ("you never know"). The plan states the time, the data
+//! lost and the downtime before anyone confirms.
+
+use std::path::Path;
+
+use crate::config::DEFAULT_MARGIN;
+use crate::db::{self, BackupEvent, PitrPlan, Poll, Target};
+
+use super::actions::{Failure, Stop};
+use super::probes::Known;
+use super::session::{GuideOptions, Tools};
+
+pub(crate) struct Prepared {
+    pub plan: PitrPlan,
+    pub lines: Vec<String>,
+}
+
+fn date(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// Finds the database and the bad deploy, and checks the restore time is
+/// inside the recovery window.
+pub(crate) fn prepare(
+    tools: &Tools<'_>,
+    options: &GuideOptions,
+    known: &mut Known,
+) -> Result<Prepared, Stop> {
+    let app = tools.app;
+    let wanted = app.database.as_ref().map(|d| d.addon.as_str());
+    let addon = db::database_addon(tools.platform, &app.name, wanted)?;
+    let situation = known.situation(tools).map_err(Failure::new)?;
+    let bad = situation.current.as_ref().ok_or_else(|| {
+        Failure::new(format!(
+            "app `{}` has no successful deployment: there is no bad deploy to restore before",
+            app.name
+        ))
+        .hint("restore to a time with `rewind db restore --to TIME`")
+    })?;
+    let margin = app.database.as_ref().map_or(DEFAULT_MARGIN, |d| d.margin);
+    let plan = db::plan_pitr(
+        tools.platform,
+        &app.name,
+        &addon,
+        Target::BeforeDeploy {
+            deployment: Box::new(bad.deployment.clone()),
+            margin,
+        },
+    )?;
+    let lines = vec![
+        format!(
+            "point-in-time restore of the database {} ({})",
+            addon.id, addon.provider_id
+        ),
+        format!(
+            "restore to {}: {}s before deployment {} ({}) was created",
+            date(plan.restore_to),
+            margin.as_secs(),
+            bad.deployment.id,
+            bad.release.label
+        ),
+        format!(
+            "data loss: every write since {}, {}, is lost",
+            date(plan.restore_to),
+            db::about(plan.data_loss())
+        ),
+        "downtime: the database stops during the restore".to_string(),
+        format!(
+            "first: a safety backup, downloaded to {}",
+            options.backup_dir.display()
+        ),
+    ];
+    Ok(Prepared { plan, lines })
+}
+
+/// Takes the safety backup, then restores and follows the restore.
+pub(crate) fn run(
+    tools: &Tools<'_>,
+    options: &GuideOptions,
+    prepared: &Prepared,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<String>, Failure> {
+    let plan = &prepared.plan;
+    let mut done = Vec::new();
+    let poll = |deadline| Poll {
+        first: options.poll_first,
+        max: options.poll_max,
+        ..Poll::new(deadline, tools.interrupt.clone())
+    };
+    let dir: &Path = &options.backup_dir;
+    let safety = db::safety_backup(
+        tools.platform,
+        &plan.app,
+        &plan.addon.id,
+        dir,
+        &poll(Poll::BACKUP_DEADLINE),
+        &mut |event| match event {
+            BackupEvent::Created(b) => progress(&format!("safety backup {} requested", b.id)),
+            BackupEvent::Status(b) => progress(&format!("safety backup: {}", b.status)),
+            BackupEvent::Downloading(_) => progress("safety backup done: downloading it"),
+        },
+    )
+    .map_err(|e| {
+        let mut failure = Failure::from(e);
+        failure.error = format!(
+            "the safety backup failed ({}): nothing was restored",
+            failure.error
+        );
+        failure
+    })?;
+    done.push(format!(
+        "safety backup {} saved to {} (sha256 {})",
+        safety.backup.id,
+        safety.archive.path.display(),
+        safety.archive.sha256
+    ));
+    progress(&done[0]);
+    // Both callbacks report through the one `progress`.
+    let progress = std::cell::RefCell::new(progress);
+    let operation = db::pitr_restore(
+        tools.platform,
+        plan,
+        &poll(Poll::RESTORE_DEADLINE),
+        &mut |id| (progress.borrow_mut())(&format!("restore started (operation {id})")),
+        &mut |op| (progress.borrow_mut())(&format!("restore: {}", op.status)),
+    )
+    .map_err(|e| {
+        Failure::from(e).hint(format!(
+            "the safety backup {} is at {}",
+            safety.backup.id,
+            safety.archive.path.display()
+        ))
+    })?;
+    done.push(format!(
+        "database restored to {} (operation {})",
+        date(plan.restore_to),
+        operation.id
+    ));
+    Ok(done)
+}
