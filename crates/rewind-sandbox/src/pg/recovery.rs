@@ -16,6 +16,18 @@ const RECOVERY_DEADLINE: Duration = Duration::from_secs(60);
 const ARCHIVE_DEADLINE: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(25);
 
+/// The API writes times to the millisecond: the earliest recoverable
+/// moment is rounded up, so that a client passing back the time it was
+/// shown is never before the base backup.
+fn next_millisecond(t: Timestamp) -> Timestamp {
+    let below = i64::from(t.timestamp_subsec_nanos() % 1_000_000);
+    if below == 0 {
+        t
+    } else {
+        t + chrono::Duration::nanoseconds(1_000_000 - below)
+    }
+}
+
 impl Cluster {
     /// The earliest moment the cluster can be recovered to: the end of its
     /// latest base backup.
@@ -53,7 +65,7 @@ impl Cluster {
         }
         std::fs::rename(&fresh, &base)
             .map_err(|e| format!("cannot keep the new base backup: {e}"))?;
-        life.base_backup_at = now();
+        life.base_backup_at = next_millisecond(now());
         Ok(())
     }
 
@@ -189,5 +201,19 @@ impl Cluster {
         std::fs::rename(self.path("data.before-restore"), &data)
             .map_err(|e| format!("cannot move the data directory back: {e}"))?;
         self.start_server(life)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_millisecond;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn the_earliest_moment_is_rounded_up_to_the_millisecond() {
+        let t = Utc.timestamp_opt(1_784_000_000, 123_456_789).unwrap();
+        assert_eq!(next_millisecond(t).timestamp_subsec_nanos(), 124_000_000);
+        let exact = Utc.timestamp_opt(1_784_000_000, 5_000_000).unwrap();
+        assert_eq!(next_millisecond(exact), exact);
     }
 }

@@ -39,9 +39,8 @@ fn config() -> SandboxConfig {
     }
 }
 
-/// A sandbox with a real PostgreSQL, its API bearer, the addon's database
-/// id and an addon token; `None` (after saying why) when the machine has no
-/// PostgreSQL server and nobody requires one.
+/// A sandbox with a real PostgreSQL, the addon's database id and an addon
+/// token.
 struct Fixture {
     env: Env,
     db: String,
@@ -50,25 +49,7 @@ struct Fixture {
 
 impl Fixture {
     fn start() -> Option<Fixture> {
-        let sandbox = match Sandbox::start(config()) {
-            Ok(sandbox) => sandbox,
-            Err(e) => {
-                let message = e.to_string();
-                let required = std::env::var("REWIND_REQUIRE_POSTGRES").as_deref() == Ok("1");
-                if message.contains("server binaries") && !required {
-                    eprintln!(
-                        "SKIPPED: this test needs PostgreSQL's server binaries: {message}\n\
-                         (set REWIND_REQUIRE_POSTGRES=1 to make this a failure)"
-                    );
-                    return None;
-                }
-                panic!("the sandbox with PostgreSQL does not start: {message}");
-            }
-        };
-        let env = Env {
-            sandbox,
-            agent: agent(),
-        };
+        let env = start_env(config())?;
         let bearer = env.bearer();
         let reply = env.get(&bearer, &format!("/v1/apps/{APP}/addons"));
         assert_eq!(reply.status, 200, "{}", reply.text);
@@ -135,6 +116,15 @@ impl Fixture {
         )
     }
 
+    fn wait_operation(&self, id: &str) -> serde_json::Value {
+        poll(30, || {
+            let reply = self.api(&format!("/operations/{id}"));
+            assert_eq!(reply.status, 200, "{}", reply.text);
+            let operation = reply.json()["operation"].clone();
+            matches!(operation["status"].as_str(), Some("finished" | "error")).then_some(operation)
+        })
+    }
+
     fn earliest(&self) -> DateTime<Utc> {
         let reply = self.api("/pitr/recovery_window");
         assert_eq!(reply.status, 200, "{}", reply.text);
@@ -145,6 +135,29 @@ impl Fixture {
         DateTime::parse_from_rfc3339(&text)
             .expect("an ISO-8601 time")
             .to_utc()
+    }
+}
+
+/// A started sandbox, or `None` (after saying why) when the machine has no
+/// PostgreSQL server and nobody requires one.
+fn start_env(config: SandboxConfig) -> Option<Env> {
+    match Sandbox::start(config) {
+        Ok(sandbox) => Some(Env {
+            sandbox,
+            agent: agent(),
+        }),
+        Err(e) => {
+            let message = e.to_string();
+            let required = std::env::var("REWIND_REQUIRE_POSTGRES").as_deref() == Ok("1");
+            if message.contains("server binaries") && !required {
+                eprintln!(
+                    "SKIPPED: this test needs PostgreSQL's server binaries: {message}\n\
+                     (set REWIND_REQUIRE_POSTGRES=1 to make this a failure)"
+                );
+                return None;
+            }
+            panic!("the sandbox with PostgreSQL does not start: {message}");
+        }
     }
 }
 
@@ -347,12 +360,7 @@ fn a_restore_loses_every_write_after_the_target_time() {
         .as_str()
         .expect("operation_id")
         .to_string();
-    let operation = poll(30, || {
-        let reply = fx.api(&format!("/operations/{operation_id}"));
-        assert_eq!(reply.status, 200, "{}", reply.text);
-        let operation = reply.json()["operation"].clone();
-        matches!(operation["status"].as_str(), Some("finished" | "error")).then_some(operation)
-    });
+    let operation = fx.wait_operation(&operation_id);
     assert_eq!(operation["status"], "finished", "{operation}");
 
     assert_eq!(fx.row_texts(), ["early 1", "early 2"]);
@@ -384,6 +392,16 @@ fn a_restore_before_the_window_is_refused_and_the_cluster_stops_with_the_sandbox
         "{message}"
     );
 
+    // The earliest moment as shown (to the millisecond) is recoverable.
+    let reply = fx.restore(earliest);
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let operation_id = reply.json()["operation_id"]
+        .as_str()
+        .expect("operation_id")
+        .to_string();
+    let operation = fx.wait_operation(&operation_id);
+    assert_eq!(operation["status"], "finished", "{operation}");
+
     let url = fx.url();
     assert_eq!(sql(&url, "select 1"), Ok("1".to_string()));
     drop(fx);
@@ -392,4 +410,124 @@ fn a_restore_before_the_window_is_refused_and_the_cluster_stops_with_the_sandbox
         refused.contains("refused") || refused.contains("could not connect"),
         "{refused}"
     );
+}
+
+#[test]
+fn an_addon_added_later_starts_the_cluster_and_past_backups_keep_past_rows() {
+    let Some(env) = start_env(SandboxConfig {
+        apps: Vec::new(),
+        ..config()
+    }) else {
+        return;
+    };
+    let reply = env.send(
+        "POST",
+        "",
+        "/_sandbox/apps",
+        Some(json!({
+            "name": "late-shop",
+            "addons": [{ "provider": "scalingo-postgresql", "plan": "postgresql-starter-512" }],
+        })),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let state = env.get("", "/_sandbox/apps/late-shop/state");
+    let db = state.json()["addons"][0]["id"]
+        .as_str()
+        .expect("addon id")
+        .to_string();
+
+    // The first write starts the cluster.
+    let old = iso(Utc::now() - chrono::Duration::seconds(120));
+    let reply = env.send(
+        "POST",
+        "",
+        &format!("/_sandbox/databases/{db}/rows"),
+        Some(json!({ "rows": [{ "text": "old order", "at": old }, "new order"] })),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let texts: Vec<String> = reply.json()["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["text"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(texts, ["old order", "new order"]);
+    let url = env
+        .sandbox
+        .database_url("late-shop")
+        .expect("a connection URL");
+    assert_eq!(sql(&url, "select count(*) from rows"), Ok("2".to_string()));
+
+    // A backup seeded a minute ago holds the rows written before it.
+    let seeded = env.send(
+        "POST",
+        "",
+        &format!("/_sandbox/databases/{db}/backups/history"),
+        Some(json!({ "backups": [{ "created_at": iso(Utc::now() - chrono::Duration::seconds(60)) }] })),
+    );
+    assert_eq!(seeded.status, 201, "{}", seeded.text);
+    let backup = seeded.json()["database_backups"][0].clone();
+    assert_eq!(backup["status"], "done", "{backup}");
+    let bearer = env.bearer();
+    let token = env.send(
+        "POST",
+        &bearer,
+        &format!("/v1/apps/late-shop/addons/{db}/token"),
+        None,
+    );
+    let token = token.json()["addon"]["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let link = env.get(
+        &token,
+        &format!(
+            "/api/databases/{db}/backups/{}/archive",
+            backup["id"].as_str().unwrap()
+        ),
+    );
+    assert_eq!(link.status, 200, "{}", link.text);
+    let url = link.json()["download_url"]
+        .as_str()
+        .expect("url")
+        .to_string();
+    let bytes = env
+        .agent
+        .get(&url)
+        .call()
+        .expect("a download")
+        .body_mut()
+        .read_to_vec()
+        .expect("the archive");
+    let data = restored_rows(&bytes);
+    assert!(data.contains("old order"), "{data}");
+    assert!(!data.contains("new order"), "{data}");
+}
+
+/// The `rows` data of the single dump inside a backup archive, as
+/// `pg_restore` prints it.
+fn restored_rows(archive: &[u8]) -> String {
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(archive));
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut dumps = Vec::new();
+    for entry in archive.entries().expect("a tar.gz") {
+        let mut entry = entry.expect("an entry");
+        let path = dir
+            .path()
+            .join(entry.path().expect("a name").file_name().expect("a file"));
+        entry.unpack(&path).expect("unpacked");
+        dumps.push(path);
+    }
+    assert_eq!(dumps.len(), 1, "one dump file in the archive");
+    let out = Command::new(client("pg_restore"))
+        .args(["--data-only", "--table", "rows", "--file", "-"])
+        .arg(&dumps[0])
+        .output()
+        .expect("pg_restore runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
