@@ -126,6 +126,7 @@ pub async fn requests(
                 "method": r.method,
                 "path": r.path,
                 "status": r.status,
+                "response_bytes": r.response_bytes,
                 "body": r.body,
             })
         })
