@@ -2,6 +2,7 @@
 //! the `--help`) and a thin `run` that calls into rewind-core.
 
 mod db;
+mod guide;
 mod hold;
 mod init;
 mod journal;
@@ -25,6 +26,8 @@ pub enum Command {
     /// Write a first rewind.toml at the repository root from what the
     /// repository shows (remote, release-please files, tags, migrations).
     Init(init::InitArgs),
+    /// Walk the team's decision tree with evidence, and carry out its actions.
+    Guide(guide::GuideArgs),
     /// Switch auto-deploy off so the next merge does not ship.
     Hold(hold::HoldArgs),
     /// The incidents rewind recorded, or one incident's entries.
@@ -52,6 +55,7 @@ pub enum Command {
 pub fn run(command: Command, global: &Global) -> Result<(), CliError> {
     match command {
         Command::Db(cmd) => db::run(cmd, global),
+        Command::Guide(args) => guide::run(args, global),
         Command::Init(args) => init::run(args),
         Command::Hold(args) => hold::run_hold(args, global),
         Command::Journal(args) => journal::run(args, global),

@@ -1,0 +1,328 @@
+//! `rewind guide`: the team's decision tree walked one question at a time,
+//! with the evidence rewind gathers shown before each answer and the
+//! tree's actions carried out once confirmed; every answer and step is
+//! journaled in one incident. Answers may be scripted with `--answer` or
+//! `--answers FILE`; a question nobody can answer stops with exit 2,
+//! naming it and its answers.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use rewind_core::guide::{
+    self, ActionOutcome, ActionReport, AnswerSource, GuideError, GuideOptions, GuideSummary,
+    Narrator, Outcome, ProbeResult, TicketDraft, Tools,
+};
+use rewind_core::rollback::ARCHIVE_TEMPLATE_ENV;
+use rewind_core::secret::Secret;
+use rewind_core::tree::{Answer, Lang, Node, PresetAnswers, Probe, Tree, TreeError};
+
+use crate::cli_error::{CliError, ErrorKind};
+use crate::context::{self, Context, Global};
+use crate::ui::{self, Style};
+
+#[derive(Debug, Args)]
+pub struct GuideArgs {
+    /// The app (as named in rewind.toml); optional when there is one.
+    app: Option<String>,
+
+    /// Answer a question in advance: `--answer q1=no` (repeatable; items
+    /// may also be separated by commas).
+    #[arg(long = "answer", value_name = "ID=ANSWER")]
+    answer: Vec<String>,
+
+    /// Read answers from FILE: one `id=answer` per line, `#` comments.
+    #[arg(long = "answers", value_name = "FILE")]
+    answers_file: Option<PathBuf>,
+
+    /// Language of the questions. Default: French when LC_ALL, LC_MESSAGES
+    /// or LANG (the first one set) starts with `fr`, English otherwise.
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
+
+    /// Show each action's plan; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+
+    /// Confirm every action without typing the app's name (scripts).
+    #[arg(long)]
+    yes: bool,
+
+    /// Where ticket drafts are written. Default: the journal directory.
+    #[arg(long, value_name = "DIR")]
+    ticket_dir: Option<PathBuf>,
+
+    /// The feature flag to switch off when rewind.toml declares several.
+    #[arg(long, value_name = "NAME")]
+    flag: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LangArg {
+    Fr,
+    En,
+}
+
+pub fn run(args: GuideArgs, global: &Global) -> Result<(), CliError> {
+    let ctx = Context::load(global)?;
+    let app = ctx.app(args.app.as_deref())?;
+    let tree = load_tree(ctx.config.tree.as_deref())?;
+    let preset = preset(&tree, &args)?;
+    let lang = match args.lang {
+        Some(LangArg::Fr) => Lang::Fr,
+        Some(LangArg::En) => Lang::En,
+        None => {
+            let vars = ["LC_ALL", "LC_MESSAGES", "LANG"].map(|name| std::env::var(name).ok());
+            Lang::from_locale_vars(vars.iter().map(|v| v.as_deref()))
+        }
+    };
+    let platform = ctx.platform(app)?;
+    let git = ctx.git();
+    let journal_dir = context::journal_dir(&ctx.repo);
+    let tools = Tools {
+        platform: &platform,
+        git: &git,
+        journal: &ctx.journal,
+        interrupt: &ctx.interrupt,
+        app,
+        webhook: ctx.config.webhook_url(app),
+    };
+    let mut options = GuideOptions::new(
+        lang,
+        args.ticket_dir
+            .clone()
+            .unwrap_or_else(|| journal_dir.clone()),
+        journal_dir.join("backups").join(&app.name),
+        &actor(),
+    );
+    options.dry_run = args.dry_run;
+    options.yes = args.yes;
+    options.flag = args.flag.clone();
+    options.archive_template = std::env::var(ARCHIVE_TEMPLATE_ENV)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(Secret::new);
+    let style = Style::stderr();
+    eprintln!(
+        "{}",
+        style.bold(&format!(
+            "rewind guide for {} ({}){}",
+            app.name,
+            tree.source_name(),
+            if args.dry_run { ", dry run" } else { "" }
+        ))
+    );
+    let prompter = context::prompter();
+    let mut printer = Printer { style, lang };
+    let summary = guide::guide(&tree, &preset, &tools, &options, &*prompter, &mut printer)
+        .map_err(into_cli_error)?;
+    finish(&summary, &style)
+}
+
+/// The team's tree, or the built-in one; a broken tree lists every problem
+/// as `file:line: message`.
+fn load_tree(path: Option<&Path>) -> Result<Tree, CliError> {
+    let Some(path) = path else {
+        return Ok(Tree::default_runbook());
+    };
+    match Tree::load(path) {
+        Ok(tree) => Ok(tree),
+        Err(TreeError::Invalid(problems)) => {
+            for problem in &problems.problems {
+                eprintln!("{problem}");
+            }
+            Err(CliError::config(problems)
+                .hint("fix the tree named by `tree` in rewind.toml; `rewind tree check FILE` lists the problems, docs/decision-tree.md the format"))
+        }
+        Err(err) => Err(CliError::config(err)
+            .hint("check `tree` in rewind.toml; without it, rewind uses its built-in tree")),
+    }
+}
+
+/// `--answer` items and the lines of `--answers FILE`, checked against the
+/// tree before anything starts.
+fn preset(tree: &Tree, args: &GuideArgs) -> Result<PresetAnswers, CliError> {
+    let mut items = args.answer.clone();
+    if let Some(file) = &args.answers_file {
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            CliError::config(format!(
+                "cannot read the answers file {}: {e}",
+                file.display()
+            ))
+        })?;
+        items.extend(
+            text.lines()
+                .map(|line| line.split('#').next().unwrap_or_default().trim())
+                .filter(|line| !line.is_empty())
+                .map(str::to_string),
+        );
+    }
+    PresetAnswers::parse(tree, &items).map_err(|e| {
+        CliError::config(e).hint("`rewind tree show` lists the questions and their answers")
+    })
+}
+
+/// Who runs the guide, for the journal.
+fn actor() -> String {
+    ["REWIND_USER", "USER", "USERNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+fn into_cli_error(e: GuideError) -> CliError {
+    let hints = e.hints();
+    let kind = match &e {
+        GuideError::Unanswered(q) => {
+            eprintln!("\n{q}");
+            ErrorKind::Config
+        }
+        GuideError::FlagNotChosen { .. } => ErrorKind::Config,
+        GuideError::NotConfirmed { .. } | GuideError::Prompt(_) => ErrorKind::Refused,
+        GuideError::Journal(_) => ErrorKind::Failed,
+    };
+    let mut err = CliError::new(kind, e);
+    err.hints = hints;
+    err
+}
+
+/// What the person reads, on stderr; ticket drafts on stdout.
+struct Printer {
+    style: Style,
+    lang: Lang,
+}
+
+impl Narrator for Printer {
+    fn question(&mut self, node: &Node) {
+        eprintln!(
+            "\n{} {}",
+            self.style.bold(&format!("[{}]", node.id)),
+            self.style.bold(node.text.get(self.lang))
+        );
+    }
+
+    fn evidence(&mut self, probe: Probe, result: &ProbeResult) {
+        match result {
+            Ok(ev) => {
+                eprintln!("  evidence ({probe}):");
+                for line in &ev.lines {
+                    eprintln!("    {}", ui::sanitize(line, false));
+                }
+                if let (Some(s), Some(why)) = (&ev.suggestion, &ev.because) {
+                    eprintln!("  suggested answer: {s} ({why})");
+                }
+            }
+            Err(why) => eprintln!(
+                "  {}",
+                self.style.warn(&format!(
+                    "evidence ({probe}) unavailable: {}",
+                    ui::sanitize(why, false)
+                ))
+            ),
+        }
+    }
+
+    fn answered(&mut self, node: &Node, answer: &Answer, source: AnswerSource) {
+        let how = match source {
+            AnswerSource::Preset => " (given in advance)",
+            AnswerSource::Prompt => "",
+        };
+        eprintln!(
+            "  {} = {}: {}{how}",
+            node.id,
+            answer.id,
+            answer.label.get(self.lang)
+        );
+    }
+
+    fn plan(&mut self, node: &Node, lines: &[String]) {
+        eprintln!(
+            "\n{} {}",
+            self.style.bold(&format!("[{}]", node.id)),
+            self.style.bold(node.text.get(self.lang))
+        );
+        for line in lines {
+            eprintln!("  - {}", ui::sanitize(line, false));
+        }
+    }
+
+    fn progress(&mut self, line: &str) {
+        eprintln!("    {}", ui::sanitize(line, false));
+    }
+
+    fn action_ended(&mut self, node: &Node, report: &ActionReport) {
+        let text = match &report.outcome {
+            ActionOutcome::Done => self.style.ok(&format!("{}: done", node.id)),
+            ActionOutcome::DryRun => format!("{}: dry run, nothing was done", node.id),
+            ActionOutcome::Failed { error, .. } => self.style.bad(&format!(
+                "{}: failed: {}",
+                node.id,
+                ui::sanitize(error, false)
+            )),
+        };
+        eprintln!("  {text}");
+    }
+
+    fn ticket(&mut self, draft: &TicketDraft) {
+        match &draft.path {
+            Some(path) => eprintln!("  ticket draft written to {}", path.display()),
+            None => eprintln!("  ticket draft (not written in a dry run):"),
+        }
+        print!("{}", draft.markdown);
+    }
+}
+
+fn finish(summary: &GuideSummary, style: &Style) -> Result<(), CliError> {
+    let path: Vec<String> = summary
+        .path
+        .iter()
+        .map(|a| format!("{}={}", a.question, a.answer))
+        .chain(summary.actions.iter().map(|a| a.node.clone()))
+        .collect();
+    eprintln!("\n{}", style.bold("Summary"));
+    eprintln!("  path      {}", path.join(" -> "));
+    for action in &summary.actions {
+        let outcome = match &action.outcome {
+            ActionOutcome::Done => "done",
+            ActionOutcome::DryRun => "dry run",
+            ActionOutcome::Failed { .. } => "failed",
+        };
+        eprintln!("  {:<9} {} {outcome}", action.node, action.action);
+    }
+    eprintln!(
+        "  incident  {} (rewind report {})",
+        summary.incident, summary.incident
+    );
+    for id in summary.rollback_incidents() {
+        eprintln!("  rollback  {id} (rewind report {id})");
+    }
+    match &summary.outcome {
+        Outcome::NothingToDo => {
+            eprintln!("  outcome   no problem: nothing to do until the next release");
+            Ok(())
+        }
+        Outcome::Finished { exit } => {
+            eprintln!(
+                "  outcome   {}",
+                exit.as_deref().unwrap_or("the procedure is over")
+            );
+            Ok(())
+        }
+        Outcome::ActionFailed { node } => {
+            let failed = summary.actions.iter().find(|a| &a.node == node);
+            let (error, hints) = match failed.map(|a| &a.outcome) {
+                Some(ActionOutcome::Failed { error, hints }) => (error.clone(), hints.clone()),
+                _ => (format!("action {node} failed"), Vec::new()),
+            };
+            let mut err = CliError::failed(format!("{node} failed: {error}"));
+            err.hints = hints;
+            Err(err)
+        }
+        Outcome::NotWell { node } => Err(CliError::failed(format!(
+            "stopped after {node}: it did not go well, so the procedure does not go on"
+        ))
+        .hint(format!(
+            "the journal holds every step: rewind report {}",
+            summary.incident
+        ))),
+    }
+}
