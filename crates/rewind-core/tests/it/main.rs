@@ -5,6 +5,7 @@ mod config;
 mod db;
 mod follow;
 mod git;
+mod guide;
 mod health;
 mod identify;
 mod migrations;
