@@ -208,8 +208,9 @@ struct Session<'s, 'a> {
 enum Prepared {
     SwitchOff(switch_off::Prepared),
     Warn(Vec<String>),
-    Restore(restore::Prepared),
-    Redeploy(redeploy::Prepared),
+    // Boxed: a rollback plan or a restore plan is large beside the others.
+    Restore(Box<restore::Prepared>),
+    Redeploy(Box<redeploy::Prepared>),
 }
 
 impl Prepared {
@@ -483,9 +484,11 @@ impl Session<'_, '_> {
             }
             ActionKind::WarnProductOwner => Prepared::Warn(warn::plan(tools, &options.ticket_dir)),
             ActionKind::RestoreDatabase => {
-                Prepared::Restore(restore::prepare(tools, options, &mut self.known)?)
+                Prepared::Restore(Box::new(restore::prepare(tools, options, &mut self.known)?))
             }
-            ActionKind::RedeployPrevious => Prepared::Redeploy(redeploy::prepare(tools, options)?),
+            ActionKind::RedeployPrevious => {
+                Prepared::Redeploy(Box::new(redeploy::prepare(tools, options)?))
+            }
         })
     }
 
