@@ -24,6 +24,8 @@ pub struct AppStatus {
     /// The SCM link, or why it could not be read.
     pub scm_link: Option<ScmLink>,
     pub database: Option<DatabaseStatus>,
+    /// Auto-deploy held by rewind (`rewind hold` or a rollback), if it is.
+    pub hold: Option<crate::rollback::HoldState>,
     /// Things that could not be read, in words.
     pub warnings: Vec<String>,
     /// Build logs downloaded to answer (0 when git knew every commit).
@@ -92,11 +94,13 @@ pub fn app_status(
             None
         }
     };
+    let hold = crate::rollback::hold_state(journal, &config.name)?;
     Ok(AppStatus {
         app,
         situation,
         scm_link,
         database,
+        hold,
         warnings,
         build_logs_read: resolver.logs_read(),
     })

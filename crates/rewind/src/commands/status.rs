@@ -90,6 +90,7 @@ fn summary_line(s: &AppStatus, now: DateTime<Utc>, style: &Style) -> String {
         .map(|g| g.release.label.clone())
         .unwrap_or_else(|| "none".to_string());
     let auto = match &s.scm_link {
+        _ if s.hold.is_some() => "auto-deploy held by rewind",
         Some(l) if l.auto_deploy_enabled => "auto-deploy on",
         Some(_) => "auto-deploy off",
         None => "no SCM link",
@@ -135,6 +136,15 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
             short(&d.id),
             style.warn(d.status.as_str()),
             when(d.created_at, now)
+        );
+    }
+    if let Some(h) = &s.hold {
+        println!(
+            "  hold          auto-deploy held by rewind since {} by {} (incident {}); `rewind unhold {}` restores it",
+            stamp(h.since),
+            h.by.as_deref().unwrap_or("?"),
+            h.incident,
+            s.app.name
         );
     }
     match &s.scm_link {

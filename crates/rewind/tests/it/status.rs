@@ -105,7 +105,7 @@ fn rewind(dir: &Path, env: &[(String, String)], args: &[&str]) -> Run {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", home.path())
-        .env("REWIND_JOURNAL_DIR", home.path().join("journal"))
+        .env("REWIND_JOURNAL_DIR", dir.join(".test-journal"))
         .envs(GIT_ENV)
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .output()
@@ -324,9 +324,17 @@ fn bad_inputs_end_with_a_message_a_hint_and_the_right_exit_status() {
 
     // The region from the environment wins over the file's, and the
     // message names the one that was used.
-    let run = rewind(dir.path(), &with("SCALINGO_REGION", "osc-secnum-fr1"), &["status"]);
+    let run = rewind(
+        dir.path(),
+        &with("SCALINGO_REGION", "osc-secnum-fr1"),
+        &["status"],
+    );
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("(region osc-secnum-fr1)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("(region osc-secnum-fr1)"),
+        "{}",
+        run.stderr
+    );
 
     // Without URL overrides the region is looked up in /v1/regions: an
     // unknown one lists those that exist.
@@ -335,7 +343,12 @@ fn bad_inputs_end_with_a_message_a_hint_and_the_right_exit_status() {
     env_region.push(("SCALINGO_REGION".into(), "mars-1".into()));
     let run = rewind(dir.path(), &env_region, &["status"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("unknown region `mars-1`; available regions: sandbox-local"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("unknown region `mars-1`; available regions: sandbox-local"),
+        "{}",
+        run.stderr
+    );
 
     std::fs::write(
         dir.path().join("rewind.toml"),
@@ -406,5 +419,41 @@ fn several_apps_give_one_line_each() {
         lines[1].contains("shop-admin") && lines[1].contains("nothing deployed yet"),
         "{}",
         lines[1]
+    );
+}
+
+#[test]
+fn a_hold_shows_in_the_status_until_unhold() {
+    let (dir, shas) = repo();
+    let sandbox = sandbox(dir.path());
+    deployed(&sandbox, &shas);
+    let env = sandbox_env(&sandbox);
+    let run = rewind(dir.path(), &env, &["hold", "--reason", "bad release"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = rewind(dir.path(), &env, &["status"]);
+    assert!(
+        run.stdout
+            .contains("hold          auto-deploy held by rewind since"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("`rewind unhold shop` restores it"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("auto-deploy   off (branch main)"),
+        "{}",
+        run.stdout
+    );
+    let run = rewind(dir.path(), &env, &["unhold"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = rewind(dir.path(), &env, &["status"]);
+    assert!(!run.stdout.contains("held by rewind"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("auto-deploy   on for branch main"),
+        "{}",
+        run.stdout
     );
 }
