@@ -12,6 +12,6 @@ mod migrations;
 mod notify;
 mod platform_env;
 mod release;
-mod rollback;
 mod repo;
+mod rollback;
 mod tree;
