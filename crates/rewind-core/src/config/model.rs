@@ -105,6 +105,48 @@ pub struct DatabaseConfig {
     /// Folders, relative to the repository root, whose changes between two
     /// releases mean the database schema changed.
     pub migrations: Vec<String>,
+    /// When `rewind rollback --with-db` restores the database: before the
+    /// redeploy (the runbook's order) or once the redeploy is verified.
+    pub rollback_order: RollbackOrder,
+}
+
+/// `[apps.database] rollback_order`: where a rollback's database steps go.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RollbackOrder {
+    /// Safety backup, point-in-time restore, then the redeploy: the old
+    /// code starts on the schema it was written for.
+    #[default]
+    BeforeDeploy,
+    /// The redeploy first, verified, then the safety backup and the
+    /// restore: the bad code stops serving sooner, when the previous
+    /// release runs on the new schema.
+    AfterDeploy,
+}
+
+impl RollbackOrder {
+    pub const NAMES: [&str; 2] = ["before-deploy", "after-deploy"];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "before-deploy" => Some(RollbackOrder::BeforeDeploy),
+            "after-deploy" => Some(RollbackOrder::AfterDeploy),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RollbackOrder::BeforeDeploy => "before-deploy",
+            RollbackOrder::AfterDeploy => "after-deploy",
+        }
+    }
+}
+
+impl std::fmt::Display for RollbackOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// `[apps.health_check]`: how to tell the app is up after a redeploy.

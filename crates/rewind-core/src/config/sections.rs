@@ -5,11 +5,11 @@ use super::collector::Collector;
 use super::fields::Table;
 use super::model::{
     DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_RETRIES, DEFAULT_HEALTH_STATUS, DEFAULT_MARGIN,
-    DEFAULT_MIGRATIONS, DatabaseConfig, FeatureFlag, HealthCheck,
+    DEFAULT_MIGRATIONS, DatabaseConfig, FeatureFlag, HealthCheck, RollbackOrder,
 };
 use super::values::{checked, duration, is_env_name, is_http_url};
 
-const DATABASE_KEYS: [&str; 3] = ["addon", "margin", "migrations"];
+const DATABASE_KEYS: [&str; 4] = ["addon", "margin", "migrations", "rollback_order"];
 const HEALTH_KEYS: [&str; 4] = ["url", "retries", "interval", "expect_status"];
 const FLAG_KEYS: [&str; 3] = ["name", "off_value", "description"];
 
@@ -43,10 +43,28 @@ pub(crate) fn read_database(c: &mut Collector<'_>, app: &Table<'_, '_>) -> Optio
             out
         }
     };
+    let rollback_order = read_rollback_order(c, &t);
     Some(DatabaseConfig {
         addon: addon?.into_inner(),
         margin,
         migrations,
+        rollback_order,
+    })
+}
+
+/// `rollback_order`, the runbook's order (before the deploy) when absent.
+fn read_rollback_order(c: &mut Collector<'_>, t: &Table<'_, '_>) -> RollbackOrder {
+    let expected = format!("\"{}\"", RollbackOrder::NAMES.join("\" or \""));
+    let Some(text) = t.string(c, "rollback_order", &expected) else {
+        return RollbackOrder::default();
+    };
+    RollbackOrder::parse(text.get_ref()).unwrap_or_else(|| {
+        c.at(
+            text.span().start,
+            &t.key("rollback_order"),
+            format!("unknown order \"{}\"; expected {expected}", text.get_ref()),
+        );
+        RollbackOrder::default()
     })
 }
 
@@ -139,4 +157,50 @@ pub(crate) fn read_feature_flags(c: &mut Collector<'_>, app: &Table<'_, '_>) -> 
         }
     }
     flags
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, RollbackOrder};
+
+    fn order(extra: &str) -> Result<RollbackOrder, (usize, String, String)> {
+        let text = format!("[[apps]]\nname = \"shop\"\n[apps.database]\naddon = \"pg\"\n{extra}");
+        match Config::parse(&text, "/repo/rewind.toml") {
+            Ok(config) => Ok(config.apps[0]
+                .database
+                .as_ref()
+                .expect("database")
+                .rollback_order),
+            Err(e) => {
+                let p = &e.problems()[0];
+                Err((p.line, p.key.clone(), p.message.clone()))
+            }
+        }
+    }
+
+    #[test]
+    fn the_rollback_order_defaults_to_before_the_deploy() {
+        assert_eq!(order(""), Ok(RollbackOrder::BeforeDeploy));
+        assert_eq!(
+            order("rollback_order = \"after-deploy\"\n"),
+            Ok(RollbackOrder::AfterDeploy)
+        );
+        assert_eq!(
+            order("rollback_order = \"before-deploy\"\n"),
+            Ok(RollbackOrder::BeforeDeploy)
+        );
+    }
+
+    #[test]
+    fn an_unknown_rollback_order_is_reported_at_its_line() {
+        let (line, key, message) = order("rollback_order = \"first\"\n").expect_err("refused");
+        assert_eq!((line, key.as_str()), (5, "apps[0].database.rollback_order"));
+        assert_eq!(
+            message,
+            "unknown order \"first\"; expected \"before-deploy\" or \"after-deploy\""
+        );
+        let (line, _, message) = order("rollback_order = 1\n").expect_err("refused");
+        assert_eq!(line, 5);
+        assert!(message.contains("found integer"), "{message}");
+    }
 }
