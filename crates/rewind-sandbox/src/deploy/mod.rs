@@ -5,6 +5,7 @@
 //! routes (hang-next, finish, history, stream ping interval).
 
 mod admin;
+mod app_url;
 mod archive;
 mod build_log;
 mod bus;
@@ -84,6 +85,7 @@ pub fn routes() -> Router<AppState> {
             post(admin::finish),
         )
         .route("/_sandbox/stream/ping-interval", post(admin::ping_interval))
+        .merge(app_url::routes())
 }
 
 /// Starts the deployment machinery's background work (the auto-deploy

@@ -5,6 +5,7 @@
 mod harness;
 
 mod admin;
+mod app_url;
 mod auth;
 mod database;
 mod deployments;
