@@ -54,7 +54,12 @@ fn read_until(socket: &mut Socket, deadline: Duration, mut done: impl FnMut(&Val
             Err(tungstenite::Error::Io(e))
                 if matches!(
                     e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    // A signal (a child process ending elsewhere in the
+                    // test binary) interrupts a read with a timeout; the
+                    // system does not retry it by itself.
+                    std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::Interrupted
                 ) => {}
             Err(e) => panic!("stream error: {e}"),
         }
@@ -73,7 +78,12 @@ fn close_reason(socket: &mut Socket) -> String {
             Err(tungstenite::Error::Io(e))
                 if matches!(
                     e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    // A signal (a child process ending elsewhere in the
+                    // test binary) interrupts a read with a timeout; the
+                    // system does not retry it by itself.
+                    std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::Interrupted
                 ) => {}
             Err(e) => panic!("expected a close frame, got the error {e}"),
         }
