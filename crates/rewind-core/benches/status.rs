@@ -279,7 +279,7 @@ fn main() {
             "{:<32} {:>9} {:>12} {:>11}   current / last good",
             "approach", "requests", "bytes", "wall"
         );
-        measure(&sandbox, "rewind status (identify)", &|| {
+        measure(&sandbox, "rewind (identify)", &|| {
             rewind_way(&sandbox, repo)
         });
         measure(&sandbox, "naive: every build log, grep", &|| {
