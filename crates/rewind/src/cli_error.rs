@@ -137,3 +137,21 @@ impl From<rewind_core::prompt::PromptError> for CliError {
         }
     }
 }
+
+impl From<rewind_core::db::DbError> for CliError {
+    fn from(e: rewind_core::db::DbError) -> Self {
+        use rewind_core::db::{DbError, DbErrorKind};
+        if let DbError::Platform(p) = e {
+            return CliError::from(p);
+        }
+        let kind = match e.kind() {
+            DbErrorKind::Failed => ErrorKind::Failed,
+            DbErrorKind::Usage => ErrorKind::Config,
+            DbErrorKind::Interrupted => ErrorKind::Interrupted,
+        };
+        let hints = e.hints();
+        let mut err = CliError::new(kind, e);
+        err.hints = hints;
+        err
+    }
+}

@@ -3,6 +3,7 @@
 //! refusal, a configuration problem or a failure (the binary's exit code),
 //! and [`RollbackError::hints`] says what to do next.
 
+use crate::db::{DbError, DbErrorKind};
 use crate::git::GitError;
 use crate::journal::JournalError;
 use crate::platform::PlatformError;
@@ -119,6 +120,24 @@ pub enum RollbackError {
 
     #[error(transparent)]
     Journal(#[from] JournalError),
+
+    #[error(
+        "the release running now ({label}) has no deployment with a creation time: rewind cannot tell when the bad release started"
+    )]
+    NoBadDeployment { label: String },
+
+    #[error("the database restore cannot be planned: {0}")]
+    Database(DbError),
+}
+
+impl From<DbError> for RollbackError {
+    fn from(e: DbError) -> Self {
+        match e {
+            // A platform error keeps its own class and hints.
+            DbError::Platform(p) => RollbackError::Platform(p),
+            other => RollbackError::Database(other),
+        }
+    }
 }
 
 fn nearest_list(nearest: &[String]) -> String {
@@ -148,11 +167,14 @@ impl RollbackError {
             | NoScmLink { .. }
             | NoArchiveUrl { .. }
             | ArchiveTemplate
+            | NoBadDeployment { .. }
             | NotARollback { .. } => ErrorClass::Config,
             Platform(PlatformError::MissingToken | PlatformError::InvalidToken { .. }) => {
                 ErrorClass::Config
             }
+            Database(e) if e.kind() == DbErrorKind::Usage => ErrorClass::Config,
             NoGitUrl { .. }
+            | Database(_)
             | PushNotDeployed { .. }
             | UnreadablePlan { .. }
             | Git(_)
@@ -217,6 +239,14 @@ impl RollbackError {
                 "check that the remote is reachable and that your git credentials can push to it".into(),
             ],
             Platform(e) => e.hints(),
+            NoBadDeployment { .. } => vec![
+                "restore by time with `rewind db restore --to TIME`, then roll back with --no-db".into(),
+            ],
+            Database(e) => {
+                let mut hints = e.hints();
+                hints.push("or roll back without the database with --no-db, after reading the migration evidence".into());
+                hints
+            }
             Journal(_) => vec![
                 "check that the journal directory is writable, or set REWIND_JOURNAL_DIR".into(),
             ],

@@ -20,6 +20,26 @@ pub struct Facts {
     /// Its last known status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_status: Option<String>,
+    /// The safety backup, as soon as Scalingo accepted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_id: Option<String>,
+    /// Its archive on disk, once downloaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_archive: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_sha256: Option<String>,
+    /// The restore was asked for: from then on, a second request could
+    /// restore twice, so rewind only follows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore_requested: Option<bool>,
+    /// The restore operation, as soon as Scalingo gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore_operation_id: Option<String>,
+    /// The time the database went back to, once the restore finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restored_to: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Facts {
@@ -32,6 +52,15 @@ impl Facts {
         self.auto_deploy_was = found.auto_deploy_was.or(self.auto_deploy_was);
         self.deployment_id = found.deployment_id.or(self.deployment_id.take());
         self.deployment_status = found.deployment_status.or(self.deployment_status.take());
+        self.backup_id = found.backup_id.or(self.backup_id.take());
+        self.backup_archive = found.backup_archive.or(self.backup_archive.take());
+        self.backup_size = found.backup_size.or(self.backup_size);
+        self.backup_sha256 = found.backup_sha256.or(self.backup_sha256.take());
+        self.restore_requested = found.restore_requested.or(self.restore_requested);
+        self.restore_operation_id = found
+            .restore_operation_id
+            .or(self.restore_operation_id.take());
+        self.restored_to = found.restored_to.or(self.restored_to);
     }
 
     pub fn to_value(&self) -> Value {

@@ -10,6 +10,7 @@
 
 mod act;
 mod archive;
+mod database;
 mod error;
 mod facts;
 mod guard;
@@ -18,6 +19,7 @@ mod method;
 mod plan;
 mod prepare;
 pub mod report;
+mod restore;
 mod resume;
 mod run;
 mod steps;
@@ -25,6 +27,9 @@ mod target;
 mod verify;
 
 pub use archive::{ARCHIVE_TEMPLATE_ENV, archive_url};
+pub use database::{
+    DatabaseChoice, DatabasePlan, MigrationLine, MigrationSummary, RestorePlan, add_database,
+};
 pub use error::{ErrorClass, RollbackError};
 pub use facts::Facts;
 pub use hold::{HoldChange, HoldState, hold, hold_state, unhold};

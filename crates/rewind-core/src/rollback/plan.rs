@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::database::DatabasePlan;
 use super::method::Method;
 use super::steps::{PlannedStep, StepId};
 use crate::identify::Release;
@@ -102,6 +103,11 @@ pub struct Plan {
     pub warnings: Vec<String>,
     /// Safety checks overridden on the command line (`--force`...).
     pub overrides: Vec<String>,
+    /// The database side: the migration evidence, the choice made
+    /// (`--with-db`, `--no-db` or none), and the restore when chosen.
+    /// Absent from plans journaled before rewind knew it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabasePlan>,
     pub steps: Vec<PlannedStep>,
 }
 
@@ -124,6 +130,17 @@ impl Plan {
             .iter()
             .position(|s| s.id == StepId::Deploy)
             .unwrap_or(self.steps.len());
+        self.steps.insert(at, step);
+    }
+
+    /// Adds a step just after `after` (at the end when the plan has no
+    /// such step).
+    pub fn insert_after(&mut self, after: StepId, step: PlannedStep) {
+        let at = self
+            .steps
+            .iter()
+            .position(|s| s.id == after)
+            .map_or(self.steps.len(), |i| i + 1);
         self.steps.insert(at, step);
     }
 

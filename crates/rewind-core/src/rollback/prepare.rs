@@ -10,6 +10,7 @@ use crate::release::{Version, sections_between};
 use crate::secret::Secret;
 
 use super::archive::archive_url;
+use super::database::{self, DatabaseChoice};
 use super::error::RollbackError;
 use super::guard;
 use super::method::Method;
@@ -38,6 +39,11 @@ pub struct PrepareOptions<'a> {
     pub archive_template: Option<&'a Secret>,
     /// Whether a webhook is configured for the app.
     pub webhook: bool,
+    /// `--with-db`, `--no-db`, or neither.
+    pub database: DatabaseChoice,
+    /// Where a `--with-db` safety backup is downloaded; by default the
+    /// `backups/<app>` folder next to the journal.
+    pub backup_dir: Option<&'a std::path::Path>,
 }
 
 pub fn prepare(
@@ -182,16 +188,7 @@ pub fn prepare(
         ),
     ));
 
-    let mut warnings = Vec::new();
-    if !removed.migrations.is_empty() {
-        warnings.push(format!(
-            "{} migration file(s) changed between {} and {}: the database schema may not match the code going back, and no database step is planned",
-            removed.migrations.len(),
-            to.label,
-            from.label
-        ));
-    }
-    Ok(Plan {
+    let mut plan = Plan {
         app: app.name.clone(),
         method: options.method,
         from,
@@ -203,10 +200,13 @@ pub fn prepare(
         health_check,
         notify: options.webhook,
         removed,
-        warnings,
+        warnings: Vec::new(),
         overrides,
+        database: None,
         steps,
-    })
+    };
+    database::apply(tools, app, &mut plan, options.database, options.backup_dir)?;
+    Ok(plan)
 }
 
 /// The commits, changelog sections and migration files between the target

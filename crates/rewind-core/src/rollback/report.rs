@@ -9,6 +9,8 @@ use serde_json::Value;
 
 use crate::journal::{EntryKind, Incident, IncidentState, StepState};
 
+use super::database::DatabaseChoice;
+use super::facts::Facts;
 use super::plan::{Plan, Removed};
 
 #[derive(Debug, Clone, Serialize)]
@@ -21,6 +23,49 @@ pub struct ReportStep {
     pub duration_ms: Option<i64>,
     pub detail: Option<String>,
     pub error: Option<String>,
+}
+
+/// What a rollback did to the database, from its plan and its facts.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseReport {
+    /// undecided, with-db or no-db.
+    pub choice: DatabaseChoice,
+    /// The migration evidence's verdict, when known.
+    pub migrations: Option<String>,
+    /// What `--no-db` left in place.
+    pub statement: Option<String>,
+    pub addon_id: Option<String>,
+    /// The time the plan restores to.
+    pub restore_to: Option<DateTime<Utc>>,
+    pub backup_id: Option<String>,
+    pub backup_archive: Option<String>,
+    pub backup_size: Option<u64>,
+    pub backup_sha256: Option<String>,
+    pub restore_operation_id: Option<String>,
+    /// Set once the restore finished well.
+    pub restored_to: Option<DateTime<Utc>>,
+}
+
+fn database_report(plan: Option<&Plan>, incident: &Incident) -> Option<DatabaseReport> {
+    let database = plan?.database.as_ref()?;
+    let mut facts = Facts::default();
+    for entry in &incident.entries {
+        facts.absorb(&entry.data);
+    }
+    let restore = database.restore.as_ref();
+    Some(DatabaseReport {
+        choice: database.choice,
+        migrations: database.migrations.as_ref().map(|m| m.verdict.clone()),
+        statement: database.statement.clone(),
+        addon_id: restore.map(|r| r.addon_id.clone()),
+        restore_to: restore.map(|r| r.restore_to),
+        backup_id: facts.backup_id,
+        backup_archive: facts.backup_archive,
+        backup_size: facts.backup_size,
+        backup_sha256: facts.backup_sha256,
+        restore_operation_id: facts.restore_operation_id,
+        restored_to: facts.restored_to,
+    })
 }
 
 /// One dated line of the timeline (notes, interruptions, resumptions).
@@ -45,6 +90,7 @@ pub struct Report {
     pub from: Option<String>,
     pub to: Option<String>,
     pub removed: Option<Removed>,
+    pub database: Option<DatabaseReport>,
     pub warnings: Vec<String>,
     pub steps: Vec<ReportStep>,
     pub deployments: Vec<String>,
@@ -124,6 +170,7 @@ pub fn report(incident: &Incident) -> Report {
         from: text(&opening["from"]),
         to: text(&opening["to"]),
         removed: plan.as_ref().map(|p| p.removed.clone()),
+        database: database_report(plan.as_ref(), incident),
         warnings: plan
             .as_ref()
             .map(|p| p.warnings.clone())
@@ -158,6 +205,53 @@ fn state_word(state: StepState) -> &'static str {
         StepState::Done => "done",
         StepState::Failed => "failed",
         StepState::Skipped => "skipped",
+    }
+}
+
+impl DatabaseReport {
+    /// The database's part of the story, one fact a line.
+    fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(verdict) = &self.migrations {
+            out.push(format!("**Migrations**: {verdict}"));
+        }
+        match self.choice {
+            DatabaseChoice::Undecided => {
+                out.push("**Choice**: no database step was chosen".into());
+            }
+            DatabaseChoice::NoDb => out.push(format!(
+                "**Choice**: {}",
+                self.statement.as_deref().unwrap_or("--no-db")
+            )),
+            DatabaseChoice::WithDb => {
+                let addon = self.addon_id.as_deref().unwrap_or("?");
+                let to = self.restore_to.as_ref().map(time).unwrap_or_default();
+                out.push(format!(
+                    "**Choice**: --with-db, restore of {addon} to {to} (just before the bad release)"
+                ));
+            }
+        }
+        if let Some(id) = &self.backup_id {
+            let mut text = format!("**Safety backup**: {id}");
+            if let Some(path) = &self.backup_archive {
+                text.push_str(&format!(", `{path}`"));
+            }
+            if let Some(size) = self.backup_size {
+                text.push_str(&format!(", {size} bytes"));
+            }
+            if let Some(sha) = &self.backup_sha256 {
+                text.push_str(&format!(", sha256 `{sha}`"));
+            }
+            out.push(text);
+        }
+        if let Some(op) = &self.restore_operation_id {
+            let state = match &self.restored_to {
+                Some(t) => format!("restored to {}", time(t)),
+                None => "not known to have finished".into(),
+            };
+            out.push(format!("**Restore**: operation {op}, {state}"));
+        }
+        out
     }
 }
 
@@ -234,6 +328,14 @@ impl Report {
             }
             for note in &removed.notes {
                 line(format!("- note: {note}"));
+            }
+        }
+        if let Some(db) = &self.database {
+            line(String::new());
+            line("## Database".into());
+            line(String::new());
+            for l in db.lines() {
+                line(format!("- {l}"));
             }
         }
         line(String::new());

@@ -20,6 +20,7 @@ use crate::journal::{EntryKind, IncidentId, Journal};
 use crate::platform::Platform;
 use crate::secret::Secret;
 
+use super::database::DatabaseChoice;
 use super::error::RollbackError;
 use super::facts::Facts;
 use super::method::Method;
@@ -50,6 +51,10 @@ pub struct RunOptions<'a> {
     /// How long the git-push method waits for the platform to start the
     /// deployment of the pushed commit.
     pub push_wait: Duration,
+    /// The first and the longest pause between two reads of a safety
+    /// backup or a restore being followed.
+    pub db_poll_first: Duration,
+    pub db_poll_max: Duration,
 }
 
 impl<'a> RunOptions<'a> {
@@ -62,6 +67,8 @@ impl<'a> RunOptions<'a> {
             webhook: None,
             follow: FollowOptions::default(),
             push_wait: Duration::from_secs(60),
+            db_poll_first: Duration::from_millis(500),
+            db_poll_max: Duration::from_secs(10),
         }
     }
 }
@@ -124,6 +131,10 @@ pub enum Outcome {
         log_tail: Vec<String>,
         /// The previous release is still the one serving.
         previous_release_running: bool,
+        /// A safety check stopped the run (the safety backup failed): a
+        /// refusal, not a failure of the rollback itself.
+        #[serde(default)]
+        refused: bool,
     },
     Interrupted {
         /// The step that was running or about to run.
@@ -159,6 +170,7 @@ pub(crate) struct Failure {
     pub hints: Vec<String>,
     pub log_tail: Vec<String>,
     pub previous_release_running: bool,
+    pub refused: bool,
 }
 
 impl Failure {
@@ -168,6 +180,7 @@ impl Failure {
             hints,
             log_tail: Vec::new(),
             previous_release_running: true,
+            refused: false,
         }
     }
 }
@@ -243,6 +256,23 @@ pub fn run(
             EntryKind::Note,
             None,
             json!({ "override": note }),
+        )?;
+    }
+    if let Some(database) = plan
+        .database
+        .as_ref()
+        .filter(|d| d.choice == DatabaseChoice::NoDb)
+    {
+        journal.record(
+            &incident,
+            &plan.app,
+            EntryKind::Note,
+            None,
+            json!({
+                "text": database.statement,
+                "database": "left in place (--no-db)",
+                "migrations": database.migrations,
+            }),
         )?;
     }
     let engine = Engine {
@@ -360,6 +390,7 @@ impl Engine<'_> {
                         hints: failure.hints,
                         log_tail: failure.log_tail,
                         previous_release_running: failure.previous_release_running,
+                        refused: failure.refused,
                     };
                     (EntryKind::StepFailed, data, step_report)
                 }
@@ -379,7 +410,7 @@ impl Engine<'_> {
                 previous_release_running,
                 ..
             } => Some(json!({
-                "outcome": "failed",
+                "outcome": if matches!(outcome, Outcome::Failed { refused: true, .. }) { "refused" } else { "failed" },
                 "step": step,
                 "previous_release_running": previous_release_running,
                 "deployment_id": self.facts.deployment_id,
@@ -407,6 +438,8 @@ impl Engine<'_> {
             StepId::Branch => self.branch(),
             StepId::Push => self.push(),
             StepId::Hold => self.hold(),
+            StepId::SafetyBackup => self.safety_backup(),
+            StepId::PitrRestore => self.pitr_restore(),
             StepId::Deploy => self.deploy(),
             StepId::Follow => self.follow(progress),
             StepId::Verify => self.verify(),

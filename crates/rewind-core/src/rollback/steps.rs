@@ -15,6 +15,12 @@ pub enum StepId {
     Push,
     /// Switch the SCM link's auto-deploy off.
     Hold,
+    /// A manual backup of the database, followed and downloaded
+    /// (`--with-db`).
+    SafetyBackup,
+    /// The point-in-time restore to just before the bad release
+    /// (`--with-db`).
+    PitrRestore,
     /// Start the deployment.
     Deploy,
     /// Follow the deployment to its end.
@@ -28,10 +34,12 @@ pub enum StepId {
 }
 
 impl StepId {
-    pub const ALL: [StepId; 8] = [
+    pub const ALL: [StepId; 10] = [
         StepId::Branch,
         StepId::Push,
         StepId::Hold,
+        StepId::SafetyBackup,
+        StepId::PitrRestore,
         StepId::Deploy,
         StepId::Follow,
         StepId::Verify,
@@ -45,6 +53,8 @@ impl StepId {
             StepId::Branch => "branch",
             StepId::Push => "push",
             StepId::Hold => "hold",
+            StepId::SafetyBackup => "safety-backup",
+            StepId::PitrRestore => "pitr-restore",
             StepId::Deploy => "deploy",
             StepId::Follow => "follow",
             StepId::Verify => "verify",

@@ -41,21 +41,30 @@ impl Engine<'_> {
                 if status.is_success() {
                     return Ok(Ended::Done(format!("deployment {id} succeeded")));
                 }
+                let mut hints = vec![
+                    "read the build log above; fix the cause, then run the rollback again".into(),
+                    format!(
+                        "the whole log: `scalingo --app {} deployment-logs {id}`",
+                        self.plan.app
+                    ),
+                ];
+                if let Some(at) = self.facts.restored_to {
+                    hints.push(format!(
+                        "the database was restored to {}: {} now runs on the database as it was before its deploy; its safety backup is at {}",
+                        at.to_rfc3339(),
+                        self.plan.from.label,
+                        self.facts.backup_archive.as_deref().unwrap_or("(unknown)")
+                    ));
+                }
                 Err(Stop::Failed(Failure {
                     error: format!(
                         "deployment {id} ended in {status}: the previous release ({}) keeps running",
                         self.plan.from.label
                     ),
-                    hints: vec![
-                        "read the build log above; fix the cause, then run the rollback again"
-                            .into(),
-                        format!(
-                            "the whole log: `scalingo --app {} deployment-logs {id}`",
-                            self.plan.app
-                        ),
-                    ],
+                    hints,
                     log_tail: done.tail,
                     previous_release_running: true,
+                    refused: false,
                 }))
             }
             Err(FollowError::Interrupted { .. }) => Err(Stop::Interrupted(format!(

@@ -117,25 +117,9 @@ pub fn run(command: DbCommand, global: &Global) -> Result<(), CliError> {
     }
 }
 
-/// A core error as the CLI reports it.
-fn db_err(e: DbError) -> CliError {
-    if let DbError::Platform(p) = e {
-        return CliError::from(p);
-    }
-    let kind = match e.kind() {
-        DbErrorKind::Failed => ErrorKind::Failed,
-        DbErrorKind::Usage => ErrorKind::Config,
-        DbErrorKind::Interrupted => ErrorKind::Interrupted,
-    };
-    let hints = e.hints();
-    let mut err = CliError::new(kind, e);
-    err.hints = hints;
-    err
-}
-
 fn addon_of(platform: &dyn Platform, app: &AppConfig) -> Result<Addon, CliError> {
     let wanted = app.database.as_ref().map(|d| d.addon.as_str());
-    db::database_addon(platform, &app.name, wanted).map_err(db_err)
+    db::database_addon(platform, &app.name, wanted).map_err(CliError::from)
 }
 
 fn backup_dir(ctx: &Context, given: Option<PathBuf>, app: &str) -> PathBuf {
@@ -157,7 +141,7 @@ fn status(ctx: &Context, args: StatusArgs) -> Result<(), CliError> {
     let app = ctx.app(args.app.as_deref())?;
     let platform = ctx.platform(app)?;
     let addon = addon_of(&platform, app)?;
-    let status = db::db_status(&platform, &app.name, &addon).map_err(db_err)?;
+    let status = db::db_status(&platform, &app.name, &addon).map_err(CliError::from)?;
     if args.json {
         let text = serde_json::to_string_pretty(&status).map_err(CliError::failed)?;
         println!("{text}");
@@ -236,7 +220,7 @@ fn backup(ctx: &Context, args: BackupArgs) -> Result<(), CliError> {
         }
         Err(e) => {
             close(journal, &incident, &app.name, outcome_of(&e))?;
-            Err(db_err(e))
+            Err(CliError::from(e))
         }
     }
 }
@@ -429,7 +413,7 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
     let addon = addon_of(&platform, app)?;
     let target = match (&args.to, &args.before_deploy) {
         (Some(text), _) => Target::At {
-            time: db::parse_time(text, &Local).map_err(db_err)?,
+            time: db::parse_time(text, &Local).map_err(CliError::from)?,
         },
         (None, Some(id)) => Target::BeforeDeploy {
             deployment: Box::new(deployment_for(ctx, &platform, app, id)?),
@@ -437,7 +421,7 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
         },
         (None, None) => unreachable!("clap requires one source"),
     };
-    let plan = db::plan_pitr(&platform, &app.name, &addon, target).map_err(db_err)?;
+    let plan = db::plan_pitr(&platform, &app.name, &addon, target).map_err(CliError::from)?;
     let dir = backup_dir(ctx, args.backup_dir, &app.name);
     let text = plan_text(&plan, &dir);
     eprint!("{text}");
@@ -482,7 +466,7 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
         Err(e) => {
             close(journal, &incident, &app.name, outcome_of(&e))?;
             if e.kind() == DbErrorKind::Interrupted {
-                return Err(db_err(e));
+                return Err(CliError::from(e));
             }
             let hints = e.hints();
             let mut err = CliError::new(
@@ -551,7 +535,7 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
                 json!({"operation_id": started, "error": e.to_string()}),
             )?;
             close(journal, &incident, &app.name, outcome_of(&e))?;
-            Err(db_err(e))
+            Err(CliError::from(e))
         }
     }
 }
@@ -562,9 +546,9 @@ fn dump(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
         CliError::config("restoring a backup archive needs the database to restore into")
             .hint("pass --database-url URL or set REWIND_DATABASE_URL (through `scalingo --app APP db-tunnel SCALINGO_POSTGRESQL_URL`)")
     })?;
-    let url = DatabaseUrl::parse(&Secret::new(url)).map_err(db_err)?;
+    let url = DatabaseUrl::parse(&Secret::new(url)).map_err(CliError::from)?;
     if db::find_program("pg_restore", std::env::var_os("PATH").as_ref()).is_none() {
-        return Err(db_err(DbError::PgRestoreMissing));
+        return Err(CliError::from(DbError::PgRestoreMissing));
     }
     let source = match (&args.from_backup, &args.from_file) {
         (Some(id), _) => format!("backup {id}"),
@@ -613,7 +597,7 @@ fn dump(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
             eprintln!("downloading backup {id}");
             let archive =
                 db::download_backup(&platform, &app.name, &addon.id, &backup, &dir, &poll)
-                    .map_err(db_err)?;
+                    .map_err(CliError::from)?;
             journal.record(
                 &incident,
                 &app.name,
@@ -628,7 +612,7 @@ fn dump(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
         (None, None) => unreachable!("clap requires one source"),
     };
     let step = Some("pg-restore");
-    let sha256 = db::sha256_file(&archive).map_err(db_err)?;
+    let sha256 = db::sha256_file(&archive).map_err(CliError::from)?;
     journal.record(
         &incident,
         &app.name,
@@ -661,7 +645,7 @@ fn dump(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
                 json!({"error": e.to_string()}),
             )?;
             close(journal, &incident, &app.name, "failed")?;
-            Err(db_err(e))
+            Err(CliError::from(e))
         }
     }
 }

@@ -2,16 +2,20 @@
 //! shows the whole plan, asks the person to type the app's name, then
 //! branches, pushes, holds auto-deploy, deploys, follows, verifies, tells
 //! the team and marks the bad release, with one line per step on stderr
-//! and, with `--json`, the summary on stdout.
+//! and, with `--json`, the summary on stdout. `--with-db` adds the safety
+//! backup and the point-in-time restore to just before the bad release;
+//! `--no-db` records that the migrations are knowingly left in place.
 
 use std::time::Instant;
 
 use clap::Args;
 use rewind_core::follow::FollowEvent;
 use rewind_core::journal::{EntryKind, IncidentId};
+use rewind_core::prompt::{Choice, Prompter};
 use rewind_core::rollback::{
-    self, ARCHIVE_TEMPLATE_ENV, ErrorClass, Method, Outcome, Plan, PlannedStep, PrepareOptions,
-    Progress, RollbackError, RunOptions, StepId, StepOutcome, StepReport, Summary, Tools,
+    self, ARCHIVE_TEMPLATE_ENV, DatabaseChoice, DatabasePlan, ErrorClass, Method, Outcome, Plan,
+    PlannedStep, PrepareOptions, Progress, RollbackError, RunOptions, StepId, StepOutcome,
+    StepReport, Summary, Tools,
 };
 use rewind_core::secret::Secret;
 use serde_json::json;
@@ -65,6 +69,18 @@ pub struct RollbackArgs {
     /// Show the deployment's build log while following it.
     #[arg(long)]
     verbose: bool,
+
+    /// Restore the database too: a safety backup (downloaded, SHA-256
+    /// recorded), then a point-in-time restore to just before the bad
+    /// release ([apps.database] margin), before the redeploy (or after it,
+    /// with [apps.database] rollback_order = "after-deploy").
+    #[arg(long, conflicts_with = "no_db")]
+    with_db: bool,
+
+    /// Leave the database as the bad release left it, knowingly: the
+    /// journal records the migrations left in place.
+    #[arg(long)]
+    no_db: bool,
 }
 
 fn parse_method(text: &str) -> Result<Method, String> {
@@ -85,6 +101,9 @@ pub fn run(args: RollbackArgs, global: &Global) -> Result<(), CliError> {
     let template = archive_template();
     let webhook = ctx.config.webhook_url(app);
     let style = Style::stderr();
+    let backup_dir = context::journal_dir(&ctx.repo)
+        .join("backups")
+        .join(&app.name);
     let options = PrepareOptions {
         to: args.to.as_deref(),
         method: args.method,
@@ -92,13 +111,32 @@ pub fn run(args: RollbackArgs, global: &Global) -> Result<(), CliError> {
         force_bad: args.force_bad,
         archive_template: template.as_ref(),
         webhook: webhook.is_some(),
+        database: match (args.with_db, args.no_db) {
+            (true, _) => DatabaseChoice::WithDb,
+            (false, true) => DatabaseChoice::NoDb,
+            (false, false) => DatabaseChoice::Undecided,
+        },
+        backup_dir: Some(&backup_dir),
     };
     eprintln!(
         "fetching tags from {} and reading {}'s deployments...",
         app.remote, app.name
     );
-    let plan = rollback::prepare(&tools, app, &options).map_err(into_cli_error)?;
+    let mut plan = rollback::prepare(&tools, app, &options).map_err(into_cli_error)?;
     print_plan(&plan, &style);
+    // One prompter for every question: each reads stdin through its own
+    // buffer, and a second one could miss answers the first read ahead.
+    let prompter = context::prompter();
+    let ask = !args.yes && !args.dry_run && context::is_interactive();
+    if ask && wants_database_question(&plan) && ask_database(prompter.as_ref(), &plan)? {
+        rollback::add_database(&tools, app, &mut plan, Some(&backup_dir))
+            .map_err(into_cli_error)?;
+        eprintln!(
+            "
+the plan, with the database steps:"
+        );
+        print_plan(&plan, &style);
+    }
     let actor = actor();
     if args.dry_run {
         let id = IncidentId::new(chrono::Utc::now());
@@ -107,7 +145,7 @@ pub fn run(args: RollbackArgs, global: &Global) -> Result<(), CliError> {
             &plan.app,
             EntryKind::DryRun,
             None,
-            json!({ "command": rollback::COMMAND, "user": actor, "reason": args.reason, "from": plan.from.label, "to": plan.to.label, "method": plan.method }),
+            json!({ "command": rollback::COMMAND, "user": actor, "reason": args.reason, "from": plan.from.label, "to": plan.to.label, "method": plan.method, "database": plan.database }),
         )?;
         eprintln!("\ndry run: nothing was changed (recorded as {id} in the journal)");
         if args.json {
@@ -116,7 +154,7 @@ pub fn run(args: RollbackArgs, global: &Global) -> Result<(), CliError> {
         return Ok(());
     }
     if !args.yes {
-        confirm(&plan)?;
+        confirm(prompter.as_ref(), &plan)?;
     }
     let run_options = RunOptions {
         reason: args.reason.as_deref(),
@@ -146,10 +184,37 @@ pub(crate) fn actor() -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
+/// Neither flag, and migrations the evidence says may need a restore.
+fn wants_database_question(plan: &Plan) -> bool {
+    plan.database.as_ref().is_some_and(|d| {
+        d.choice == DatabaseChoice::Undecided
+            && d.migrations.as_ref().is_some_and(|m| m.calls_for_restore())
+    })
+}
+
+/// Asks whether to add the database steps; nothing is suggested: the
+/// person read the evidence and decides.
+fn ask_database(prompter: &dyn Prompter, plan: &Plan) -> Result<bool, CliError> {
+    let choices = [
+        Choice {
+            id: "no".into(),
+            label: "keep the plan: redeploy only, the database stays as it is".into(),
+        },
+        Choice {
+            id: "with-db".into(),
+            label: format!(
+                "add the database steps: a safety backup, then a point-in-time restore to just before {}",
+                plan.from.label
+            ),
+        },
+    ];
+    let question = "The migrations between the two releases may need the database restored. Add the database steps?";
+    Ok(prompter.choose(question, &choices, None)? == 1)
+}
+
 /// The typed confirmations: the app's name, and for a force push, once
 /// more.
-fn confirm(plan: &Plan) -> Result<(), CliError> {
-    let prompter = context::prompter();
+fn confirm(prompter: &dyn Prompter, plan: &Plan) -> Result<(), CliError> {
     let summary = format!(
         "Roll back {} from {} to {} ({} method)?",
         plan.app, plan.from.label, plan.to.label, plan.method
@@ -224,6 +289,9 @@ pub(crate) fn print_plan(plan: &Plan, style: &Style) {
     for note in &removed.notes {
         eprintln!("  note: {note}");
     }
+    if let Some(database) = &plan.database {
+        print_database(database, plan, style);
+    }
     for warning in &plan.warnings {
         eprintln!("{}", style.warn(&format!("warning: {warning}")));
     }
@@ -236,6 +304,65 @@ pub(crate) fn print_plan(plan: &Plan, style: &Style) {
     eprintln!("\n{}", style.bold("Steps"));
     for (i, step) in plan.steps.iter().enumerate() {
         eprintln!("  {}. {:<9} {}", i + 1, step.id, step.title);
+    }
+}
+
+/// The migration evidence and what the plan does about the database.
+fn print_database(database: &DatabasePlan, plan: &Plan, style: &Style) {
+    eprintln!("\n{}", style.bold("Database"));
+    match &database.migrations {
+        Some(m) => {
+            eprintln!("  migrations: {} ({})", m.verdict, m.description);
+            for f in &m.files {
+                let why = f
+                    .why
+                    .as_deref()
+                    .map(|w| format!(": {w}"))
+                    .unwrap_or_default();
+                eprintln!(
+                    "    {} {} ({}){}",
+                    f.change,
+                    f.path,
+                    f.class,
+                    ui::sanitize(&why, false)
+                );
+            }
+        }
+        None => eprintln!(
+            "  migrations: unknown (the running release {} is not in the local repository)",
+            plan.from.label
+        ),
+    }
+    if let Some(statement) = &database.statement {
+        eprintln!("  {statement}");
+    }
+    if let Some(r) = &database.restore {
+        let local = r.restore_to.with_timezone(&chrono::Local);
+        eprintln!(
+            "  restore to   {} ({} local), {} before deployment {} of {} was created",
+            r.restore_to.format("%Y-%m-%d %H:%M:%S UTC"),
+            local.format("%H:%M:%S"),
+            rewind_core::config::format_duration(r.margin()),
+            r.bad_deployment_id,
+            plan.from.label
+        );
+        eprintln!(
+            "  data loss    every write since then is lost: {} so far, more until the restore starts",
+            r.data_loss
+        );
+        eprintln!(
+            "  downtime     the database stops during the restore: the app cannot use it until it ends"
+        );
+        eprintln!(
+            "  first        a safety backup of {} ({}), downloaded to {}",
+            r.addon_id,
+            r.provider,
+            r.backup_dir.display()
+        );
+        eprintln!(
+            "  order        {} ([apps.database] rollback_order)",
+            r.order
+        );
     }
 }
 
@@ -308,6 +435,16 @@ pub(crate) fn finish(summary: &Summary, json: bool, style: &Style) -> Result<(),
     }
     match &summary.outcome {
         Outcome::Succeeded => {
+            let restored = summary
+                .steps
+                .iter()
+                .find(|s| s.id == StepId::PitrRestore && s.outcome == StepOutcome::Done);
+            if let Some(step) = restored {
+                eprintln!(
+                    "\n{}",
+                    step.detail.as_deref().unwrap_or("database restored")
+                );
+            }
             eprintln!(
                 "\n{} {} runs {} (deployment {}); {} is marked bad. Incident {}: `rewind report {}`",
                 style.ok("rolled back:"),
@@ -342,7 +479,12 @@ pub(crate) fn finish(summary: &Summary, json: bool, style: &Style) -> Result<(),
                     ))
                 );
             }
-            let mut err = CliError::failed(error.clone());
+            let kind = if matches!(summary.outcome, Outcome::Failed { refused: true, .. }) {
+                ErrorKind::Refused
+            } else {
+                ErrorKind::Failed
+            };
+            let mut err = CliError::new(kind, error.clone());
             err.hints = hints.clone();
             err.hints.push(format!(
                 "the journal holds every step: `rewind report {}`",

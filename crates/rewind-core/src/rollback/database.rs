@@ -1,0 +1,347 @@
+//! The database side of a rollback's plan. Going back to older code leaves
+//! the database as the bad release's migrations made it; the runbook's
+//! answer is a safety backup, then a point-in-time restore to just before
+//! the bad release, then the redeploy. This module reads the migration
+//! evidence between the two releases and, as the person chose
+//! (`--with-db`, `--no-db`, or neither), adds the database steps with the
+//! data they lose in words, states plainly that the migrations stay, or
+//! warns loudly and suggests `--with-db`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{
+    AppConfig, DEFAULT_MARGIN, DEFAULT_MIGRATIONS, RollbackOrder, format_duration,
+};
+use crate::db::{self, Target};
+use crate::journal::Journal;
+use crate::migrations::{self, MigrationEvidence, Verdict};
+
+use super::error::RollbackError;
+use super::plan::Plan;
+use super::run::Tools;
+use super::steps::{PlannedStep, StepId};
+
+/// What the person chose for the database.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatabaseChoice {
+    /// Neither flag: the plan warns when the migrations call for a restore.
+    #[default]
+    Undecided,
+    /// `--with-db`: safety backup and point-in-time restore.
+    WithDb,
+    /// `--no-db`: the migrations are knowingly left in place.
+    NoDb,
+}
+
+/// One changed migration file, as the plan shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MigrationLine {
+    /// added, modified or deleted.
+    pub change: String,
+    pub path: String,
+    /// additive, unknown or destructive.
+    pub class: String,
+    /// The first reason for the class ("drops column users.email").
+    pub why: Option<String>,
+}
+
+/// The migration evidence between the target and the running release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MigrationSummary {
+    /// no_migrations, additive, unknown or destructive.
+    pub verdict: String,
+    /// The verdict in one sentence.
+    pub description: String,
+    pub files: Vec<MigrationLine>,
+}
+
+impl MigrationSummary {
+    fn from_evidence(found: &MigrationEvidence) -> Self {
+        let verdict = match found.verdict {
+            Verdict::NoMigrations => "no_migrations",
+            Verdict::Additive => "additive",
+            Verdict::Unknown => "unknown",
+            Verdict::Destructive => "destructive",
+        };
+        MigrationSummary {
+            verdict: verdict.to_string(),
+            description: found.verdict.describe().to_string(),
+            files: found
+                .files
+                .iter()
+                .map(|f| MigrationLine {
+                    change: f.change.to_string(),
+                    path: f.path.clone(),
+                    class: f.class.to_string(),
+                    why: f.reasons.first().map(|r| r.what.clone()),
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether the evidence says going back likely needs a restore.
+    pub fn calls_for_restore(&self) -> bool {
+        matches!(self.verdict.as_str(), "destructive" | "unknown")
+    }
+}
+
+/// The point-in-time restore a `--with-db` rollback makes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestorePlan {
+    pub addon_id: String,
+    pub provider: String,
+    pub order: RollbackOrder,
+    /// The time the database goes back to.
+    pub restore_to: DateTime<Utc>,
+    /// The bad release's deployment, whose creation less the margin is
+    /// `restore_to`.
+    pub bad_deployment_id: String,
+    pub bad_deployment_created_at: DateTime<Utc>,
+    pub margin_ms: u64,
+    pub window_earliest: DateTime<Utc>,
+    pub window_latest: DateTime<Utc>,
+    /// When the plan was made: the data loss is counted to then.
+    pub planned_at: DateTime<Utc>,
+    /// The writes lost, in words ("about 37 minutes").
+    pub data_loss: String,
+    /// Where the safety backup is downloaded.
+    pub backup_dir: PathBuf,
+}
+
+impl RestorePlan {
+    pub fn margin(&self) -> Duration {
+        Duration::from_millis(self.margin_ms)
+    }
+}
+
+/// The database part of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatabasePlan {
+    pub choice: DatabaseChoice,
+    /// `None` when the running release is not in the local repository.
+    pub migrations: Option<MigrationSummary>,
+    /// What `--no-db` means for this rollback, said plainly.
+    pub statement: Option<String>,
+    /// With `--with-db`.
+    pub restore: Option<RestorePlan>,
+}
+
+/// Where safety backups go when the caller names no folder: next to the
+/// journal, one folder per app (as `rewind db backup` does).
+fn default_backup_dir(journal: &Journal, app: &str) -> PathBuf {
+    journal
+        .path()
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("backups")
+        .join(app)
+}
+
+/// Reads the migration evidence and adds what `choice` means to `plan`.
+pub(crate) fn apply(
+    tools: &Tools<'_>,
+    app: &AppConfig,
+    plan: &mut Plan,
+    choice: DatabaseChoice,
+    backup_dir: Option<&Path>,
+) -> Result<(), RollbackError> {
+    let migrations = evidence(tools, app, plan)?;
+    let earlier = database_warnings(plan);
+    plan.warnings.retain(|w| !earlier.contains(w));
+    let mut database = DatabasePlan {
+        choice,
+        migrations,
+        statement: None,
+        restore: None,
+    };
+    match choice {
+        DatabaseChoice::Undecided => {
+            let loud = database_warnings_for(plan, database.migrations.as_ref());
+            plan.warnings.extend(loud);
+        }
+        DatabaseChoice::NoDb => database.statement = Some(no_db_statement(plan, &database)),
+        DatabaseChoice::WithDb => {
+            let dir = backup_dir
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| default_backup_dir(tools.journal, &app.name));
+            let restore = restore_plan(tools, app, plan, dir)?;
+            add_steps(plan, &restore);
+            database.restore = Some(restore);
+        }
+    }
+    plan.database = Some(database);
+    Ok(())
+}
+
+/// Turns a prepared plan into one with the database steps (the person
+/// said yes when asked): the loud warning goes, the steps come in.
+pub fn add_database(
+    tools: &Tools<'_>,
+    app: &AppConfig,
+    plan: &mut Plan,
+    backup_dir: Option<&Path>,
+) -> Result<(), RollbackError> {
+    if plan.has_step(StepId::PitrRestore) {
+        return Ok(());
+    }
+    apply(tools, app, plan, DatabaseChoice::WithDb, backup_dir)
+}
+
+fn evidence(
+    tools: &Tools<'_>,
+    app: &AppConfig,
+    plan: &Plan,
+) -> Result<Option<MigrationSummary>, RollbackError> {
+    let (Some(current), Some(target)) = (plan.from.commit.as_deref(), plan.to.commit.as_deref())
+    else {
+        return Ok(None);
+    };
+    if !tools.git.commit_exists(current)? {
+        return Ok(None);
+    }
+    let paths: Vec<String> = match app.database.as_ref().map(|d| &d.migrations) {
+        Some(list) if !list.is_empty() => list.clone(),
+        _ => DEFAULT_MIGRATIONS.iter().map(|p| p.to_string()).collect(),
+    };
+    let found = migrations::evidence(tools.git, target, current, &paths)?;
+    Ok(Some(MigrationSummary::from_evidence(&found)))
+}
+
+/// The warnings an undecided plan carries (also what is taken away when
+/// the database steps are added afterwards).
+fn database_warnings(plan: &Plan) -> Vec<String> {
+    let migrations = plan.database.as_ref().and_then(|d| d.migrations.as_ref());
+    database_warnings_for(plan, migrations)
+}
+
+fn database_warnings_for(plan: &Plan, migrations: Option<&MigrationSummary>) -> Vec<String> {
+    let mut out = Vec::new();
+    if !plan.removed.migrations.is_empty() {
+        out.push(format!(
+            "{} migration file(s) changed between {} and {}: the database schema may not match the code going back, and no database step is planned",
+            plan.removed.migrations.len(),
+            plan.to.label,
+            plan.from.label
+        ));
+    }
+    if let Some(summary) = migrations.filter(|m| m.calls_for_restore()) {
+        out.push(format!(
+            "the migrations are {}: pass --with-db to take a safety backup and restore the database to just before {} ahead of the redeploy, or --no-db to leave it as it is knowingly",
+            summary.verdict, plan.from.label
+        ));
+    }
+    out
+}
+
+fn no_db_statement(plan: &Plan, database: &DatabasePlan) -> String {
+    let count = plan.removed.migrations.len();
+    let verdict = database
+        .migrations
+        .as_ref()
+        .map(|m| format!(" ({})", m.verdict))
+        .unwrap_or_default();
+    if count == 0 {
+        format!(
+            "--no-db: the database is left as {} made it; no migration file changed between {} and {}",
+            plan.from.label, plan.to.label, plan.from.label
+        )
+    } else {
+        format!(
+            "--no-db: {count} migration file(s){verdict} changed between {} and {} and are knowingly left in place: the database keeps the schema and data of {}",
+            plan.to.label, plan.from.label, plan.from.label
+        )
+    }
+}
+
+/// The restore to just before the bad release's deployment, checked
+/// against the recovery window; changes nothing.
+fn restore_plan(
+    tools: &Tools<'_>,
+    app: &AppConfig,
+    plan: &Plan,
+    backup_dir: PathBuf,
+) -> Result<RestorePlan, RollbackError> {
+    let config = app.database.as_ref();
+    let addon = db::database_addon(tools.platform, &app.name, config.map(|d| d.addon.as_str()))?;
+    let bad_id = plan
+        .from
+        .deployment_id
+        .clone()
+        .ok_or_else(|| RollbackError::NoBadDeployment {
+            label: plan.from.label.clone(),
+        })?;
+    let deployment = tools.platform.deployment(&app.name, &bad_id)?;
+    let created = deployment
+        .created_at
+        .ok_or_else(|| RollbackError::NoBadDeployment {
+            label: plan.from.label.clone(),
+        })?;
+    let margin = config.map_or(DEFAULT_MARGIN, |d| d.margin);
+    let pitr = db::plan_pitr(
+        tools.platform,
+        &app.name,
+        &addon,
+        Target::BeforeDeploy {
+            deployment: Box::new(deployment),
+            margin,
+        },
+    )?;
+    Ok(RestorePlan {
+        addon_id: addon.id.clone(),
+        provider: addon.provider_id.clone(),
+        order: config.map(|d| d.rollback_order).unwrap_or_default(),
+        restore_to: pitr.restore_to,
+        bad_deployment_id: bad_id,
+        bad_deployment_created_at: created,
+        margin_ms: margin.as_millis().try_into().unwrap_or(u64::MAX),
+        window_earliest: pitr.window.earliest,
+        window_latest: pitr.window.latest,
+        planned_at: pitr.planned_at,
+        data_loss: db::about(pitr.data_loss()),
+        backup_dir,
+    })
+}
+
+pub(crate) fn utc(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+fn add_steps(plan: &mut Plan, restore: &RestorePlan) {
+    let before = restore.order == RollbackOrder::BeforeDeploy;
+    let backup = PlannedStep::new(
+        StepId::SafetyBackup,
+        format!(
+            "take a safety backup of the database {} and download it to {} (size checked, SHA-256 recorded); if it fails, nothing is restored{}",
+            restore.addon_id,
+            restore.backup_dir.display(),
+            if before {
+                " and nothing is deployed"
+            } else {
+                ""
+            }
+        ),
+    );
+    let pitr = PlannedStep::new(
+        StepId::PitrRestore,
+        format!(
+            "restore the database to {} ({} before deployment {} of {}): every write since then is lost, {} so far; the database stops during the restore",
+            utc(restore.restore_to),
+            format_duration(restore.margin()),
+            restore.bad_deployment_id,
+            plan.from.label,
+            restore.data_loss
+        ),
+    );
+    if before {
+        plan.insert_before_deploy(backup);
+        plan.insert_before_deploy(pitr);
+    } else {
+        plan.insert_after(StepId::Verify, backup);
+        plan.insert_after(StepId::SafetyBackup, pitr);
+    }
+}

@@ -1,0 +1,275 @@
+//! The database steps of a `--with-db` rollback: the safety backup
+//! (requested, followed, downloaded, its size and SHA-256 recorded) and the
+//! point-in-time restore (requested once, followed to its end). Each fact
+//! is journaled the moment it is known, so that `resume` follows a backup
+//! or a restore already started instead of asking Scalingo for a second.
+
+use serde_json::json;
+
+use crate::config::RollbackOrder;
+use crate::db::{self, BackupEvent, DbError, DbErrorKind, PitrPlan, Poll, Target};
+use crate::journal::EntryKind;
+use crate::platform::RecoveryWindow;
+
+use super::database::{RestorePlan, utc};
+use super::plan::Plan;
+use super::run::{Ended, Engine, Failure, Stop};
+use super::steps::StepId;
+
+impl Engine<'_> {
+    fn restore_plan(&self) -> Result<&RestorePlan, Stop> {
+        self.plan
+            .database
+            .as_ref()
+            .and_then(|d| d.restore.as_ref())
+            .ok_or_else(|| {
+                Stop::Failed(Failure::new(
+                    "the plan has a database step but no restore plan (it was edited?)",
+                    vec!["start a new rollback with --with-db".into()],
+                ))
+            })
+    }
+
+    fn poll(&self, deadline: std::time::Duration) -> Poll {
+        Poll {
+            first: self.options.db_poll_first,
+            max: self.options.db_poll_max,
+            ..Poll::new(deadline, self.interrupt.clone())
+        }
+    }
+
+    /// A fact worth keeping even if rewind is killed before the step ends.
+    fn note(&self, step: StepId, text: String, facts: serde_json::Value) -> Result<(), Stop> {
+        self.record(
+            EntryKind::Note,
+            Some(step),
+            json!({ "text": text, "facts": facts }),
+        )
+        .map_err(Stop::from)
+    }
+
+    pub(crate) fn safety_backup(&mut self) -> Result<Ended, Stop> {
+        let restore = self.restore_plan()?.clone();
+        let app = self.plan.app.clone();
+        let poll = self.poll(Poll::BACKUP_DEADLINE);
+        let result = match self.facts.backup_id.clone() {
+            // Requested before an interruption: follow that one.
+            Some(id) => db::follow_backup(
+                self.platform,
+                &app,
+                &restore.addon_id,
+                &id,
+                &poll,
+                &mut |_| {},
+            )
+            .and_then(|done| {
+                let archive = db::download_backup(
+                    self.platform,
+                    &app,
+                    &restore.addon_id,
+                    &done,
+                    &restore.backup_dir,
+                    &poll,
+                )?;
+                Ok(db::DownloadedBackup {
+                    backup: done,
+                    archive,
+                })
+            }),
+            None => {
+                let mut created = None;
+                let result = db::safety_backup(
+                    self.platform,
+                    &app,
+                    &restore.addon_id,
+                    &restore.backup_dir,
+                    &poll,
+                    &mut |event| {
+                        if let BackupEvent::Created(b) = event {
+                            created = Some(b.id.clone());
+                        }
+                    },
+                );
+                if let Some(id) = created {
+                    self.facts.backup_id = Some(id.clone());
+                    self.note(
+                        StepId::SafetyBackup,
+                        format!("safety backup {id} requested"),
+                        json!({ "backup_id": id }),
+                    )?;
+                }
+                result
+            }
+        };
+        let done = result.map_err(|e| backup_failed(e, &restore, self.plan))?;
+        self.facts.backup_id = Some(done.backup.id.clone());
+        self.facts.backup_archive = Some(done.archive.path.display().to_string());
+        self.facts.backup_size = Some(done.archive.size);
+        self.facts.backup_sha256 = Some(done.archive.sha256.clone());
+        Ok(Ended::Done(format!(
+            "safety backup {} saved to {} ({} bytes, sha256 {})",
+            done.backup.id,
+            done.archive.path.display(),
+            done.archive.size,
+            done.archive.sha256
+        )))
+    }
+
+    pub(crate) fn pitr_restore(&mut self) -> Result<Ended, Stop> {
+        let restore = self.restore_plan()?.clone();
+        let app = self.plan.app.clone();
+        if self.plan.has_step(StepId::SafetyBackup) && self.facts.backup_sha256.is_none() {
+            return Err(Stop::Failed(Failure {
+                refused: true,
+                ..Failure::new(
+                    "no safety backup is recorded for this rollback: the database is not restored without one",
+                    vec!["start a new rollback with --with-db".into()],
+                )
+            }));
+        }
+        let poll = self.poll(Poll::RESTORE_DEADLINE);
+        let operation_id = match self.facts.restore_operation_id.clone() {
+            Some(id) => Some(id),
+            None if self.facts.restore_requested == Some(true) => {
+                self.running_operation(&restore)?
+            }
+            None => None,
+        };
+        let result = match operation_id {
+            Some(id) => db::follow_operation(
+                self.platform,
+                &app,
+                &restore.addon_id,
+                &id,
+                &poll,
+                &mut |_| {},
+            ),
+            None => {
+                let addon = db::database_addon(self.platform, &app, Some(&restore.addon_id))
+                    .map_err(|e| {
+                        restore_failed(e, &restore, self.facts.backup_archive.as_deref())
+                    })?;
+                let pitr = PitrPlan {
+                    app: app.clone(),
+                    addon,
+                    target: Target::At {
+                        time: restore.restore_to,
+                    },
+                    restore_to: restore.restore_to,
+                    window: RecoveryWindow {
+                        earliest: restore.window_earliest,
+                        latest: restore.window_latest,
+                    },
+                    planned_at: restore.planned_at,
+                };
+                self.facts.restore_requested = Some(true);
+                self.note(
+                    StepId::PitrRestore,
+                    format!("restore to {} requested", utc(restore.restore_to)),
+                    json!({ "restore_requested": true }),
+                )?;
+                let mut started = None;
+                let result = db::pitr_restore(
+                    self.platform,
+                    &pitr,
+                    &poll,
+                    &mut |id| started = Some(id.to_string()),
+                    &mut |_| {},
+                );
+                if let Some(id) = started.filter(|id| !id.is_empty()) {
+                    self.facts.restore_operation_id = Some(id.clone());
+                    self.note(
+                        StepId::PitrRestore,
+                        format!(
+                            "restore operation {id} started: the database is stopped until it ends"
+                        ),
+                        json!({ "restore_operation_id": id }),
+                    )?;
+                }
+                result
+            }
+        };
+        let op = result
+            .map_err(|e| restore_failed(e, &restore, self.facts.backup_archive.as_deref()))?;
+        self.facts.restore_operation_id = Some(op.id.clone());
+        self.facts.restored_to = Some(restore.restore_to);
+        Ok(Ended::Done(format!(
+            "database restored to {} (operation {})",
+            utc(restore.restore_to),
+            op.id
+        )))
+    }
+
+    /// The restore asked for before an interruption, without its operation
+    /// id in the journal: the database's current operation, if any. Asking
+    /// again could restore twice, so without one rewind stops and says so.
+    fn running_operation(&self, restore: &RestorePlan) -> Result<Option<String>, Stop> {
+        let database = self.platform.database(&self.plan.app, &restore.addon_id)?;
+        match database.current_operation_id.filter(|id| !id.is_empty()) {
+            Some(id) => Ok(Some(id)),
+            None => Err(Stop::Failed(Failure::new(
+                format!(
+                    "the restore to {} was requested before the interruption, and rewind cannot tell whether it ran: it is not requested twice",
+                    utc(restore.restore_to)
+                ),
+                vec![
+                    format!(
+                        "look at the database's operations in the Scalingo dashboard and `rewind db status {}`",
+                        self.plan.app
+                    ),
+                    format!(
+                        "if it did not run, restore by hand (`rewind db restore --to {}`), then finish with `rewind rollback --no-db --force`",
+                        restore.restore_to.to_rfc3339()
+                    ),
+                ],
+            ))),
+        }
+    }
+}
+
+/// A safety backup that did not finish: a refusal (nothing restored, and
+/// in the runbook's order nothing deployed), or an interruption to resume.
+fn backup_failed(e: DbError, restore: &RestorePlan, plan: &Plan) -> Stop {
+    if e.kind() == DbErrorKind::Interrupted {
+        return Stop::Interrupted(format!(
+            "{e}; the safety backup goes on on Scalingo and `rewind resume` picks it up"
+        ));
+    }
+    let before = restore.order == RollbackOrder::BeforeDeploy;
+    let error = if before {
+        format!(
+            "the safety backup failed ({e}): nothing was restored and nothing was deployed; {} keeps running",
+            plan.from.label
+        )
+    } else {
+        format!(
+            "the safety backup failed ({e}): nothing was restored; {} is deployed on the database as it was",
+            plan.to.label
+        )
+    };
+    Stop::Failed(Failure {
+        refused: true,
+        previous_release_running: before,
+        ..Failure::new(error, e.hints())
+    })
+}
+
+fn restore_failed(e: DbError, restore: &RestorePlan, archive: Option<&str>) -> Stop {
+    if e.kind() == DbErrorKind::Interrupted {
+        return Stop::Interrupted(format!(
+            "{e}; the restore goes on on Scalingo and `rewind resume` follows it without starting another"
+        ));
+    }
+    let mut hints = e.hints();
+    if let Some(path) = archive {
+        hints.push(format!("the safety backup is at {path}"));
+    }
+    hints.push(format!(
+        "the database was meant to go back to {}; check it with `rewind db status`",
+        utc(restore.restore_to)
+    ));
+    Stop::Failed(Failure {
+        previous_release_running: restore.order == RollbackOrder::BeforeDeploy,
+        ..Failure::new(e.to_string(), hints)
+    })
+}
