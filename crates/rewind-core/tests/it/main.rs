@@ -14,4 +14,5 @@ mod platform_env;
 mod release;
 mod repo;
 mod rollback;
+mod scalingo;
 mod tree;
