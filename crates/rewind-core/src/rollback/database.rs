@@ -10,13 +10,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{
     AppConfig, DEFAULT_MARGIN, DEFAULT_MIGRATIONS, RollbackOrder, format_duration,
 };
-use crate::db::{self, Target};
+use crate::db::{self, DbError, Target};
 use crate::journal::Journal;
 use crate::migrations::{self, MigrationEvidence, Verdict};
 
@@ -129,6 +129,23 @@ pub struct DatabasePlan {
     pub statement: Option<String>,
     /// With `--with-db`.
     pub restore: Option<RestorePlan>,
+    /// The app's database addon, when it has one: without it there is no
+    /// database step to suggest.
+    #[serde(default)]
+    pub addon: Option<String>,
+}
+
+impl DatabasePlan {
+    /// Neither flag was given, the app has a database, and the evidence
+    /// says going back may need it restored: worth asking the person.
+    pub fn restore_worth_asking(&self) -> bool {
+        self.choice == DatabaseChoice::Undecided
+            && self.addon.is_some()
+            && self
+                .migrations
+                .as_ref()
+                .is_some_and(MigrationSummary::calls_for_restore)
+    }
 }
 
 /// Where safety backups go when the caller names no folder: next to the
@@ -158,10 +175,18 @@ pub(crate) fn apply(
         migrations,
         statement: None,
         restore: None,
+        addon: None,
     };
     match choice {
         DatabaseChoice::Undecided => {
-            let loud = database_warnings_for(plan, database.migrations.as_ref());
+            // Only to know whether there is a database to suggest restoring:
+            // an app without one (or whose addons cannot be read now) keeps
+            // the plain warning.
+            let wanted = app.database.as_ref().map(|d| d.addon.as_str());
+            database.addon = db::database_addon(tools.platform, &app.name, wanted)
+                .ok()
+                .map(|a| a.id);
+            let loud = database_warnings_for(plan, &database);
             plan.warnings.extend(loud);
         }
         DatabaseChoice::NoDb => database.statement = Some(no_db_statement(plan, &database)),
@@ -171,6 +196,7 @@ pub(crate) fn apply(
                 .unwrap_or_else(|| default_backup_dir(tools.journal, &app.name));
             let restore = restore_plan(tools, app, plan, dir)?;
             add_steps(plan, &restore);
+            database.addon = Some(restore.addon_id.clone());
             database.restore = Some(restore);
         }
     }
@@ -215,11 +241,13 @@ fn evidence(
 /// The warnings an undecided plan carries (also what is taken away when
 /// the database steps are added afterwards).
 fn database_warnings(plan: &Plan) -> Vec<String> {
-    let migrations = plan.database.as_ref().and_then(|d| d.migrations.as_ref());
-    database_warnings_for(plan, migrations)
+    match &plan.database {
+        Some(database) => database_warnings_for(plan, database),
+        None => Vec::new(),
+    }
 }
 
-fn database_warnings_for(plan: &Plan, migrations: Option<&MigrationSummary>) -> Vec<String> {
+fn database_warnings_for(plan: &Plan, database: &DatabasePlan) -> Vec<String> {
     let mut out = Vec::new();
     if !plan.removed.migrations.is_empty() {
         out.push(format!(
@@ -229,7 +257,12 @@ fn database_warnings_for(plan: &Plan, migrations: Option<&MigrationSummary>) -> 
             plan.from.label
         ));
     }
-    if let Some(summary) = migrations.filter(|m| m.calls_for_restore()) {
+    let restorable = database.addon.is_some();
+    let calls = database
+        .migrations
+        .as_ref()
+        .filter(|m| restorable && m.calls_for_restore());
+    if let Some(summary) = calls {
         out.push(format!(
             "the migrations are {}: pass --with-db to take a safety backup and restore the database to just before {} ahead of the redeploy, or --no-db to leave it as it is knowingly",
             summary.verdict, plan.from.label
@@ -291,11 +324,22 @@ fn restore_plan(
             margin,
         },
     )?;
+    // Scalingo is sent the time in whole seconds: the plan shows the time
+    // the database really goes back to, and checks it too.
+    let restore_to = pitr.restore_to.trunc_subsecs(0);
+    if !pitr.window.contains(restore_to) {
+        return Err(DbError::OutsideWindow {
+            target: restore_to,
+            earliest: pitr.window.earliest,
+            latest: pitr.window.latest,
+        }
+        .into());
+    }
     Ok(RestorePlan {
         addon_id: addon.id.clone(),
         provider: addon.provider_id.clone(),
         order: config.map(|d| d.rollback_order).unwrap_or_default(),
-        restore_to: pitr.restore_to,
+        restore_to,
         bad_deployment_id: bad_id,
         bad_deployment_created_at: created,
         margin_ms: margin.as_millis().try_into().unwrap_or(u64::MAX),

@@ -12,6 +12,7 @@ use crate::journal::EntryKind;
 use crate::platform::RecoveryWindow;
 
 use super::database::{RestorePlan, utc};
+use super::error::RollbackError;
 use super::plan::Plan;
 use super::run::{Ended, Engine, Failure, Stop};
 use super::steps::StepId;
@@ -77,7 +78,10 @@ impl Engine<'_> {
                 })
             }),
             None => {
-                let mut created = None;
+                // Journaled the moment Scalingo accepts it: a rewind killed
+                // while the backup runs resumes by following this one.
+                let mut created: Option<Result<String, Stop>> = None;
+                let (journal, incident, app_name) = (self.journal, &self.incident, &self.plan.app);
                 let result = db::safety_backup(
                     self.platform,
                     &app,
@@ -86,17 +90,25 @@ impl Engine<'_> {
                     &poll,
                     &mut |event| {
                         if let BackupEvent::Created(b) = event {
-                            created = Some(b.id.clone());
+                            let noted = journal
+                                .record(
+                                    incident,
+                                    app_name,
+                                    EntryKind::Note,
+                                    Some(StepId::SafetyBackup.as_str()),
+                                    json!({
+                                        "text": format!("safety backup {} requested", b.id),
+                                        "facts": { "backup_id": b.id },
+                                    }),
+                                )
+                                .map(|()| b.id.clone())
+                                .map_err(|e| Stop::from(RollbackError::from(e)));
+                            created = Some(noted);
                         }
                     },
                 );
-                if let Some(id) = created {
-                    self.facts.backup_id = Some(id.clone());
-                    self.note(
-                        StepId::SafetyBackup,
-                        format!("safety backup {id} requested"),
-                        json!({ "backup_id": id }),
-                    )?;
+                if let Some(noted) = created {
+                    self.facts.backup_id = Some(noted?);
                 }
                 result
             }
@@ -168,23 +180,38 @@ impl Engine<'_> {
                     format!("restore to {} requested", utc(restore.restore_to)),
                     json!({ "restore_requested": true }),
                 )?;
-                let mut started = None;
+                // Journaled the moment Scalingo gives it, for the same
+                // reason as the backup: a resume follows it, never starts
+                // a second restore.
+                let mut started: Option<Result<String, Stop>> = None;
+                let (journal, incident, app_name) = (self.journal, &self.incident, &self.plan.app);
                 let result = db::pitr_restore(
                     self.platform,
                     &pitr,
                     &poll,
-                    &mut |id| started = Some(id.to_string()),
+                    &mut |id| {
+                        if id.is_empty() {
+                            return;
+                        }
+                        let noted = journal
+                            .record(
+                                incident,
+                                app_name,
+                                EntryKind::Note,
+                                Some(StepId::PitrRestore.as_str()),
+                                json!({
+                                    "text": format!("restore operation {id} started: the database is stopped until it ends"),
+                                    "facts": { "restore_operation_id": id },
+                                }),
+                            )
+                            .map(|()| id.to_string())
+                            .map_err(|e| Stop::from(RollbackError::from(e)));
+                        started = Some(noted);
+                    },
                     &mut |_| {},
                 );
-                if let Some(id) = started.filter(|id| !id.is_empty()) {
-                    self.facts.restore_operation_id = Some(id.clone());
-                    self.note(
-                        StepId::PitrRestore,
-                        format!(
-                            "restore operation {id} started: the database is stopped until it ends"
-                        ),
-                        json!({ "restore_operation_id": id }),
-                    )?;
+                if let Some(noted) = started {
+                    self.facts.restore_operation_id = Some(noted?);
                 }
                 result
             }

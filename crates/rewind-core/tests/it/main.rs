@@ -14,5 +14,6 @@ mod platform_env;
 mod release;
 mod repo;
 mod rollback;
+mod rollback_db;
 mod scalingo;
 mod tree;
