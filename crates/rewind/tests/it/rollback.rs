@@ -16,7 +16,7 @@ use rewind_core::platform::scalingo::{RequestBudget, RetryPolicy, Scalingo, Scal
 use rewind_core::rollback::{
     self, PlannedStep, PrepareOptions, Progress, RunOptions, StepId, StepReport, Tools,
 };
-use rewind_sandbox::{AppSeed, Sandbox, SandboxConfig, ScmSeed};
+use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, Sandbox, SandboxConfig, ScmSeed};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -62,6 +62,16 @@ struct World {
 
 impl World {
     fn new(target_outcome: Option<&str>) -> World {
+        World::build(target_outcome, false)
+    }
+
+    /// With a PostgreSQL addon (simulated) and `[apps.database]`; the bad
+    /// release deployed just now, inside the database's recovery window.
+    fn with_database() -> World {
+        World::build(None, true)
+    }
+
+    fn build(target_outcome: Option<&str>, database: bool) -> World {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir(dir.path().join("home")).expect("home");
         std::fs::create_dir(dir.path().join("journal")).expect("journal");
@@ -100,6 +110,13 @@ impl World {
             );
             git(&work, &["tag", &format!("v{version}")]);
         };
+        // With a database, the bad release's migration destroys data: the
+        // evidence calls for a restore.
+        let bad_migration = if database {
+            "drop table legacy_prices;\n"
+        } else {
+            "alter table x;\n"
+        };
         release(
             "1.0.0",
             &[(".sandbox/outcome", target_outcome.unwrap_or("success"))],
@@ -108,15 +125,28 @@ impl World {
             "1.1.0",
             &[
                 (".sandbox/outcome", "success"),
-                ("migrations/002.sql", "alter table x;\n"),
+                ("migrations/002.sql", bad_migration),
             ],
         );
         git(&work, &["push", "--quiet", "origin", "main", "--tags"]);
+        let database_toml = if database {
+            "[apps.database]\naddon = \"scalingo-postgresql\"\nmargin = \"200ms\"\n"
+        } else {
+            ""
+        };
         std::fs::write(
             work.join("rewind.toml"),
-            "[[apps]]\nname = \"shop\"\npackage = \"shop\"\n",
+            format!("[[apps]]\nname = \"shop\"\npackage = \"shop\"\n{database_toml}"),
         )
         .expect("toml");
+        let addons = if database {
+            vec![AddonSeed {
+                provider: "scalingo-postgresql".into(),
+                plan: "starter-512".into(),
+            }]
+        } else {
+            Vec::new()
+        };
         let config = SandboxConfig {
             apps: vec![AppSeed {
                 name: "shop".into(),
@@ -125,10 +155,11 @@ impl World {
                     branch: "main".into(),
                     auto_deploy: true,
                 }),
-                addons: Vec::new(),
+                addons,
             }],
             deploy_duration: Duration::from_millis(300),
             rate_limit_per_minute: 0,
+            postgres: PostgresMode::Off,
             ..SandboxConfig::default()
         };
         let sandbox = Sandbox::start(config).expect("sandbox");
@@ -141,11 +172,44 @@ impl World {
             sandbox,
             agent,
         };
-        world.admin(
-            "/_sandbox/apps/shop/deployments/history",
-            json!({"deployments": [{"git_ref": "v1.0.0"}, {"git_ref": "v1.1.0"}]}),
-        );
+        let history = if database {
+            // Restore times go to Scalingo in whole seconds: past one, the
+            // bad deploy less the margin is still inside the window, which
+            // opens when the addon is created.
+            let into = u64::from(chrono::Utc::now().timestamp_subsec_millis());
+            std::thread::sleep(Duration::from_millis(1000 - into + 250));
+            let now = chrono::Utc::now();
+            let at = |t: chrono::DateTime<chrono::Utc>| {
+                t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            };
+            json!({"deployments": [
+                {"git_ref": "v1.0.0", "duration": 1, "created_at": at(now - chrono::Duration::minutes(10))},
+                {"git_ref": "v1.1.0", "duration": 1, "created_at": at(now)},
+            ]})
+        } else {
+            json!({"deployments": [{"git_ref": "v1.0.0"}, {"git_ref": "v1.1.0"}]})
+        };
+        world.admin("/_sandbox/apps/shop/deployments/history", history);
         world
+    }
+
+    /// POST requests to paths ending with `suffix` that the platform
+    /// accepted.
+    fn accepted(&self, suffix: &str) -> usize {
+        self.writes()
+            .iter()
+            .filter(|r| {
+                r["method"] == "POST"
+                    && r["path"].as_str().is_some_and(|p| p.ends_with(suffix))
+                    && r["status"].as_u64().is_some_and(|s| s < 300)
+            })
+            .count()
+    }
+
+    fn addon_id(&self) -> String {
+        let state = self.get("/_sandbox/apps/shop/state");
+        let found = state["addons"][0]["id"].as_str().map(str::to_string);
+        found.unwrap_or_else(|| panic!("no addon in {state}"))
     }
 
     fn work(&self) -> PathBuf {
@@ -185,7 +249,12 @@ impl World {
             .cloned()
             .unwrap_or_default()
             .into_iter()
-            .filter(|r| r["method"] != "GET" && r["path"] != "/v1/tokens/exchange")
+            .filter(|r| {
+                r["method"] != "GET"
+                    && r["path"] != "/v1/tokens/exchange"
+                    // Reading the database API takes an addon token first.
+                    && !r["path"].as_str().is_some_and(|p| p.ends_with("/token"))
+            })
             .collect()
     }
 
@@ -519,4 +588,141 @@ fn resume_finishes_a_rollback_cut_short_after_its_deploy_without_deploying_again
         ]
     );
     assert_eq!(world.deploys(), 1, "one deploy in all");
+}
+
+#[test]
+fn with_db_a_failed_safety_backup_exits_3_and_restores_and_deploys_nothing() {
+    let world = World::with_database();
+    let addon = world.addon_id();
+    world.admin(
+        &format!("/_sandbox/databases/{addon}/backups/fail-next"),
+        json!({}),
+    );
+    let run = world.rewind(&["rollback", "--with-db", "--yes"], None);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    for wanted in [
+        "safety-backup",
+        "error: the safety backup failed",
+        "nothing was restored and nothing was deployed",
+        "the previous release (v1.1.0) keeps running",
+    ] {
+        assert!(
+            run.stderr.contains(wanted),
+            "missing {wanted:?} in\n{}",
+            run.stderr
+        );
+    }
+    assert_eq!(world.accepted("/backups"), 1, "{:?}", world.writes());
+    assert_eq!(world.accepted("/pitr/restore"), 0, "{:?}", world.writes());
+    assert_eq!(world.deploys(), 0);
+}
+
+#[test]
+fn a_dry_run_with_db_shows_the_restore_and_the_data_lost_and_writes_nothing() {
+    let world = World::with_database();
+    let writes = world.writes().len();
+    let run = world.rewind(&["rollback", "--with-db", "--dry-run", "--json"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for wanted in [
+        "migrations: destructive",
+        "restore to ",
+        "200ms before deployment",
+        "data loss    every write since then is lost",
+        "the database stops during the restore",
+        "4. safety-backup",
+        "5. pitr-restore",
+        "6. deploy",
+        "dry run: nothing was changed",
+    ] {
+        assert!(
+            run.stderr.contains(wanted),
+            "missing {wanted:?} in\n{}",
+            run.stderr
+        );
+    }
+    assert!(
+        !run.stderr.contains("no database step is planned"),
+        "{}",
+        run.stderr
+    );
+    let json: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(json["plan"]["database"]["choice"], "with-db");
+    assert_eq!(world.writes().len(), writes, "{:?}", world.writes());
+    assert!(
+        !world.journal_dir().join("backups").exists(),
+        "no backup was downloaded"
+    );
+}
+
+#[test]
+fn no_db_is_a_plain_statement_and_a_journal_note_the_report_repeats() {
+    let world = World::with_database();
+    let run = world.rewind(&["rollback", "--no-db", "--yes", "--json"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--no-db: 1 migration file(s) (destructive)")
+            && !run.stderr.contains("warning: 1 migration file(s)"),
+        "{}",
+        run.stderr
+    );
+    let summary: Value = serde_json::from_str(&run.stdout).expect("json");
+    let id = summary["incident"].as_str().expect("incident").to_string();
+    let report = world.rewind(&["report", &id], None);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    assert!(
+        report.stdout.contains("## Database") && report.stdout.contains("knowingly left in place"),
+        "{}",
+        report.stdout
+    );
+    assert_eq!(world.accepted("/backups"), 0);
+}
+
+#[test]
+fn asked_in_a_terminal_the_person_adds_the_database_steps_and_they_run_first() {
+    let world = World::with_database();
+    let run = world.rewind(&["rollback", "--json"], Some("with-db\nshop\n"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Add the database steps?")
+            && run.stderr.contains("the plan, with the database steps"),
+        "{}",
+        run.stderr
+    );
+    let summary: Value = serde_json::from_str(&run.stdout).expect("json");
+    let steps: Vec<&str> = summary["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| s["id"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "branch",
+            "push",
+            "hold",
+            "safety-backup",
+            "pitr-restore",
+            "deploy",
+            "follow",
+            "verify",
+            "mark-bad"
+        ]
+    );
+    assert!(
+        run.stderr.contains("database restored to"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(world.accepted("/backups"), 1);
+    assert_eq!(world.accepted("/pitr/restore"), 1);
+    assert_eq!(world.deploys(), 1);
+    let id = summary["incident"].as_str().expect("incident").to_string();
+    let report = world.rewind(&["report", &id], None);
+    assert!(
+        report.stdout.contains("**Safety backup**") && report.stdout.contains("sha256"),
+        "{}",
+        report.stdout
+    );
 }
