@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod db;
+pub mod drill;
 pub mod follow;
 pub mod git;
 pub mod guide;

@@ -3,8 +3,11 @@
 //! rehearsals see a bad release the way monitoring does. The running
 //! release is the last successful deployment; its commit decides the
 //! answer through a `.sandbox/health` file holding a status code (`503`
-//! makes every request to the app answer 503). Without that file the app
-//! answers 200. The file is read once per commit: a commit never changes.
+//! makes every request to the app answer 503), optionally only while an
+//! environment variable of the app has a value (`503 when FEATURE_X=true`:
+//! a feature flag switched off makes the app healthy again). Without that
+//! file the app answers 200. The file is read once per commit: a commit
+//! never changes.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -46,6 +49,8 @@ enum Running {
     Commit {
         repo: String,
         sha: String,
+        /// The app's variables, for a `when` condition.
+        variables: Vec<(String, String)>,
     },
     /// A release that did not come from git (an archive deploy).
     Other {
@@ -74,6 +79,11 @@ async fn answer(State(state): State<AppState>, app: String) -> Response {
             (Some(repo), "deployment") => Running::Commit {
                 repo: repo.clone(),
                 sha: deployment.git_ref.clone(),
+                variables: found
+                    .variables
+                    .iter()
+                    .map(|v| (v.name.clone(), v.value.clone()))
+                    .collect(),
             },
             _ => Running::Other {
                 git_ref: deployment.git_ref.clone(),
@@ -82,8 +92,12 @@ async fn answer(State(state): State<AppState>, app: String) -> Response {
     };
     let (release, status) = match running {
         Running::Other { git_ref } => (git_ref, StatusCode::OK),
-        Running::Commit { repo, sha } => match status_of(repo, sha.clone()).await {
-            Ok(status) => (sha, status),
+        Running::Commit {
+            repo,
+            sha,
+            variables,
+        } => match rule_of(repo, sha.clone()).await {
+            Ok(rule) => (sha, rule.status(&variables)),
             Err(message) => {
                 return (
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -109,56 +123,105 @@ fn unavailable(app: &str, why: &str) -> Response {
         .into_response()
 }
 
-/// The status the commit's health file asks for, cached per commit.
-async fn status_of(repo: String, sha: String) -> Result<StatusCode, String> {
-    static CACHE: OnceLock<Mutex<HashMap<(String, String), u16>>> = OnceLock::new();
+/// What a release's health file says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Rule {
+    code: u16,
+    /// Only while this variable has this value; 200 otherwise.
+    when: Option<(String, String)>,
+}
+
+impl Rule {
+    fn status(&self, variables: &[(String, String)]) -> StatusCode {
+        let applies = match &self.when {
+            None => true,
+            Some((name, value)) => variables.iter().any(|(n, v)| n == name && v == value),
+        };
+        let code = if applies { self.code } else { 200 };
+        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+/// The commit's health rule, cached per commit.
+async fn rule_of(repo: String, sha: String) -> Result<Rule, String> {
+    static CACHE: OnceLock<Mutex<HashMap<(String, String), Rule>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Mutex::default);
     let key = (repo.clone(), sha.clone());
     let cached = cache
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .get(&key)
-        .copied();
-    let code = match cached {
-        Some(code) => code,
-        None => {
-            let text = blocking(move || git::read_file(&repo, &sha, HEALTH_FILE)).await?;
-            let code = match text {
-                None => 200,
-                Some(text) => parse(&text)?,
-            };
-            cache
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(key, code);
-            code
-        }
+        .cloned();
+    if let Some(rule) = cached {
+        return Ok(rule);
+    }
+    let text = blocking(move || git::read_file(&repo, &sha, HEALTH_FILE)).await?;
+    let rule = match text {
+        None => Rule {
+            code: 200,
+            when: None,
+        },
+        Some(text) => parse(&text)?,
     };
-    StatusCode::from_u16(code).map_err(|e| format!("{HEALTH_FILE}: {e}"))
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, rule.clone());
+    Ok(rule)
 }
 
-/// The file's first word: a status code from 100 to 599.
-fn parse(text: &str) -> Result<u16, String> {
-    let word = text.split_whitespace().next().unwrap_or_default();
-    match word.parse::<u16>() {
-        Ok(code) if (100..=599).contains(&code) => Ok(code),
-        _ => Err(format!(
-            "{HEALTH_FILE} must hold an HTTP status code such as 200 or 503, not `{word}`"
-        )),
-    }
+/// `CODE` or `CODE when NAME=VALUE`, CODE from 100 to 599.
+fn parse(text: &str) -> Result<Rule, String> {
+    let expected = || {
+        format!(
+            "{HEALTH_FILE} must hold an HTTP status code such as 503, optionally followed by `when NAME=VALUE`, not `{}`",
+            text.trim()
+        )
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let code = match words.first().map(|w| w.parse::<u16>()) {
+        Some(Ok(code)) if (100..=599).contains(&code) => code,
+        _ => return Err(expected()),
+    };
+    let when = match words.get(1..) {
+        Some([]) | None => None,
+        Some(["when", condition]) => match condition.split_once('=') {
+            Some((name, value)) if !name.is_empty() => Some((name.to_string(), value.to_string())),
+            _ => return Err(expected()),
+        },
+        Some(_) => return Err(expected()),
+    };
+    Ok(Rule { code, when })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{Rule, parse};
 
     #[test]
-    fn the_health_file_holds_a_status_code() {
-        assert_eq!(parse("503\n"), Ok(503));
-        assert_eq!(parse("  200 all good"), Ok(200));
-        assert!(parse("").is_err());
-        assert!(parse("ok").is_err());
-        assert!(parse("99").is_err());
-        assert!(parse("600").is_err());
+    fn the_health_file_holds_a_status_code_and_maybe_a_condition() {
+        assert_eq!(parse("503\n").map(|r| r.code), Ok(503));
+        let rule = parse("503 when FEATURE_X=true\n").expect("rule");
+        let vars = |v: &str| vec![("FEATURE_X".to_string(), v.to_string())];
+        assert_eq!(rule.status(&vars("true")).as_u16(), 503);
+        assert_eq!(rule.status(&vars("false")).as_u16(), 200);
+        assert_eq!(rule.status(&[]).as_u16(), 200);
+        for bad in [
+            "",
+            "ok",
+            "99",
+            "600",
+            "200 all good",
+            "503 when",
+            "503 when =x",
+            "503 if A=b",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        let plain = Rule {
+            code: 503,
+            when: None,
+        };
+        assert_eq!(plain.status(&[]).as_u16(), 503);
     }
 }

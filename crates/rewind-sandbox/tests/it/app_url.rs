@@ -1,7 +1,8 @@
 //! The app's own URL answers according to the release running: 503 before
 //! any deploy, 200 for a release without `.sandbox/health`, the status that
-//! file holds once such a release runs, and 200 again after going back to
-//! the previous release; a broken health file is a 500 that says why.
+//! file holds once such a release runs (or only while a variable has a
+//! value, for a feature flag), and 200 again after going back to the
+//! previous release; a broken health file is a 500 that says why.
 
 use std::path::Path;
 
@@ -78,6 +79,43 @@ fn the_app_answers_as_the_running_release_says() {
     assert!(broken.text.contains(".sandbox/health"), "{}", broken.text);
 
     assert_eq!(app_get(&env, "/_apps/nope/health").status, 404);
+}
+
+#[test]
+fn a_release_failing_only_with_its_feature_on_heals_when_the_flag_goes_off() {
+    let repo = NodeRepo::create();
+    branch_with_health(&repo, "flagged", "503 when FEATURE_X=true\n");
+    let env = Env::start(config(&repo, false));
+    let bearer = env.bearer();
+    deploy(&env, &bearer, "flagged");
+    assert_eq!(
+        app_get(&env, "/_apps/shop/health").status,
+        200,
+        "flag unset"
+    );
+    let set = |value: &str| {
+        let reply = env.send(
+            "POST",
+            &bearer,
+            "/v1/apps/shop/variables",
+            Some(serde_json::json!({ "variable": { "name": "FEATURE_X", "value": value } })),
+        );
+        assert!(reply.status < 300, "{}", reply.text);
+    };
+    set("true");
+    assert_eq!(app_get(&env, "/_apps/shop/health").status, 503, "flag on");
+    let id = env.get(&bearer, "/v1/apps/shop/variables").json()["variables"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let reply = env.send(
+        "PATCH",
+        &bearer,
+        &format!("/v1/apps/shop/variables/{id}"),
+        Some(serde_json::json!({ "variable": { "value": "false" } })),
+    );
+    assert!(reply.status < 300, "{}", reply.text);
+    assert_eq!(app_get(&env, "/_apps/shop/health").status, 200, "flag off");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! the `--help`) and a thin `run` that calls into rewind-core.
 
 mod db;
+mod drill;
 mod guide;
 mod hold;
 mod init;
@@ -23,6 +24,8 @@ pub enum Command {
     /// The database: status, manual backup, point-in-time or dump restore.
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// Rehearse a bad night on a local sandbox: deploy, break, walk the tree, put it right.
+    Drill(drill::DrillArgs),
     /// Write a first rewind.toml at the repository root from what the
     /// repository shows (remote, release-please files, tags, migrations).
     Init(init::InitArgs),
@@ -55,6 +58,7 @@ pub enum Command {
 pub fn run(command: Command, global: &Global) -> Result<(), CliError> {
     match command {
         Command::Db(cmd) => db::run(cmd, global),
+        Command::Drill(args) => drill::run(args, global),
         Command::Guide(args) => guide::run(args, global),
         Command::Init(args) => init::run(args),
         Command::Hold(args) => hold::run_hold(args, global),

@@ -1,0 +1,176 @@
+//! The sandbox's admin surface (`/_sandbox/...`), spoken over plain HTTP:
+//! the drill writes production's rows through it, as the app would, and
+//! reads them back to show what a restore kept and lost. The platform
+//! itself is only ever driven through the Scalingo API.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::error::DrillError;
+
+/// One row of the app's database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub at: DateTime<Utc>,
+    pub text: String,
+}
+
+pub struct Admin {
+    base_url: String,
+    agent: ureq::Agent,
+}
+
+impl Admin {
+    pub fn new(base_url: &str) -> Admin {
+        Admin {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(std::time::Duration::from_secs(30)))
+                .build()
+                .into(),
+        }
+    }
+
+    /// Writes rows now, as the running release would.
+    pub fn write_rows(&self, addon: &str, rows: &[&str]) -> Result<Vec<Row>, DrillError> {
+        let what = format!("writing rows to the database {addon}");
+        let response = self
+            .agent
+            .post(&format!(
+                "{}/_sandbox/databases/{addon}/rows",
+                self.base_url
+            ))
+            .send_json(json!({ "rows": rows }));
+        read_rows(&what, response)
+    }
+
+    /// Writes rows dated in the past, as production wrote them then.
+    pub fn write_dated_rows(
+        &self,
+        addon: &str,
+        rows: &[(DateTime<Utc>, &str)],
+    ) -> Result<Vec<Row>, DrillError> {
+        let what = format!("writing dated rows to the database {addon}");
+        let rows: Vec<Value> = rows
+            .iter()
+            .map(|(at, text)| json!({ "text": text, "at": at.to_rfc3339() }))
+            .collect();
+        let response = self
+            .agent
+            .post(&format!(
+                "{}/_sandbox/databases/{addon}/rows",
+                self.base_url
+            ))
+            .send_json(json!({ "rows": rows }));
+        read_rows(&what, response)
+    }
+
+    /// Records deployments finished in the past (`git_ref`, `created_at`),
+    /// with the build log of each commit, through the history route.
+    pub fn seed_history(
+        &self,
+        app: &str,
+        deployments: &[(String, DateTime<Utc>)],
+    ) -> Result<(), DrillError> {
+        let what = format!("recording the past deployments of {app}");
+        let list: Vec<Value> = deployments
+            .iter()
+            .map(|(sha, at)| {
+                json!({ "git_ref": sha, "created_at": at.to_rfc3339(), "pusher": "release-please" })
+            })
+            .collect();
+        let response = self
+            .agent
+            .post(&format!(
+                "{}/_sandbox/apps/{app}/deployments/history",
+                self.base_url
+            ))
+            .send_json(json!({ "deployments": list }));
+        expect_success(&what, response)
+    }
+
+    /// Records the nightly backups production had (`created_at` each).
+    pub fn seed_backups(&self, addon: &str, at: &[DateTime<Utc>]) -> Result<(), DrillError> {
+        let what = format!("recording the past backups of the database {addon}");
+        let list: Vec<Value> = at
+            .iter()
+            .map(
+                |t| json!({ "created_at": t.to_rfc3339(), "status": "done", "method": "periodic" }),
+            )
+            .collect();
+        let response = self
+            .agent
+            .post(&format!(
+                "{}/_sandbox/databases/{addon}/backups/history",
+                self.base_url
+            ))
+            .send_json(json!({ "backups": list }));
+        expect_success(&what, response)
+    }
+
+    /// Every row the database holds now.
+    pub fn rows(&self, addon: &str) -> Result<Vec<Row>, DrillError> {
+        let what = format!("reading the rows of the database {addon}");
+        let response = self
+            .agent
+            .get(&format!(
+                "{}/_sandbox/databases/{addon}/rows",
+                self.base_url
+            ))
+            .call();
+        read_rows(&what, response)
+    }
+}
+
+fn expect_success(
+    what: &str,
+    response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<(), DrillError> {
+    let fail = |detail: String| DrillError::Admin {
+        what: what.to_string(),
+        detail,
+    };
+    let mut response = response.map_err(|e| fail(e.to_string()))?;
+    let status = response.status().as_u16();
+    if !(200..300).contains(&status) {
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        return Err(fail(format!("HTTP {status}: {}", text.trim())));
+    }
+    Ok(())
+}
+
+fn read_rows(
+    what: &str,
+    response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<Vec<Row>, DrillError> {
+    let fail = |detail: String| DrillError::Admin {
+        what: what.to_string(),
+        detail,
+    };
+    let mut response = response.map_err(|e| fail(e.to_string()))?;
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| fail(e.to_string()))?;
+    if !(200..300).contains(&status) {
+        return Err(fail(format!("HTTP {status}: {}", text.trim())));
+    }
+    let body: Value = serde_json::from_str(&text).map_err(|e| fail(e.to_string()))?;
+    let rows = body["rows"]
+        .as_array()
+        .ok_or_else(|| fail("the answer has no `rows` list".into()))?;
+    rows.iter()
+        .map(|r| {
+            let at = r["at"]
+                .as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .ok_or_else(|| fail(format!("a row without a valid `at`: {r}")))?;
+            Ok(Row {
+                at: at.to_utc(),
+                text: r["text"].as_str().unwrap_or_default().to_string(),
+            })
+        })
+        .collect()
+}

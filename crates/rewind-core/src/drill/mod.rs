@@ -1,0 +1,103 @@
+//! `rewind drill`: the whole bad night rehearsed in one command, on a
+//! local sandbox. The drill builds a workspace (a release-please app with
+//! four releases and their migrations, its bare origin and a clone, a
+//! rewind.toml as `rewind init` writes it), deploys the good releases
+//! while production writes rows, breaks production with v1.3.0, walks the
+//! runbook's tree with rewind's own guide (scripted along a scenario's
+//! path, or answered by a person), then checks the outcome where it lives
+//! and tells what was lost and how long it took.
+//!
+//! The sandbox itself is started by the caller: rewind-core does not
+//! depend on rewind-sandbox, it only speaks the Scalingo API (and the
+//! sandbox's admin routes over HTTP).
+//!
+//! - [`workspace`], [`history`], [`git`]: the app and its repositories;
+//! - [`night`]: the releases, the rows, the breakage and the alert;
+//! - [`scenario`]: the four paths, their answers and outcomes;
+//! - [`checks`]: the outcome, checked on the platform and in the data;
+//! - [`timing`], [`replay`], [`listener`], [`admin`]: the rest.
+
+pub mod admin;
+pub mod checks;
+mod error;
+pub mod git;
+pub mod history;
+pub mod listener;
+pub mod night;
+mod pace;
+pub mod replay;
+pub mod scenario;
+pub mod timing;
+pub mod workspace;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+pub use checks::{Check, DataLoss, verify};
+pub use error::DrillError;
+pub use listener::Listener;
+pub use night::{Broken, Reporter, Stage, StepLine};
+pub use pace::Pace;
+pub use scenario::Scenario;
+pub use timing::{Timed, Timings};
+pub use workspace::{ConfigSettings, Workspace};
+
+use crate::guide::GuideOptions;
+use crate::tree::{Lang, PresetAnswers, PresetError, Tree};
+
+/// The guide's options for the drill: tickets, backups and polls in the
+/// workspace and at the drill's pace; `auto` confirms every action as
+/// `--yes` does (a person confirms by typing the app's name otherwise).
+pub fn guide_options(
+    ws: &Workspace,
+    pace: &Pace,
+    follow: crate::follow::FollowOptions,
+    auto: bool,
+    lang: Lang,
+) -> GuideOptions {
+    let mut options = GuideOptions::new(
+        lang,
+        ws.ticket_dir.clone(),
+        ws.backup_dir.clone(),
+        "rewind-drill",
+    );
+    options.yes = auto;
+    options.follow = follow;
+    options.poll_first = pace.poll;
+    options.poll_max = pace.poll * 4;
+    options.restart_deadline = pace.deploy * 20 + std::time::Duration::from_secs(30);
+    options
+}
+
+/// The scenario's answers, or none when a person answers.
+pub fn preset(tree: &Tree, scenario: Scenario, auto: bool) -> Result<PresetAnswers, PresetError> {
+    if auto {
+        PresetAnswers::parse(tree, scenario.answers())
+    } else {
+        Ok(PresetAnswers::default())
+    }
+}
+
+/// The drill's end, for `--json` and for people.
+#[derive(Debug, Clone, Serialize)]
+pub struct DrillSummary {
+    pub scenario: &'static str,
+    pub expected: &'static str,
+    /// Whether the rehearsal reached its expected outcome.
+    pub reached: bool,
+    /// `real` (a PostgreSQL cluster) or `simulated`.
+    pub database: String,
+    pub deploy_duration_ms: u64,
+    pub steps: Vec<StepLine>,
+    pub checks: Vec<Check>,
+    pub data: DataLoss,
+    pub timings: Timings,
+    pub guide_incident: Option<String>,
+    pub rollback_incident: Option<String>,
+    /// The incident reports as Markdown.
+    pub report: String,
+    /// Where the workspace is, when kept.
+    pub workspace: Option<PathBuf>,
+    pub replay: Vec<String>,
+}

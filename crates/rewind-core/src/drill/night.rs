@@ -1,0 +1,323 @@
+//! The night of the incident, scripted. Production's past first: the good
+//! releases, a week apart, recorded in the platform's deployment history
+//! with the rows production wrote under each. Then v1.3.0 goes out with
+//! its feature on, deployed for real through the API: its deploy
+//! succeeds, it writes bad rows, and its health check fails, which the
+//! drill raises as a monitoring alert would.
+//!
+//! Why the past is recorded rather than deployed live: a rollback adopts
+//! a deployment of its target made in the two minutes before it started
+//! (it takes it for its own, cut short), so a v1.2.0 deployed seconds
+//! before the rollback would be followed instead of redeployed.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::config::AppConfig;
+use crate::db::database_addon;
+use crate::follow::{FollowOptions, follow};
+use crate::health::{HealthReport, check};
+use crate::interrupt::Interrupt;
+use crate::platform::{Deployment, Platform};
+
+use super::admin::{Admin, Row};
+use super::error::DrillError;
+use super::history::{BAD, FLAG, Release};
+use super::pace::Pace;
+use super::workspace::Workspace;
+
+/// One line of the drill's progress: a step, how it went, how long.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepLine {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+    pub duration_ms: u64,
+}
+
+impl StepLine {
+    pub fn done(name: impl Into<String>, detail: impl Into<String>, since: Instant) -> StepLine {
+        StepLine {
+            name: name.into(),
+            ok: true,
+            detail: detail.into(),
+            duration_ms: since.elapsed().as_millis() as u64,
+        }
+    }
+}
+
+/// What the drill reports as it goes.
+pub trait Reporter {
+    fn step(&mut self, line: &StepLine);
+    /// A monitoring alert: production is broken.
+    fn alert(&mut self, text: &str);
+}
+
+/// What the night's script works with.
+pub struct Stage<'a> {
+    pub platform: &'a dyn Platform,
+    pub admin: &'a Admin,
+    pub app: &'a AppConfig,
+    pub workspace: &'a Workspace,
+    pub interrupt: &'a Interrupt,
+    pub pace: &'a Pace,
+}
+
+/// Production, broken.
+#[derive(Debug, Clone)]
+pub struct Broken {
+    /// The database addon's id.
+    pub addon: String,
+    pub bad_deployment: Deployment,
+    /// Every row just after the bad release wrote its own.
+    pub rows: Vec<Row>,
+    /// Where a restore to before the bad deploy goes: its creation less
+    /// the margin.
+    pub restore_point: DateTime<Utc>,
+    pub health: HealthReport,
+    /// When the alert went off.
+    pub alert_at: DateTime<Utc>,
+}
+
+impl Broken {
+    /// The rows a restore to [`Broken::restore_point`] loses.
+    pub fn rows_after_restore_point(&self) -> Vec<Row> {
+        self.rows
+            .iter()
+            .filter(|r| r.at > self.restore_point)
+            .cloned()
+            .collect()
+    }
+}
+
+impl Stage<'_> {
+    pub fn follow_options(&self) -> FollowOptions {
+        FollowOptions {
+            timeout: self.pace.deploy * 40 + std::time::Duration::from_secs(30),
+            poll_interval: self.pace.poll,
+            use_stream: true,
+        }
+    }
+
+    /// Records the good releases as production's past, then breaks
+    /// production with v1.3.0, deployed for real through the API.
+    pub fn play(&self, reporter: &mut dyn Reporter) -> Result<Broken, DrillError> {
+        let name = &self.app.name;
+        let wanted = self.app.database.as_ref().map(|d| d.addon.as_str());
+        let addon = database_addon(self.platform, name, wanted)
+            .map_err(DrillError::Database)?
+            .id;
+        self.past(name, &addon, reporter)?;
+        let (release, sha) = self
+            .workspace
+            .releases
+            .iter()
+            .find(|(r, _)| r.version == BAD)
+            .ok_or_else(|| DrillError::NotBroken(format!("no release v{BAD} to deploy")))?;
+        let since = Instant::now();
+        self.platform
+            .set_variable(name, FLAG, "true")
+            .map_err(|e| DrillError::platform(format!("cannot set {FLAG}"), e))?;
+        // The last good writes must fall before the restore point.
+        if self.interrupt.sleep(self.pace.quiet) {
+            return Err(DrillError::Interrupted);
+        }
+        reporter.step(&StepLine::done(
+            format!("switch {FLAG} on"),
+            format!("{FLAG}=true: v{BAD} ships its new pricing on"),
+            since,
+        ));
+        let bad_deployment = self.deploy(release, sha, reporter)?;
+        let since = Instant::now();
+        let rows = self.admin.write_rows(&addon, release.rows)?;
+        reporter.step(&StepLine::done(
+            format!("production writes under {}", release.tag()),
+            format!(
+                "{} order(s) priced 0.00 EUR; {} row(s) in the database",
+                release.rows.len(),
+                rows.len()
+            ),
+            since,
+        ));
+        let since = Instant::now();
+        let health = self.health_check()?;
+        if health.ok {
+            return Err(DrillError::NotBroken(format!(
+                "the health check of v{BAD} passed (HTTP {})",
+                health.last_status.unwrap_or_default()
+            )));
+        }
+        let alert_at = Utc::now();
+        reporter.step(&StepLine {
+            name: "health check".into(),
+            ok: false,
+            detail: format!(
+                "{} after {} attempt(s)",
+                health.last_error.as_deref().unwrap_or("failing"),
+                health.attempts
+            ),
+            duration_ms: since.elapsed().as_millis() as u64,
+        });
+        reporter.alert(&format!(
+            "{name} is failing since v{BAD} went out ({} ago): health check answers {}; new orders are priced 0.00 EUR",
+            ago(bad_deployment.finished_at.or(bad_deployment.created_at)),
+            health
+                .last_status
+                .map_or("nothing".to_string(), |s| format!("HTTP {s}")),
+        ));
+        let margin = self
+            .app
+            .database
+            .as_ref()
+            .map_or(self.pace.margin, |d| d.margin);
+        let created = bad_deployment.created_at.unwrap_or(alert_at);
+        let restore_point = created
+            - chrono::Duration::from_std(margin).unwrap_or_else(|_| chrono::Duration::zero());
+        // The restore API takes whole seconds: rewind sends the time cut
+        // down to its second.
+        let restore_point = restore_point
+            - chrono::Duration::nanoseconds(i64::from(restore_point.timestamp_subsec_nanos()));
+        Ok(Broken {
+            addon,
+            bad_deployment,
+            rows,
+            restore_point,
+            health,
+            alert_at,
+        })
+    }
+
+    /// The weeks before the incident: the good releases, one a week, as
+    /// finished deployments of their commits in the platform's history
+    /// (with their build logs), and the rows production wrote under each.
+    fn past(&self, app: &str, addon: &str, reporter: &mut dyn Reporter) -> Result<(), DrillError> {
+        let since = Instant::now();
+        let now = Utc::now();
+        let good: Vec<&(Release, String)> = self
+            .workspace
+            .releases
+            .iter()
+            .filter(|(r, _)| r.version != BAD)
+            .collect();
+        let weeks = good.len() as i64;
+        let deployed: Vec<(String, DateTime<Utc>)> = good
+            .iter()
+            .enumerate()
+            .map(|(i, (_, sha))| (sha.clone(), now - chrono::Duration::weeks(weeks - i as i64)))
+            .collect();
+        self.admin.seed_history(app, &deployed)?;
+        let told: Vec<String> = good
+            .iter()
+            .zip(&deployed)
+            .map(|((r, _), (_, at))| format!("{} {} days ago", r.tag(), (now - *at).num_days()))
+            .collect();
+        reporter.step(&StepLine::done(
+            "production's past",
+            format!("{} (deployment history)", told.join(", ")),
+            since,
+        ));
+        let since = Instant::now();
+        // One nightly backup per day of the last week, as production has.
+        let nightly: Vec<DateTime<Utc>> =
+            (1..=7).map(|d| now - chrono::Duration::days(d)).collect();
+        self.admin.seed_backups(addon, &nightly)?;
+        let mut rows = Vec::new();
+        for ((release, _), (_, at)) in good.iter().zip(&deployed) {
+            for (j, text) in release.rows.iter().enumerate() {
+                rows.push((*at + chrono::Duration::hours(j as i64 + 1), *text));
+            }
+        }
+        let written = self.admin.write_dated_rows(addon, &rows)?;
+        reporter.step(&StepLine::done(
+            "production's rows",
+            format!(
+                "{} order(s) written under {}; nightly backups for the last 7 days",
+                written.len(),
+                good.iter()
+                    .map(|(r, _)| r.tag())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            since,
+        ));
+        Ok(())
+    }
+
+    /// Deploys one release through the SCM link and follows it to its end.
+    fn deploy(
+        &self,
+        release: &Release,
+        sha: &str,
+        reporter: &mut dyn Reporter,
+    ) -> Result<Deployment, DrillError> {
+        let since = Instant::now();
+        let tag = release.tag();
+        let name = &self.app.name;
+        let started = self
+            .platform
+            .manual_deploy(name, &tag, Some(sha))
+            .map_err(|e| DrillError::platform(format!("cannot deploy {tag}"), e))?;
+        let mut lines = 0usize;
+        let followed = follow(
+            self.platform,
+            name,
+            &started.id,
+            &self.follow_options(),
+            self.interrupt,
+            &mut |event| {
+                if let crate::follow::FollowEvent::Log(_) = event {
+                    lines += 1;
+                }
+            },
+        )
+        .map_err(|source| DrillError::Follow {
+            version: tag.clone(),
+            source,
+        })?;
+        let deployment = followed.deployment;
+        if !deployment.status.is_success() {
+            return Err(DrillError::Deploy {
+                version: tag,
+                id: deployment.id,
+                status: deployment.status.to_string(),
+                tail: followed.tail,
+            });
+        }
+        reporter.step(&StepLine::done(
+            format!("deploy {tag}"),
+            format!(
+                "deployment {} {}, {lines} build log line(s)",
+                deployment.id, deployment.status
+            ),
+            since,
+        ));
+        Ok(deployment)
+    }
+
+    /// The app's health check, as monitoring runs it.
+    pub fn health_check(&self) -> Result<HealthReport, DrillError> {
+        let health = self.app.health_check.as_ref().ok_or_else(|| {
+            DrillError::NotBroken("the drill's rewind.toml has no health check".into())
+        })?;
+        Ok(check(
+            &health.url,
+            health.expect_status,
+            health.retries,
+            health.interval,
+            self.interrupt,
+        ))
+    }
+}
+
+/// `1.2s`: how long ago, for the alert.
+fn ago(t: Option<DateTime<Utc>>) -> String {
+    match t {
+        Some(t) => {
+            let ms = (Utc::now() - t).num_milliseconds().max(0);
+            format!("{:.1}s", ms as f64 / 1000.0)
+        }
+        None => "moments".to_string(),
+    }
+}

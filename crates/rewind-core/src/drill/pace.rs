@@ -1,0 +1,56 @@
+//! How fast the rehearsal goes. A real deploy takes minutes; the drill's
+//! take seconds (and less in rewind's own tests), and it says so. The
+//! restore margin is as short as the drill's minutes-apart releases need.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Pace {
+    /// How long the sandbox takes for one deploy.
+    pub deploy: Duration,
+    /// How long before the bad deploy the database is restored to.
+    pub margin: Duration,
+    /// Pause between the last good writes and the bad deploy: longer than
+    /// the margin and the second the restore time is cut down to, so that
+    /// with a real PostgreSQL (which restores by the time a row was
+    /// written, not by its date) those writes fall before the restore
+    /// point.
+    pub quiet: Duration,
+    /// Pause between two reads of a deploy, a backup or a restore.
+    pub poll: Duration,
+    /// Pause between two health check tries.
+    pub health_interval: Duration,
+}
+
+impl Pace {
+    /// A rehearsal a person watches: a couple of seconds per deploy.
+    pub fn normal() -> Pace {
+        Pace {
+            deploy: Duration::from_millis(2000),
+            margin: Duration::from_millis(1000),
+            quiet: Duration::from_millis(2300),
+            poll: Duration::from_millis(250),
+            health_interval: Duration::from_millis(500),
+        }
+    }
+
+    /// rewind's own tests (`REWIND_DRILL_SPEED=test`).
+    pub fn test() -> Pace {
+        Pace {
+            deploy: Duration::from_millis(150),
+            margin: Duration::from_millis(200),
+            quiet: Duration::from_millis(1300),
+            poll: Duration::from_millis(50),
+            health_interval: Duration::from_millis(100),
+        }
+    }
+
+    /// From `REWIND_DRILL_SPEED`: `test` for the tests' pace, anything
+    /// else (or nothing) for the normal one.
+    pub fn from_speed(speed: Option<&str>) -> Pace {
+        match speed {
+            Some("test") => Pace::test(),
+            _ => Pace::normal(),
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The four rehearsals, one for each exit of the runbook's tree: the
+//! answers a scripted (`--auto`) walk gives, and what production must look
+//! like once the walk is over.
+
+use std::fmt;
+
+/// One path through the runbook's tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scenario {
+    /// The database is restored to before the bad release, then the
+    /// previous release is redeployed (a3 then a4).
+    WithDb,
+    /// The previous release is redeployed; the database stays as it is (a4).
+    AppOnly,
+    /// The faulty feature is switched off and the app restarted (a1).
+    FeatureFlag,
+    /// A minor problem: the product owner is warned with a ticket (a2).
+    Minor,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 4] = [
+        Scenario::WithDb,
+        Scenario::AppOnly,
+        Scenario::FeatureFlag,
+        Scenario::Minor,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::WithDb => "with-db",
+            Scenario::AppOnly => "app-only",
+            Scenario::FeatureFlag => "feature-flag",
+            Scenario::Minor => "minor",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Scenario> {
+        Scenario::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The answers of the scripted walk, as `rewind guide --answer` takes
+    /// them, in the order the questions come.
+    pub fn answers(self) -> &'static [&'static str] {
+        match self {
+            Scenario::WithDb => &[
+                "mep=problem",
+                "q1=no",
+                "q2=yes",
+                "q3=high",
+                "q4=no",
+                "q5=yes",
+            ],
+            Scenario::AppOnly => &[
+                "mep=problem",
+                "q1=no",
+                "q2=yes",
+                "q3=high",
+                "q4=no",
+                "q5=no",
+            ],
+            Scenario::FeatureFlag => &["mep=problem", "q1=yes"],
+            Scenario::Minor => &["mep=problem", "q1=no", "q2=yes", "q3=low"],
+        }
+    }
+
+    /// The runbook's actions this path ends with.
+    pub fn actions(self) -> &'static [&'static str] {
+        match self {
+            Scenario::WithDb => &["a3", "a4"],
+            Scenario::AppOnly => &["a4"],
+            Scenario::FeatureFlag => &["a1"],
+            Scenario::Minor => &["a2"],
+        }
+    }
+
+    /// The outcome the rehearsal must reach, in a sentence.
+    pub fn expected(self) -> &'static str {
+        match self {
+            Scenario::WithDb => {
+                "the database is back to before the bad release and the previous release runs"
+            }
+            Scenario::AppOnly => "the previous release runs; the database is left as it is",
+            Scenario::FeatureFlag => "the faulty feature is off and the app restarted",
+            Scenario::Minor => "the product owner is warned and a ticket draft is written",
+        }
+    }
+
+    /// Whether the path puts the previous release back.
+    pub fn redeploys(self) -> bool {
+        matches!(self, Scenario::WithDb | Scenario::AppOnly)
+    }
+
+    pub fn restores_database(self) -> bool {
+        self == Scenario::WithDb
+    }
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::{PresetAnswers, Tree};
+
+    #[test]
+    fn every_scenario_answers_the_runbook_and_names_round_trip() {
+        let tree = Tree::default_runbook();
+        for scenario in Scenario::ALL {
+            assert_eq!(Scenario::parse(scenario.name()), Some(scenario));
+            PresetAnswers::parse(&tree, scenario.answers())
+                .unwrap_or_else(|e| panic!("{scenario}: {e}"));
+        }
+        assert_eq!(Scenario::parse("nope"), None);
+    }
+}

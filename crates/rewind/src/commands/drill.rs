@@ -1,0 +1,624 @@
+//! `rewind drill`: rehearse the whole bad night in one command, on a local
+//! sandbox, with nothing of the person's own (no account, no rewind.toml,
+//! no journal, no git configuration). The steps are rewind-core's
+//! (`rewind_core::drill`, then the very guide, restore and rollback that
+//! `rewind guide`, `rewind db restore` and `rewind rollback` run); this
+//! file starts the sandbox, which the core does not depend on, and prints
+//! one line per step.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use rewind_core::drill::history::APP;
+use rewind_core::drill::replay::{self, ReplayFiles};
+use rewind_core::drill::{
+    self, ConfigSettings, DrillError, DrillSummary, Listener, Pace, Reporter, Scenario, Stage,
+    StepLine, Timed, Timings, Workspace,
+};
+use rewind_core::git::GitCli;
+use rewind_core::guide::{
+    self, ActionOutcome, ActionReport, AnswerSource, GuideError, GuideSummary, Narrator,
+    ProbeResult, TicketDraft, Tools,
+};
+use rewind_core::journal::Journal;
+use rewind_core::platform::scalingo::{RequestBudget, RetryPolicy, Scalingo};
+use rewind_core::prompt::{NoPrompter, Prompter};
+use rewind_core::rollback;
+use rewind_core::tree::{Answer, Lang, Node, Probe, Tree};
+use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, Sandbox, SandboxConfig, ScmSeed};
+
+use crate::cli_error::{CliError, ErrorKind};
+use crate::context::{self, Global};
+use crate::ui::{self, Style};
+
+/// Sets the drill's pace: `test` makes deploys take a fraction of a
+/// second (rewind's own tests).
+const SPEED_ENV: &str = "REWIND_DRILL_SPEED";
+/// `off` keeps the database simulated even when PostgreSQL is installed;
+/// `on` requires it; `auto` (the default) uses it when found.
+const POSTGRES_ENV: &str = "REWIND_DRILL_POSTGRES";
+
+#[derive(Debug, Args)]
+pub struct DrillArgs {
+    /// The runbook path to rehearse: with-db (restore the database, then
+    /// redeploy), app-only (redeploy), feature-flag (switch the feature
+    /// off), minor (warn the product owner).
+    #[arg(long, default_value = "with-db", value_parser = parse_scenario)]
+    scenario: Scenario,
+
+    /// Answer the tree's questions along the scenario's path and confirm
+    /// every action, without asking. Implied when nobody is at a terminal.
+    #[arg(long)]
+    auto: bool,
+
+    /// Build the workspace in DIR (new or empty) and keep it, with the
+    /// sandbox's state at the alert and a seed to replay the night by hand.
+    #[arg(long, value_name = "DIR")]
+    keep: Option<PathBuf>,
+
+    /// Print the final summary as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_scenario(text: &str) -> Result<Scenario, String> {
+    Scenario::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = Scenario::ALL.iter().map(|s| s.name()).collect();
+        format!("expected one of: {}", names.join(", "))
+    })
+}
+
+/// The drill ignores `--config` on purpose: it never reads the person's
+/// rewind.toml.
+pub fn run(args: DrillArgs, _global: &Global) -> Result<(), CliError> {
+    let started = Instant::now();
+    let pace = Pace::from_speed(std::env::var(SPEED_ENV).ok().as_deref());
+    let auto = args.auto || !context::is_interactive();
+    let style = Style::stderr();
+    let mut out = Printer::new(style, auto);
+    eprintln!(
+        "{}",
+        style.bold(&format!(
+            "rewind drill: scenario {} ({})",
+            args.scenario,
+            args.scenario.expected()
+        ))
+    );
+    eprintln!(
+        "  deploys take {} here instead of minutes: the drill shortens them",
+        ui::duration(pace.deploy)
+    );
+    if auto && !args.auto {
+        eprintln!("  nobody at a terminal: answering along the scenario's path (--auto)");
+    }
+    let result = rehearse(&args, &pace, auto, started, &mut out);
+    match result {
+        Ok(summary) => finish(&args, &summary, &style),
+        Err(failure) => {
+            out.failed(&failure.step, &failure.error.error.to_string());
+            Err(failure.error)
+        }
+    }
+}
+
+/// A step that failed, and the error it ends the drill with.
+struct Failure {
+    step: String,
+    error: CliError,
+}
+
+fn fail(step: &str, error: CliError) -> Failure {
+    Failure {
+        step: step.to_string(),
+        error,
+    }
+}
+
+fn drill_error(step: &str, e: DrillError) -> Failure {
+    let kind = match e {
+        DrillError::Interrupted => ErrorKind::Interrupted,
+        DrillError::Write { .. } => ErrorKind::Config,
+        _ => ErrorKind::Failed,
+    };
+    let hints = e.hints();
+    let mut error = CliError::new(kind, e);
+    error.hints = hints;
+    fail(step, error)
+}
+
+fn rehearse(
+    args: &DrillArgs,
+    pace: &Pace,
+    auto: bool,
+    started: Instant,
+    out: &mut Printer,
+) -> Result<DrillSummary, Failure> {
+    let interrupt = context::interrupt();
+    let since = Instant::now();
+    let ws = Workspace::create(args.keep.as_deref()).map_err(|e| drill_error("workspace", e))?;
+    let listener =
+        Listener::start().map_err(|e| drill_error("workspace", DrillError::Listener(e)))?;
+    out.step(&StepLine::done(
+        "workspace",
+        format!(
+            "{} (origin.git and a clone, tags v1.0.0 to v1.3.0){}",
+            ws.root.display(),
+            if ws.is_temporary() {
+                ", removed at the end"
+            } else {
+                ", kept"
+            }
+        ),
+        since,
+    ));
+
+    let since = Instant::now();
+    let files = args.keep.as_ref().map(|_| ReplayFiles::in_workspace(&ws));
+    let sandbox = start_sandbox(&ws, pace, files.as_ref())?;
+    let database = match sandbox.database_url(APP) {
+        Ok(_) => "real".to_string(),
+        Err(_) => "simulated".to_string(),
+    };
+    let postgres_line = if database == "real" {
+        "PostgreSQL: a real cluster (pg_dump backups, PostgreSQL's own point-in-time recovery)"
+    } else {
+        "PostgreSQL: simulated (no PostgreSQL server found, or REWIND_DRILL_POSTGRES=off)"
+    };
+    out.step(&StepLine::done(
+        "sandbox",
+        format!("{} on 127.0.0.1; {postgres_line}", sandbox.base_url()),
+        since,
+    ));
+
+    let since = Instant::now();
+    let config = ws
+        .write_config(&ConfigSettings {
+            sandbox_url: sandbox.base_url().to_string(),
+            webhook_url: listener.url().to_string(),
+            margin: pace.margin,
+            health_interval: pace.health_interval,
+        })
+        .map_err(|e| drill_error("rewind.toml", e))?;
+    let app = config
+        .app(Some(APP))
+        .map_err(|e| fail("rewind.toml", CliError::from(e)))?;
+    out.step(&StepLine::done(
+        "rewind.toml",
+        format!(
+            "{} (rewind init, then health check, feature flag and webhook)",
+            config.path.display()
+        ),
+        since,
+    ));
+
+    let env = sandbox.env_vars();
+    let mut settings =
+        app.scalingo_settings(|name| env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()));
+    // The sandbox is not Scalingo: no need to share Scalingo's budget.
+    settings.budget = RequestBudget::new(10_000, Duration::from_secs(60));
+    settings.retry = RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(200),
+    };
+    let platform = Scalingo::new(settings).map_err(|e| fail("sandbox", CliError::from(e)))?;
+    let admin = drill::admin::Admin::new(sandbox.base_url());
+    let stage = Stage {
+        platform: &platform,
+        admin: &admin,
+        app,
+        workspace: &ws,
+        interrupt: &interrupt,
+        pace,
+    };
+    let broken = stage.play(out).map_err(|e| drill_error("the night", e))?;
+    if let Some(files) = &files {
+        files
+            .write_seed(&ws, pace)
+            .and_then(|()| files.snapshot_at_alert())
+            .map_err(|e| drill_error("replay files", e))?;
+    }
+
+    let journal = Journal::open(&ws.journal_dir);
+    let mut git = GitCli::new(&ws.clone).interactive(false);
+    for (name, value) in drill::git::hermetic_env() {
+        git = git.env(name, value);
+    }
+    let tools = Tools {
+        platform: &platform,
+        git: &git,
+        journal: &journal,
+        interrupt: &interrupt,
+        app,
+        webhook: config.webhook_url(app),
+    };
+    let tree = Tree::default_runbook();
+    let preset = drill::preset(&tree, args.scenario, auto)
+        .map_err(|e| fail("the walk", CliError::failed(e)))?;
+    let options = drill::guide_options(&ws, pace, stage.follow_options(), auto, Lang::En);
+    let prompter: Box<dyn Prompter> = if auto {
+        Box::new(NoPrompter)
+    } else {
+        context::prompter()
+    };
+    eprintln!(
+        "\n{}",
+        out.style.bold(&format!(
+            "The runbook's tree ({}):",
+            if auto {
+                "answers scripted along the scenario's path"
+            } else {
+                "your answers; the evidence comes first"
+            }
+        ))
+    );
+    let mut timed = Timed::new(out);
+    let walked = guide::guide(&tree, &preset, &tools, &options, &*prompter, &mut timed);
+    let decided_at = timed.decided_at;
+    let summary = walked.map_err(|e| fail("the walk", guide_error(e)))?;
+
+    let since = Instant::now();
+    let (checks, data) = drill::verify(
+        args.scenario,
+        &stage,
+        &broken,
+        &summary,
+        &listener.messages(),
+    );
+    let reached = checks.iter().all(|c| c.ok);
+    out.step(&StepLine {
+        name: "outcome checked".into(),
+        ok: reached,
+        detail: format!(
+            "{} of {} checks hold",
+            checks.iter().filter(|c| c.ok).count(),
+            checks.len()
+        ),
+        duration_ms: since.elapsed().as_millis() as u64,
+    });
+    let rollback_incident = summary.rollback_incidents().next().map(str::to_string);
+    let report = reports(&journal, &summary, rollback_incident.as_deref());
+    let timings = Timings::measure(
+        broken.alert_at,
+        decided_at,
+        &journal,
+        rollback_incident.as_deref(),
+        started.elapsed(),
+    );
+    let listen = sandbox.addr().to_string();
+    let replay = replay::commands(
+        args.scenario,
+        &ws,
+        files.as_ref(),
+        &listen,
+        &broken.bad_deployment.id,
+    );
+    let summary = DrillSummary {
+        scenario: args.scenario.name(),
+        expected: args.scenario.expected(),
+        reached,
+        database,
+        deploy_duration_ms: pace.deploy.as_millis() as u64,
+        steps: out.steps.clone(),
+        checks,
+        data,
+        timings,
+        guide_incident: Some(summary.incident.to_string()),
+        rollback_incident,
+        report,
+        workspace: (!ws.is_temporary()).then(|| ws.root.clone()),
+        replay,
+    };
+    drop(sandbox);
+    Ok(summary)
+}
+
+fn start_sandbox(
+    ws: &Workspace,
+    pace: &Pace,
+    files: Option<&ReplayFiles>,
+) -> Result<Sandbox, Failure> {
+    let postgres = match std::env::var(POSTGRES_ENV).ok().as_deref() {
+        Some("off") => PostgresMode::Off,
+        Some("on") => PostgresMode::On,
+        _ => PostgresMode::Auto,
+    };
+    Sandbox::start(SandboxConfig {
+        apps: vec![AppSeed {
+            name: APP.to_string(),
+            repo: Some(ws.origin.display().to_string()),
+            scm: Some(ScmSeed {
+                branch: "main".to_string(),
+                auto_deploy: true,
+            }),
+            addons: vec![AddonSeed {
+                provider: "scalingo-postgresql".to_string(),
+                plan: "postgresql-starter-512".to_string(),
+            }],
+        }],
+        deploy_duration: pace.deploy,
+        rate_limit_per_minute: 0,
+        postgres,
+        state_file: files.map(|f| f.state.clone()),
+        ..SandboxConfig::default()
+    })
+    .map_err(|e| {
+        fail(
+            "sandbox",
+            CliError::failed(e).hint(format!(
+                "{POSTGRES_ENV}=off runs the drill with a simulated database"
+            )),
+        )
+    })
+}
+
+fn guide_error(e: GuideError) -> CliError {
+    let hints = e.hints();
+    let kind = match &e {
+        GuideError::Unanswered(_) | GuideError::FlagNotChosen { .. } => ErrorKind::Config,
+        GuideError::NotConfirmed { .. } | GuideError::Prompt(_) => ErrorKind::Refused,
+        GuideError::Journal(_) => ErrorKind::Failed,
+    };
+    let mut err = CliError::new(kind, e);
+    err.hints = hints;
+    err.hint("--auto answers along the scenario's path")
+}
+
+/// The guide's incident, and the rollback's when there was one, as
+/// `rewind report` tells them.
+fn reports(journal: &Journal, summary: &GuideSummary, rollback_id: Option<&str>) -> String {
+    let mut ids = vec![summary.incident.to_string()];
+    ids.extend(rollback_id.map(str::to_string));
+    ids.iter()
+        .map(|id| match journal.incident(id) {
+            Ok(incident) => rollback::report(&incident).to_markdown(),
+            Err(e) => format!("(incident {id} cannot be read: {e})\n"),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn finish(args: &DrillArgs, summary: &DrillSummary, style: &Style) -> Result<(), CliError> {
+    eprintln!("\n{}", style.bold("Checks"));
+    for check in &summary.checks {
+        let mark = if check.ok {
+            style.ok("ok  ")
+        } else {
+            style.bad("FAIL")
+        };
+        eprintln!(
+            "  {mark} {}: {}",
+            check.what,
+            ui::sanitize(&check.detail, false)
+        );
+    }
+    eprintln!("\n{}", style.bold("What was lost"));
+    if !summary.data.lost.is_empty() {
+        eprintln!("  the restore went back before v1.3.0's deploy; these rows are gone:");
+        for line in &summary.data.lost {
+            eprintln!("    {line}");
+        }
+    } else if !summary.data.kept_bad.is_empty() {
+        eprintln!("  nothing: the database was not restored, so the bad release's rows stay:");
+        for text in &summary.data.kept_bad {
+            eprintln!("    {text}");
+        }
+    } else {
+        eprintln!("  nothing");
+    }
+    let ms = |v: Option<u64>| {
+        v.map_or("-".to_string(), |ms| {
+            ui::duration(Duration::from_millis(ms))
+        })
+    };
+    eprintln!("\n{}", style.bold("Timings (from the alert)"));
+    eprintln!(
+        "  to the decision        {}",
+        ms(summary.timings.to_decision_ms)
+    );
+    eprintln!(
+        "  to the deploy accepted {}",
+        ms(summary.timings.to_deploy_accepted_ms)
+    );
+    eprintln!(
+        "  whole drill            {} (deploys shortened to {} each)",
+        ms(Some(summary.timings.total_ms)),
+        ui::duration(Duration::from_millis(summary.deploy_duration_ms))
+    );
+    eprintln!("\n{}", style.bold("Replay it by hand"));
+    if summary.workspace.is_none() {
+        eprintln!("  (run the drill with --keep DIR to keep the workspace, its seed and state)");
+    }
+    for line in &summary.replay {
+        eprintln!("  {line}");
+    }
+    if args.json {
+        let text = serde_json::to_string_pretty(summary)
+            .map_err(|e| CliError::failed(format!("cannot write the summary as JSON: {e}")))?;
+        println!("{text}");
+    } else {
+        println!("{}", summary.report);
+    }
+    if summary.reached {
+        eprintln!(
+            "\n{}",
+            style.ok(&format!(
+                "The rehearsal reached its outcome: {}.",
+                summary.expected
+            ))
+        );
+        Ok(())
+    } else {
+        let failed: Vec<&str> = summary
+            .checks
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| c.what.as_str())
+            .collect();
+        Err(CliError::failed(format!(
+            "the rehearsal did not reach its outcome: {}",
+            failed.join("; ")
+        ))
+        .hint("the checks above say what production looks like instead"))
+    }
+}
+
+/// What the person reads, on stderr: one line per step with its outcome
+/// and duration, the alert, and the walk of the tree.
+struct Printer {
+    style: Style,
+    auto: bool,
+    steps: Vec<StepLine>,
+    /// When the current action was planned.
+    action_started: Option<Instant>,
+}
+
+impl Printer {
+    fn new(style: Style, auto: bool) -> Printer {
+        Printer {
+            style,
+            auto,
+            steps: Vec::new(),
+            action_started: None,
+        }
+    }
+
+    fn line(&self, ok: bool, name: &str, detail: &str, ms: Option<u64>) {
+        let mark = if ok {
+            self.style.ok("ok  ")
+        } else {
+            self.style.bad("FAIL")
+        };
+        let took = ms
+            .map(|ms| {
+                self.style
+                    .dim(&format!(" ({})", ui::duration(Duration::from_millis(ms))))
+            })
+            .unwrap_or_default();
+        eprintln!(
+            "  {mark} {:<30} {}{took}",
+            name,
+            ui::sanitize(detail, false)
+        );
+    }
+
+    fn failed(&mut self, step: &str, error: &str) {
+        self.line(false, step, error, None);
+    }
+}
+
+impl Reporter for Printer {
+    fn step(&mut self, line: &StepLine) {
+        self.line(line.ok, &line.name, &line.detail, Some(line.duration_ms));
+        self.steps.push(line.clone());
+    }
+
+    fn alert(&mut self, text: &str) {
+        eprintln!(
+            "\n  {} {}",
+            self.style.bad(&self.style.bold("ALERT [monitoring]")),
+            ui::sanitize(text, false)
+        );
+    }
+}
+
+impl Narrator for Printer {
+    fn evidence(&mut self, probe: Probe, result: &ProbeResult) {
+        // A person answering needs the evidence in full; a scripted walk
+        // only shows what it points to.
+        match result {
+            Ok(ev) if !self.auto => {
+                eprintln!("    evidence ({probe}):");
+                for line in &ev.lines {
+                    eprintln!("      {}", ui::sanitize(line, false));
+                }
+                if let (Some(s), Some(why)) = (&ev.suggestion, &ev.because) {
+                    eprintln!("    suggested answer: {s} ({why})");
+                }
+            }
+            Ok(ev) => {
+                if let (Some(s), Some(why)) = (&ev.suggestion, &ev.because) {
+                    eprintln!(
+                        "    {}",
+                        self.style
+                            .dim(&format!("evidence ({probe}) suggests {s}: {why}"))
+                    );
+                }
+            }
+            Err(why) => eprintln!(
+                "    {}",
+                self.style
+                    .warn(&format!("evidence ({probe}) unavailable: {why}"))
+            ),
+        }
+    }
+
+    fn question(&mut self, node: &Node) {
+        if !self.auto {
+            eprintln!(
+                "\n  {} {}",
+                self.style.bold(&format!("[{}]", node.id)),
+                node.text.get(Lang::En)
+            );
+        }
+    }
+
+    fn answered(&mut self, node: &Node, answer: &Answer, source: AnswerSource) {
+        let how = match source {
+            AnswerSource::Preset => "scripted",
+            AnswerSource::Prompt => "your answer",
+        };
+        eprintln!(
+            "  [{}] {} -> {} ({how})",
+            node.id,
+            node.text.get(Lang::En),
+            answer.label.get(Lang::En)
+        );
+    }
+
+    fn plan(&mut self, node: &Node, lines: &[String]) {
+        self.action_started = Some(Instant::now());
+        eprintln!(
+            "\n  {} {}",
+            self.style.bold(&format!("[{}]", node.id)),
+            self.style.bold(node.text.get(Lang::En))
+        );
+        for line in lines {
+            eprintln!("    - {}", ui::sanitize(line, false));
+        }
+    }
+
+    fn progress(&mut self, line: &str) {
+        eprintln!("      {}", self.style.dim(&ui::sanitize(line, false)));
+    }
+
+    fn action_ended(&mut self, node: &Node, report: &ActionReport) {
+        let ms = self
+            .action_started
+            .take()
+            .map(|t| t.elapsed().as_millis() as u64)
+            .unwrap_or_default();
+        let (ok, detail) = match &report.outcome {
+            ActionOutcome::Done => (true, report.lines.join("; ")),
+            ActionOutcome::DryRun => (true, "dry run".to_string()),
+            ActionOutcome::Failed { error, .. } => (false, error.clone()),
+        };
+        let line = StepLine {
+            name: format!("{} {}", node.id, report.action),
+            ok,
+            detail,
+            duration_ms: ms,
+        };
+        Reporter::step(self, &line);
+    }
+
+    fn ticket(&mut self, draft: &TicketDraft) {
+        if let Some(path) = &draft.path {
+            eprintln!(
+                "      {}",
+                self.style.dim(&format!("ticket draft: {}", path.display()))
+            );
+        }
+    }
+}
