@@ -184,12 +184,12 @@ pub(crate) fn actor() -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-/// Neither flag, and migrations the evidence says may need a restore.
+/// Neither flag, a database, and migrations the evidence says may need a
+/// restore.
 fn wants_database_question(plan: &Plan) -> bool {
-    plan.database.as_ref().is_some_and(|d| {
-        d.choice == DatabaseChoice::Undecided
-            && d.migrations.as_ref().is_some_and(|m| m.calls_for_restore())
-    })
+    plan.database
+        .as_ref()
+        .is_some_and(DatabasePlan::restore_worth_asking)
 }
 
 /// Asks whether to add the database steps; nothing is suggested: the
