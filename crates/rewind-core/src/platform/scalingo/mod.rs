@@ -354,8 +354,10 @@ fn with_auth<'a>(call: &Call<'_>, auth: Auth<'a>) -> Call<'a> {
     }
 }
 
+/// Milliseconds kept: a restore time cut to the second could land before
+/// the time shown, or before the recovery window's start.
 fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 impl Platform for Scalingo {
