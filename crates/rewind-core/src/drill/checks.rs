@@ -52,10 +52,16 @@ pub fn verify(
     let mut checks = Vec::new();
     let finished = matches!(summary.outcome, Outcome::Finished { .. });
     let done: Vec<&str> = summary.actions.iter().map(|a| a.node.as_str()).collect();
+    let ended = match &summary.outcome {
+        Outcome::Finished { exit } => exit.clone().unwrap_or_else(|| "finished".into()),
+        Outcome::NothingToDo => "nothing to do".into(),
+        Outcome::ActionFailed { node } => format!("{node} failed"),
+        Outcome::NotWell { node } => format!("stopped after {node}"),
+    };
     checks.push(Check::new(
         "the walk",
         finished && done == scenario.actions(),
-        format!("actions {} ({:?})", done.join(", "), summary.outcome),
+        format!("actions {}: {ended}", done.join(", ")),
     ));
     let ws = stage.workspace;
     let running = running_commit(stage.platform);
@@ -70,18 +76,19 @@ pub fn verify(
     };
     let mut loss = DataLoss::default();
     let rows = stage.admin.rows(&broken.addon);
+    let healthy = || match stage.health_check() {
+        Ok(h) => Check::new(
+            "the health check passes",
+            h.ok,
+            h.last_error
+                .unwrap_or_else(|| format!("HTTP {}", h.last_status.unwrap_or_default())),
+        ),
+        Err(e) => Check::new("the health check passes", false, e.to_string()),
+    };
     match scenario {
         Scenario::WithDb | Scenario::AppOnly => {
             checks.push(release_check(GOOD));
-            match stage.health_check() {
-                Ok(h) => checks.push(Check::new(
-                    "the health check passes",
-                    h.ok,
-                    h.last_error
-                        .unwrap_or_else(|| format!("HTTP {}", h.last_status.unwrap_or_default())),
-                )),
-                Err(e) => checks.push(Check::new("the health check passes", false, e.to_string())),
-            }
+            checks.push(healthy());
             checks.push(auto_deploy_held(stage.platform));
             checks.push(Check::new(
                 "the team was told",
@@ -134,6 +141,7 @@ pub fn verify(
         Scenario::FeatureFlag => {
             checks.push(flag_off(stage.platform));
             checks.push(restarted(stage.platform, broken));
+            checks.push(healthy());
         }
         Scenario::Minor => {
             let warned = webhook_messages.iter().any(|m| m.contains(APP));

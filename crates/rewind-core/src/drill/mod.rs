@@ -92,6 +92,8 @@ pub struct DrillSummary {
     pub steps: Vec<StepLine>,
     pub checks: Vec<Check>,
     pub data: DataLoss,
+    /// What the team's webhook received, in order.
+    pub webhook_messages: Vec<String>,
     pub timings: Timings,
     pub guide_incident: Option<String>,
     pub rollback_incident: Option<String>,

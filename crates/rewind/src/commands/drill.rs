@@ -259,13 +259,8 @@ fn rehearse(
     let summary = walked.map_err(|e| fail("the walk", guide_error(e)))?;
 
     let since = Instant::now();
-    let (checks, data) = drill::verify(
-        args.scenario,
-        &stage,
-        &broken,
-        &summary,
-        &listener.messages(),
-    );
+    let webhook_messages = listener.messages();
+    let (checks, data) = drill::verify(args.scenario, &stage, &broken, &summary, &webhook_messages);
     let reached = checks.iter().all(|c| c.ok);
     out.step(&StepLine {
         name: "outcome checked".into(),
@@ -303,6 +298,7 @@ fn rehearse(
         steps: out.steps.clone(),
         checks,
         data,
+        webhook_messages,
         timings,
         guide_incident: Some(summary.incident.to_string()),
         rollback_incident,
