@@ -53,9 +53,7 @@ enum Running {
         variables: Vec<(String, String)>,
     },
     /// A release that did not come from git (an archive deploy).
-    Other {
-        git_ref: String,
-    },
+    Other { git_ref: String },
 }
 
 async fn answer(State(state): State<AppState>, app: String) -> Response {
