@@ -177,13 +177,23 @@ impl Engine<'_> {
             .filter(|d| !d.status.is_failure()))
     }
 
+    /// The newest deployment of the target that is newer than the bad one
+    /// (the listing is newest first: only what comes before the deployment
+    /// being rolled back from counts) and created since `since`, less the
+    /// skew. A deployment of the target from before the bad release is the
+    /// old one: never adopted, whatever the clocks say.
     fn newest_of_target(&self, since: DateTime<Utc>) -> Result<Option<Deployment>, PlatformError> {
         let commit = self.plan.target_commit();
+        let bad = self.plan.from.deployment_id.as_deref();
         let page = self.platform.deployments(&self.plan.app, 1, 20)?;
-        Ok(page.items.into_iter().find(|d| {
-            d.git_ref.as_deref() == Some(commit)
-                && d.created_at.is_some_and(|t| t >= since - CLOCK_SKEW)
-        }))
+        Ok(page
+            .items
+            .into_iter()
+            .take_while(|d| Some(d.id.as_str()) != bad)
+            .find(|d| {
+                d.git_ref.as_deref() == Some(commit)
+                    && d.created_at.is_some_and(|t| t >= since - CLOCK_SKEW)
+            }))
     }
 
     /// Force-pushes the commit to the app's git remote, then waits for the

@@ -509,6 +509,46 @@ fn the_branch_method_puts_the_last_good_release_back_and_records_everything() {
 }
 
 #[test]
+fn a_recent_deploy_of_the_target_before_the_bad_one_is_not_taken_for_the_rollback() {
+    let world = World::new(Setup::default());
+    // The target went out 40 s ago and the bad release 20 s ago: within
+    // any clock skew, yet the old deployment of the target is history, not
+    // this rollback's deploy.
+    let now = chrono::Utc::now();
+    world.admin(
+        &format!("/_sandbox/apps/{APP}/deployments/history"),
+        json!({"deployments": [
+            {"git_ref": "v1.0.0", "created_at": (now - chrono::Duration::seconds(40)).to_rfc3339()},
+            {"git_ref": "v1.1.0", "created_at": (now - chrono::Duration::seconds(20)).to_rfc3339()},
+        ]}),
+    );
+    let before = world
+        .platform
+        .deployments(APP, 1, 50)
+        .expect("list")
+        .items
+        .len();
+    let interrupt = Interrupt::new();
+    let summary = world.rollback(
+        &PrepareOptions::default(),
+        &world.run_options(),
+        &mut (),
+        &interrupt,
+    );
+    assert_eq!(world.deploys().len(), 1, "one new deploy: {summary:?}");
+    assert_eq!(
+        world
+            .platform
+            .deployments(APP, 1, 50)
+            .expect("list")
+            .items
+            .len(),
+        before + 1
+    );
+    assert_eq!(world.running(), "v1.0.0");
+}
+
+#[test]
 fn preparing_a_plan_changes_nothing_on_the_remote_or_the_platform() {
     let world = World::new(Setup::default());
     let refs = world.origin_refs();
