@@ -150,16 +150,16 @@ impl Stage<'_> {
             )));
         }
         let alert_at = Utc::now();
-        reporter.step(&StepLine {
-            name: "health check".into(),
-            ok: false,
-            detail: format!(
-                "{} after {} attempt(s)",
+        // The drill's step went as planned: production is broken.
+        reporter.step(&StepLine::done(
+            "production broken",
+            format!(
+                "health check: {} after {} attempt(s)",
                 health.last_error.as_deref().unwrap_or("failing"),
                 health.attempts
             ),
-            duration_ms: since.elapsed().as_millis() as u64,
-        });
+            since,
+        ));
         reporter.alert(&format!(
             "{name} is failing since v{BAD} went out ({} ago): health check answers {}; new orders are priced 0.00 EUR",
             ago(bad_deployment.finished_at.or(bad_deployment.created_at)),
@@ -175,10 +175,11 @@ impl Stage<'_> {
         let created = bad_deployment.created_at.unwrap_or(alert_at);
         let restore_point = created
             - chrono::Duration::from_std(margin).unwrap_or_else(|_| chrono::Duration::zero());
-        // The restore API takes whole seconds: rewind sends the time cut
-        // down to its second.
+        // rewind sends the restore time to the millisecond.
         let restore_point = restore_point
-            - chrono::Duration::nanoseconds(i64::from(restore_point.timestamp_subsec_nanos()));
+            - chrono::Duration::nanoseconds(i64::from(
+                restore_point.timestamp_subsec_nanos() % 1_000_000,
+            ));
         Ok(Broken {
             addon,
             bad_deployment,

@@ -11,10 +11,9 @@ pub struct Pace {
     /// How long before the bad deploy the database is restored to.
     pub margin: Duration,
     /// Pause between the last good writes and the bad deploy: longer than
-    /// the margin and the second the restore time is cut down to, so that
-    /// with a real PostgreSQL (which restores by the time a row was
-    /// written, not by its date) those writes fall before the restore
-    /// point.
+    /// the margin, so that with a real PostgreSQL (which restores by the
+    /// time a row was written, not by its date) those writes fall before
+    /// the restore point.
     pub quiet: Duration,
     /// Pause between two reads of a deploy, a backup or a restore.
     pub poll: Duration,
@@ -28,7 +27,7 @@ impl Pace {
         Pace {
             deploy: Duration::from_millis(2000),
             margin: Duration::from_millis(1000),
-            quiet: Duration::from_millis(2300),
+            quiet: Duration::from_millis(1600),
             poll: Duration::from_millis(250),
             health_interval: Duration::from_millis(500),
         }
@@ -39,7 +38,7 @@ impl Pace {
         Pace {
             deploy: Duration::from_millis(150),
             margin: Duration::from_millis(200),
-            quiet: Duration::from_millis(1300),
+            quiet: Duration::from_millis(600),
             poll: Duration::from_millis(50),
             health_interval: Duration::from_millis(100),
         }

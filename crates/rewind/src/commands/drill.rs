@@ -92,6 +92,12 @@ pub fn run(args: DrillArgs, _global: &Global) -> Result<(), CliError> {
     if auto && !args.auto {
         eprintln!("  nobody at a terminal: answering along the scenario's path (--auto)");
     }
+    if !auto {
+        eprintln!(
+            "  you answer the tree; the scenario's path is {} (checked at the end)",
+            args.scenario.answers().join(", ")
+        );
+    }
     let result = rehearse(&args, &pace, auto, started, &mut out);
     match result {
         Ok(summary) => finish(&args, &summary, &style),
