@@ -70,6 +70,28 @@ impl Context {
         Ok(Scalingo::new(settings)?)
     }
 
+    /// Who acts, for the journal, the report and the team's message:
+    /// `REWIND_USER`, else the repository's git `user.name` (the name the
+    /// team knows), else the login name.
+    pub fn actor(&self) -> String {
+        let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        from_env("REWIND_USER")
+            .or_else(|| {
+                std::process::Command::new("git")
+                    .args(["config", "user.name"])
+                    .current_dir(&self.repo)
+                    .env("GIT_TERMINAL_PROMPT", "0")
+                    .output()
+                    .ok()
+                    .filter(|o| o.status.success())
+                    .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                    .filter(|n| !n.is_empty())
+            })
+            .or_else(|| from_env("USER"))
+            .or_else(|| from_env("USERNAME"))
+            .unwrap_or_else(|| "unknown".to_string())
+    }
+
     /// Git in the repository, interactive when a person is there.
     pub fn git(&self) -> GitCli {
         GitCli::new(&self.repo).interactive(is_interactive())

@@ -92,7 +92,7 @@ pub fn run(args: GuideArgs, global: &Global) -> Result<(), CliError> {
             .clone()
             .unwrap_or_else(|| journal_dir.clone()),
         journal_dir.join("backups").join(&app.name),
-        &actor(),
+        &ctx.actor(),
     );
     options.dry_run = args.dry_run;
     options.yes = args.yes;
@@ -162,13 +162,6 @@ fn preset(tree: &Tree, args: &GuideArgs) -> Result<PresetAnswers, CliError> {
 }
 
 /// Who runs the guide, for the journal.
-fn actor() -> String {
-    ["REWIND_USER", "USER", "USERNAME"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| "unknown".to_string())
-}
-
 fn into_cli_error(e: GuideError) -> CliError {
     let hints = e.hints();
     let kind = match &e {

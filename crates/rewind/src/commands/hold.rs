@@ -7,7 +7,7 @@ use clap::Args;
 use rewind_core::rollback;
 
 use crate::cli_error::CliError;
-use crate::commands::rollback::{actor, into_cli_error};
+use crate::commands::rollback::into_cli_error;
 use crate::context::{Context, Global};
 
 #[derive(Debug, Args)]
@@ -32,7 +32,7 @@ fn change(args: HoldArgs, global: &Global, enable: bool) -> Result<(), CliError>
     let ctx = Context::load(global)?;
     let app = ctx.app(args.app.as_deref())?;
     let platform = ctx.platform(app)?;
-    let who = actor();
+    let who = ctx.actor();
     let reason = args.reason.as_deref();
     let change = if enable {
         rollback::unhold(&platform, &ctx.journal, &app.name, &who, reason)

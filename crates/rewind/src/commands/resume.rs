@@ -7,7 +7,7 @@ use clap::Args;
 use rewind_core::rollback::{self, Plan, RunOptions, Tools};
 
 use crate::cli_error::{CliError, ErrorKind};
-use crate::commands::rollback::{Lines, actor, archive_template, finish, into_cli_error};
+use crate::commands::rollback::{Lines, archive_template, finish, into_cli_error};
 use crate::context::{self, Context, Global};
 use crate::ui::Style;
 
@@ -73,7 +73,7 @@ pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
         }
     }
     let template = archive_template();
-    let who = actor();
+    let who = ctx.actor();
     let options = RunOptions {
         reason: incident.opening["reason"].as_str(),
         archive_template: template.as_ref(),

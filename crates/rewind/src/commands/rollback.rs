@@ -137,7 +137,7 @@ the plan, with the database steps:"
         );
         print_plan(&plan, &style);
     }
-    let actor = actor();
+    let actor = ctx.actor();
     if args.dry_run {
         let id = IncidentId::new(chrono::Utc::now());
         ctx.journal.record(
@@ -177,13 +177,6 @@ pub(crate) fn archive_template() -> Option<Secret> {
 }
 
 /// Who is rolling back, for the journal and the team.
-pub(crate) fn actor() -> String {
-    ["REWIND_USER", "USER", "USERNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|u| !u.trim().is_empty()))
-        .unwrap_or_else(|| "unknown".to_string())
-}
-
 /// Neither flag, a database, and migrations the evidence says may need a
 /// restore.
 fn wants_database_question(plan: &Plan) -> bool {
