@@ -45,51 +45,6 @@ impl Admin {
         read_rows(&what, response)
     }
 
-    /// Writes rows dated in the past, as production wrote them then.
-    pub fn write_dated_rows(
-        &self,
-        addon: &str,
-        rows: &[(DateTime<Utc>, &str)],
-    ) -> Result<Vec<Row>, DrillError> {
-        let what = format!("writing dated rows to the database {addon}");
-        let rows: Vec<Value> = rows
-            .iter()
-            .map(|(at, text)| json!({ "text": text, "at": at.to_rfc3339() }))
-            .collect();
-        let response = self
-            .agent
-            .post(&format!(
-                "{}/_sandbox/databases/{addon}/rows",
-                self.base_url
-            ))
-            .send_json(json!({ "rows": rows }));
-        read_rows(&what, response)
-    }
-
-    /// Records deployments finished in the past (`git_ref`, `created_at`),
-    /// with the build log of each commit, through the history route.
-    pub fn seed_history(
-        &self,
-        app: &str,
-        deployments: &[(String, DateTime<Utc>)],
-    ) -> Result<(), DrillError> {
-        let what = format!("recording the past deployments of {app}");
-        let list: Vec<Value> = deployments
-            .iter()
-            .map(|(sha, at)| {
-                json!({ "git_ref": sha, "created_at": at.to_rfc3339(), "pusher": "release-please" })
-            })
-            .collect();
-        let response = self
-            .agent
-            .post(&format!(
-                "{}/_sandbox/apps/{app}/deployments/history",
-                self.base_url
-            ))
-            .send_json(json!({ "deployments": list }));
-        expect_success(&what, response)
-    }
-
     /// Records the nightly backups production had (`created_at` each).
     pub fn seed_backups(&self, addon: &str, at: &[DateTime<Utc>]) -> Result<(), DrillError> {
         let what = format!("recording the past backups of the database {addon}");

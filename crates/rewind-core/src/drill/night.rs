@@ -1,14 +1,8 @@
-//! The night of the incident, scripted. Production's past first: the good
-//! releases, a week apart, recorded in the platform's deployment history
-//! with the rows production wrote under each. Then v1.3.0 goes out with
-//! its feature on, deployed for real through the API: its deploy
-//! succeeds, it writes bad rows, and its health check fails, which the
+//! The night of the incident, scripted: the good releases deployed in
+//! order for real through the API, production writing its orders under
+//! each; then v1.3.0 goes out with its feature on: its deploy succeeds, it
+//! writes orders priced at zero, and its health check fails, which the
 //! drill raises as a monitoring alert would.
-//!
-//! Why the past is recorded rather than deployed live: a rollback adopts
-//! a deployment of its target made in the two minutes before it started
-//! (it takes it for its own, cut short), so a v1.2.0 deployed seconds
-//! before the rollback would be followed instead of redeployed.
 
 use std::time::Instant;
 
@@ -101,15 +95,14 @@ impl Stage<'_> {
         }
     }
 
-    /// Records the good releases as production's past, then breaks
-    /// production with v1.3.0, deployed for real through the API.
+    /// Deploys the good releases, then breaks production with v1.3.0.
     pub fn play(&self, reporter: &mut dyn Reporter) -> Result<Broken, DrillError> {
         let name = &self.app.name;
         let wanted = self.app.database.as_ref().map(|d| d.addon.as_str());
         let addon = database_addon(self.platform, name, wanted)
             .map_err(DrillError::Database)?
             .id;
-        self.past(name, &addon, reporter)?;
+        self.past(&addon, reporter)?;
         let (release, sha) = self
             .workspace
             .releases
@@ -190,59 +183,39 @@ impl Stage<'_> {
         })
     }
 
-    /// The weeks before the incident: the good releases, one a week, as
-    /// finished deployments of their commits in the platform's history
-    /// (with their build logs), and the rows production wrote under each.
-    fn past(&self, app: &str, addon: &str, reporter: &mut dyn Reporter) -> Result<(), DrillError> {
+    /// The releases before the incident, deployed in order for real
+    /// through the API, production writing its orders under each; and the
+    /// database's nightly backups.
+    fn past(&self, addon: &str, reporter: &mut dyn Reporter) -> Result<(), DrillError> {
         let since = Instant::now();
         let now = Utc::now();
-        let good: Vec<&(Release, String)> = self
+        let nightly: Vec<DateTime<Utc>> =
+            (1..=3).map(|d| now - chrono::Duration::days(d)).collect();
+        self.admin.seed_backups(addon, &nightly)?;
+        reporter.step(&StepLine::done(
+            "nightly backups",
+            "one a night for the last 3 nights",
+            since,
+        ));
+        for (release, sha) in self
             .workspace
             .releases
             .iter()
             .filter(|(r, _)| r.version != BAD)
-            .collect();
-        let weeks = good.len() as i64;
-        let deployed: Vec<(String, DateTime<Utc>)> = good
-            .iter()
-            .enumerate()
-            .map(|(i, (_, sha))| (sha.clone(), now - chrono::Duration::weeks(weeks - i as i64)))
-            .collect();
-        self.admin.seed_history(app, &deployed)?;
-        let told: Vec<String> = good
-            .iter()
-            .zip(&deployed)
-            .map(|((r, _), (_, at))| format!("{} {} days ago", r.tag(), (now - *at).num_days()))
-            .collect();
-        reporter.step(&StepLine::done(
-            "production's past",
-            format!("{} (deployment history)", told.join(", ")),
-            since,
-        ));
-        let since = Instant::now();
-        // One nightly backup per day of the last week, as production has.
-        let nightly: Vec<DateTime<Utc>> =
-            (1..=7).map(|d| now - chrono::Duration::days(d)).collect();
-        self.admin.seed_backups(addon, &nightly)?;
-        let mut rows = Vec::new();
-        for ((release, _), (_, at)) in good.iter().zip(&deployed) {
-            for (j, text) in release.rows.iter().enumerate() {
-                rows.push((*at + chrono::Duration::hours(j as i64 + 1), *text));
-            }
+        {
+            self.deploy(release, sha, reporter)?;
+            let since = Instant::now();
+            let written = self.admin.write_rows(addon, release.rows)?;
+            reporter.step(&StepLine::done(
+                format!("production writes under {}", release.tag()),
+                format!(
+                    "{} order(s); {} row(s) in the database",
+                    release.rows.len(),
+                    written.len()
+                ),
+                since,
+            ));
         }
-        let written = self.admin.write_dated_rows(addon, &rows)?;
-        reporter.step(&StepLine::done(
-            "production's rows",
-            format!(
-                "{} order(s) written under {}; nightly backups for the last 7 days",
-                written.len(),
-                good.iter()
-                    .map(|(r, _)| r.tag())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            since,
-        ));
         Ok(())
     }
 
