@@ -26,13 +26,26 @@ fn tools<'a>(t: &'a Tools<'a>) -> rollback::Tools<'a> {
     }
 }
 
-pub(crate) fn prepare(t: &Tools<'_>, options: &GuideOptions) -> Result<Prepared, Stop> {
+/// `restored`: the walk restored the database just before (the runbook's
+/// A3 then A4), so the rollback neither restores it again nor warns about
+/// the migrations.
+pub(crate) fn prepare(
+    t: &Tools<'_>,
+    options: &GuideOptions,
+    restored: bool,
+) -> Result<Prepared, Stop> {
+    let database = if restored {
+        rollback::DatabaseChoice::RestoredAlready
+    } else {
+        rollback::DatabaseChoice::Undecided
+    };
     let plan = rollback::prepare(
         &tools(t),
         t.app,
         &PrepareOptions {
             archive_template: options.archive_template.as_ref(),
             webhook: t.webhook.is_some(),
+            database,
             ..PrepareOptions::default()
         },
     )?;

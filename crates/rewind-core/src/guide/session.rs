@@ -155,6 +155,7 @@ pub fn guide(
         narrator,
         incident,
         known: Known::default(),
+        restored: false,
         evidence: Vec::new(),
         answers: Vec::new(),
         actions: Vec::new(),
@@ -196,6 +197,8 @@ struct Session<'s, 'a> {
     narrator: &'s mut dyn Narrator,
     incident: IncidentId,
     known: Known,
+    /// A restore of the database succeeded earlier in this walk.
+    restored: bool,
     /// Every probe gathered, once each, in the order met.
     evidence: Vec<(&'static str, ProbeResult)>,
     answers: Vec<AnswerRecord>,
@@ -453,6 +456,9 @@ impl Session<'_, '_> {
                     json!({ "action": kind.name(), "done": done, "ticket": report.ticket }),
                 )?;
                 report.lines = done;
+                if kind == ActionKind::RestoreDatabase {
+                    self.restored = true;
+                }
                 self.narrator.action_ended(node, &report);
                 Ok(report)
             }
@@ -487,7 +493,7 @@ impl Session<'_, '_> {
                 Prepared::Restore(Box::new(restore::prepare(tools, options, &mut self.known)?))
             }
             ActionKind::RedeployPrevious => {
-                Prepared::Redeploy(Box::new(redeploy::prepare(tools, options)?))
+                Prepared::Redeploy(Box::new(redeploy::prepare(tools, options, self.restored)?))
             }
         })
     }

@@ -36,6 +36,10 @@ pub enum DatabaseChoice {
     WithDb,
     /// `--no-db`: the migrations are knowingly left in place.
     NoDb,
+    /// The database was restored to just before the bad release right
+    /// before this rollback (the decision tree restores it first): no
+    /// database step, and no warning about the migrations.
+    RestoredAlready,
 }
 
 /// One changed migration file, as the plan shows it.
@@ -190,6 +194,12 @@ pub(crate) fn apply(
             plan.warnings.extend(loud);
         }
         DatabaseChoice::NoDb => database.statement = Some(no_db_statement(plan, &database)),
+        DatabaseChoice::RestoredAlready => {
+            database.statement = Some(format!(
+                "the database was restored to just before {} by the step before this rollback: no database step here",
+                plan.from.label
+            ));
+        }
         DatabaseChoice::WithDb => {
             let dir = backup_dir
                 .map(Path::to_path_buf)

@@ -219,7 +219,7 @@ impl DatabaseReport {
             DatabaseChoice::Undecided => {
                 out.push("**Choice**: no database step was chosen".into());
             }
-            DatabaseChoice::NoDb => out.push(format!(
+            DatabaseChoice::NoDb | DatabaseChoice::RestoredAlready => out.push(format!(
                 "**Choice**: {}",
                 self.statement.as_deref().unwrap_or("--no-db")
             )),

@@ -516,6 +516,13 @@ fn a3_restores_the_database_before_the_bad_deploy_then_a4_redeploys_the_previous
             .any(|e| e["data"]["rollback_incident"].is_string())
     );
     assert!(run.stderr.contains("rollback  "), "{}", run.stderr);
+    // The redeploy knows the database was just restored: no warning asking
+    // for a database step that was already taken.
+    assert!(
+        !run.stderr.contains("no database step is planned"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
