@@ -190,17 +190,23 @@ impl From<WireDeployment> for Deployment {
 
 impl DeploymentsEnvelope {
     pub fn into_page(self, asked_page: u32) -> Page<Deployment> {
-        let p = self.meta.and_then(|m| m.pagination);
-        Page {
-            items: self.deployments.into_iter().map(Deployment::from).collect(),
-            current_page: p
-                .as_ref()
-                .and_then(|p| p.current_page)
-                .unwrap_or(asked_page),
-            next_page: p.as_ref().and_then(|p| p.next_page),
-            total_pages: p.as_ref().and_then(|p| p.total_pages),
-            total_count: p.as_ref().and_then(|p| p.total_count),
-        }
+        page(self.deployments, self.meta, asked_page)
+    }
+}
+
+/// A page of items from a list answer and its `meta.pagination`, which
+/// may be missing (then the page asked for is the one given).
+fn page<W, T: From<W>>(items: Vec<W>, meta: Option<Meta>, asked_page: u32) -> Page<T> {
+    let p = meta.and_then(|m| m.pagination);
+    Page {
+        items: items.into_iter().map(T::from).collect(),
+        current_page: p
+            .as_ref()
+            .and_then(|p| p.current_page)
+            .unwrap_or(asked_page),
+        next_page: p.as_ref().and_then(|p| p.next_page),
+        total_pages: p.as_ref().and_then(|p| p.total_pages),
+        total_count: p.as_ref().and_then(|p| p.total_count),
     }
 }
 
@@ -366,17 +372,7 @@ impl From<WireEvent> for Event {
 
 impl EventsEnvelope {
     pub fn into_page(self, asked_page: u32) -> Page<Event> {
-        let p = self.meta.and_then(|m| m.pagination);
-        Page {
-            items: self.events.into_iter().map(Event::from).collect(),
-            current_page: p
-                .as_ref()
-                .and_then(|p| p.current_page)
-                .unwrap_or(asked_page),
-            next_page: p.as_ref().and_then(|p| p.next_page),
-            total_pages: p.as_ref().and_then(|p| p.total_pages),
-            total_count: p.as_ref().and_then(|p| p.total_count),
-        }
+        page(self.events, self.meta, asked_page)
     }
 }
 
