@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 use crate::config::AppConfig;
-use crate::platform::{Addon, Backup, Database, Platform, PlatformError, RecoveryWindow};
+use crate::db::{DbError, database_addon};
+use crate::platform::{Addon, Backup, Database, Platform, RecoveryWindow};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DatabaseStatus {
@@ -17,45 +18,17 @@ pub struct DatabaseStatus {
     pub notes: Vec<String>,
 }
 
-/// The addon the configuration names (an addon id, or a provider such as
-/// `scalingo-postgresql`), else the app's only database addon.
-pub fn pick_addon<'a>(addons: &'a [Addon], config: &AppConfig) -> Option<&'a Addon> {
-    if let Some(db) = &config.database {
-        return addons
-            .iter()
-            .find(|a| a.id == db.addon || a.resource_id.as_deref() == Some(&db.addon))
-            .or_else(|| addons.iter().find(|a| a.provider_id == db.addon));
-    }
-    let databases: Vec<&Addon> = addons
-        .iter()
-        .filter(|a| {
-            [
-                "postgresql",
-                "mysql",
-                "mongodb",
-                "redis",
-                "elasticsearch",
-                "influxdb",
-                "opensearch",
-            ]
-            .iter()
-            .any(|kind| a.provider_id.contains(kind))
-        })
-        .collect();
-    match databases.as_slice() {
-        [only] => Some(only),
-        _ => databases.into_iter().find(|a| a.is_postgresql()),
-    }
-}
-
 /// The database status, or `None` when the app has no database addon.
+/// The addon is the one `rewind db` would pick (`db::database_addon`).
 pub fn database_status(
     platform: &dyn Platform,
     config: &AppConfig,
-) -> Result<Option<DatabaseStatus>, PlatformError> {
-    let addons = platform.addons(&config.name)?;
-    let Some(addon) = pick_addon(&addons, config).cloned() else {
-        return Ok(None);
+) -> Result<Option<DatabaseStatus>, DbError> {
+    let wanted = config.database.as_ref().map(|d| d.addon.as_str());
+    let addon = match database_addon(platform, &config.name, wanted) {
+        Ok(addon) => addon,
+        Err(DbError::NoDatabaseAddon { .. }) => return Ok(None),
+        Err(e) => return Err(e),
     };
     let mut notes = Vec::new();
     let database = match platform.database(&config.name, &addon.id) {
