@@ -457,3 +457,57 @@ fn a_hold_shows_in_the_status_until_unhold() {
         run.stdout
     );
 }
+
+#[test]
+fn the_database_shows_its_backups_and_point_in_time_window() {
+    let (dir, shas) = repo();
+    let sandbox = Sandbox::start(SandboxConfig {
+        apps: vec![AppSeed {
+            name: "shop".into(),
+            repo: Some(dir.path().display().to_string()),
+            scm: None,
+            addons: vec![rewind_sandbox::AddonSeed {
+                provider: "scalingo-postgresql".into(),
+                plan: "postgresql-starter-512".into(),
+            }],
+        }],
+        postgres: rewind_sandbox::PostgresMode::Off,
+        rate_limit_per_minute: 0,
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox");
+    deployed(&sandbox, &shas);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let state: Value = agent
+        .get(&format!("{}/_sandbox/apps/shop/state", sandbox.base_url()))
+        .call()
+        .expect("state")
+        .body_mut()
+        .read_json()
+        .expect("json");
+    let addon = state["addons"][0]["id"]
+        .as_str()
+        .expect("addon")
+        .to_string();
+    admin(
+        &sandbox,
+        &format!("/_sandbox/databases/{addon}/backups/history"),
+        json!({"backups": [{"created_at": "2026-11-25T02:00:00Z", "status": "done", "method": "periodic"}]}),
+    );
+    let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = &run.stdout;
+    assert!(
+        out.contains("database      scalingo-postgresql postgresql-starter-512 (running)"),
+        "{out}"
+    );
+    assert!(out.contains("point-in-time window "), "{out}");
+    assert!(
+        out.contains("backup 2026-11-25 02:00 periodic done"),
+        "{out}"
+    );
+    assert!(out.contains("auto-deploy   no SCM link"), "{out}");
+}
