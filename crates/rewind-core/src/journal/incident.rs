@@ -135,6 +135,11 @@ impl Incident {
                 self.closed_at = Some(entry.at);
             }
             EntryKind::DryRun => {
+                // A dry run is recorded as one line: it opens and closes
+                // the incident, and its data tells what it was about.
+                if self.opening.is_null() {
+                    self.opening = entry.data.clone();
+                }
                 self.state = IncidentState::Closed("dry-run".to_string());
                 self.closed_at = Some(entry.at);
             }

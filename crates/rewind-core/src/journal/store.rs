@@ -323,6 +323,25 @@ mod tests {
     }
 
     #[test]
+    fn a_dry_run_line_is_a_whole_incident() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::open(dir.path());
+        let id = IncidentId::new(Utc::now());
+        journal
+            .record(
+                &id,
+                "app",
+                EntryKind::DryRun,
+                None,
+                json!({"command": "rollback", "to": "v1.0.0"}),
+            )
+            .expect("dry run");
+        let incident = journal.incident(id.as_str()).expect("incident");
+        assert_eq!(incident.opening["command"], "rollback");
+        assert_eq!(incident.state, IncidentState::Closed("dry-run".into()));
+    }
+
+    #[test]
     fn a_missing_journal_is_empty_and_unknown_ids_say_where_they_looked() {
         let dir = tempfile::tempdir().expect("tempdir");
         let journal = Journal::open(dir.path());
