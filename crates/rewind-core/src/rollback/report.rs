@@ -189,9 +189,32 @@ fn note_text(data: &Value) -> String {
     if let Some(by) = data["resumed_by"].as_str() {
         return format!("resumed by {by}");
     }
+    if let Some(id) = data["rollback_incident"].as_str() {
+        return format!("the redeploy is rollback incident {id} (`rewind report {id}`)");
+    }
+    if data["confirmed"] == Value::Bool(true) {
+        return "confirmed by typing the app name".to_string();
+    }
     match data["text"].as_str() {
         Some(t) => t.to_string(),
-        None => data.to_string(),
+        None => plain(data),
+    }
+}
+
+/// Facts as a person reads them (`key: value; key: value`), not JSON.
+fn plain(data: &Value) -> String {
+    match data {
+        Value::Object(map) => map
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| match v {
+                Value::String(s) => format!("{}: {s}", k.replace('_', " ")),
+                other => format!("{}: {other}", k.replace('_', " ")),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 
