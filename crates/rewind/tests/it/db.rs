@@ -4,8 +4,6 @@
 //! no write). With PostgreSQL's programs installed, `--from-file` restores
 //! a real `pg_dump` archive into a throwaway cluster.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -14,18 +12,14 @@ use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+use crate::support::{Rewind, Run, admin_get, admin_post, git, journal_entries, step_data, steps};
+
 /// A sandbox with app `shop` and its database addon, and a repository
 /// holding the rewind.toml that names it.
 struct World {
     sandbox: Sandbox,
     dir: TempDir,
     addon: String,
-}
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 impl World {
@@ -66,7 +60,7 @@ impl World {
         .expect("write rewind.toml");
         git(&repo, &["add", "rewind.toml"]);
         git(&repo, &["commit", "--quiet", "-m", "rewind"]);
-        let state = http(sandbox.base_url(), "GET", "/_sandbox/apps/shop/state", None);
+        let state = admin_get(&sandbox, "/_sandbox/apps/shop/state");
         let addon = state["addons"][0]["id"]
             .as_str()
             .expect("addon id")
@@ -86,51 +80,36 @@ impl World {
         self.dir.path().join("journal")
     }
 
-    fn rewind(&self, args: &[&str]) -> Output {
+    fn rewind(&self, args: &[&str]) -> Run {
         self.rewind_with(args, &[])
     }
 
-    fn rewind_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_rewind"));
-        command
-            .args(args)
-            .current_dir(self.repo())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_SYSTEM", "/dev/null")
-            .env("REWIND_JOURNAL_DIR", self.journal_dir())
+    fn rewind_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        Rewind::new(args)
+            .dir(&self.repo())
+            .home(self.dir.path())
+            .journal(&self.journal_dir())
             .env("TZ", "UTC")
-            .stdin(std::process::Stdio::null());
-        for (k, v) in self.sandbox.env_vars() {
-            command.env(k, v);
-        }
-        for (k, v) in env {
-            command.env(k, v);
-        }
-        let output = command.output().expect("rewind runs");
-        Output {
-            code: output.status.code().expect("rewind exits by itself"),
-            stdout: String::from_utf8(output.stdout).expect("utf-8"),
-            stderr: String::from_utf8(output.stderr).expect("utf-8"),
-        }
+            .sandbox(&self.sandbox)
+            .envs(env.iter().copied())
+            .run()
     }
 
-    fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        http(self.sandbox.base_url(), method, path, body)
+    fn get(&self, path: &str) -> Value {
+        admin_get(&self.sandbox, path)
     }
 
-    fn db_admin(&self, method: &str, what: &str, body: Option<Value>) -> Value {
-        self.admin(
-            method,
-            &format!("/_sandbox/databases/{}/{what}", self.addon),
-            body,
-        )
+    fn post(&self, path: &str, body: Value) -> Value {
+        admin_post(&self.sandbox, path, body)
+    }
+
+    /// Posts to `/_sandbox/databases/ADDON/WHAT`.
+    fn db_post(&self, what: &str, body: Value) -> Value {
+        self.post(&format!("/_sandbox/databases/{}/{what}", self.addon), body)
     }
 
     fn rows(&self) -> Vec<String> {
-        self.db_admin("GET", "rows", None)["rows"]
+        self.get(&format!("/_sandbox/databases/{}/rows", self.addon))["rows"]
             .as_array()
             .expect("rows")
             .iter()
@@ -140,14 +119,14 @@ impl World {
 
     /// The index of the next request the sandbox will receive.
     fn request_mark(&self) -> u64 {
-        self.admin("GET", "/_sandbox/requests", None)["next_index"]
+        self.get("/_sandbox/requests")["next_index"]
             .as_u64()
             .expect("next_index")
     }
 
     /// `METHOD path` of every request since `mark`.
     fn requests_since(&self, mark: u64) -> Vec<String> {
-        self.admin("GET", &format!("/_sandbox/requests?since={mark}"), None)["requests"]
+        self.get(&format!("/_sandbox/requests?since={mark}"))["requests"]
             .as_array()
             .expect("requests")
             .iter()
@@ -163,11 +142,7 @@ impl World {
     }
 
     fn journal(&self) -> Vec<Value> {
-        let text =
-            std::fs::read_to_string(self.journal_dir().join("journal.jsonl")).unwrap_or_default();
-        text.lines()
-            .map(|l| serde_json::from_str(l).expect("journal line"))
-            .collect()
+        journal_entries(&self.journal_dir())
     }
 
     /// History that makes a point-in-time restore meaningful: a backup two
@@ -176,65 +151,22 @@ impl World {
     fn seed_history(&self) {
         let at =
             |minutes: i64| (chrono::Utc::now() - chrono::Duration::minutes(minutes)).to_rfc3339();
-        self.db_admin(
-            "POST",
+        self.db_post(
             "backups/history",
-            Some(json!({"backups": [{"created_at": at(120)}]})),
+            json!({"backups": [{"created_at": at(120)}]}),
         );
-        self.db_admin(
-            "POST",
+        self.db_post(
             "rows",
-            Some(json!({"rows": [{"text": "before", "at": at(90)}, {"text": "after", "at": at(10)}]})),
+            json!({"rows": [{"text": "before", "at": at(90)}, {"text": "after", "at": at(10)}]}),
         );
-        self.admin(
-            "POST",
+        self.post(
             "/_sandbox/apps/shop/deployments/history",
-            Some(json!({"deployments": [
+            json!({"deployments": [
                 {"git_ref": "v1.0.0", "package": "shop", "version": "1.0.0", "created_at": at(100)},
                 {"git_ref": "v2.0.0", "package": "shop", "version": "2.0.0", "created_at": at(30)},
-            ]})),
+            ]}),
         );
     }
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_SYSTEM", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Rewind Tests")
-        .env("GIT_AUTHOR_EMAIL", "tests@rewind.invalid")
-        .env("GIT_COMMITTER_NAME", "Rewind Tests")
-        .env("GIT_COMMITTER_EMAIL", "tests@rewind.invalid")
-        .env("GIT_AUTHOR_DATE", "2024-03-01T12:00:00+00:00")
-        .env("GIT_COMMITTER_DATE", "2024-03-01T12:00:00+00:00")
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
-}
-
-/// A bare HTTP/1.1 call to the sandbox's admin surface.
-fn http(base: &str, method: &str, path: &str, body: Option<Value>) -> Value {
-    let addr = base.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(addr).expect("connect to the sandbox");
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("send");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("read");
-    let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
-    assert!(
-        head.starts_with("HTTP/1.1 2"),
-        "{method} {path}: {head}\n{body}"
-    );
-    // The admin surface answers with Content-Length bodies, never chunked.
-    serde_json::from_str(body).unwrap_or(Value::Null)
 }
 
 fn sha256_of(path: &Path) -> String {
@@ -243,14 +175,6 @@ fn sha256_of(path: &Path) -> String {
         .output()
         .expect("sha256sum");
     String::from_utf8(out.stdout).expect("utf-8")[..64].to_string()
-}
-
-fn steps<'a>(journal: &'a [Value], kind: &str) -> Vec<(&'a str, &'a Value)> {
-    journal
-        .iter()
-        .filter(|e| e["kind"] == kind)
-        .map(|e| (e["step"].as_str().unwrap_or(""), &e["data"]))
-        .collect()
 }
 
 #[test]
@@ -283,7 +207,7 @@ fn status_shows_the_addon_backups_and_window() {
 #[test]
 fn backup_downloads_the_archive_and_journals_its_size_and_sha256() {
     let world = World::new("scalingo-postgresql");
-    world.db_admin("POST", "rows", Some(json!({"rows": ["hello"]})));
+    world.db_post("rows", json!({"rows": ["hello"]}));
     let dir = world.dir.path().join("downloads");
     let out = world.rewind(&["db", "backup", "--download", dir.to_str().expect("utf-8")]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -297,7 +221,7 @@ fn backup_downloads_the_archive_and_journals_its_size_and_sha256() {
     let bytes = std::fs::read(archive).expect("archive");
     assert_eq!(&bytes[..2], &[0x1f, 0x8b], "a gzip file");
     let journal = world.journal();
-    let done = steps(&journal, "step_done");
+    let done = step_data(&journal, "step_done");
     assert_eq!(done.len(), 1);
     let (step, data) = done[0];
     assert_eq!(step, "backup");
@@ -313,7 +237,7 @@ fn backup_downloads_the_archive_and_journals_its_size_and_sha256() {
 #[test]
 fn a_backup_ending_in_error_fails_with_exit_1() {
     let world = World::new("scalingo-postgresql");
-    world.db_admin("POST", "backups/fail-next", None);
+    world.db_post("backups/fail-next", Value::Null);
     let dir = world.dir.path().join("downloads");
     let out = world.rewind(&["db", "backup", "--download", dir.to_str().expect("utf-8")]);
     assert_eq!(out.code, 1, "{}", out.stderr);
@@ -353,12 +277,9 @@ fn restore_before_the_bad_deploy_takes_a_safety_backup_then_loses_later_writes()
         ]
     );
     let journal = world.journal();
-    let done: Vec<&str> = steps(&journal, "step_done")
-        .iter()
-        .map(|(s, _)| *s)
-        .collect();
+    let done = steps(&journal, "step_done");
     assert_eq!(done, ["safety-backup", "pitr-restore"]);
-    let (_, safety) = steps(&journal, "step_done")[0];
+    let (_, safety) = step_data(&journal, "step_done")[0];
     let archive = PathBuf::from(safety["path"].as_str().expect("path"));
     assert_eq!(safety["sha256"], sha256_of(&archive).as_str());
     assert_eq!(
@@ -392,7 +313,7 @@ fn a_time_outside_the_window_exits_2_naming_the_window() {
 fn when_the_safety_backup_fails_nothing_is_restored() {
     let world = World::new("scalingo-postgresql");
     world.seed_history();
-    world.db_admin("POST", "backups/fail-next", None);
+    world.db_post("backups/fail-next", Value::Null);
     let mark = world.request_mark();
     let out = world.rewind(&["db", "restore", "--before-deploy", "--yes"]);
     assert_eq!(out.code, 3, "{}", out.stderr);
@@ -419,16 +340,13 @@ fn when_the_safety_backup_fails_nothing_is_restored() {
 fn a_restore_operation_ending_in_error_exits_1() {
     let world = World::new("scalingo-postgresql");
     world.seed_history();
-    world.db_admin("POST", "pitr/fail-next", None);
+    world.db_post("pitr/fail-next", Value::Null);
     let out = world.rewind(&["db", "restore", "--before-deploy", "--yes"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("ended in `error`"), "{}", out.stderr);
     assert_eq!(world.rows(), ["before", "after"]);
     let journal = world.journal();
-    let failed: Vec<&str> = steps(&journal, "step_failed")
-        .iter()
-        .map(|(s, _)| *s)
-        .collect();
+    let failed = steps(&journal, "step_failed");
     assert_eq!(failed, ["pitr-restore"]);
 }
 

@@ -11,6 +11,8 @@ use std::time::Duration;
 use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
+use crate::support::{Rewind, Run, admin_get, admin_post};
+
 fn sandbox() -> Option<Sandbox> {
     let config = SandboxConfig {
         apps: vec![AppSeed {
@@ -37,21 +39,6 @@ fn sandbox() -> Option<Sandbox> {
             panic!("REWIND_REQUIRE_POSTGRES=1 but the sandbox's PostgreSQL does not start: {e}")
         }
     }
-}
-
-fn http(base: &str, method: &str, path: &str, body: Option<Value>) -> Value {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let url = format!("{base}{path}");
-    let mut r = match (method, body) {
-        ("POST", Some(b)) => agent.post(&url).send_json(b),
-        _ => agent.get(&url).call(),
-    }
-    .expect("sandbox answers");
-    assert!(r.status().is_success(), "{method} {path}: {}", r.status());
-    serde_json::from_str(&r.body_mut().read_to_string().unwrap_or_default()).unwrap_or(Value::Null)
 }
 
 /// psql against `url`, the password through the environment only.
@@ -82,28 +69,15 @@ fn psql(url: &str, sql: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-fn rewind(
-    dir: &Path,
-    sandbox: &Sandbox,
-    extra: &[(&str, String)],
-    args: &[&str],
-) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rewind"))
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("REWIND_JOURNAL_DIR", dir.join("journal"))
-        .envs(sandbox.env_vars())
-        .envs(extra.iter().map(|(k, v)| (*k, v.as_str())))
-        .output()
-        .expect("rewind");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// Runs `rewind ARGS` in `dir` (also its HOME) against `sandbox`.
+fn rewind(dir: &Path, sandbox: &Sandbox, extra: &[(&str, String)], args: &[&str]) -> Run {
+    Rewind::new(args)
+        .dir(dir)
+        .home(dir)
+        .journal(&dir.join("journal"))
+        .sandbox(sandbox)
+        .envs(extra.iter().map(|(k, v)| (*k, v)))
+        .run()
 }
 
 #[test]
@@ -115,24 +89,22 @@ fn a_backup_restored_from_its_id_into_a_fresh_database_has_its_rows() {
         "[[apps]]\nname = \"shop\"\n[apps.database]\naddon = \"scalingo-postgresql\"\n",
     )
     .expect("rewind.toml");
-    let base = sandbox.base_url().to_string();
-    let state = http(&base, "GET", "/_sandbox/apps/shop/state", None);
+    let state = admin_get(&sandbox, "/_sandbox/apps/shop/state");
     let addon = state["addons"][0]["id"]
         .as_str()
         .expect("addon id")
         .to_string();
-    http(
-        &base,
-        "POST",
+    admin_post(
+        &sandbox,
         &format!("/_sandbox/databases/{addon}/rows"),
-        Some(json!({"rows": ["alpha", "beta"]})),
+        json!({"rows": ["alpha", "beta"]}),
     );
 
-    let (code, _, stderr) = rewind(dir.path(), &sandbox, &[], &["db", "backup"]);
-    assert_eq!(code, 0, "{stderr}");
-    let (code, stdout, stderr) = rewind(dir.path(), &sandbox, &[], &["db", "status", "--json"]);
-    assert_eq!(code, 0, "{stderr}");
-    let status: Value = serde_json::from_str(&stdout).expect("json");
+    let run = rewind(dir.path(), &sandbox, &[], &["db", "backup"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = rewind(dir.path(), &sandbox, &[], &["db", "status", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let status: Value = serde_json::from_str(&run.stdout).expect("json");
     let backup = status["backups"]
         .as_array()
         .and_then(|b| {
@@ -144,31 +116,30 @@ fn a_backup_restored_from_its_id_into_a_fresh_database_has_its_rows() {
         .to_string();
 
     // Written after the backup: must not come back.
-    http(
-        &base,
-        "POST",
+    admin_post(
+        &sandbox,
         &format!("/_sandbox/databases/{addon}/rows"),
-        Some(json!({"rows": ["gamma"]})),
+        json!({"rows": ["gamma"]}),
     );
 
     let url = sandbox.database_url("shop").expect("connection url");
     psql(&url, "CREATE DATABASE fresh");
     let mut fresh = url::Url::parse(&url).expect("url");
     fresh.set_path("/fresh");
-    let (code, _, stderr) = rewind(
+    let run = rewind(
         dir.path(),
         &sandbox,
         &[("REWIND_DATABASE_URL", fresh.to_string())],
         &["db", "restore", "--from-backup", &backup, "--yes"],
     );
-    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(run.code, 0, "{}", run.stderr);
     let password = url::Url::parse(&url)
         .expect("url")
         .password()
         .unwrap_or_default()
         .to_string();
     assert!(
-        !password.is_empty() && !stderr.contains(&password),
+        !password.is_empty() && !run.stderr.contains(&password),
         "the password is never printed"
     );
     let rows = psql(fresh.as_str(), "SELECT text FROM rows ORDER BY id");

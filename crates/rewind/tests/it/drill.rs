@@ -6,51 +6,23 @@
 //! listener received. Plus a refused `--keep` and an unknown scenario.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-const GIT_ENV: [(&str, &str); 2] = [
-    ("GIT_CONFIG_GLOBAL", "/dev/null"),
-    ("GIT_CONFIG_SYSTEM", "/dev/null"),
-];
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!("stdout is not JSON ({e}): {}\n{}", self.stdout, self.stderr)
-        })
-    }
-}
+use crate::support::{Rewind, Run, git};
 
 /// Runs `rewind drill ARGS` with nothing of the person's: an empty
 /// environment but PATH, a temp HOME, no git configuration, and a journal
 /// directory the drill must not touch.
 fn drill(home: &Path, args: &[&str], postgres: &str) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_rewind"))
-        .arg("drill")
-        .args(args)
-        .current_dir(home)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("REWIND_JOURNAL_DIR", home.join("users-journal"))
+    let args: Vec<&str> = ["drill"].into_iter().chain(args.iter().copied()).collect();
+    Rewind::new(&args)
+        .dir(home)
+        .home(home)
+        .journal(&home.join("users-journal"))
         .env("REWIND_DRILL_SPEED", "test")
         .env("REWIND_DRILL_POSTGRES", postgres)
-        .envs(GIT_ENV)
-        .output()
-        .expect("run rewind");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .run()
 }
 
 /// A scenario run with `--keep`, and what it left.
@@ -101,13 +73,10 @@ impl Kept {
     }
 
     fn sha(&self, tag: &str) -> String {
-        let out = Command::new("git")
-            .args(["rev-parse", &format!("{tag}^{{commit}}")])
-            .current_dir(self.root.join("origin.git"))
-            .envs(GIT_ENV)
-            .output()
-            .expect("git");
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+        git(
+            &self.root.join("origin.git"),
+            &["rev-parse", &format!("{tag}^{{commit}}")],
+        )
     }
 
     /// The commit of the newest successful deployment.

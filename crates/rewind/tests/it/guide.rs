@@ -8,39 +8,14 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, Sandbox, SandboxConfig, ScmSeed};
 use serde_json::{Value, json};
 
-const GIT_ENV: [(&str, &str); 6] = [
-    ("GIT_CONFIG_GLOBAL", "/dev/null"),
-    ("GIT_CONFIG_SYSTEM", "/dev/null"),
-    ("GIT_AUTHOR_NAME", "Rewind Tests"),
-    ("GIT_AUTHOR_EMAIL", "tests@rewind.invalid"),
-    ("GIT_COMMITTER_NAME", "Rewind Tests"),
-    ("GIT_COMMITTER_EMAIL", "tests@rewind.invalid"),
-];
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .envs(GIT_ENV)
-        .env("GIT_AUTHOR_DATE", "2026-11-01T10:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2026-11-01T10:00:00Z")
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+use crate::support::{Rewind, Run, admin_get, admin_post, git, journal_entries, steps};
 
 /// Chat messages a local webhook received.
 #[derive(Clone, Default)]
@@ -203,29 +178,12 @@ impl World {
         self.dir.path().join("work")
     }
 
-    fn agent() -> ureq::Agent {
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into()
-    }
-
     fn admin(&self, path: &str, body: Value) {
-        let r = Self::agent()
-            .post(&format!("{}{path}", self.sandbox.base_url()))
-            .send_json(body)
-            .expect("admin");
-        assert!(r.status().is_success(), "{path}: {}", r.status());
+        admin_post(&self.sandbox, path, body);
     }
 
     fn get(&self, path: &str) -> Value {
-        Self::agent()
-            .get(&format!("{}{path}", self.sandbox.base_url()))
-            .call()
-            .expect("get")
-            .body_mut()
-            .read_json()
-            .expect("json")
+        admin_get(&self.sandbox, path)
     }
 
     fn state(&self) -> Value {
@@ -266,33 +224,14 @@ impl World {
     fn run(&self, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
         let home = self.dir.path().join("home");
         std::fs::create_dir_all(&home).expect("home");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rewind"))
-            .args(args)
-            .current_dir(self.work())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &home)
-            .env("REWIND_JOURNAL_DIR", self.journal_dir())
-            .envs(GIT_ENV)
-            .envs(self.sandbox.env_vars())
+        Rewind::new(args)
+            .dir(&self.work())
+            .home(&home)
+            .journal(&self.journal_dir())
+            .sandbox(&self.sandbox)
             .envs(env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run rewind");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("write stdin");
-        let out = child.wait_with_output().expect("wait");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+            .stdin(stdin)
+            .run()
     }
 
     fn journal_dir(&self) -> PathBuf {
@@ -301,12 +240,7 @@ impl World {
 
     /// The journal's entries for the guide's incident.
     fn guide_entries(&self) -> Vec<Value> {
-        let text =
-            std::fs::read_to_string(self.journal_dir().join("journal.jsonl")).expect("journal");
-        let entries: Vec<Value> = text
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("entry"))
-            .collect();
+        let entries = journal_entries(&self.journal_dir());
         let id = entries
             .iter()
             .find(|e| e["kind"] == "incident_opened" && e["data"]["command"] == "guide")
@@ -328,20 +262,6 @@ impl World {
             Err(_) => Vec::new(),
         }
     }
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn steps(entries: &[Value], kind: &str) -> Vec<String> {
-    entries
-        .iter()
-        .filter(|e| e["kind"] == kind)
-        .map(|e| e["step"].as_str().unwrap_or_default().to_string())
-        .collect()
 }
 
 #[test]

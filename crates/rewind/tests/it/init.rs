@@ -2,33 +2,16 @@
 //! temp dirs: what it detects, what it prints, that it never overwrites
 //! without --force, and that the file it writes loads.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use rewind_core::config::Config;
 use tempfile::TempDir;
 
-/// Environment every git in these tests runs with.
-const GIT_ENV: [(&str, &str); 8] = [
-    ("GIT_CONFIG_GLOBAL", "/dev/null"),
-    ("GIT_CONFIG_SYSTEM", "/dev/null"),
-    ("GIT_AUTHOR_NAME", "Rewind Tests"),
-    ("GIT_AUTHOR_EMAIL", "tests@rewind.invalid"),
-    ("GIT_COMMITTER_NAME", "Rewind Tests"),
-    ("GIT_COMMITTER_EMAIL", "tests@rewind.invalid"),
-    ("GIT_AUTHOR_DATE", "2024-03-01T12:00:00+00:00"),
-    ("GIT_COMMITTER_DATE", "2024-03-01T12:00:00+00:00"),
-];
+use crate::support::{Rewind, Run, git};
 
 /// A temp dir holding `home`, a bare `origin.git` and the `work` clone.
 struct Repo {
     dir: TempDir,
-}
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 impl Repo {
@@ -37,8 +20,8 @@ impl Repo {
         std::fs::create_dir(dir.path().join("home")).unwrap();
         let repo = Repo { dir };
         let top = repo.dir.path().to_path_buf();
-        repo.git_in(&top, &["init", "--quiet", "--bare", "origin.git"]);
-        repo.git_in(&top, &["init", "--quiet", "--initial-branch=main", "work"]);
+        git(&top, &["init", "--quiet", "--bare", "origin.git"]);
+        git(&top, &["init", "--quiet", "--initial-branch=main", "work"]);
         repo.git(&["remote", "add", "origin", "../origin.git"]);
         repo
     }
@@ -49,22 +32,7 @@ impl Repo {
     }
 
     fn git(&self, args: &[&str]) {
-        self.git_in(&self.work(), args);
-    }
-
-    fn git_in(&self, dir: &Path, args: &[&str]) {
-        let output = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .envs(GIT_ENV)
-            .env("HOME", self.dir.path().join("home"))
-            .output()
-            .expect("run git");
-        assert!(
-            output.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        git(&self.work(), args);
     }
 
     fn write(&self, path: &str, contents: &str) {
@@ -84,28 +52,18 @@ impl Repo {
 
     /// Runs `rewind` in `dir` (relative to the working tree) with a clean
     /// environment: PATH, a temp HOME and no git configuration.
-    fn rewind_in(&self, dir: &str, args: &[&str]) -> Output {
-        let output = Command::new(env!("CARGO_BIN_EXE_rewind"))
-            .args(args)
-            .current_dir(self.work().join(dir))
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path().join("home"))
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_SYSTEM", "/dev/null")
-            .output()
-            .expect("rewind runs");
-        let work = self.work().display().to_string();
-        Output {
-            code: output.status.code().expect("rewind exits by itself"),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr)
-                .unwrap()
-                .replace(&work, "<repo>"),
-        }
+    fn rewind_in(&self, dir: &str, args: &[&str]) -> Run {
+        let mut run = Rewind::new(args)
+            .dir(&self.work().join(dir))
+            .home(&self.dir.path().join("home"))
+            .run();
+        run.stderr = run
+            .stderr
+            .replace(&self.work().display().to_string(), "<repo>");
+        run
     }
 
-    fn rewind(&self, args: &[&str]) -> Output {
+    fn rewind(&self, args: &[&str]) -> Run {
         self.rewind_in(".", args)
     }
 

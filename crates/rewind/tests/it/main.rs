@@ -9,4 +9,5 @@ mod guide;
 mod init;
 mod rollback;
 mod status;
+mod support;
 mod tree;

@@ -3,9 +3,7 @@
 //! bare origin and its clone): exit statuses, the typed confirmation, the
 //! dry run that changes nothing, `--json`, and resuming a rollback cut short.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use rewind_core::config::Config;
@@ -20,44 +18,13 @@ use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, Sandbox, SandboxConfig, S
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-const GIT_ENV: [(&str, &str); 8] = [
-    ("GIT_CONFIG_GLOBAL", "/dev/null"),
-    ("GIT_CONFIG_SYSTEM", "/dev/null"),
-    ("GIT_AUTHOR_NAME", "Rewind Tests"),
-    ("GIT_AUTHOR_EMAIL", "tests@rewind.invalid"),
-    ("GIT_COMMITTER_NAME", "Rewind Tests"),
-    ("GIT_COMMITTER_EMAIL", "tests@rewind.invalid"),
-    ("GIT_AUTHOR_DATE", "2024-03-01T12:00:00+00:00"),
-    ("GIT_COMMITTER_DATE", "2024-03-01T12:00:00+00:00"),
-];
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .envs(GIT_ENV)
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use crate::support::{GIT_DATES, GIT_ENV, Rewind, Run, admin_get, admin_post, git};
 
 /// An origin with v1.0.0 and v1.1.0, its clone with a rewind.toml, a
 /// sandbox where both were deployed, and a journal directory.
 struct World {
     dir: TempDir,
     sandbox: Sandbox,
-    agent: ureq::Agent,
 }
 
 impl World {
@@ -163,15 +130,7 @@ impl World {
             ..SandboxConfig::default()
         };
         let sandbox = Sandbox::start(config).expect("sandbox");
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let world = World {
-            dir,
-            sandbox,
-            agent,
-        };
+        let world = World { dir, sandbox };
         let history = if database {
             // Restore times go to Scalingo in whole seconds: past one, the
             // bad deploy less the margin is still inside the window, which
@@ -221,24 +180,11 @@ impl World {
     }
 
     fn admin(&self, path: &str, body: Value) -> Value {
-        let mut response = self
-            .agent
-            .post(&format!("{}{path}", self.sandbox.base_url()))
-            .send_json(body)
-            .expect("admin");
-        let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().expect("body");
-        assert!((200..300).contains(&status), "{path}: {status} {text}");
-        serde_json::from_str(&text).unwrap_or(Value::Null)
+        admin_post(&self.sandbox, path, body)
     }
 
     fn get(&self, path: &str) -> Value {
-        let mut response = self
-            .agent
-            .get(&format!("{}{path}", self.sandbox.base_url()))
-            .call()
-            .expect("get");
-        response.body_mut().read_json().expect("json")
+        admin_get(&self.sandbox, path)
     }
 
     /// Requests that change something on the platform.
@@ -281,39 +227,18 @@ impl World {
     /// Runs `rewind ARGS` in the clone, `stdin` fed when given (and then
     /// answering as a person would, through REWIND_INTERACTIVE=1).
     fn rewind(&self, args: &[&str], stdin: Option<&str>) -> Run {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_rewind"));
-        command
-            .args(args)
-            .current_dir(self.work())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path().join("home"))
+        let command = Rewind::new(args)
+            .dir(&self.work())
+            .home(&self.dir.path().join("home"))
             .env("USER", "alice")
-            .env("REWIND_JOURNAL_DIR", self.journal_dir())
-            .envs(GIT_ENV)
-            .envs(self.sandbox.env_vars())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if stdin.is_some() {
-            command.env("REWIND_INTERACTIVE", "1");
+            .envs(GIT_DATES)
+            .journal(&self.journal_dir())
+            .sandbox(&self.sandbox);
+        match stdin {
+            Some(text) => command.env("REWIND_INTERACTIVE", "1").stdin(text),
+            None => command,
         }
-        let mut child = command.spawn().expect("rewind runs");
-        if let Some(text) = stdin {
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(text.as_bytes())
-                .expect("answer");
-        }
-        drop(child.stdin.take());
-        let out = child.wait_with_output().expect("rewind ends");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        .run()
     }
 }
 
@@ -528,7 +453,7 @@ fn resume_finishes_a_rollback_cut_short_after_its_deploy_without_deploying_again
     let platform = Scalingo::new(settings).expect("client");
     let mut git_cli =
         rewind_core::git::GitCli::new(world.work()).env("HOME", world.dir.path().join("home"));
-    for (k, v) in GIT_ENV {
+    for (k, v) in GIT_ENV.into_iter().chain(GIT_DATES) {
         git_cli = git_cli.env(k, v);
     }
     let journal = Journal::open(&world.journal_dir());

@@ -3,37 +3,12 @@
 //! ending in a clear message and the right exit status.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use rewind_sandbox::{AppSeed, Sandbox, SandboxConfig, ScmSeed};
 use serde_json::{Value, json};
 
-const GIT_ENV: [(&str, &str); 6] = [
-    ("GIT_CONFIG_GLOBAL", "/dev/null"),
-    ("GIT_CONFIG_SYSTEM", "/dev/null"),
-    ("GIT_AUTHOR_NAME", "Rewind Tests"),
-    ("GIT_AUTHOR_EMAIL", "tests@rewind.invalid"),
-    ("GIT_COMMITTER_NAME", "Rewind Tests"),
-    ("GIT_COMMITTER_EMAIL", "tests@rewind.invalid"),
-];
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .envs(GIT_ENV)
-        .env("GIT_AUTHOR_DATE", "2026-11-01T10:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2026-11-01T10:00:00Z")
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+use crate::support::{Rewind, Run, admin_get, admin_post, git, sandbox_env};
 
 /// A repository with releases v1.0.0..v1.2.0 of package `shop` and a
 /// rewind.toml for app `shop`; returns it and the SHAs by version.
@@ -79,54 +54,17 @@ fn sandbox(repo: &Path) -> Sandbox {
     .expect("sandbox")
 }
 
-fn admin(sandbox: &Sandbox, path: &str, body: Value) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let r = agent
-        .post(&format!("{}{path}", sandbox.base_url()))
-        .send_json(body)
-        .expect("admin");
-    assert!(r.status().is_success(), "{path}: {}", r.status());
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
+/// Runs `rewind ARGS` in `dir` with `env`, journaling under `dir`.
 fn rewind(dir: &Path, env: &[(String, String)], args: &[&str]) -> Run {
-    let home = tempfile::tempdir().expect("home");
-    let out = Command::new(env!("CARGO_BIN_EXE_rewind"))
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("REWIND_JOURNAL_DIR", dir.join(".test-journal"))
-        .envs(GIT_ENV)
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .output()
-        .expect("run rewind");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn sandbox_env(sandbox: &Sandbox) -> Vec<(String, String)> {
-    sandbox
-        .env_vars()
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+    Rewind::new(args)
+        .dir(dir)
+        .journal(&dir.join(".test-journal"))
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .run()
 }
 
 fn deployed(sandbox: &Sandbox, shas: &[String]) {
-    admin(
+    admin_post(
         sandbox,
         "/_sandbox/apps/shop/deployments/history",
         json!({"deployments": [
@@ -224,7 +162,7 @@ fn an_empty_history_and_a_repository_without_tags_are_not_errors() {
         run.stdout
     );
     let sha = git(dir.path(), &["rev-parse", "HEAD"]);
-    admin(
+    admin_post(
         &sandbox,
         "/_sandbox/apps/shop/deployments/history",
         json!({"deployments": [{"git_ref": sha}]}),
@@ -355,7 +293,7 @@ fn bad_inputs_end_with_a_message_a_hint_and_the_right_exit_status() {
         "[[apps]]\nname = \"shop\"\npackage = \"shop\"\n",
     )
     .expect("toml");
-    admin(
+    admin_post(
         &sandbox,
         "/_sandbox/faults",
         json!({"path": "/v1/apps/shop", "malformed_body": true, "times": 1}),
@@ -400,7 +338,7 @@ fn several_apps_give_one_line_each() {
     .expect("toml");
     let sandbox = sandbox(dir.path());
     deployed(&sandbox, &shas);
-    admin(&sandbox, "/_sandbox/apps", json!({"name": "shop-admin"}));
+    admin_post(&sandbox, "/_sandbox/apps", json!({"name": "shop-admin"}));
     let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
@@ -477,22 +415,12 @@ fn the_database_shows_its_backups_and_point_in_time_window() {
     })
     .expect("sandbox");
     deployed(&sandbox, &shas);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let state: Value = agent
-        .get(&format!("{}/_sandbox/apps/shop/state", sandbox.base_url()))
-        .call()
-        .expect("state")
-        .body_mut()
-        .read_json()
-        .expect("json");
+    let state = admin_get(&sandbox, "/_sandbox/apps/shop/state");
     let addon = state["addons"][0]["id"]
         .as_str()
         .expect("addon")
         .to_string();
-    admin(
+    admin_post(
         &sandbox,
         &format!("/_sandbox/databases/{addon}/backups/history"),
         json!({"backups": [{"created_at": "2026-11-25T02:00:00Z", "status": "done", "method": "periodic"}]}),

@@ -2,41 +2,24 @@
 //! printed where, the language taken from the locale.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use rewind_core::tree::render::{Format, render};
 use rewind_core::tree::{Lang, Tree};
+
+use crate::support::{Rewind, Run};
 
 /// The corpus of tree files shared with rewind-core's tests.
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../rewind-core/tests/fixtures/trees")
 }
 
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 /// Runs `rewind` from the fixtures folder, so files are named as given,
-/// with no locale but the `env` pairs and a throwaway HOME.
-fn rewind(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let home = tempfile::tempdir().expect("temp HOME");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rewind"));
-    command
-        .args(args)
-        .current_dir(fixtures())
-        .env_clear()
-        .env("HOME", home.path());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let output = command.output().expect("rewind runs");
-    Output {
-        code: output.status.code().expect("rewind exits by itself"),
-        stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(output.stderr).expect("utf-8 stderr"),
-    }
+/// with no locale but the `env` pairs.
+fn rewind(args: &[&str], env: &[(&str, &str)]) -> Run {
+    Rewind::new(args)
+        .dir(&fixtures())
+        .envs(env.iter().copied())
+        .run()
 }
 
 #[test]

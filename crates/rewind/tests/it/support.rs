@@ -1,0 +1,239 @@
+//! What every test of the binary shares: git with no configuration of the
+//! person running the tests, the `rewind` executable run in a cleared
+//! environment (builder style), the sandbox's `/_sandbox/` admin surface,
+//! and reading the journal back.
+//!
+//! Anything a single test file needs stays in that file; what differs
+//! between files (a locale, a user name, a time zone) is set at the call
+//! site, so a reader sees it next to the test that depends on it.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use rewind_sandbox::Sandbox;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// No git configuration but a fixed identity: commits, tags and pushes
+/// made by the tests and by rewind come out the same on every machine.
+pub const GIT_ENV: [(&str, &str); 6] = [
+    ("GIT_CONFIG_GLOBAL", "/dev/null"),
+    ("GIT_CONFIG_SYSTEM", "/dev/null"),
+    ("GIT_AUTHOR_NAME", "Rewind Tests"),
+    ("GIT_AUTHOR_EMAIL", "tests@rewind.invalid"),
+    ("GIT_COMMITTER_NAME", "Rewind Tests"),
+    ("GIT_COMMITTER_EMAIL", "tests@rewind.invalid"),
+];
+
+/// Fixed commit dates, so the tests' commits have the same SHAs each run.
+pub const GIT_DATES: [(&str, &str); 2] = [
+    ("GIT_AUTHOR_DATE", "2024-03-01T12:00:00+00:00"),
+    ("GIT_COMMITTER_DATE", "2024-03-01T12:00:00+00:00"),
+];
+
+/// Runs `git ARGS` in `dir` hermetically; panics with git's stderr when it
+/// fails, returns its trimmed stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .envs(GIT_ENV)
+        .envs(GIT_DATES)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// What a run of `rewind` left: its exit status and both outputs.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Stdout as JSON; a failure shows both outputs.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("stdout is not JSON ({e}): {}\n{}", self.stdout, self.stderr)
+        })
+    }
+}
+
+/// One run of the built `rewind` executable with nothing of the person's:
+/// an empty environment but PATH and [`GIT_ENV`], a throwaway HOME unless
+/// one is given, stdin closed unless text is given.
+pub struct Rewind {
+    command: Command,
+    stdin: Option<String>,
+    // Kept alive until the run ends, then removed.
+    _home: Option<TempDir>,
+}
+
+impl Rewind {
+    pub fn new(args: &[&str]) -> Rewind {
+        let home = tempfile::tempdir().expect("temp HOME");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rewind"));
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home.path())
+            .envs(GIT_ENV);
+        Rewind {
+            command,
+            stdin: None,
+            _home: Some(home),
+        }
+    }
+
+    pub fn dir(mut self, dir: &Path) -> Rewind {
+        self.command.current_dir(dir);
+        self
+    }
+
+    pub fn home(mut self, home: &Path) -> Rewind {
+        self.command.env("HOME", home);
+        self._home = None;
+        self
+    }
+
+    /// Where rewind keeps its journal (`REWIND_JOURNAL_DIR`).
+    pub fn journal(mut self, dir: &Path) -> Rewind {
+        self.command.env("REWIND_JOURNAL_DIR", dir);
+        self
+    }
+
+    /// The variables that point rewind at `sandbox` and log it in.
+    pub fn sandbox(mut self, sandbox: &Sandbox) -> Rewind {
+        self.command.envs(sandbox.env_vars());
+        self
+    }
+
+    /// Sets one variable; a later value of the same name wins.
+    pub fn env(mut self, name: &str, value: &str) -> Rewind {
+        self.command.env(name, value);
+        self
+    }
+
+    pub fn envs<K: AsRef<str>, V: AsRef<str>>(
+        mut self,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Rewind {
+        for (name, value) in vars {
+            self.command.env(name.as_ref(), value.as_ref());
+        }
+        self
+    }
+
+    /// Text fed on stdin, which is then closed, as when a person types it.
+    pub fn stdin(mut self, text: &str) -> Rewind {
+        self.stdin = Some(text.to_string());
+        self
+    }
+
+    pub fn run(mut self) -> Run {
+        self.command
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = self.command.spawn().expect("rewind runs");
+        if let Some(text) = &self.stdin {
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(text.as_bytes())
+                .expect("write stdin");
+        }
+        let out = child.wait_with_output().expect("rewind ends");
+        Run {
+            code: out.status.code().expect("rewind exits by itself"),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// The sandbox's variables as owned pairs, for tests that remove or
+/// replace some of them.
+pub fn sandbox_env(sandbox: &Sandbox) -> Vec<(String, String)> {
+    sandbox
+        .env_vars()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// Reads `path` of the sandbox (its admin surface); it must answer 2xx.
+pub fn admin_get(sandbox: &Sandbox, path: &str) -> Value {
+    let response = agent()
+        .get(&format!("{}{path}", sandbox.base_url()))
+        .call()
+        .expect("the sandbox answers");
+    answer("GET", path, response)
+}
+
+/// Posts `body` to `path` of the sandbox's admin surface (no body for
+/// `Value::Null`); it must answer 2xx. Returns the JSON answer, or null.
+pub fn admin_post(sandbox: &Sandbox, path: &str, body: Value) -> Value {
+    let request = agent().post(&format!("{}{path}", sandbox.base_url()));
+    let response = if body.is_null() {
+        request.send_empty()
+    } else {
+        request.send_json(body)
+    }
+    .expect("the sandbox answers");
+    answer("POST", path, response)
+}
+
+fn answer(method: &str, path: &str, mut response: ureq::http::Response<ureq::Body>) -> Value {
+    let status = response.status();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    assert!(status.is_success(), "{method} {path}: {status} {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Every entry of the journal kept in `dir`, oldest first (none when rewind
+/// wrote nothing).
+pub fn journal_entries(dir: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap_or_default();
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("a journal line is JSON"))
+        .collect()
+}
+
+/// The step names of the journal entries of `kind`, in order.
+pub fn steps<'a>(journal: &'a [Value], kind: &str) -> Vec<&'a str> {
+    step_data(journal, kind)
+        .into_iter()
+        .map(|(step, _)| step)
+        .collect()
+}
+
+/// The steps of the journal entries of `kind` with their data, in order.
+pub fn step_data<'a>(journal: &'a [Value], kind: &str) -> Vec<(&'a str, &'a Value)> {
+    journal
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .map(|e| (e["step"].as_str().unwrap_or_default(), &e["data"]))
+        .collect()
+}
