@@ -6,18 +6,19 @@ use std::time::{Duration, Instant};
 
 use rewind_core::follow::{FollowError, FollowEvent, FollowOptions, Followed, follow};
 use rewind_core::interrupt::Interrupt;
-use rewind_core::platform::scalingo::{RequestBudget, RetryPolicy, Scalingo, ScalingoSettings};
+use rewind_core::platform::scalingo::Scalingo;
 use rewind_core::platform::{DeploymentStatus, Platform};
-use rewind_sandbox::{AppSeed, Sandbox, SandboxConfig, ScmSeed};
+use rewind_sandbox::{AppSeed, SandboxConfig, ScmSeed};
 use serde_json::{Value, json};
 
+use crate::platform_env::{PlatformEnv, method_path};
 use crate::repo::TestRepo;
 
 const APP: &str = "shop";
 
 /// The sandbox, the client and the repository the app deploys from.
 struct Env {
-    sandbox: Sandbox,
+    platform: PlatformEnv,
     client: Scalingo,
     _repo: TestRepo,
 }
@@ -31,7 +32,7 @@ fn env(outcome: Option<&str>, duration: Duration) -> Env {
     }
     repo.release("shop", "1.2.3");
     repo.push_all();
-    let sandbox = Sandbox::start(SandboxConfig {
+    let platform = PlatformEnv::with_config(SandboxConfig {
         apps: vec![AppSeed {
             name: APP.to_string(),
             repo: Some(repo.origin().display().to_string()),
@@ -46,24 +47,9 @@ fn env(outcome: Option<&str>, duration: Duration) -> Env {
         ..SandboxConfig::default()
     })
     .expect("the sandbox starts");
-    let vars = sandbox.env_vars();
-    let settings = ScalingoSettings {
-        retry: RetryPolicy {
-            max_attempts: 2,
-            base_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(20),
-        },
-        budget: RequestBudget::new(1000, Duration::from_secs(60)),
-        ..ScalingoSettings::new("sandbox-local")
-    }
-    .with_env(|name| {
-        vars.iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.clone())
-    });
-    let client = Scalingo::new(settings).expect("a client");
+    let client = platform.client_trying(2);
     Env {
-        sandbox,
+        platform,
         client,
         _repo: repo,
     }
@@ -79,41 +65,12 @@ impl Env {
     }
 
     fn admin(&self, path: &str, body: Value) -> Value {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let url = format!("{}{path}", self.sandbox.base_url());
-        let mut response = agent.post(&url).send_json(&body).expect("admin call");
-        assert!(
-            response.status().is_success(),
-            "{path} answered {}",
-            response.status()
-        );
-        response.body_mut().read_json().expect("admin JSON")
+        self.platform.admin(path, body)
     }
 
-    /// Paths of the calls the sandbox received.
+    /// `METHOD path` of the calls the sandbox received.
     fn received(&self) -> Vec<String> {
-        let url = format!("{}/_sandbox/requests?since=0", self.sandbox.base_url());
-        let answer: Value = ureq::get(&url)
-            .call()
-            .expect("requests")
-            .body_mut()
-            .read_json()
-            .expect("JSON");
-        answer["requests"]
-            .as_array()
-            .expect("a list")
-            .iter()
-            .map(|r| {
-                format!(
-                    "{} {}",
-                    r["method"].as_str().unwrap_or(""),
-                    r["path"].as_str().unwrap_or("")
-                )
-            })
-            .collect()
+        self.platform.requests().iter().map(method_path).collect()
     }
 }
 

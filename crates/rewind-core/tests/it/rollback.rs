@@ -16,16 +16,17 @@ use rewind_core::identify::{Resolver, identify};
 use rewind_core::interrupt::Interrupt;
 use rewind_core::journal::{EntryKind, IncidentState, Journal, StepState};
 use rewind_core::platform::Platform;
-use rewind_core::platform::scalingo::{RequestBudget, RetryPolicy, Scalingo, ScalingoSettings};
+use rewind_core::platform::scalingo::Scalingo;
 use rewind_core::rollback::{
     self, ErrorClass, Method, Outcome, PlannedStep, PrepareOptions, Progress, RollbackError,
     RunOptions, StepId, StepReport, Summary, Tools,
 };
 use rewind_core::secret::Secret;
-use rewind_sandbox::{AppSeed, Sandbox, SandboxConfig, ScmSeed};
-use serde_json::{Value, json};
+use rewind_sandbox::{AppSeed, SandboxConfig, ScmSeed};
+use serde_json::json;
 use tempfile::TempDir;
 
+use crate::platform_env::PlatformEnv;
 use crate::repo::TestRepo;
 
 const APP: &str = "shop";
@@ -35,8 +36,7 @@ const APP: &str = "shop";
 /// and an empty journal.
 struct World {
     repo: TestRepo,
-    sandbox: Sandbox,
-    agent: ureq::Agent,
+    env: PlatformEnv,
     journal_dir: TempDir,
     app: AppConfig,
     platform: Scalingo,
@@ -100,11 +100,7 @@ impl World {
             rate_limit_per_minute: 0,
             ..SandboxConfig::default()
         };
-        let sandbox = Sandbox::start(config).expect("sandbox starts");
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
+        let env = PlatformEnv::with_config(config).expect("sandbox starts");
         let toml = format!(
             "[[apps]]\nname = \"{APP}\"\npackage = \"{APP}\"\n{}\n",
             setup.extra_config
@@ -113,26 +109,10 @@ impl World {
             .expect("config")
             .apps
             .remove(0);
-        let vars = sandbox.env_vars();
-        let settings = ScalingoSettings {
-            retry: RetryPolicy {
-                max_attempts: 3,
-                base_delay: Duration::from_millis(10),
-                max_delay: Duration::from_millis(50),
-            },
-            budget: RequestBudget::new(1000, Duration::from_secs(60)),
-            ..ScalingoSettings::new("sandbox-local")
-        }
-        .with_env(|name| {
-            vars.iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.clone())
-        });
-        let platform = Scalingo::new(settings).expect("client");
+        let platform = env.client();
         let git = repo.cli();
         let world = World {
-            sandbox,
-            agent,
+            env,
             journal_dir: tempfile::tempdir().expect("journal dir"),
             app,
             platform,
@@ -140,7 +120,7 @@ impl World {
             tags: [v1, v2],
             repo,
         };
-        world.admin(
+        world.env.admin(
             &format!("/_sandbox/apps/{APP}/deployments/history"),
             json!({"deployments": [{"git_ref": "v1.0.0"}, {"git_ref": "v1.1.0"}]}),
         );
@@ -149,53 +129,6 @@ impl World {
 
     fn journal(&self) -> Journal {
         Journal::open(self.journal_dir.path())
-    }
-
-    fn admin(&self, path: &str, body: Value) -> Value {
-        let mut response = self
-            .agent
-            .post(&format!("{}{path}", self.sandbox.base_url()))
-            .send_json(body)
-            .expect("admin call");
-        let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().expect("body");
-        assert!((200..300).contains(&status), "{path}: {status} {text}");
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    }
-
-    /// Every request the sandbox received (admin routes excepted).
-    fn requests(&self) -> Vec<Value> {
-        let mut response = self
-            .agent
-            .get(&format!("{}/_sandbox/requests", self.sandbox.base_url()))
-            .call()
-            .expect("requests");
-        let all: Value = response.body_mut().read_json().expect("json");
-        all["requests"].as_array().cloned().unwrap_or_default()
-    }
-
-    /// Deploy requests the platform accepted.
-    fn deploys(&self) -> Vec<Value> {
-        self.requests()
-            .into_iter()
-            .filter(|r| {
-                r["method"] == "POST"
-                    && r["path"].as_str().is_some_and(|p| {
-                        p.ends_with("/manual_deploy") || p.ends_with("/deployments")
-                    })
-                    && r["status"]
-                        .as_u64()
-                        .is_some_and(|s| (200..300).contains(&s))
-            })
-            .collect()
-    }
-
-    /// Requests that change something (a token exchange changes nothing).
-    fn writes(&self) -> Vec<Value> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r["method"] != "GET" && r["path"] != "/v1/tokens/exchange")
-            .collect()
     }
 
     fn tools<'a>(&'a self, journal: &'a Journal, interrupt: &'a Interrupt) -> Tools<'a> {
@@ -395,7 +328,7 @@ fn the_branch_method_puts_the_last_good_release_back_and_records_everything() {
             .as_deref(),
         Some(world.tags[0].as_str())
     );
-    let deploys = world.deploys();
+    let deploys = world.env.deploys();
     assert_eq!(deploys.len(), 1, "{deploys:?}");
     assert_eq!(deploys[0]["body"]["branch"], "release/v1.0.0");
     assert!(!world.auto_deploy(), "auto-deploy is held");
@@ -515,7 +448,7 @@ fn a_recent_deploy_of_the_target_before_the_bad_one_is_not_taken_for_the_rollbac
     // any clock skew, yet the old deployment of the target is history, not
     // this rollback's deploy.
     let now = chrono::Utc::now();
-    world.admin(
+    world.env.admin(
         &format!("/_sandbox/apps/{APP}/deployments/history"),
         json!({"deployments": [
             {"git_ref": "v1.0.0", "created_at": (now - chrono::Duration::seconds(40)).to_rfc3339()},
@@ -535,7 +468,7 @@ fn a_recent_deploy_of_the_target_before_the_bad_one_is_not_taken_for_the_rollbac
         &mut (),
         &interrupt,
     );
-    assert_eq!(world.deploys().len(), 1, "one new deploy: {summary:?}");
+    assert_eq!(world.env.deploys().len(), 1, "one new deploy: {summary:?}");
     assert_eq!(
         world
             .platform
@@ -552,11 +485,11 @@ fn a_recent_deploy_of_the_target_before_the_bad_one_is_not_taken_for_the_rollbac
 fn preparing_a_plan_changes_nothing_on_the_remote_or_the_platform() {
     let world = World::new(Setup::default());
     let refs = world.origin_refs();
-    let writes = world.writes().len();
+    let writes = world.env.writes().len();
     let plan = world.prepare(&PrepareOptions::default()).expect("plan");
     assert_eq!(plan.to.label, "v1.0.0");
     assert_eq!(world.origin_refs(), refs);
-    assert_eq!(world.writes().len(), writes, "{:?}", world.writes());
+    assert_eq!(world.env.writes().len(), writes, "{:?}", world.env.writes());
     assert!(
         world
             .git
@@ -719,7 +652,12 @@ fn an_interruption_after_any_step_resumes_without_a_second_deploy() {
             "{after}: {:?}",
             resumed.outcome
         );
-        assert_eq!(world.deploys().len(), 1, "{after}: {:?}", world.deploys());
+        assert_eq!(
+            world.env.deploys().len(),
+            1,
+            "{after}: {:?}",
+            world.env.deploys()
+        );
         assert_eq!(world.running(), "v1.0.0", "{after}");
         assert!(!world.auto_deploy(), "{after}");
         let incident = journal
@@ -758,7 +696,7 @@ fn a_deploy_call_that_fails_is_never_retried_blindly() {
         for (k, v) in fault.as_object().expect("object") {
             rule[k] = v.clone();
         }
-        world.admin("/_sandbox/faults", rule);
+        world.env.admin("/_sandbox/faults", rule);
         let interrupt = Interrupt::new();
         let summary = world.rollback(
             &PrepareOptions::default(),
@@ -767,6 +705,7 @@ fn a_deploy_call_that_fails_is_never_retried_blindly() {
             &interrupt,
         );
         let attempts = world
+            .env
             .requests()
             .into_iter()
             .filter(|r| {
@@ -792,7 +731,7 @@ fn a_deploy_call_that_fails_is_never_retried_blindly() {
         };
         assert_eq!(*step, StepId::Deploy);
         assert!(error.contains("it did not happen"), "{fault}: {error}");
-        assert!(world.deploys().is_empty());
+        assert!(world.env.deploys().is_empty());
         assert_eq!(world.running(), "v1.1.0");
     }
 }
@@ -800,7 +739,7 @@ fn a_deploy_call_that_fails_is_never_retried_blindly() {
 #[test]
 fn a_running_deployment_blocks_a_rollback_unless_forced() {
     let world = World::new(Setup::default());
-    world.admin(
+    world.env.admin(
         &format!("/_sandbox/apps/{APP}/deployments/hang-next"),
         json!({}),
     );
@@ -886,7 +825,7 @@ fn the_archive_method_deploys_the_tag_archive_once() {
         "{:?}",
         summary.outcome
     );
-    let deploys = world.deploys();
+    let deploys = world.env.deploys();
     assert_eq!(deploys.len(), 1, "{deploys:?}");
     assert_eq!(
         deploys[0]["body"]["deployment"]["git_ref"].as_str(),
@@ -919,7 +858,7 @@ fn the_git_push_method_force_pushes_the_commit_to_the_platform() {
     );
     assert_eq!(world.running(), "v1.0.0");
     assert!(
-        world.deploys().is_empty(),
+        world.env.deploys().is_empty(),
         "no API deploy: the push deploys"
     );
     let git_url = world

@@ -4,26 +4,18 @@
 
 use std::time::Duration;
 
-use rewind_core::platform::scalingo::{RequestBudget, RetryPolicy, Scalingo, ScalingoSettings};
+use rewind_core::platform::scalingo::{RequestBudget, Scalingo, ScalingoSettings};
 use rewind_core::platform::{Platform, PlatformError};
 use rewind_sandbox::{AddonSeed, AppSeed, Sandbox, SandboxConfig, ScmSeed};
 use serde_json::json;
 
-use crate::platform_env::PlatformEnv;
+use crate::platform_env::{PlatformEnv, fast_settings};
 use crate::repo::TestRepo;
 
+/// Fast settings logged in to `sandbox` with only the `keep` variables.
 fn settings(sandbox: &Sandbox, keep: &[&str]) -> ScalingoSettings {
     let vars = sandbox.env_vars();
-    ScalingoSettings {
-        retry: RetryPolicy {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(40),
-        },
-        budget: RequestBudget::new(10_000, Duration::from_secs(60)),
-        ..ScalingoSettings::new("sandbox-local")
-    }
-    .with_env(|name| {
+    fast_settings(3).with_env(|name| {
         keep.contains(&name)
             .then(|| {
                 vars.iter()
@@ -35,12 +27,7 @@ fn settings(sandbox: &Sandbox, keep: &[&str]) -> ScalingoSettings {
 }
 
 fn env_with(config: SandboxConfig) -> PlatformEnv {
-    let sandbox = Sandbox::start(config).expect("sandbox");
-    let agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    PlatformEnv { sandbox, agent }
+    PlatformEnv::with_config(config).expect("sandbox")
 }
 
 fn app_seed(name: &str) -> AppSeed {
