@@ -11,7 +11,8 @@
 //! - [`probes`]: the evidence for each question, with a suggested answer;
 //! - [`switch_off`], [`warn`], [`restore`], [`redeploy`]: the leaves;
 //! - [`ticket`]: the Markdown ticket draft for the product owner;
-//! - [`session`]: the walk itself.
+//! - [`session`]: the walk itself;
+//! - [`say`]: rewind's own words around the tree's, in French and English.
 
 mod actions;
 mod error;
@@ -20,6 +21,7 @@ mod narrator;
 mod probes;
 mod redeploy;
 mod restore;
+pub mod say;
 mod session;
 mod switch_off;
 mod ticket;

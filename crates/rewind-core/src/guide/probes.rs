@@ -11,9 +11,10 @@ use crate::db::{DbError, database_addon};
 use crate::identify::{Identified, Resolver, Situation, identify};
 use crate::migrations::{Verdict, evidence as migration_evidence};
 use crate::status::bad_release_filter;
-use crate::tree::Probe;
+use crate::tree::{Lang, Probe};
 
 use super::evidence::{Evidence, ProbeResult};
+use super::say::{self, probes as words};
 use super::session::Tools;
 
 /// Deployments read to know what runs now and what ran before.
@@ -24,28 +25,35 @@ const EVENTS: u32 = 100;
 /// Event types that say containers went down.
 const CRASH_EVENTS: [&str; 3] = ["crash", "repeated_crash", "app_crashed"];
 
-/// What several probes share, read once per walk.
-#[derive(Default)]
+/// What several probes share, read once per walk, and the walk's language.
 pub(crate) struct Known {
+    lang: Lang,
     situation: Option<Result<Situation, String>>,
 }
 
 impl Known {
+    pub(crate) fn new(lang: Lang) -> Self {
+        Known {
+            lang,
+            situation: None,
+        }
+    }
+
     /// What runs now and what ran before, from the platform's history and
     /// the repository's tags (fetched first, so releases have names).
     pub(crate) fn situation(&mut self, tools: &Tools<'_>) -> Result<&Situation, String> {
         if self.situation.is_none() {
-            self.situation = Some(read_situation(tools));
+            self.situation = Some(read_situation(tools, self.lang));
         }
         match self.situation.as_ref() {
             Some(Ok(s)) => Ok(s),
             Some(Err(e)) => Err(e.clone()),
-            None => Err("the deployment history was not read".into()),
+            None => Err(words::history_not_read(self.lang)),
         }
     }
 }
 
-fn read_situation(tools: &Tools<'_>) -> Result<Situation, String> {
+fn read_situation(tools: &Tools<'_>, lang: Lang) -> Result<Situation, String> {
     let app = tools.app;
     // A stale clone still names most releases; fetching only improves it.
     let _ = tools.git.fetch_tags(&app.remote);
@@ -60,7 +68,7 @@ fn read_situation(tools: &Tools<'_>) -> Result<Situation, String> {
     );
     let is_bad = bad_release_filter(tools.journal, &app.name).map_err(|e| e.to_string())?;
     identify(tools.platform, &app.name, &resolver, HISTORY, &is_bad)
-        .map_err(|e| format!("cannot read the deployments: {e}"))
+        .map_err(|e| words::cannot_read_deployments(lang, &e))
 }
 
 /// Gathers `probe`'s evidence.
@@ -69,7 +77,7 @@ pub(crate) fn gather(probe: Probe, tools: &Tools<'_>, known: &mut Known) -> Prob
         Probe::BadDeploy => bad_deploy(tools, known),
         Probe::AppHealth => app_health(tools, known),
         Probe::Database => database(tools, known),
-        Probe::FeatureFlags => feature_flags(tools),
+        Probe::FeatureFlags => feature_flags(tools, known.lang),
     }
 }
 
@@ -79,17 +87,6 @@ fn when(d: &Identified) -> Option<DateTime<Utc>> {
 
 fn date(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-/// `3 min`, `2h05`, `4 days`: how long ago, as a person says it.
-pub(crate) fn ago(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let secs = (now - since).num_seconds().max(0);
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{} min", secs / 60),
-        3600..86_400 => format!("{}h{:02}", secs / 3600, secs % 3600 / 60),
-        _ => format!("{} days", secs / 86_400),
-    }
 }
 
 fn release_facts(item: Option<&Identified>) -> serde_json::Value {
@@ -106,35 +103,34 @@ fn release_facts(item: Option<&Identified>) -> serde_json::Value {
 }
 
 fn bad_deploy(tools: &Tools<'_>, known: &mut Known) -> ProbeResult {
+    let lang = known.lang;
     let mut ev = Evidence::new(Probe::BadDeploy);
     let situation = known.situation(tools)?;
     let now = Utc::now();
-    let current = situation.current.as_ref().ok_or_else(|| {
-        format!(
-            "app `{}` has no successful deployment: no release runs",
-            tools.app.name
-        )
-    })?;
-    ev.line(format!(
-        "running now: {} ({}), deployment {}",
-        current.release.label, current.release.source, current.deployment.id
+    let current = situation
+        .current
+        .as_ref()
+        .ok_or_else(|| words::no_release_runs(lang, &tools.app.name))?;
+    ev.line(words::running_now(
+        lang,
+        &current.release.label,
+        &say::source(lang, &current.release.source),
+        &current.deployment.id,
     ));
     if let Some(t) = when(current) {
-        ev.line(format!(
-            "its deploy finished {} ({} ago)",
-            date(t),
-            ago(t, now)
+        ev.line(words::deploy_finished(
+            lang,
+            &date(t),
+            &say::ago(lang, t, now),
         ));
     }
     match &situation.last_good {
-        Some(prev) => ev.line(format!(
-            "the release before it: {}{}",
-            prev.release.label,
-            when(prev)
-                .map(|t| format!(", deployed {}", date(t)))
-                .unwrap_or_default()
+        Some(prev) => ev.line(words::release_before(
+            lang,
+            &prev.release.label,
+            when(prev).map(date).as_deref(),
         )),
-        None => ev.line("no earlier good release found in the deployment history"),
+        None => ev.line(words::no_earlier_good_release(lang)),
     }
     let newer_failures = situation
         .recent
@@ -142,15 +138,18 @@ fn bad_deploy(tools: &Tools<'_>, known: &mut Known) -> ProbeResult {
         .take_while(|i| i.deployment.id != current.deployment.id)
         .filter(|i| i.deployment.status.is_failure());
     for failed in newer_failures {
-        ev.line(format!(
-            "a newer deployment failed: {} ({}, {}): the release above still runs",
-            failed.deployment.id, failed.release.label, failed.deployment.status
+        ev.line(words::newer_deployment_failed(
+            lang,
+            &failed.deployment.id,
+            &failed.release.label,
+            &failed.deployment.status.to_string(),
         ));
     }
     if let Some(running) = &situation.in_progress {
-        ev.line(format!(
-            "a deployment is in progress: {} ({})",
-            running.id, running.status
+        ev.line(words::deployment_in_progress(
+            lang,
+            &running.id,
+            &running.status.to_string(),
         ));
     }
     ev.facts = json!({
@@ -161,31 +160,29 @@ fn bad_deploy(tools: &Tools<'_>, known: &mut Known) -> ProbeResult {
 }
 
 fn app_health(tools: &Tools<'_>, known: &mut Known) -> ProbeResult {
+    let lang = known.lang;
     let mut ev = Evidence::new(Probe::AppHealth);
     let name = &tools.app.name;
     let app = tools
         .platform
         .app(name)
-        .map_err(|e| format!("cannot read the app: {e}"))?;
-    ev.line(format!("app status: {}", app.status));
+        .map_err(|e| words::cannot_read_app(lang, &e))?;
+    ev.line(words::app_status(lang, &app.status));
     let (since, recent) = match known.situation(tools) {
         Ok(s) => (
             s.current.as_ref().and_then(|c| c.deployment.created_at),
             s.recent.clone(),
         ),
         Err(e) => {
-            ev.line(format!("deployments unavailable ({e})"));
+            ev.line(words::deployments_unavailable(lang, &e));
             (None, Vec::new())
         }
     };
-    let scope = match since {
-        Some(t) => format!("since the bad deploy ({})", date(t)),
-        None => "in the latest events".to_string(),
-    };
+    let scope = words::scope(lang, since.map(date).as_deref());
     let events = tools
         .platform
         .events(name, 1, EVENTS)
-        .map_err(|e| format!("cannot read the app's events: {e}"))?;
+        .map_err(|e| words::cannot_read_events(lang, &e))?;
     let after = |t: Option<DateTime<Utc>>| match (since, t) {
         (Some(since), Some(t)) => t >= since,
         (Some(_), None) => false,
@@ -200,26 +197,17 @@ fn app_health(tools: &Tools<'_>, known: &mut Known) -> ProbeResult {
     };
     let crashes = count(&CRASH_EVENTS);
     let restarts = count(&["restart"]);
-    ev.line(format!(
-        "{scope}: {crashes} crash event(s), {restarts} restart(s)"
-    ));
+    ev.line(words::crashes_and_restarts(lang, &scope, crashes, restarts));
     let failing: Vec<String> = recent
         .iter()
         .filter(|i| i.deployment.status.is_failure() && after(i.deployment.created_at))
         .map(|i| format!("{} ({})", i.deployment.id, i.deployment.status))
         .collect();
-    if failing.is_empty() {
-        ev.line(format!("failing deployments {scope}: none"));
-    } else {
-        ev.line(format!(
-            "failing deployments {scope}: {}",
-            failing.join(", ")
-        ));
-    }
+    ev.line(words::failing_deployments(lang, &scope, &failing));
     if matches!(app.status.as_str(), "crashed" | "stopped") || crashes > 0 {
         ev.suggest(
             "yes",
-            format!("the app is {} with {crashes} crash(es)", app.status),
+            words::because_app_is_down(lang, &app.status, crashes),
         );
     }
     ev.facts = json!({
@@ -232,29 +220,33 @@ fn app_health(tools: &Tools<'_>, known: &mut Known) -> ProbeResult {
 }
 
 fn database(tools: &Tools<'_>, known: &mut Known) -> ProbeResult {
+    let lang = known.lang;
     let mut ev = Evidence::new(Probe::Database);
     let name = &tools.app.name;
     let wanted = tools.app.database.as_ref().map(|d| d.addon.as_str());
     let addon = match database_addon(tools.platform, name, wanted) {
         Ok(addon) => addon,
         Err(DbError::NoDatabaseAddon { .. }) => {
-            ev.line("no database addon");
-            ev.suggest("no", "the app has no database addon");
+            ev.line(words::no_database_addon(lang));
+            ev.suggest("no", words::because_no_database_addon(lang));
             ev.facts = json!({ "addon": null });
             return Ok(ev);
         }
-        Err(e) => return Err(format!("cannot tell the app's database: {e}")),
+        Err(e) => return Err(words::cannot_tell_database(lang, &e)),
     };
-    let plan = addon.plan.clone().unwrap_or_else(|| "unknown plan".into());
-    ev.line(format!("database addon: {} ({plan})", addon.provider_id));
+    ev.line(words::database_addon(
+        lang,
+        &addon.provider_id,
+        addon.plan.as_deref(),
+    ));
     match tools.platform.database(name, &addon.id) {
-        Ok(db) => ev.line(format!(
-            "database: {} {}, {}",
-            db.type_name.as_deref().unwrap_or("unknown type"),
-            db.version.as_deref().unwrap_or(""),
-            db.status.as_deref().unwrap_or("status unknown")
+        Ok(db) => ev.line(words::database(
+            lang,
+            db.type_name.as_deref(),
+            db.version.as_deref(),
+            db.status.as_deref(),
         )),
-        Err(e) => ev.line(format!("database details unavailable: {e}")),
+        Err(e) => ev.line(words::database_details_unavailable(lang, &e)),
     }
     let mut facts = json!({ "addon": addon.id, "provider": addon.provider_id, "plan": addon.plan });
     let paths: Vec<String> = match &tools.app.database {
@@ -266,16 +258,13 @@ fn database(tools: &Tools<'_>, known: &mut Known) -> ProbeResult {
         Some((rev(s.last_good.as_ref()?)?, rev(s.current.as_ref()?)?))
     });
     let Some((from, to)) = ends else {
-        ev.line("migrations: unknown (the current or previous release has no tag or commit)");
+        ev.line(words::migrations_unknown(lang));
         ev.facts = facts;
         return Ok(ev);
     };
     match migration_evidence(tools.git, &from, &to, &paths) {
         Ok(found) => {
-            ev.line(format!(
-                "migrations from {from} to {to}: {}",
-                found.verdict.describe()
-            ));
+            ev.line(words::migrations_between(lang, &from, &to, &found.verdict));
             for file in found.decisive_files() {
                 let why = file
                     .reasons
@@ -288,15 +277,10 @@ fn database(tools: &Tools<'_>, known: &mut Known) -> ProbeResult {
                 ));
             }
             match found.verdict {
-                Verdict::Destructive => {
-                    ev.suggest("yes", format!("destructive migrations since {from}"))
-                }
-                Verdict::Unknown => ev.suggest(
-                    "yes",
-                    format!("migrations since {from} that rewind cannot judge"),
-                ),
+                Verdict::Destructive => ev.suggest("yes", words::because_destructive(lang, &from)),
+                Verdict::Unknown => ev.suggest("yes", words::because_unjudged(lang, &from)),
                 Verdict::Additive | Verdict::NoMigrations => {
-                    ev.suggest("no", "the previous release can run on this database")
+                    ev.suggest("no", words::because_previous_runs(lang))
                 }
             }
             facts["migrations"] = json!({
@@ -306,28 +290,25 @@ fn database(tools: &Tools<'_>, known: &mut Known) -> ProbeResult {
                 "files": found.files.iter().map(|f| json!({"path": f.path, "class": f.class})).collect::<Vec<_>>(),
             });
         }
-        Err(e) => ev.line(format!("migrations unavailable: {e}")),
+        Err(e) => ev.line(words::migrations_unavailable(lang, &e)),
     }
     ev.facts = facts;
     Ok(ev)
 }
 
-fn feature_flags(tools: &Tools<'_>) -> ProbeResult {
+fn feature_flags(tools: &Tools<'_>, lang: Lang) -> ProbeResult {
     let mut ev = Evidence::new(Probe::FeatureFlags);
     let flags = &tools.app.feature_flags;
     if flags.is_empty() {
-        ev.line(format!(
-            "no feature flag is configured for {} in rewind.toml",
-            tools.app.name
-        ));
-        ev.suggest("no", "no feature flag is configured");
+        ev.line(words::no_flag_configured(lang, &tools.app.name));
+        ev.suggest("no", words::because_no_flag(lang));
         ev.facts = json!({ "flags": [] });
         return Ok(ev);
     }
     let variables = tools
         .platform
         .variables(&tools.app.name)
-        .map_err(|e| format!("cannot read the app's environment variables: {e}"))?;
+        .map_err(|e| words::cannot_read_variables(lang, &e))?;
     let mut on = Vec::new();
     let mut facts = Vec::new();
     for flag in flags {
@@ -343,11 +324,7 @@ fn feature_flags(tools: &Tools<'_>) -> ProbeResult {
             .as_deref()
             .map(|d| format!(" ({d})"))
             .unwrap_or_default();
-        let state = match value {
-            Some(v) if is_off => format!("{} = {v}: already off", flag.name),
-            Some(v) => format!("{} = {v}; off is {}", flag.name, flag.off_value),
-            None => format!("{} is not set; off is {}", flag.name, flag.off_value),
-        };
+        let state = words::flag_state(lang, &flag.name, value, &flag.off_value);
         ev.line(format!("{state}{about}"));
         if !is_off {
             on.push(flag.name.clone());
@@ -355,9 +332,9 @@ fn feature_flags(tools: &Tools<'_>) -> ProbeResult {
         facts.push(json!({ "name": flag.name, "value": value, "off": is_off }));
     }
     if on.is_empty() {
-        ev.suggest("no", "every configured flag is already off");
+        ev.suggest("no", words::because_all_flags_off(lang));
     } else {
-        ev.suggest("yes", format!("{} can be switched off", on.join(", ")));
+        ev.suggest("yes", words::because_flags_can_go_off(lang, &on));
     }
     ev.facts = json!({ "flags": facts });
     Ok(ev)

@@ -10,7 +10,9 @@ use crate::rollback::{
 };
 
 use super::actions::{Failure, Stop};
+use super::say::leaves as words;
 use super::session::{GuideOptions, Tools};
+use crate::tree::Lang;
 
 pub(crate) struct Prepared {
     pub plan: Plan,
@@ -49,24 +51,26 @@ pub(crate) fn prepare(
             ..PrepareOptions::default()
         },
     )?;
+    let lang = options.lang;
     let mut lines = vec![
-        format!(
-            "redeploy {} in place of {} ({} method)",
-            plan.to.label, plan.from.label, plan.method
+        words::plan_redeploy(
+            lang,
+            &plan.to.label,
+            &plan.from.label,
+            &plan.method.to_string(),
         ),
-        format!(
-            "it takes {} commit(s) off production",
-            plan.removed.commits.len()
-        ),
+        words::plan_commits_removed(lang, plan.removed.commits.len()),
     ];
     for m in &plan.removed.migrations {
-        lines.push(format!(
-            "migration changed since {}: {} {}",
-            plan.to.label, m.change, m.path
+        lines.push(words::plan_migration_changed(
+            lang,
+            &plan.to.label,
+            &m.change.to_string(),
+            &m.path,
         ));
     }
     for warning in &plan.warnings {
-        lines.push(format!("warning: {warning}"));
+        lines.push(words::plan_warning(lang, warning));
     }
     for (i, step) in plan.steps.iter().enumerate() {
         lines.push(format!("{}. {}", i + 1, step.title));
@@ -75,11 +79,11 @@ pub(crate) fn prepare(
 }
 
 /// Forwards the rollback's progress as lines.
-struct Lines<'p>(&'p mut dyn FnMut(&str));
+struct Lines<'p>(Lang, &'p mut dyn FnMut(&str));
 
 impl Progress for Lines<'_> {
     fn step_started(&mut self, step: &PlannedStep) {
-        (self.0)(&format!("{}: {}", step.id, step.title));
+        (self.1)(&format!("{}: {}", step.id, step.title));
     }
 
     fn step_ended(&mut self, step: &PlannedStep, report: &StepReport) {
@@ -88,12 +92,12 @@ impl Progress for Lines<'_> {
             .as_deref()
             .map(|d| format!(" ({d})"))
             .unwrap_or_default();
-        (self.0)(&format!("{}: {:?}{detail}", step.id, report.outcome).to_lowercase());
+        (self.1)(&format!("{}: {:?}{detail}", step.id, report.outcome).to_lowercase());
     }
 
     fn deploy_event(&mut self, event: &FollowEvent) {
         if let FollowEvent::Status(status) = event {
-            (self.0)(&format!("deployment: {status}"));
+            (self.1)(&words::deployment_status(self.0, &status.to_string()));
         }
     }
 }
@@ -118,7 +122,7 @@ pub(crate) fn run(
         &tools(t),
         &prepared.plan,
         &run_options,
-        &mut Lines(progress),
+        &mut Lines(options.lang, progress),
     ) {
         Ok(s) => s,
         Err(e) => return (Err(e.into()), None),
@@ -126,16 +130,12 @@ pub(crate) fn run(
     let id = summary.incident.to_string();
     let result = match summary.outcome {
         Outcome::Succeeded => Ok(vec![
-            format!(
-                "{} redeployed{}",
-                summary.to.label,
-                summary
-                    .deployment_id
-                    .as_deref()
-                    .map(|d| format!(" (deployment {d})"))
-                    .unwrap_or_default()
+            words::redeployed(
+                options.lang,
+                &summary.to.label,
+                summary.deployment_id.as_deref(),
             ),
-            format!("the rollback is incident {id} in the journal: rewind report {id}"),
+            words::rollback_incident(options.lang, &id),
         ]),
         Outcome::Failed {
             step,

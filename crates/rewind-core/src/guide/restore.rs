@@ -10,6 +10,7 @@ use crate::db::{self, BackupEvent, PitrPlan, Poll, Target};
 
 use super::actions::{Failure, Stop};
 use super::probes::Known;
+use super::say::{self, leaves as words};
 use super::session::{GuideOptions, Tools};
 
 pub(crate) struct Prepared {
@@ -49,28 +50,23 @@ pub(crate) fn prepare(
             margin,
         },
     )?;
+    let lang = options.lang;
     let lines = vec![
-        format!(
-            "point-in-time restore of the database {} ({})",
-            addon.id, addon.provider_id
-        ),
-        format!(
-            "restore to {}: {}s before deployment {} ({}) was created",
-            date(plan.restore_to),
+        words::plan_pitr(lang, &addon.id, &addon.provider_id),
+        words::plan_restore_to(
+            lang,
+            &date(plan.restore_to),
             margin.as_secs(),
-            bad.deployment.id,
-            bad.release.label
+            &bad.deployment.id,
+            &bad.release.label,
         ),
-        format!(
-            "data loss: every write since {}, {}, is lost",
-            date(plan.restore_to),
-            db::about(plan.data_loss())
+        words::plan_data_loss(
+            lang,
+            &date(plan.restore_to),
+            &say::about(lang, plan.data_loss()),
         ),
-        "downtime: the database stops during the restore".to_string(),
-        format!(
-            "first: a safety backup, downloaded to {}",
-            options.backup_dir.display()
-        ),
+        words::plan_downtime(lang),
+        words::plan_safety_backup(lang, &options.backup_dir),
     ];
     Ok(Prepared { plan, lines })
 }
@@ -82,6 +78,7 @@ pub(crate) fn run(
     prepared: &Prepared,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Vec<String>, Failure> {
+    let lang = options.lang;
     let plan = &prepared.plan;
     let mut done = Vec::new();
     let poll = |deadline| Poll {
@@ -97,9 +94,9 @@ pub(crate) fn run(
         dir,
         &poll(Poll::BACKUP_DEADLINE),
         &mut |event| match event {
-            BackupEvent::Created(b) => progress(&format!("safety backup {} requested", b.id)),
-            BackupEvent::Status(b) => progress(&format!("safety backup: {}", b.status)),
-            BackupEvent::Downloading(_) => progress("safety backup done: downloading it"),
+            BackupEvent::Created(b) => progress(&words::backup_requested(lang, &b.id)),
+            BackupEvent::Status(b) => progress(&words::backup_status(lang, &b.status)),
+            BackupEvent::Downloading(_) => progress(&words::backup_downloading(lang)),
         },
     )
     .map_err(|e| {
@@ -110,11 +107,11 @@ pub(crate) fn run(
         );
         failure
     })?;
-    done.push(format!(
-        "safety backup {} saved to {} (sha256 {})",
-        safety.backup.id,
-        safety.archive.path.display(),
-        safety.archive.sha256
+    done.push(words::backup_saved(
+        lang,
+        &safety.backup.id,
+        &safety.archive.path,
+        &safety.archive.sha256,
     ));
     progress(&done[0]);
     // Both callbacks report through the one `progress`.
@@ -123,8 +120,8 @@ pub(crate) fn run(
         tools.platform,
         plan,
         &poll(Poll::RESTORE_DEADLINE),
-        &mut |id| (progress.borrow_mut())(&format!("restore started (operation {id})")),
-        &mut |op| (progress.borrow_mut())(&format!("restore: {}", op.status)),
+        &mut |id| (progress.borrow_mut())(&words::restore_started(lang, id)),
+        &mut |op| (progress.borrow_mut())(&words::restore_status(lang, &op.status)),
     )
     .map_err(|e| {
         Failure::from(e).hint(format!(
@@ -133,10 +130,6 @@ pub(crate) fn run(
             safety.archive.path.display()
         ))
     })?;
-    done.push(format!(
-        "database restored to {} (operation {})",
-        date(plan.restore_to),
-        operation.id
-    ));
+    done.push(words::restored(lang, &date(plan.restore_to), &operation.id));
     Ok(done)
 }

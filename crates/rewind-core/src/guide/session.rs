@@ -29,6 +29,7 @@ use super::error::{GuideError, UnansweredQuestion};
 use super::evidence::ProbeResult;
 use super::narrator::{AnswerSource, Narrator};
 use super::probes::{self, Known};
+use super::say::{leaves, walk as words};
 use super::ticket::{self, AnswerRecord, TicketDraft, TicketInput};
 use super::{COMMAND, redeploy, restore, switch_off, warn};
 
@@ -154,7 +155,7 @@ pub fn guide(
         prompter,
         narrator,
         incident,
-        known: Known::default(),
+        known: Known::new(options.lang),
         restored: false,
         evidence: Vec::new(),
         answers: Vec::new(),
@@ -413,9 +414,9 @@ impl Session<'_, '_> {
         let mut lines = prepared.lines().to_vec();
         let writes_ticket = matches!(kind, ActionKind::SwitchFeatureOff);
         if writes_ticket {
-            lines.push(format!(
-                "write a ticket draft for the product owner in {}",
-                self.options.ticket_dir.display()
+            lines.push(leaves::plan_ticket(
+                self.options.lang,
+                &self.options.ticket_dir,
             ));
         }
         self.narrator.plan(node, &lines);
@@ -488,7 +489,7 @@ impl Session<'_, '_> {
             ActionKind::SwitchFeatureOff => {
                 Prepared::SwitchOff(switch_off::prepare(tools, options, params, self.prompter)?)
             }
-            ActionKind::WarnProductOwner => Prepared::Warn(warn::plan(tools, &options.ticket_dir)),
+            ActionKind::WarnProductOwner => Prepared::Warn(warn::plan(tools, options)),
             ActionKind::RestoreDatabase => {
                 Prepared::Restore(Box::new(restore::prepare(tools, options, &mut self.known)?))
             }
@@ -504,7 +505,7 @@ impl Session<'_, '_> {
             return Ok(());
         }
         let what = node.text.get(self.options.lang).to_string();
-        let summary = format!("{what} ({}, production)", self.tools.app.name);
+        let summary = words::confirm(self.options.lang, &what, &self.tools.app.name);
         if self
             .prompter
             .confirm_typed(&summary, &self.tools.app.name)?
@@ -548,7 +549,9 @@ impl Session<'_, '_> {
                 report.ticket = draft.path.clone();
                 let narrator = &mut *self.narrator;
                 return (
-                    warn::run(tools, &draft, &mut |line| narrator.progress(line)),
+                    warn::run(tools, options.lang, &draft, &mut |line| {
+                        narrator.progress(line)
+                    }),
                     None,
                 );
             }
@@ -572,6 +575,7 @@ impl Session<'_, '_> {
         let mut done = self.done.clone();
         done.extend(done_now.iter().cloned());
         ticket::draft(&TicketInput {
+            lang: self.options.lang,
             app: &self.tools.app.name,
             incident: self.incident.as_str(),
             action_text: node.text.get(self.options.lang),
@@ -591,6 +595,7 @@ impl Session<'_, '_> {
     ) -> Result<TicketDraft, Failure> {
         let draft = self.ticket(node, action, done_now);
         let draft = ticket::write(
+            self.options.lang,
             draft,
             &self.options.ticket_dir,
             self.incident.as_str(),
@@ -606,24 +611,27 @@ impl Session<'_, '_> {
         let Ok(situation) = self.known.situation(self.tools) else {
             return Vec::new();
         };
-        let line = |what: &str, i: &crate::identify::Identified| {
+        let lang = self.options.lang;
+        let line = |current: bool, i: &crate::identify::Identified| {
             let at = i
                 .deployment
                 .finished_at
                 .or(i.deployment.created_at)
-                .map(|t| format!(", deployed {}", t.format("%Y-%m-%d %H:%M UTC")))
-                .unwrap_or_default();
-            format!(
-                "{what}: {} (deployment {}{at})",
-                i.release.label, i.deployment.id
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+            words::release_line(
+                lang,
+                current,
+                &i.release.label,
+                &i.deployment.id,
+                at.as_deref(),
             )
         };
         let mut lines = Vec::new();
         if let Some(current) = &situation.current {
-            lines.push(line("running when the guide started", current));
+            lines.push(line(true, current));
         }
         if let Some(previous) = &situation.last_good {
-            lines.push(line("the release before it", previous));
+            lines.push(line(false, previous));
         }
         lines
     }
@@ -647,16 +655,16 @@ impl Session<'_, '_> {
         } else {
             let question = match &next.label {
                 Some(label) => format!("{}?", label.get(lang).trim_end_matches('?')),
-                None => "Did it go well?".to_string(),
+                None => words::went_well(lang),
             };
             let choices = [
                 Choice {
                     id: "yes".into(),
-                    label: "yes, go on".into(),
+                    label: words::go_on(lang),
                 },
                 Choice {
                     id: "no".into(),
-                    label: "no, stop here".into(),
+                    label: words::stop_here(lang),
                 },
             ];
             self.prompter.choose(&question, &choices, None)? == 0

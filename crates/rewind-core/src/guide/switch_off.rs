@@ -11,6 +11,7 @@ use crate::prompt::{Choice, PromptError, Prompter};
 
 use super::actions::{Failure, Stop};
 use super::error::GuideError;
+use super::say::leaves as words;
 use super::session::{GuideOptions, Tools};
 
 /// The flag chosen and what it holds now.
@@ -28,6 +29,7 @@ pub(crate) fn prepare(
     params: &toml::Table,
     prompter: &dyn Prompter,
 ) -> Result<Prepared, Stop> {
+    let lang = options.lang;
     let flags = &tools.app.feature_flags;
     if flags.is_empty() {
         return Err(Stop::Failed(
@@ -68,16 +70,13 @@ pub(crate) fn prepare(
                 .iter()
                 .map(|f| Choice {
                     id: f.name.clone(),
-                    label: match value_of(f) {
-                        Some(v) => format!("{} (now {v})", f.name),
-                        None => format!("{} (not set)", f.name),
-                    },
+                    label: words::flag_choice(lang, &f.name, value_of(f).as_deref()),
                 })
                 .collect();
             let suggested = flags
                 .iter()
                 .position(|f| value_of(f).as_deref() != Some(f.off_value.as_str()));
-            match prompter.choose("Which feature flag to switch off?", &choices, suggested) {
+            match prompter.choose(&words::which_flag(lang), &choices, suggested) {
                 Ok(i) => &flags[i],
                 Err(PromptError::NobodyToAsk { .. }) => {
                     return Err(Stop::Guide(GuideError::FlagNotChosen {
@@ -90,22 +89,15 @@ pub(crate) fn prepare(
     };
     let current = value_of(flag);
     let mut lines = vec![
-        format!(
-            "set {} to {} (now {})",
-            flag.name,
-            flag.off_value,
-            current.as_deref().unwrap_or("not set")
-        ),
-        format!(
-            "restart {} so the running containers read it",
-            tools.app.name
-        ),
-        "check the app is running again".to_string(),
+        words::plan_set_flag(lang, &flag.name, &flag.off_value, current.as_deref()),
+        words::plan_restart(lang, &tools.app.name),
+        words::plan_check_running(lang),
     ];
     if let Some(check) = &tools.app.health_check {
-        lines.push(format!(
-            "check its health endpoint answers {} ({} tries)",
-            check.expect_status, check.retries
+        lines.push(words::plan_check_health(
+            lang,
+            check.expect_status,
+            check.retries,
         ));
     }
     Ok(Prepared {
@@ -126,18 +118,23 @@ pub(crate) fn run(
     prepared: &Prepared,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Vec<String>, Failure> {
+    let lang = options.lang;
     let app = &tools.app.name;
     let flag = &prepared.flag;
     let mut done = Vec::new();
     tools
         .platform
         .set_variable(app, &flag.name, &flag.off_value)?;
-    let was = prepared.current.as_deref().unwrap_or("not set");
-    let line = format!("{} set to {} (was {was})", flag.name, flag.off_value);
+    let line = words::flag_set(
+        lang,
+        &flag.name,
+        &flag.off_value,
+        prepared.current.as_deref(),
+    );
     progress(&line);
     done.push(line);
     let operation_id = tools.platform.restart(app, &[])?;
-    progress(&format!("restart started (operation {operation_id})"));
+    progress(&words::restart_started(lang, &operation_id));
     let poll = Poll {
         first: options.poll_first,
         max: options.poll_max,
@@ -164,7 +161,7 @@ pub(crate) fn run(
             flag.name, flag.off_value
         )));
     }
-    let line = format!("{app} restarted (operation {operation_id})");
+    let line = words::restarted(lang, app, &operation_id);
     progress(&line);
     done.push(line);
     let status = poll
@@ -178,7 +175,7 @@ pub(crate) fn run(
         return Err(Failure::new(format!("{app} is {status} after the restart"))
             .hint("read the app's logs: switching the feature off did not bring it back"));
     }
-    done.push(format!("{app} is running"));
+    done.push(words::running(lang, app));
     if let Some(check) = &tools.app.health_check {
         let report = health::check(
             &check.url,
@@ -195,7 +192,7 @@ pub(crate) fn run(
             ))
             .hint("the feature is off and the app restarted, but it does not answer well: look at its logs"));
         }
-        let line = format!("health check passed ({} tries)", report.attempts);
+        let line = words::health_passed(lang, report.attempts);
         progress(&line);
         done.push(line);
     }

@@ -6,7 +6,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::tree::Lang;
+
 use super::evidence::ProbeResult;
+use super::say::ticket::{self as words, Heading};
 
 /// A question answered on the way, as the ticket and the journal tell it.
 #[derive(Debug, Clone)]
@@ -30,6 +33,7 @@ pub struct TicketDraft {
 
 /// Everything the ticket tells.
 pub(crate) struct TicketInput<'a> {
+    pub lang: Lang,
     pub app: &'a str,
     pub incident: &'a str,
     /// The action's text in the walk's language.
@@ -45,26 +49,28 @@ pub(crate) struct TicketInput<'a> {
 }
 
 pub(crate) fn draft(input: &TicketInput<'_>) -> TicketDraft {
+    let lang = input.lang;
+    let heading = |h| words::heading(lang, h);
     let title = format!("[{}] {}", input.app, input.action_text);
     let mut md = String::new();
     let _ = writeln!(md, "# {title}\n");
-    let _ = writeln!(md, "rewind incident `{}`.\n", input.incident);
-    let _ = writeln!(md, "## What happened\n");
+    let _ = writeln!(md, "{}\n", words::incident(lang, input.incident));
+    let _ = writeln!(md, "## {}\n", heading(Heading::WhatHappened));
     let _ = writeln!(
         md,
-        "A release of {} went wrong in production. The on-call engineer walked the team's decision tree with rewind, which led to: {}.\n",
-        input.app, input.action_text
+        "{}\n",
+        words::what_happened(lang, input.app, input.action_text)
     );
-    let _ = writeln!(md, "## Releases involved\n");
+    let _ = writeln!(md, "## {}\n", heading(Heading::Releases));
     if input.releases.is_empty() {
-        let _ = writeln!(md, "- not known (the deployment history could not be read)");
+        let _ = writeln!(md, "- {}", words::releases_unknown(lang));
     }
     for line in input.releases {
         let _ = writeln!(md, "- {line}");
     }
-    let _ = writeln!(md, "\n## Evidence\n");
+    let _ = writeln!(md, "\n## {}\n", heading(Heading::Evidence));
     if input.evidence.is_empty() {
-        let _ = writeln!(md, "- none gathered");
+        let _ = writeln!(md, "- {}", words::no_evidence(lang));
     }
     for (probe, result) in input.evidence {
         let _ = writeln!(md, "### {probe}\n");
@@ -75,20 +81,16 @@ pub(crate) fn draft(input: &TicketInput<'_>) -> TicketDraft {
                 }
             }
             Err(why) => {
-                let _ = writeln!(md, "- could not be gathered: {why}");
+                let _ = writeln!(md, "- {}", words::not_gathered(lang, why));
             }
         }
         let _ = writeln!(md);
     }
-    let _ = writeln!(md, "## Answers given\n");
+    let _ = writeln!(md, "## {}\n", heading(Heading::Answers));
     for a in input.answers {
-        let suggested = match &a.suggested {
-            Some(s) if *s == a.answer => " (as the evidence suggested)".to_string(),
-            Some(s) => format!(" (the evidence suggested `{s}`)"),
-            None => String::new(),
-        };
+        let suggested = words::as_suggested(lang, a.suggested.as_deref(), &a.answer);
         let how = if a.source == "preset" {
-            ", scripted"
+            words::scripted(lang)
         } else {
             ""
         };
@@ -98,15 +100,16 @@ pub(crate) fn draft(input: &TicketInput<'_>) -> TicketDraft {
             a.question, a.text, a.label, a.answer
         );
     }
-    let _ = writeln!(md, "\n## Done so far\n");
+    let _ = writeln!(md, "\n## {}\n", heading(Heading::Done));
     if input.done.is_empty() {
-        let _ = writeln!(md, "- nothing yet");
+        let _ = writeln!(md, "- {}", words::nothing_yet(lang));
     }
     for line in input.done {
         let _ = writeln!(md, "- {line}");
     }
-    let _ = writeln!(md, "\n## Next steps\n");
-    for step in next_steps(input.kind) {
+    let _ = writeln!(md, "\n## {}\n", heading(Heading::NextSteps));
+    let to_prioritise = input.kind == Some("to_prioritise");
+    for step in words::next_steps(lang, to_prioritise) {
         let _ = writeln!(md, "- [ ] {step}");
     }
     TicketDraft {
@@ -116,23 +119,9 @@ pub(crate) fn draft(input: &TicketInput<'_>) -> TicketDraft {
     }
 }
 
-fn next_steps(kind: Option<&str>) -> Vec<&'static str> {
-    let mut steps = match kind {
-        Some("to_prioritise") => vec![
-            "product owner: weigh the problem against the roadmap and prioritise its fix",
-            "team: fix it in a next release, with a test that reproduces it",
-        ],
-        _ => vec![
-            "product owner: decide when the feature may be switched back on",
-            "team: fix the feature behind the flag, then switch it back on",
-        ],
-    };
-    steps.push("on-call: close the incident once the fix is in production");
-    steps
-}
-
 /// Writes the draft to `dir` as `ticket-<incident>-<node>.md`.
 pub(crate) fn write(
+    lang: Lang,
     mut draft: TicketDraft,
     dir: &Path,
     incident: &str,
@@ -141,7 +130,7 @@ pub(crate) fn write(
     let path = dir.join(format!("ticket-{incident}-{node}.md"));
     std::fs::create_dir_all(dir)
         .and_then(|()| std::fs::write(&path, &draft.markdown))
-        .map_err(|e| format!("cannot write the ticket draft {}: {e}", path.display()))?;
+        .map_err(|e| words::write_failed(lang, &path, &e))?;
     draft.path = Some(path);
     Ok(draft)
 }

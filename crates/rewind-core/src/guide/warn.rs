@@ -3,49 +3,40 @@
 //! draft is the durable part: it exists even when the chat is down).
 
 use crate::notify::post_webhook;
+use crate::tree::Lang;
 
 use super::actions::Failure;
-use super::session::Tools;
+use super::say::leaves as words;
+use super::session::{GuideOptions, Tools};
 use super::ticket::TicketDraft;
 
 /// What the warning will do, before it is confirmed.
-pub(crate) fn plan(tools: &Tools<'_>, ticket_dir: &std::path::Path) -> Vec<String> {
-    let mut lines = vec![format!(
-        "write a ticket draft for the product owner in {}",
-        ticket_dir.display()
-    )];
-    lines.push(match tools.webhook {
-        Some(_) => "post a message to the team's webhook".to_string(),
-        None => "no webhook configured in rewind.toml: the team is not told by chat".to_string(),
-    });
-    lines
+pub(crate) fn plan(tools: &Tools<'_>, options: &GuideOptions) -> Vec<String> {
+    let lang = options.lang;
+    vec![
+        words::plan_ticket(lang, &options.ticket_dir),
+        words::plan_webhook(lang, tools.webhook.is_some()),
+    ]
 }
 
 /// The chat message: short, with the ticket's title and where it is.
-pub(crate) fn message(tools: &Tools<'_>, ticket: &TicketDraft) -> String {
-    let path = ticket
-        .path
-        .as_ref()
-        .map(|p| format!("\nTicket draft: {}", p.display()))
-        .unwrap_or_default();
-    format!(
-        "rewind: {} needs the product owner.\n{}{path}",
-        tools.app.name, ticket.title
-    )
+pub(crate) fn message(tools: &Tools<'_>, lang: Lang, ticket: &TicketDraft) -> String {
+    words::warning_message(lang, &tools.app.name, &ticket.title, ticket.path.as_deref())
 }
 
 /// Posts the warning; says so when there is no webhook to post to.
 pub(crate) fn run(
     tools: &Tools<'_>,
+    lang: Lang,
     ticket: &TicketDraft,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Vec<String>, Failure> {
     let Some(url) = tools.webhook else {
-        let line = "no webhook configured (webhook_url in rewind.toml): send the ticket draft to the product owner by hand".to_string();
+        let line = words::no_webhook(lang);
         progress(&line);
         return Ok(vec![line]);
     };
-    post_webhook(url, &message(tools, ticket)).map_err(|e| {
+    post_webhook(url, &message(tools, lang, ticket)).map_err(|e| {
         let mut failure = Failure::new(format!("the team was not warned: {e}"));
         failure.hints = e.hints();
         failure
@@ -53,7 +44,7 @@ pub(crate) fn run(
             .push("the ticket draft is written: send it to the product owner by hand".into());
         failure
     })?;
-    let line = "the team's webhook received the warning".to_string();
+    let line = words::webhook_received(lang);
     progress(&line);
     Ok(vec![line])
 }

@@ -17,6 +17,7 @@ use rewind_core::drill::{
     StepLine, Timed, Timings, Workspace,
 };
 use rewind_core::git::GitCli;
+use rewind_core::guide::say::walk as words;
 use rewind_core::guide::{
     self, ActionOutcome, ActionReport, AnswerSource, GuideError, GuideSummary, Narrator,
     ProbeResult, TicketDraft, Tools,
@@ -29,6 +30,7 @@ use rewind_core::tree::{Answer, Lang, Node, Probe, Tree};
 use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, Sandbox, SandboxConfig, ScmSeed};
 
 use crate::cli_error::{CliError, ErrorKind};
+use crate::commands::guide::LangArg;
 use crate::context::{self, Global};
 use crate::ui::{self, Style};
 
@@ -60,6 +62,12 @@ pub struct DrillArgs {
     /// Print the final summary as JSON on stdout.
     #[arg(long)]
     json: bool,
+
+    /// Language of the tree's walk: its questions, the evidence, the plans
+    /// and the ticket draft. Default: French when LC_ALL, LC_MESSAGES or
+    /// LANG (the first one set) starts with `fr`, English otherwise.
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
 }
 
 fn parse_scenario(text: &str) -> Result<Scenario, String> {
@@ -76,7 +84,8 @@ pub fn run(args: DrillArgs, _global: &Global) -> Result<(), CliError> {
     let pace = Pace::from_speed(std::env::var(SPEED_ENV).ok().as_deref());
     let auto = args.auto || !context::is_interactive();
     let style = Style::stderr();
-    let mut out = Printer::new(style, auto);
+    let lang = super::guide::lang(args.lang);
+    let mut out = Printer::new(style, auto, lang);
     eprintln!(
         "{}",
         style.bold(&format!(
@@ -242,7 +251,7 @@ fn rehearse(
     let tree = Tree::default_runbook();
     let preset = drill::preset(&tree, args.scenario, auto)
         .map_err(|e| fail("the walk", CliError::failed(e)))?;
-    let options = drill::guide_options(&ws, pace, stage.follow_options(), auto, Lang::En);
+    let options = drill::guide_options(&ws, pace, stage.follow_options(), auto, out.lang);
     let prompter: Box<dyn Prompter> = if auto {
         Box::new(NoPrompter)
     } else {
@@ -471,16 +480,19 @@ fn finish(args: &DrillArgs, summary: &DrillSummary, style: &Style) -> Result<(),
 struct Printer {
     style: Style,
     auto: bool,
+    /// The walk's language (the drill's own lines stay English).
+    lang: Lang,
     steps: Vec<StepLine>,
     /// When the current action was planned.
     action_started: Option<Instant>,
 }
 
 impl Printer {
-    fn new(style: Style, auto: bool) -> Printer {
+    fn new(style: Style, auto: bool, lang: Lang) -> Printer {
         Printer {
             style,
             auto,
+            lang,
             steps: Vec::new(),
             action_started: None,
         }
@@ -531,12 +543,12 @@ impl Narrator for Printer {
         // only shows what it points to.
         match result {
             Ok(ev) if !self.auto => {
-                eprintln!("    evidence ({probe}):");
+                eprintln!("    {}", words::evidence_header(self.lang, probe.name()));
                 for line in &ev.lines {
                     eprintln!("      {}", ui::sanitize(line, false));
                 }
                 if let (Some(s), Some(why)) = (&ev.suggestion, &ev.because) {
-                    eprintln!("    suggested answer: {s} ({why})");
+                    eprintln!("    {}", words::suggested_answer(self.lang, s, why));
                 }
             }
             Ok(ev) => {
@@ -544,39 +556,46 @@ impl Narrator for Printer {
                     eprintln!(
                         "    {}",
                         self.style
-                            .dim(&format!("evidence ({probe}) suggests {s}: {why}"))
+                            .dim(&words::evidence_suggests(self.lang, probe.name(), s, why))
                     );
                 }
             }
             Err(why) => eprintln!(
                 "    {}",
-                self.style
-                    .warn(&format!("evidence ({probe}) unavailable: {why}"))
+                self.style.warn(&words::evidence_unavailable(
+                    self.lang,
+                    probe.name(),
+                    &ui::sanitize(why, false)
+                ))
             ),
         }
     }
 
+    /// A person answering reads the question once, from the prompter,
+    /// right above its choices: here only its id, over the evidence.
     fn question(&mut self, node: &Node) {
         if !self.auto {
-            eprintln!(
-                "\n  {} {}",
-                self.style.bold(&format!("[{}]", node.id)),
-                node.text.get(Lang::En)
-            );
+            eprintln!("\n  {}", self.style.bold(&format!("[{}]", node.id)));
         }
     }
 
+    /// A scripted walk's one line per question; after a person's answer,
+    /// the question is on screen already.
     fn answered(&mut self, node: &Node, answer: &Answer, source: AnswerSource) {
-        let how = match source {
-            AnswerSource::Preset => "scripted",
-            AnswerSource::Prompt => "your answer",
-        };
-        eprintln!(
-            "  [{}] {} -> {} ({how})",
-            node.id,
-            node.text.get(Lang::En),
-            answer.label.get(Lang::En)
-        );
+        let label = answer.label.get(self.lang);
+        match source {
+            AnswerSource::Preset => eprintln!(
+                "  [{}] {} -> {label} ({})",
+                node.id,
+                node.text.get(self.lang),
+                words::scripted(self.lang)
+            ),
+            AnswerSource::Prompt => eprintln!(
+                "  [{}] -> {label} ({})",
+                node.id,
+                words::your_answer(self.lang)
+            ),
+        }
     }
 
     fn plan(&mut self, node: &Node, lines: &[String]) {
@@ -584,7 +603,7 @@ impl Narrator for Printer {
         eprintln!(
             "\n  {} {}",
             self.style.bold(&format!("[{}]", node.id)),
-            self.style.bold(node.text.get(Lang::En))
+            self.style.bold(node.text.get(self.lang))
         );
         for line in lines {
             eprintln!("    - {}", ui::sanitize(line, false));

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
+use rewind_core::guide::say::walk::{self as words, Ended, SummaryRow};
 use rewind_core::guide::{
     self, ActionOutcome, ActionReport, AnswerSource, GuideError, GuideOptions, GuideSummary,
     Narrator, Outcome, ProbeResult, TicketDraft, Tools,
@@ -34,8 +35,9 @@ pub struct GuideArgs {
     #[arg(long = "answers", value_name = "FILE")]
     answers_file: Option<PathBuf>,
 
-    /// Language of the questions. Default: French when LC_ALL, LC_MESSAGES
-    /// or LANG (the first one set) starts with `fr`, English otherwise.
+    /// Language of the questions, the evidence, the plans and the ticket
+    /// draft. Default: French when LC_ALL, LC_MESSAGES or LANG (the first
+    /// one set) starts with `fr`, English otherwise.
     #[arg(long, value_enum)]
     lang: Option<LangArg>,
 
@@ -56,10 +58,23 @@ pub struct GuideArgs {
     flag: Option<String>,
 }
 
+/// `--lang`, shared with `rewind drill`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum LangArg {
+pub enum LangArg {
     Fr,
     En,
+}
+
+/// The language asked for with `--lang`, or the locale's.
+pub fn lang(arg: Option<LangArg>) -> Lang {
+    match arg {
+        Some(LangArg::Fr) => Lang::Fr,
+        Some(LangArg::En) => Lang::En,
+        None => {
+            let vars = ["LC_ALL", "LC_MESSAGES", "LANG"].map(|name| std::env::var(name).ok());
+            Lang::from_locale_vars(vars.iter().map(|v| v.as_deref()))
+        }
+    }
 }
 
 pub fn run(args: GuideArgs, global: &Global) -> Result<(), CliError> {
@@ -67,14 +82,7 @@ pub fn run(args: GuideArgs, global: &Global) -> Result<(), CliError> {
     let app = ctx.app(args.app.as_deref())?;
     let tree = load_tree(ctx.config.tree.as_deref())?;
     let preset = preset(&tree, &args)?;
-    let lang = match args.lang {
-        Some(LangArg::Fr) => Lang::Fr,
-        Some(LangArg::En) => Lang::En,
-        None => {
-            let vars = ["LC_ALL", "LC_MESSAGES", "LANG"].map(|name| std::env::var(name).ok());
-            Lang::from_locale_vars(vars.iter().map(|v| v.as_deref()))
-        }
-    };
+    let lang = lang(args.lang);
     let platform = ctx.platform(app)?;
     let git = ctx.git();
     let journal_dir = context::journal_dir(&ctx.repo);
@@ -104,18 +112,18 @@ pub fn run(args: GuideArgs, global: &Global) -> Result<(), CliError> {
     let style = Style::stderr();
     eprintln!(
         "{}",
-        style.bold(&format!(
-            "rewind guide for {} ({}){}",
-            app.name,
+        style.bold(&words::guide_title(
+            lang,
+            &app.name,
             tree.source_name(),
-            if args.dry_run { ", dry run" } else { "" }
+            args.dry_run
         ))
     );
     let prompter = context::prompter();
     let mut printer = Printer { style, lang };
     let summary = guide::guide(&tree, &preset, &tools, &options, &*prompter, &mut printer)
         .map_err(into_cli_error)?;
-    finish(&summary, &style)
+    finish(&summary, &style, lang)
 }
 
 /// The team's tree, or the built-in one; a broken tree lists every problem
@@ -196,19 +204,20 @@ impl Narrator for Printer {
     fn evidence(&mut self, probe: Probe, result: &ProbeResult) {
         match result {
             Ok(ev) => {
-                eprintln!("  evidence ({probe}):");
+                eprintln!("  {}", words::evidence_header(self.lang, probe.name()));
                 for line in &ev.lines {
                     eprintln!("    {}", ui::sanitize(line, false));
                 }
                 if let (Some(s), Some(why)) = (&ev.suggestion, &ev.because) {
-                    eprintln!("  suggested answer: {s} ({why})");
+                    eprintln!("  {}", words::suggested_answer(self.lang, s, why));
                 }
             }
             Err(why) => eprintln!(
                 "  {}",
-                self.style.warn(&format!(
-                    "evidence ({probe}) unavailable: {}",
-                    ui::sanitize(why, false)
+                self.style.warn(&words::evidence_unavailable(
+                    self.lang,
+                    probe.name(),
+                    &ui::sanitize(why, false)
                 ))
             ),
         }
@@ -216,8 +225,8 @@ impl Narrator for Printer {
 
     fn answered(&mut self, node: &Node, answer: &Answer, source: AnswerSource) {
         let how = match source {
-            AnswerSource::Preset => " (given in advance)",
-            AnswerSource::Prompt => "",
+            AnswerSource::Preset => words::given_in_advance(self.lang),
+            AnswerSource::Prompt => String::new(),
         };
         eprintln!(
             "  {} = {}: {}{how}",
@@ -244,12 +253,12 @@ impl Narrator for Printer {
 
     fn action_ended(&mut self, node: &Node, report: &ActionReport) {
         let text = match &report.outcome {
-            ActionOutcome::Done => self.style.ok(&format!("{}: done", node.id)),
-            ActionOutcome::DryRun => format!("{}: dry run, nothing was done", node.id),
-            ActionOutcome::Failed { error, .. } => self.style.bad(&format!(
-                "{}: failed: {}",
-                node.id,
-                ui::sanitize(error, false)
+            ActionOutcome::Done => self.style.ok(&words::action_done(self.lang, &node.id)),
+            ActionOutcome::DryRun => words::dry_run_nothing_done(self.lang, &node.id),
+            ActionOutcome::Failed { error, .. } => self.style.bad(&words::action_failed(
+                self.lang,
+                &node.id,
+                &ui::sanitize(error, false),
             )),
         };
         eprintln!("  {text}");
@@ -257,47 +266,51 @@ impl Narrator for Printer {
 
     fn ticket(&mut self, draft: &TicketDraft) {
         match &draft.path {
-            Some(path) => eprintln!("  ticket draft written to {}", path.display()),
-            None => eprintln!("  ticket draft (not written in a dry run):"),
+            Some(path) => eprintln!("  {}", words::ticket_written(self.lang, path)),
+            None => eprintln!("  {}", words::ticket_not_written(self.lang)),
         }
         print!("{}", draft.markdown);
     }
 }
 
-fn finish(summary: &GuideSummary, style: &Style) -> Result<(), CliError> {
+fn finish(summary: &GuideSummary, style: &Style, lang: Lang) -> Result<(), CliError> {
+    let label = |row| words::summary_label(lang, row);
     let path: Vec<String> = summary
         .path
         .iter()
         .map(|a| format!("{}={}", a.question, a.answer))
         .chain(summary.actions.iter().map(|a| a.node.clone()))
         .collect();
-    eprintln!("\n{}", style.bold("Summary"));
-    eprintln!("  path      {}", path.join(" -> "));
+    eprintln!("\n{}", style.bold(&words::summary_heading(lang)));
+    eprintln!("  {} {}", label(SummaryRow::Path), path.join(" -> "));
     for action in &summary.actions {
-        let outcome = match &action.outcome {
-            ActionOutcome::Done => "done",
-            ActionOutcome::DryRun => "dry run",
-            ActionOutcome::Failed { .. } => "failed",
-        };
+        let outcome = words::ended(lang, Ended::from(&action.outcome));
         eprintln!("  {:<9} {} {outcome}", action.node, action.action);
     }
     eprintln!(
-        "  incident  {} (rewind report {})",
-        summary.incident, summary.incident
+        "  {} {} (rewind report {})",
+        label(SummaryRow::Incident),
+        summary.incident,
+        summary.incident
     );
     for id in summary.rollback_incidents() {
-        eprintln!("  rollback  {id} (rewind report {id})");
+        eprintln!(
+            "  {} {id} (rewind report {id})",
+            label(SummaryRow::Rollback)
+        );
     }
     match &summary.outcome {
         Outcome::NothingToDo => {
-            eprintln!("  outcome   no problem: nothing to do until the next release");
+            eprintln!(
+                "  {} {}",
+                label(SummaryRow::Outcome),
+                words::nothing_to_do(lang)
+            );
             Ok(())
         }
         Outcome::Finished { exit } => {
-            eprintln!(
-                "  outcome   {}",
-                exit.as_deref().unwrap_or("the procedure is over")
-            );
+            let exit = exit.clone().unwrap_or_else(|| words::procedure_over(lang));
+            eprintln!("  {} {exit}", label(SummaryRow::Outcome));
             Ok(())
         }
         Outcome::ActionFailed { node } => {
