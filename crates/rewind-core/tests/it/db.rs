@@ -15,12 +15,15 @@ use rewind_core::db::{
     safety_backup,
 };
 use rewind_core::interrupt::Interrupt;
-use rewind_core::platform::scalingo::{RequestBudget, RetryPolicy, Scalingo, ScalingoSettings};
+use rewind_core::platform::scalingo::Scalingo;
 use rewind_core::platform::{Addon, Platform};
-use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, Sandbox, SandboxConfig};
+use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, SandboxConfig};
+use serde_json::json;
 
-fn sandbox(provider: &str, postgres: PostgresMode) -> Result<Sandbox, String> {
-    Sandbox::start(SandboxConfig {
+use crate::platform_env::PlatformEnv;
+
+fn sandbox(provider: &str, postgres: PostgresMode) -> Result<PlatformEnv, String> {
+    PlatformEnv::with_config(SandboxConfig {
         apps: vec![AppSeed {
             name: "shop".into(),
             repo: None,
@@ -35,20 +38,6 @@ fn sandbox(provider: &str, postgres: PostgresMode) -> Result<Sandbox, String> {
         postgres,
         ..SandboxConfig::default()
     })
-    .map_err(|e| e.to_string())
-}
-
-fn client(sandbox: &Sandbox) -> Scalingo {
-    let env: Vec<(&str, String)> = sandbox.env_vars();
-    let mut settings = ScalingoSettings::new("sandbox-local")
-        .with_env(|name| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()));
-    settings.retry = RetryPolicy {
-        max_attempts: 2,
-        base_delay: Duration::from_millis(20),
-        max_delay: Duration::from_millis(50),
-    };
-    settings.budget = RequestBudget::new(1000, Duration::from_secs(60));
-    Scalingo::new(settings).expect("client")
 }
 
 fn db_addon(platform: &Scalingo) -> Addon {
@@ -62,7 +51,7 @@ fn poll() -> Poll {
 #[test]
 fn the_safety_backup_is_downloaded_with_its_size_and_sha256() {
     let sandbox = sandbox("scalingo-postgresql", PostgresMode::Off).expect("sandbox");
-    let platform = client(&sandbox);
+    let platform = sandbox.client_trying(2);
     let addon = db_addon(&platform);
     let dir = tempfile::tempdir().expect("temp dir");
     let mut events = Vec::new();
@@ -102,7 +91,7 @@ fn the_safety_backup_is_downloaded_with_its_size_and_sha256() {
 #[test]
 fn plans_are_checked_against_the_window_and_the_engine() {
     let sandbox = sandbox("scalingo-postgresql", PostgresMode::Off).expect("sandbox");
-    let platform = client(&sandbox);
+    let platform = sandbox.client_trying(2);
     let addon = db_addon(&platform);
     let long_ago = Utc.with_ymd_and_hms(2001, 1, 1, 0, 0, 0).unwrap();
     match plan_pitr(&platform, "shop", &addon, Target::At { time: long_ago }) {
@@ -128,7 +117,7 @@ fn plans_are_checked_against_the_window_and_the_engine() {
     assert!(plan.data_loss() >= chrono::Duration::zero());
 
     let redis = self::sandbox("scalingo-redis", PostgresMode::Off).expect("sandbox");
-    let platform = client(&redis);
+    let platform = redis.client_trying(2);
     let addon = db_addon(&platform);
     let e = plan_pitr(&platform, "shop", &addon, Target::At { time: Utc::now() })
         .expect_err("no PITR for Redis");
@@ -195,7 +184,7 @@ fn an_archive_must_hold_exactly_one_file_written_under_a_safe_name() {
 /// A sandbox backed by a real PostgreSQL, or `None` (said loudly) when
 /// the server programs are missing; REWIND_REQUIRE_POSTGRES=1 makes that
 /// a failure.
-fn real_sandbox() -> Option<Sandbox> {
+fn real_sandbox() -> Option<PlatformEnv> {
     match sandbox("scalingo-postgresql", PostgresMode::On) {
         Ok(s) => Some(s),
         Err(e) if std::env::var("REWIND_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") => {
@@ -208,26 +197,6 @@ fn real_sandbox() -> Option<Sandbox> {
             None
         }
     }
-}
-
-fn admin(sandbox: &Sandbox, method: &str, path: &str, body: &str) -> String {
-    use std::io::{Read, Write};
-    let addr = sandbox.base_url().trim_start_matches("http://").to_string();
-    let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("send");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("read");
-    assert!(
-        answer.starts_with("HTTP/1.1 2"),
-        "{method} {path}: {answer}"
-    );
-    answer
 }
 
 fn pg_restore_list(archive: &Path, dir: &Path) -> String {
@@ -251,14 +220,14 @@ fn with_real_postgresql_the_safety_backup_is_a_dump_and_a_restore_keeps_earlier_
     let Some(sandbox) = real_sandbox() else {
         return;
     };
-    let platform = client(&sandbox);
+    let platform = sandbox.client_trying(2);
     let addon = db_addon(&platform);
     let rows = format!("/_sandbox/databases/{}/rows", addon.id);
-    admin(&sandbox, "POST", &rows, r#"{"rows":["kept"]}"#);
+    sandbox.admin(&rows, json!({"rows": ["kept"]}));
     std::thread::sleep(Duration::from_millis(600));
     let between = Utc::now();
     std::thread::sleep(Duration::from_millis(600));
-    admin(&sandbox, "POST", &rows, r#"{"rows":["lost"]}"#);
+    sandbox.admin(&rows, json!({"rows": ["lost"]}));
 
     let dir = tempfile::tempdir().expect("temp dir");
     let done = safety_backup(
@@ -277,6 +246,6 @@ fn with_real_postgresql_the_safety_backup_is_a_dump_and_a_restore_keeps_earlier_
     let op =
         db::pitr_restore(&platform, &plan, &poll(), &mut |_| {}, &mut |_| {}).expect("restore");
     assert!(op.is_success(), "{op:?}");
-    let now = admin(&sandbox, "GET", &rows, "");
+    let now = sandbox.get(&rows).to_string();
     assert!(now.contains("kept") && !now.contains("lost"), "{now}");
 }

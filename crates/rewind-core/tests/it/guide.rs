@@ -13,21 +13,21 @@ use rewind_core::config::{AppConfig, Config};
 use rewind_core::guide::{self, GuideError, GuideOptions, Narrator, Outcome, ProbeResult, Tools};
 use rewind_core::interrupt::Interrupt;
 use rewind_core::journal::{Entry, EntryKind, Journal};
-use rewind_core::platform::scalingo::{RequestBudget, RetryPolicy, Scalingo, ScalingoSettings};
+use rewind_core::platform::scalingo::Scalingo;
 use rewind_core::prompt::{Choice, NoPrompter, PromptError, Prompter};
 use rewind_core::tree::{Lang, PresetAnswers, Probe, Tree};
-use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, Sandbox, SandboxConfig, ScmSeed};
-use serde_json::{Value, json};
+use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, SandboxConfig, ScmSeed};
+use serde_json::json;
 use tempfile::TempDir;
 
+use crate::platform_env::PlatformEnv;
 use crate::repo::TestRepo;
 
 /// v1.0.0 then v1.1.0 (which drops a column) deployed, a PostgreSQL addon
 /// and a feature flag.
 struct World {
     _repo: TestRepo,
-    sandbox: Sandbox,
-    agent: ureq::Agent,
+    env: PlatformEnv,
     journal_dir: TempDir,
     app: AppConfig,
     platform: Scalingo,
@@ -50,7 +50,7 @@ impl World {
         repo.release("shop", "1.1.0");
         repo.tag("v1.1.0");
         repo.push_all();
-        let sandbox = Sandbox::start(SandboxConfig {
+        let env = PlatformEnv::with_config(SandboxConfig {
             apps: vec![AppSeed {
                 name: "shop".into(),
                 repo: Some(repo.origin().display().to_string()),
@@ -76,77 +76,37 @@ impl World {
             .expect("config")
             .apps
             .remove(0);
-        let vars = sandbox.env_vars();
-        let settings = ScalingoSettings {
-            retry: RetryPolicy {
-                max_attempts: 2,
-                base_delay: Duration::from_millis(10),
-                max_delay: Duration::from_millis(20),
-            },
-            budget: RequestBudget::new(1000, Duration::from_secs(60)),
-            ..ScalingoSettings::new("sandbox-local")
-        }
-        .with_env(|name| {
-            vars.iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.clone())
-        });
         let world = World {
             git: repo.cli(),
             _repo: repo,
-            sandbox,
-            agent: ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .build()
-                .into(),
             journal_dir: tempfile::tempdir().expect("journal"),
             app,
-            platform: Scalingo::new(settings).expect("client"),
+            platform: env.client_trying(2),
+            env,
         };
         let ago = |min: i64| (chrono::Utc::now() - chrono::Duration::minutes(min)).to_rfc3339();
-        world.admin(
+        world.env.admin(
             "/_sandbox/apps/shop/deployments/history",
             json!({"deployments": [
                 {"git_ref": "v1.0.0", "created_at": ago(40)},
                 {"git_ref": "v1.1.0", "created_at": ago(10)},
             ]}),
         );
-        let state = world.get("/_sandbox/apps/shop/state");
+        let state = world.env.get("/_sandbox/apps/shop/state");
         let addon = state["addons"][0]["id"]
             .as_str()
             .expect("addon")
             .to_string();
-        world.admin(
+        world.env.admin(
             &format!("/_sandbox/databases/{addon}/backups/history"),
             json!({"backups": [{"created_at": ago(60)}]}),
         );
         world
     }
 
-    fn admin(&self, path: &str, body: Value) {
-        let r = self
-            .agent
-            .post(&format!("{}{path}", self.sandbox.base_url()))
-            .send_json(body)
-            .expect("admin");
-        assert!(r.status().is_success(), "{path}: {}", r.status());
-    }
-
-    fn get(&self, path: &str) -> Value {
-        self.agent
-            .get(&format!("{}{path}", self.sandbox.base_url()))
-            .call()
-            .expect("get")
-            .body_mut()
-            .read_json()
-            .expect("json")
-    }
-
     fn requests(&self, method: &str, suffix: &str) -> usize {
-        let all = self.get("/_sandbox/requests");
-        all["requests"]
-            .as_array()
-            .expect("requests")
+        self.env
+            .requests()
             .iter()
             .filter(|r| {
                 r["method"] == method && r["path"].as_str().is_some_and(|p| p.ends_with(suffix))
@@ -248,7 +208,7 @@ impl Narrator for Seen {
 #[test]
 fn a_failing_probe_does_not_block_the_walk_and_an_unanswered_question_names_its_answers() {
     let w = World::new();
-    w.admin(
+    w.env.admin(
         "/_sandbox/faults",
         json!({"method": "GET", "path": "/v1/apps/shop/variables", "status": 500, "times": 10}),
     );

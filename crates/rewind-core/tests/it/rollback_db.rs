@@ -17,16 +17,17 @@ use rewind_core::follow::FollowOptions;
 use rewind_core::git::GitCli;
 use rewind_core::interrupt::Interrupt;
 use rewind_core::journal::{EntryKind, Journal};
-use rewind_core::platform::scalingo::{RequestBudget, RetryPolicy, Scalingo, ScalingoSettings};
+use rewind_core::platform::scalingo::Scalingo;
 use rewind_core::rollback::{
     self, DatabaseChoice, Outcome, Plan, PlannedStep, PrepareOptions, Progress, RunOptions, StepId,
     StepReport, Summary, Tools,
 };
 use rewind_core::secret::Secret;
-use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, Sandbox, SandboxConfig, ScmSeed};
+use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, SandboxConfig, ScmSeed};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+use crate::platform_env::{PlatformEnv, accepted, method_path};
 use crate::repo::TestRepo;
 
 const APP: &str = "shop";
@@ -36,8 +37,7 @@ const APP: &str = "shop";
 /// v1.1.0 were deployed, and an empty journal.
 struct World {
     _repo: TestRepo,
-    sandbox: Sandbox,
-    agent: ureq::Agent,
+    env: PlatformEnv,
     journal_dir: TempDir,
     app: AppConfig,
     platform: Scalingo,
@@ -58,7 +58,7 @@ impl World {
         repo.release(APP, "1.1.0");
         repo.tag("v1.1.0");
         repo.push_all();
-        let sandbox = Sandbox::start(SandboxConfig {
+        let env = PlatformEnv::with_config(SandboxConfig {
             apps: vec![AppSeed {
                 name: APP.into(),
                 repo: Some(repo.origin().display().to_string()),
@@ -75,8 +75,7 @@ impl World {
             rate_limit_per_minute: 0,
             postgres,
             ..SandboxConfig::default()
-        })
-        .map_err(|e| e.to_string())?;
+        })?;
         let toml = format!(
             "[[apps]]\nname = \"{APP}\"\npackage = \"{APP}\"\n[apps.database]\naddon = \"scalingo-postgresql\"\nmargin = \"200ms\"\n{extra_config}"
         );
@@ -84,33 +83,14 @@ impl World {
             .expect("config")
             .apps
             .remove(0);
-        let vars = sandbox.env_vars();
-        let settings = ScalingoSettings {
-            retry: RetryPolicy {
-                max_attempts: 2,
-                base_delay: Duration::from_millis(10),
-                max_delay: Duration::from_millis(50),
-            },
-            budget: RequestBudget::new(1000, Duration::from_secs(60)),
-            ..ScalingoSettings::new("sandbox-local")
-        }
-        .with_env(|name| {
-            vars.iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.clone())
-        });
-        let platform = Scalingo::new(settings).expect("client");
+        let platform = env.client_trying(2);
         let addon = rewind_core::db::database_addon(&platform, APP, None)
             .expect("addon")
             .id;
         Ok(World {
             git: repo.cli(),
             _repo: repo,
-            sandbox,
-            agent: ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .build()
-                .into(),
+            env,
             journal_dir: tempfile::tempdir().expect("journal dir"),
             app,
             platform,
@@ -139,54 +119,20 @@ impl World {
                        "created_at": at.to_rfc3339_opts(SecondsFormat::Millis, true)})
             })
             .collect();
-        self.admin(
+        self.env.admin(
             &format!("/_sandbox/apps/{APP}/deployments/history"),
             json!({ "deployments": list }),
         );
     }
 
-    fn admin(&self, path: &str, body: Value) -> Value {
-        let mut response = self
-            .agent
-            .post(&format!("{}{path}", self.sandbox.base_url()))
-            .send_json(body)
-            .expect("admin call");
-        let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().expect("body");
-        assert!((200..300).contains(&status), "{path}: {status} {text}");
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    }
-
-    fn admin_get(&self, path: &str) -> Value {
-        let mut response = self
-            .agent
-            .get(&format!("{}{path}", self.sandbox.base_url()))
-            .call()
-            .expect("admin call");
-        response.body_mut().read_json().expect("json")
-    }
-
     /// Requests that change something, as `METHOD path` (token exchanges
     /// and refused calls left out).
     fn writes(&self) -> Vec<String> {
-        self.admin_get("/_sandbox/requests")["requests"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|r| {
-                r["method"] != "GET"
-                    && r["path"] != "/v1/tokens/exchange"
-                    && !r["path"].as_str().unwrap_or("").contains("/token")
-                    && r["status"].as_u64().is_some_and(|s| s < 300)
-            })
-            .map(|r| {
-                format!(
-                    "{} {}",
-                    r["method"].as_str().unwrap_or(""),
-                    r["path"].as_str().unwrap_or("")
-                )
-            })
+        self.env
+            .writes()
+            .iter()
+            .filter(|r| accepted(r))
+            .map(method_path)
             .collect()
     }
 
@@ -263,7 +209,7 @@ impl World {
     /// The app's real database, through psql (the password in the
     /// environment, as rewind passes it).
     fn sql(&self, query: &str) -> String {
-        let url = self.sandbox.database_url(APP).expect("database url");
+        let url = self.env.sandbox.database_url(APP).expect("database url");
         let url = DatabaseUrl::parse(&Secret::new(url)).expect("url");
         let mut command = Command::new("psql");
         command
@@ -282,12 +228,13 @@ impl World {
     }
 
     fn rows(&self) -> String {
-        self.admin_get(&format!("/_sandbox/databases/{}/rows", self.addon))
+        self.env
+            .get(&format!("/_sandbox/databases/{}/rows", self.addon))
             .to_string()
     }
 
     fn write_rows(&self, rows: &[&str]) {
-        self.admin(
+        self.env.admin(
             &format!("/_sandbox/databases/{}/rows", self.addon),
             json!({ "rows": rows }),
         );
@@ -398,7 +345,7 @@ fn with_a_real_postgresql_the_database_goes_back_to_just_before_the_bad_release(
         "{rows}"
     );
     assert_eq!(world.sql("select to_regclass('audit') is null"), "t");
-    let state = world.admin_get(&format!("/_sandbox/apps/{APP}/state"));
+    let state = world.env.get(&format!("/_sandbox/apps/{APP}/state"));
     assert!(state.to_string().contains(plan.target_commit()), "{state}");
 
     let done: Vec<String> = world
@@ -431,7 +378,7 @@ fn with_a_real_postgresql_the_database_goes_back_to_just_before_the_bad_release(
 #[test]
 fn a_failed_safety_backup_restores_nothing_and_deploys_nothing() {
     let world = World::simulated("");
-    world.admin(
+    world.env.admin(
         &format!("/_sandbox/databases/{}/backups/fail-next", world.addon),
         json!({}),
     );
