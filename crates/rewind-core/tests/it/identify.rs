@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use rewind_core::git::{Git, GitCli};
+use rewind_core::git::Git;
 use rewind_core::identify::{ReleaseSource, Resolver, identify};
 use rewind_core::platform::PlatformError;
 use rewind_core::release::TagFormat;
@@ -136,15 +136,8 @@ fn unknown_commits_and_archive_labels_are_read_from_the_build_log() {
     );
     let platform = env.client();
     // A clone that knows none of these commits: everything comes from logs.
-    let empty = tempfile::tempdir().expect("tempdir");
-    let status = std::process::Command::new("git")
-        .args(["init", "--quiet"])
-        .current_dir(empty.path())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .status()
-        .expect("git init");
-    assert!(status.success());
-    let git = GitCli::new(empty.path()).env("GIT_CONFIG_GLOBAL", "/dev/null");
+    let empty = TestRepo::new();
+    let git = empty.cli();
     let r = resolver(&git, &platform);
     let s = identify(&platform, "shop", &r, 10, &|_| false).expect("identify");
     let labels: Vec<(String, ReleaseSource)> = s
