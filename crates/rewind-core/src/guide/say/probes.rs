@@ -285,8 +285,8 @@ pub fn flag_state(lang: Lang, name: &str, value: Option<&str>, off: &str) -> Str
         (Lang::En, Some(v)) => format!("{name} = {v}; off is {off}"),
         (Lang::En, None) => format!("{name} is not set; off is {off}"),
         (Lang::Fr, Some(v)) if v == off => format!("{name} = {v} : déjà désactivé"),
-        (Lang::Fr, Some(v)) => format!("{name} = {v} ; désactivé, c'est {off}"),
-        (Lang::Fr, None) => format!("{name} n'est pas défini ; désactivé, c'est {off}"),
+        (Lang::Fr, Some(v)) => format!("{name} = {v} ; valeur qui le désactive : {off}"),
+        (Lang::Fr, None) => format!("{name} n'est pas défini ; valeur qui le désactive : {off}"),
     }
 }
 
