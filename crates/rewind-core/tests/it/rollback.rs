@@ -18,14 +18,15 @@ use rewind_core::journal::{EntryKind, IncidentState, Journal, StepState};
 use rewind_core::platform::Platform;
 use rewind_core::platform::scalingo::Scalingo;
 use rewind_core::rollback::{
-    self, ErrorClass, Method, Outcome, PlannedStep, PrepareOptions, Progress, RollbackError,
-    RunOptions, StepId, StepReport, Summary, Tools,
+    self, ErrorClass, Method, Outcome, PrepareOptions, Progress, RollbackError, RunOptions, StepId,
+    Summary, Tools,
 };
 use rewind_core::secret::Secret;
 use rewind_sandbox::{AppSeed, SandboxConfig, ScmSeed};
 use serde_json::json;
 use tempfile::TempDir;
 
+use crate::interrupt_after::InterruptAfter;
 use crate::platform_env::PlatformEnv;
 use crate::repo::TestRepo;
 
@@ -197,20 +198,6 @@ impl World {
 
     fn origin_refs(&self) -> String {
         self.repo.git_in(&self.repo.origin(), &["for-each-ref"])
-    }
-}
-
-/// Raises the interrupt when `after` ends, as Ctrl-C would.
-struct InterruptAfter {
-    after: StepId,
-    interrupt: Interrupt,
-}
-
-impl Progress for InterruptAfter {
-    fn step_ended(&mut self, step: &PlannedStep, _report: &StepReport) {
-        if step.id == self.after {
-            self.interrupt.raise();
-        }
     }
 }
 

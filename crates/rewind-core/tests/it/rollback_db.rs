@@ -19,14 +19,15 @@ use rewind_core::interrupt::Interrupt;
 use rewind_core::journal::{EntryKind, Journal};
 use rewind_core::platform::scalingo::Scalingo;
 use rewind_core::rollback::{
-    self, DatabaseChoice, Outcome, Plan, PlannedStep, PrepareOptions, Progress, RunOptions, StepId,
-    StepReport, Summary, Tools,
+    self, DatabaseChoice, Outcome, Plan, PrepareOptions, Progress, RunOptions, StepId, Summary,
+    Tools,
 };
 use rewind_core::secret::Secret;
 use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, SandboxConfig, ScmSeed};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+use crate::interrupt_after::InterruptAfter;
 use crate::platform_env::{PlatformEnv, accepted, method_path};
 use crate::repo::TestRepo;
 
@@ -252,16 +253,6 @@ fn past_a_whole_second() {
 }
 
 /// Raises the interrupt when `after` ends, as Ctrl-C would.
-struct InterruptAfter(StepId, Interrupt);
-
-impl Progress for InterruptAfter {
-    fn step_ended(&mut self, step: &PlannedStep, _: &StepReport) {
-        if step.id == self.0 {
-            self.1.raise();
-        }
-    }
-}
-
 fn step_ids(plan: &Plan) -> Vec<&'static str> {
     plan.steps.iter().map(|s| s.id.as_str()).collect()
 }
@@ -419,7 +410,10 @@ fn an_interruption_after_the_backup_resumes_with_one_backup_one_restore_and_one_
     let interrupt = Interrupt::new();
     let summary = world.rollback(
         DatabaseChoice::WithDb,
-        &mut InterruptAfter(StepId::SafetyBackup, interrupt.clone()),
+        &mut InterruptAfter {
+            after: StepId::SafetyBackup,
+            interrupt: interrupt.clone(),
+        },
         &interrupt,
     );
     assert!(
