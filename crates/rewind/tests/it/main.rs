@@ -7,6 +7,7 @@ mod db_from_backup;
 mod drill;
 mod guide;
 mod init;
+mod lang;
 mod rollback;
 mod status;
 mod support;
