@@ -7,7 +7,7 @@ use clap::Args;
 use rewind_core::rollback::{self, Plan, RunOptions, Tools};
 
 use crate::cli_error::{CliError, ErrorKind};
-use crate::commands::rollback::{Lines, archive_template, finish, into_cli_error};
+use crate::commands::rollback::{Lines, archive_template, finish, into_cli_error, print_database};
 use crate::context::{self, Context, Global};
 use crate::ui::Style;
 
@@ -61,6 +61,10 @@ pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
                 .map(|s| format!("{:?}", s.state).to_lowercase())
                 .unwrap_or_else(|| "not started".into());
             eprintln!("  {:<9} {state}", step.id);
+        }
+        // What is at stake for the data, before the person says yes again.
+        if let Some(database) = plan.database.as_ref().filter(|d| d.restore.is_some()) {
+            print_database(database, plan, &style);
         }
         if !args.yes {
             let question = format!("Resume the rollback of {} to {}?", plan.app, plan.to.label);

@@ -301,7 +301,7 @@ pub(crate) fn print_plan(plan: &Plan, style: &Style) {
 }
 
 /// The migration evidence and what the plan does about the database.
-fn print_database(database: &DatabasePlan, plan: &Plan, style: &Style) {
+pub(crate) fn print_database(database: &DatabasePlan, plan: &Plan, style: &Style) {
     eprintln!("\n{}", style.bold("Database"));
     match &database.migrations {
         Some(m) => {

@@ -226,6 +226,61 @@ impl World {
 
     /// Runs `rewind ARGS` in the clone, `stdin` fed when given (and then
     /// answering as a person would, through REWIND_INTERACTIVE=1).
+    /// Runs a rollback in the core, as `rewind rollback` would, until
+    /// Ctrl-C right after `step`; returns the incident id.
+    fn cut_short(&self, prepare: &PrepareOptions<'_>, step: StepId) -> String {
+        let app = Config::load(self.work().join("rewind.toml"))
+            .expect("config")
+            .apps
+            .remove(0);
+        let vars = self.sandbox.env_vars();
+        let settings = ScalingoSettings {
+            retry: RetryPolicy {
+                max_attempts: 2,
+                base_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(50),
+            },
+            budget: RequestBudget::new(1000, Duration::from_secs(60)),
+            ..ScalingoSettings::new("sandbox-local")
+        }
+        .with_env(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+        });
+        let platform = Scalingo::new(settings).expect("client");
+        let mut git_cli =
+            rewind_core::git::GitCli::new(self.work()).env("HOME", self.dir.path().join("home"));
+        for (k, v) in GIT_ENV.into_iter().chain(GIT_DATES) {
+            git_cli = git_cli.env(k, v);
+        }
+        let journal = Journal::open(&self.journal_dir());
+        let interrupt = Interrupt::new();
+        let tools = Tools {
+            platform: &platform,
+            git: &git_cli,
+            journal: &journal,
+            interrupt: &interrupt,
+        };
+        let plan = rollback::prepare(&tools, &app, prepare).expect("plan");
+        let options = RunOptions {
+            follow: FollowOptions {
+                timeout: Duration::from_secs(20),
+                poll_interval: Duration::from_millis(50),
+                use_stream: true,
+            },
+            ..RunOptions::new(&app, "alice")
+        };
+        let summary = rollback::run(
+            &tools,
+            &plan,
+            &options,
+            &mut InterruptAfter(step, interrupt.clone()),
+        )
+        .expect("run");
+        summary.incident.to_string()
+    }
+
     fn rewind(&self, args: &[&str], stdin: Option<&str>) -> Run {
         let command = Rewind::new(args)
             .dir(&self.work())
@@ -431,56 +486,7 @@ impl Progress for InterruptAfter {
 fn resume_finishes_a_rollback_cut_short_after_its_deploy_without_deploying_again() {
     let world = World::new(None);
     // The first part runs in the core, as `rewind rollback` would until Ctrl-C.
-    let app = Config::load(world.work().join("rewind.toml"))
-        .expect("config")
-        .apps
-        .remove(0);
-    let vars = world.sandbox.env_vars();
-    let settings = ScalingoSettings {
-        retry: RetryPolicy {
-            max_attempts: 2,
-            base_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(50),
-        },
-        budget: RequestBudget::new(1000, Duration::from_secs(60)),
-        ..ScalingoSettings::new("sandbox-local")
-    }
-    .with_env(|name| {
-        vars.iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.clone())
-    });
-    let platform = Scalingo::new(settings).expect("client");
-    let mut git_cli =
-        rewind_core::git::GitCli::new(world.work()).env("HOME", world.dir.path().join("home"));
-    for (k, v) in GIT_ENV.into_iter().chain(GIT_DATES) {
-        git_cli = git_cli.env(k, v);
-    }
-    let journal = Journal::open(&world.journal_dir());
-    let interrupt = Interrupt::new();
-    let tools = Tools {
-        platform: &platform,
-        git: &git_cli,
-        journal: &journal,
-        interrupt: &interrupt,
-    };
-    let plan = rollback::prepare(&tools, &app, &PrepareOptions::default()).expect("plan");
-    let options = RunOptions {
-        follow: FollowOptions {
-            timeout: Duration::from_secs(20),
-            poll_interval: Duration::from_millis(50),
-            use_stream: true,
-        },
-        ..RunOptions::new(&app, "alice")
-    };
-    let summary = rollback::run(
-        &tools,
-        &plan,
-        &options,
-        &mut InterruptAfter(StepId::Deploy, interrupt.clone()),
-    )
-    .expect("run");
-    let id = summary.incident.to_string();
+    let id = world.cut_short(&PrepareOptions::default(), StepId::Deploy);
 
     let blocked = world.rewind(&["rollback", "--yes"], None);
     assert_eq!(blocked.code, 3, "{}", blocked.stderr);
@@ -650,4 +656,30 @@ fn asked_in_a_terminal_the_person_adds_the_database_steps_and_they_run_first() {
         "{}",
         report.stdout
     );
+}
+
+#[test]
+fn resuming_a_rollback_with_database_steps_shows_what_is_at_stake_for_the_data() {
+    let world = World::with_database();
+    let id = world.cut_short(
+        &PrepareOptions {
+            database: rollback::DatabaseChoice::WithDb,
+            ..PrepareOptions::default()
+        },
+        StepId::SafetyBackup,
+    );
+    let run = world.rewind(&["resume", &id], Some("shop\n"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for wanted in [
+        "safety-backup done",
+        "pitr-restore not started",
+        "Database",
+        "the database stops during the restore",
+    ] {
+        assert!(
+            run.stderr.contains(wanted),
+            "missing {wanted:?} in\n{}",
+            run.stderr
+        );
+    }
 }
