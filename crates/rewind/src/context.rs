@@ -11,6 +11,7 @@ use rewind_core::interrupt::Interrupt;
 use rewind_core::journal::Journal;
 use rewind_core::platform::scalingo::Scalingo;
 use rewind_core::prompt::{NoPrompter, Prompter};
+use rewind_core::tree::Lang;
 
 use crate::cli_error::CliError;
 use crate::prompter::LinePrompter;
@@ -121,10 +122,17 @@ pub fn is_interactive() -> bool {
 }
 
 /// The prompter for this run: numbered choices on stdin when someone can
-/// answer, otherwise one that fails naming the question.
+/// answer, otherwise one that fails naming the question. Its own words
+/// (`answer [1-2]:`) are English, like the rest of these commands.
 pub fn prompter() -> Box<dyn Prompter> {
+    prompter_in(Lang::En)
+}
+
+/// The prompter for a command that speaks `lang` (`rewind guide`, `rewind
+/// drill`): the person reads its own words in the language of the questions.
+pub fn prompter_in(lang: Lang) -> Box<dyn Prompter> {
     if is_interactive() {
-        Box::new(LinePrompter::stdin())
+        Box::new(LinePrompter::stdin(lang))
     } else {
         Box::new(NoPrompter)
     }

@@ -1,20 +1,24 @@
 //! The line-based prompter: numbered choices and typed confirmations read
 //! from stdin, one line per answer. It serves people at a terminal and
-//! tests or scripts that feed answers (`REWIND_INTERACTIVE=1`).
+//! tests or scripts that feed answers (`REWIND_INTERACTIVE=1`), and speaks
+//! the language of the command that asks (`rewind guide --lang fr`).
 
 use std::io::{BufRead, Write};
 use std::sync::Mutex;
 
 use rewind_core::prompt::{Choice, PromptError, Prompter};
+use rewind_core::tree::Lang;
 
 pub struct LinePrompter {
     input: Mutex<Box<dyn BufRead + Send>>,
+    lang: Lang,
 }
 
 impl LinePrompter {
-    pub fn stdin() -> Self {
+    pub fn stdin(lang: Lang) -> Self {
         LinePrompter {
             input: Mutex::new(Box::new(std::io::BufReader::new(std::io::stdin()))),
+            lang,
         }
     }
 
@@ -40,7 +44,7 @@ impl Prompter for LinePrompter {
         writeln!(err, "\n{question}")?;
         for (i, choice) in choices.iter().enumerate() {
             let mark = if Some(i) == suggested {
-                "  (suggested)"
+                words::suggested(self.lang)
             } else {
                 ""
             };
@@ -48,7 +52,7 @@ impl Prompter for LinePrompter {
         }
         drop(err);
         loop {
-            eprint!("answer [1-{}]: ", choices.len());
+            eprint!("{}", words::answer(self.lang, choices.len()));
             let _ = std::io::stderr().flush();
             let answer = self.read_line()?;
             if let Ok(n) = answer.parse::<usize>()
@@ -63,16 +67,57 @@ impl Prompter for LinePrompter {
                 return Ok(i);
             }
             eprintln!(
-                "`{answer}` is not one of the answers: type a number from 1 to {}",
-                choices.len()
+                "{}",
+                words::not_an_answer(self.lang, &answer, choices.len())
             );
         }
     }
 
     fn confirm_typed(&self, summary: &str, expected: &str) -> Result<bool, PromptError> {
         eprintln!("\n{summary}");
-        eprint!("type `{expected}` to go ahead, anything else to stop: ");
+        eprint!("{}", words::confirm(self.lang, expected));
         let _ = std::io::stderr().flush();
         Ok(self.read_line()? == expected)
+    }
+}
+
+/// The prompter's own words, one function per message with both languages
+/// side by side so that neither can be forgotten.
+mod words {
+    use rewind_core::tree::Lang;
+
+    /// Appended to the suggested choice's line.
+    pub fn suggested(lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => "  (suggested)",
+            Lang::Fr => "  (suggérée)",
+        }
+    }
+
+    pub fn answer(lang: Lang, count: usize) -> String {
+        match lang {
+            Lang::En => format!("answer [1-{count}]: "),
+            Lang::Fr => format!("réponse [1-{count}] : "),
+        }
+    }
+
+    pub fn not_an_answer(lang: Lang, answer: &str, count: usize) -> String {
+        match lang {
+            Lang::En => {
+                format!("`{answer}` is not one of the answers: type a number from 1 to {count}")
+            }
+            Lang::Fr => {
+                format!(
+                    "`{answer}` ne fait pas partie des réponses : tapez un nombre de 1 à {count}"
+                )
+            }
+        }
+    }
+
+    pub fn confirm(lang: Lang, expected: &str) -> String {
+        match lang {
+            Lang::En => format!("type `{expected}` to go ahead, anything else to stop: "),
+            Lang::Fr => format!("tapez `{expected}` pour continuer, autre chose pour arrêter : "),
+        }
     }
 }

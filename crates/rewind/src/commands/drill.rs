@@ -255,7 +255,7 @@ fn rehearse(
     let prompter: Box<dyn Prompter> = if auto {
         Box::new(NoPrompter)
     } else {
-        context::prompter()
+        context::prompter_in(out.lang)
     };
     eprintln!(
         "\n{}",

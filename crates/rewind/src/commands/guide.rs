@@ -119,7 +119,7 @@ pub fn run(args: GuideArgs, global: &Global) -> Result<(), CliError> {
             args.dry_run
         ))
     );
-    let prompter = context::prompter();
+    let prompter = context::prompter_in(lang);
     let mut printer = Printer { style, lang };
     let summary = guide::guide(&tree, &preset, &tools, &options, &*prompter, &mut printer)
         .map_err(into_cli_error)?;

@@ -3,7 +3,8 @@
 //! evidence, the suggestion, the plans and outcomes, the ticket draft, the
 //! summary) are French; `--lang en` keeps the English lines exactly as
 //! they were; the drill walks the tree in the language asked for, and a
-//! person answering it reads each question once.
+//! person answering it reads each question once; the line prompter's own
+//! words (`réponse [1-2] :`) follow the language of the guide or drill.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -300,4 +301,70 @@ fn a_person_answering_the_drill_reads_each_question_once() {
         assert_eq!(err.matches(question).count(), 1, "{question} in:\n{err}");
     }
     has(err, "  [q3] -> Faible (votre réponse)");
+    // The prompter's own words follow the drill's language too.
+    has(err, "réponse [1-2] : ");
+    has(
+        err,
+        "tapez `shop` pour continuer, autre chose pour arrêter : ",
+    );
+    lacks(err, "answer [1-2]: ");
+}
+
+/// Answers q1 at the prompt (a wrong answer first), then types the app's
+/// name to confirm switching the flag off.
+fn guide_answered_at_the_prompt(w: &World, lang: &str) -> Run {
+    let args = ["guide", "--answer", "mep=problem", "--lang", lang];
+    Rewind::new(&args)
+        .dir(&w.dir.path().join("work"))
+        .journal(&w.journal_dir())
+        .sandbox(&w.sandbox)
+        .env("REWIND_INTERACTIVE", "1")
+        .stdin("9\n1\nshop\n")
+        .run()
+}
+
+#[test]
+fn the_prompter_speaks_french_with_lang_fr() {
+    let w = World::new();
+    let run = guide_answered_at_the_prompt(&w, "fr");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let err = &run.stderr;
+    has(err, "  1. Oui  (suggérée)\n");
+    has(err, "réponse [1-2] : ");
+    has(
+        err,
+        "`9` ne fait pas partie des réponses : tapez un nombre de 1 à 2\n",
+    );
+    has(
+        err,
+        "tapez `shop` pour continuer, autre chose pour arrêter : ",
+    );
+    for english in [
+        "answer [",
+        "(suggested)",
+        "is not one of the answers",
+        "to go ahead",
+    ] {
+        lacks(err, english);
+    }
+    assert_eq!(w.variable("FEATURE_CHECKOUT").as_deref(), Some("false"));
+}
+
+#[test]
+fn the_prompter_keeps_its_english_words_with_lang_en() {
+    let w = World::new();
+    let run = guide_answered_at_the_prompt(&w, "en");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let err = &run.stderr;
+    has(err, "  1. Yes  (suggested)\n");
+    has(err, "answer [1-2]: ");
+    has(
+        err,
+        "`9` is not one of the answers: type a number from 1 to 2\n",
+    );
+    has(err, "type `shop` to go ahead, anything else to stop: ");
+    for french in ["réponse [", "suggérée", "tapez"] {
+        lacks(err, french);
+    }
+    assert_eq!(w.variable("FEATURE_CHECKOUT").as_deref(), Some("false"));
 }
