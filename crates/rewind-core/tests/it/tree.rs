@@ -1,6 +1,7 @@
 //! rewind-core tests: tree. The corpus of broken tree files with the exact
 //! lines reported, the built-in runbook's structure, every path through it,
-//! and its renderings.
+//! and its renderings (the DOT ones drawn by Graphviz when it is installed;
+//! `REWIND_REQUIRE_GRAPHVIZ=1` makes its absence a failure).
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -704,9 +705,10 @@ fn assert_valid_mermaid(text: &str) {
     }
 }
 
-#[test]
-fn mermaid_labels_and_ids_survive_tricky_text() {
-    let text = r##"
+/// Labels that trip renderers up: quotes, brackets, braces, parentheses,
+/// `#`, `&`, `<b>`, a pipe, backquotes, French quotes and accents, and ids
+/// that are Mermaid keywords or clash once sanitised.
+const TRICKY_TREE: &str = r##"
 entry = "end"
 
 [[question]]
@@ -739,7 +741,10 @@ next = "o_ops"
 id = "o_ops"
 text = { fr = "Fin", en = "End" }
 "##;
-    let tree = Tree::parse("tricky.toml", text).expect("valid tree");
+
+#[test]
+fn mermaid_labels_and_ids_survive_tricky_text() {
+    let tree = Tree::parse("tricky.toml", TRICKY_TREE).expect("valid tree");
     for lang in [Lang::En, Lang::Fr] {
         let out = render(&tree, Format::Mermaid, lang);
         assert_valid_mermaid(&out);
@@ -822,9 +827,8 @@ fn unescaped_quotes(line: &str) -> usize {
     count
 }
 
-#[test]
-fn dot_escapes_quotes_and_backslashes() {
-    let text = r#"
+/// A label with a Windows path and quotes: DOT's two escapes at once.
+const BACKSLASH_TREE: &str = r#"
 entry = "q"
 
 [[question]]
@@ -846,7 +850,10 @@ id = "act"
 text = { fr = "Agir", en = "Act" }
 action = "redeploy_previous"
 "#;
-    let tree = Tree::parse("dot.toml", text).expect("valid tree");
+
+#[test]
+fn dot_escapes_quotes_and_backslashes() {
+    let tree = Tree::parse("dot.toml", BACKSLASH_TREE).expect("valid tree");
     let dot = render(&tree, Format::Dot, Lang::En);
     assert!(
         dot.contains(r#""q" [shape=diamond, label="q: Path C:\\app \"prod\"?"];"#),
@@ -855,6 +862,179 @@ action = "redeploy_previous"
     for line in dot.lines() {
         assert_eq!(unescaped_quotes(line) % 2, 0, "unbalanced quotes: {line:?}");
     }
+}
+
+/// Graphviz reads the DOT rendering of the runbook (both languages) and of
+/// the trees with tricky labels, and draws every node's and every arrow's
+/// label exactly as written: escaping that Graphviz reads differently from
+/// the renderer shows here, where the structural checks above cannot see it.
+#[test]
+fn graphviz_draws_every_label_of_the_dot_renderings() {
+    let runbook = Tree::default_runbook();
+    let tricky = Tree::parse("tricky.toml", TRICKY_TREE).expect("valid tree");
+    let backslash = Tree::parse("dot.toml", BACKSLASH_TREE).expect("valid tree");
+    let cases = [
+        ("runbook", &runbook, Lang::Fr),
+        ("runbook", &runbook, Lang::En),
+        ("tricky.toml", &tricky, Lang::Fr),
+        ("tricky.toml", &tricky, Lang::En),
+        ("dot.toml", &backslash, Lang::En),
+    ];
+    for (name, tree, lang) in cases {
+        let dot = render(tree, Format::Dot, lang);
+        let Some(svg) = dot_to_svg(&dot) else { return };
+        let texts = svg_texts(&svg);
+        let titles = svg_elements(&svg, "title");
+        for node in tree.nodes() {
+            let label = format!("{}: {}", node.id, node.text.get(lang));
+            assert!(
+                texts.contains(&label),
+                "{name} ({lang:?}): node label {label:?} not drawn; texts: {texts:#?}"
+            );
+            assert!(
+                titles.contains(&node.id),
+                "{name} ({lang:?}): node {:?} missing; titles: {titles:#?}",
+                node.id
+            );
+        }
+        for edge in tree.edges() {
+            let label = match (edge.answer, edge.next_label) {
+                (Some(answer), _) => answer.label.get(lang),
+                (None, Some(label)) => label.get(lang),
+                (None, None) => continue,
+            };
+            assert!(
+                texts.iter().any(|t| t == label),
+                "{name} ({lang:?}): arrow label {label:?} not drawn; texts: {texts:#?}"
+            );
+        }
+        let arrows = titles.iter().filter(|t| t.contains("->")).count();
+        assert_eq!(arrows, tree.edges().len(), "{name} ({lang:?}): {titles:#?}");
+    }
+}
+
+/// Set in CI, where a missing Graphviz must fail rather than skip.
+const REQUIRE_GRAPHVIZ: &str = "REWIND_REQUIRE_GRAPHVIZ";
+
+/// `dot -Tsvg` with the DOT text on stdin. `None` (after saying so on
+/// stderr) when Graphviz is not installed and CI does not require it.
+fn dot_to_svg(dot: &str) -> Option<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let spawned = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            assert!(
+                std::env::var(REQUIRE_GRAPHVIZ).as_deref() != Ok("1"),
+                "Graphviz's `dot` is not on PATH and {REQUIRE_GRAPHVIZ}=1: install graphviz"
+            );
+            eprintln!(
+                "SKIPPED: Graphviz's `dot` is not on PATH, the DOT renderings were not \
+                 drawn (install graphviz, or set {REQUIRE_GRAPHVIZ}=1 to make this fail)"
+            );
+            return None;
+        }
+        Err(e) => panic!("could not run `dot -Tsvg`: {e}"),
+    };
+    // Written from another thread: dot may start answering before it has
+    // read everything, and neither side must wait on a full pipe.
+    let mut stdin = child.stdin.take().expect("dot's stdin");
+    let input = dot.to_owned();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().expect("dot ran");
+    writer
+        .join()
+        .expect("writer thread")
+        .expect("DOT written to dot");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "dot -Tsvg failed ({}): {stderr}\n--- input ---\n{dot}",
+        out.status
+    );
+    assert!(
+        !stderr.contains("Warning") && !stderr.contains("Error"),
+        "dot -Tsvg complained: {stderr}\n--- input ---\n{dot}"
+    );
+    let svg = String::from_utf8(out.stdout).expect("dot writes UTF-8 SVG");
+    assert!(svg.contains("<svg"), "not an SVG:\n{svg}");
+    Some(svg)
+}
+
+/// The text drawn in an SVG: the content of each `<text>` element.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg_elements(svg, "text")
+}
+
+/// The unescaped content of every `<tag ...>...</tag>` element of `svg`.
+fn svg_elements(svg: &str, tag: &str) -> Vec<String> {
+    let open = format!("<{tag}");
+    let close = format!("</{tag}>");
+    let mut found = Vec::new();
+    let mut rest = svg;
+    while let Some(at) = rest.find(&open) {
+        rest = &rest[at + open.len()..];
+        // `<title` must not match `<titles`: the tag name ends here.
+        if !rest.starts_with(['>', ' ', '\n', '\t']) {
+            continue;
+        }
+        let body = &rest[rest.find('>').expect("tag closes") + 1..];
+        let end = body.find(&close).expect("element closes");
+        found.push(xml_unescape(&body[..end]));
+        rest = &body[end..];
+    }
+    found
+}
+
+/// XML character data back to text: the five named entities and numeric
+/// references (Graphviz writes `-` as `&#45;`, and may write non-ASCII
+/// characters as references too).
+fn xml_unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = rest.find(';').expect("entity ends with ;");
+        let entity = &rest[1..end];
+        let ch = match entity {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            _ => {
+                let code = if let Some(hex) = entity.strip_prefix("#x") {
+                    u32::from_str_radix(hex, 16)
+                } else if let Some(dec) = entity.strip_prefix('#') {
+                    dec.parse()
+                } else {
+                    panic!("unknown entity &{entity}; in {text:?}")
+                };
+                let code = code.unwrap_or_else(|e| panic!("bad entity &{entity};: {e}"));
+                char::from_u32(code).unwrap_or_else(|| panic!("bad character &{entity};"))
+            }
+        };
+        // Graphviz keeps runs of spaces visible with no-break spaces.
+        out.push(if ch == '\u{a0}' { ' ' } else { ch });
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn svg_text_is_read_back_unescaped() {
+    let svg = "<svg><title>a&#45;&gt;b</title><text x=\"1\">Does &quot;Pay&quot; &lt;b&gt; &amp; d&#233;j&#xE0;</text><textPath>no</textPath></svg>";
+    assert_eq!(svg_elements(svg, "title"), ["a->b"]);
+    assert_eq!(svg_texts(svg), ["Does \"Pay\" <b> & déjà"]);
 }
 
 #[test]
