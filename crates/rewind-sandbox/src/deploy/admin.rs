@@ -1,7 +1,7 @@
 //! The deployment side of the sandbox-only admin surface (`/_sandbox/`, no
 //! authentication, loopback only): make the next deploy hang, end a
-//! hanging deploy, insert a long finished history at once, and tune how
-//! often the live stream pings.
+//! hanging deploy, insert a long finished history at once, tune how often
+//! the live stream pings, cut the open streams and refuse the next ones.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::api_error::ApiError;
 use crate::deploy::build_log::{self, Context};
+use crate::deploy::bus::Cut;
 use crate::deploy::engine::{self, last_success_ref};
 use crate::deploy::git;
 use crate::deploy::json::{TERMINAL, deployment_json};
@@ -90,6 +91,84 @@ pub async fn ping_interval(
         .ok_or_else(|| ApiError::unprocessable("ms", "must be a positive integer"))?;
     state.world().deploy.ping_interval_ms = Some(ms);
     Ok(Json(json!({ "ping_interval_ms": ms })))
+}
+
+/// `POST /_sandbox/stream/disconnect` `{"app": "shop", "close_frame":
+/// false}` (both optional): cuts every open live stream at once, or only
+/// the app's. By default the connection is dropped without a close frame,
+/// as when a network path dies; with `"close_frame": true` the server says
+/// goodbye first. Answers `{"closed": N}`, the number of streams cut.
+#[allow(
+    dead_code,
+    reason = "routed once deploy/mod.rs registers /_sandbox/stream/disconnect and /refuse"
+)]
+pub async fn disconnect(
+    State(state): State<AppState>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let body = parse_body(&bytes, r#"{"app": "shop", "close_frame": true}"#)?;
+    only_fields(&body, &["app", "close_frame"])?;
+    let app = match body.get("app") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(app)) => Some(app.as_str()),
+        Some(_) => return Err(ApiError::unprocessable("app", "must be an app name")),
+    };
+    let how = match body.get("close_frame") {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => Cut::Drop,
+        Some(Value::Bool(true)) => Cut::CloseFrame,
+        Some(_) => {
+            return Err(ApiError::unprocessable(
+                "close_frame",
+                "must be true or false",
+            ));
+        }
+    };
+    let world = state.world();
+    if let Some(app) = app
+        && !world.apps.contains_key(app)
+    {
+        return Err(ApiError::NotFound("app"));
+    }
+    let closed = world.deploy.bus.cut(app, how);
+    Ok(Json(json!({ "closed": closed })))
+}
+
+/// `POST /_sandbox/stream/refuse` `{"times": 2}`: the next `times` live
+/// stream connection attempts (of any app) are answered 503 instead of
+/// being upgraded; `0` stops refusing.
+#[allow(
+    dead_code,
+    reason = "routed once deploy/mod.rs registers /_sandbox/stream/disconnect and /refuse"
+)]
+pub async fn refuse(State(state): State<AppState>, bytes: Bytes) -> Result<Json<Value>, ApiError> {
+    let body = parse_body(&bytes, r#"{"times": 1}"#)?;
+    only_fields(&body, &["times"])?;
+    let times = body
+        .get("times")
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| ApiError::unprocessable("times", "must be a non-negative integer"))?;
+    state.world().deploy.bus.refuse_next(times);
+    Ok(Json(json!({ "refuse_next": times })))
+}
+
+/// A misspelt option must not pass for the default.
+fn only_fields(body: &Value, known: &[&str]) -> Result<(), ApiError> {
+    let unknown: Vec<(String, String)> = body
+        .as_object()
+        .into_iter()
+        .flat_map(|fields| fields.keys())
+        .filter(|key| !known.contains(&key.as_str()))
+        .map(|key| {
+            let message = format!("is not a known field (known: {})", known.join(", "));
+            (key.clone(), message)
+        })
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Unprocessable(unknown))
+    }
 }
 
 /// `POST /_sandbox/apps/{app}/deployments/history`: inserts deployments that

@@ -2,19 +2,23 @@
 //! WebSocket whose client must first send `{"type":"auth","data":{"token":
 //! "<JWT>"}}` with a valid API bearer (else the server closes it, saying
 //! why); then it receives `new`, `status` and `log` frames for every
-//! deployment of the app, and a `ping` now and then.
+//! deployment of the app, and a `ping` now and then. The admin surface can
+//! cut open streams (with or without a close frame) and have the next
+//! connection attempts refused with 503.
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Path, State};
-use axum::response::Response;
-use serde_json::Value;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
 use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::api_error::ApiError;
-use crate::deploy::bus::Frame;
+use crate::deploy::bus::{Cut, Frame, Registration};
 use crate::state::AppState;
 use crate::time::now;
 
@@ -31,32 +35,72 @@ pub async fn connect(
     Path(name): Path<String>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    // Subscribed before the upgrade is answered: a client that connects
-    // and then starts a deploy at once sees all of its frames.
-    let (frames, ping_ms) = {
-        let world = state.world();
+    // Subscribed and registered before the upgrade is answered: a client
+    // that connects and then starts a deploy at once sees all of its
+    // frames, and a cut ordered once the connection is answered reaches it.
+    let (frames, registration, ping_ms) = {
+        let mut world = state.world();
         if !world.apps.contains_key(&name) {
             return Err(ApiError::NotFound("app"));
         }
+        if world.deploy.bus.take_refusal() {
+            return Ok(refused());
+        }
         let ping_ms = world.deploy.ping_interval_ms.unwrap_or(DEFAULT_PING_MS);
-        (world.deploy.bus.subscribe(), ping_ms.max(1))
+        let bus = &world.deploy.bus;
+        (bus.subscribe(), bus.register(&name), ping_ms.max(1))
     };
     let ping = Duration::from_millis(ping_ms);
-    Ok(upgrade.on_upgrade(move |socket| serve(socket, state, name, frames, ping)))
+    Ok(
+        upgrade
+            .on_upgrade(move |socket| until_cut(socket, state, name, frames, registration, ping)),
+    )
 }
 
-async fn serve(
+/// The answer to a connection attempt the admin surface said to refuse.
+fn refused() -> Response {
+    let body = json!({
+        "error": "the deployment stream is unavailable (refused by the sandbox's admin route /_sandbox/stream/refuse)",
+    });
+    (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+}
+
+/// Serves the stream until it ends by itself or the admin surface cuts it.
+async fn until_cut(
     mut socket: WebSocket,
     state: AppState,
     app: String,
     mut frames: Receiver<Frame>,
+    mut registration: Registration,
+    ping: Duration,
+) {
+    let how = tokio::select! {
+        how = registration.cut() => how,
+        () = serve(&mut socket, &state, &app, &mut frames, ping) => return,
+    };
+    if how == Cut::CloseFrame {
+        let close = CloseFrame {
+            code: close_code::AWAY,
+            reason: "stream closed by the sandbox's admin route".into(),
+        };
+        let _ = socket.send(Message::Close(Some(close))).await;
+    }
+    // Dropping the socket ends the connection: after `Cut::Drop` the client
+    // gets no close frame, only the end of the connection.
+}
+
+async fn serve(
+    socket: &mut WebSocket,
+    state: &AppState,
+    app: &str,
+    frames: &mut Receiver<Frame>,
     ping_every: Duration,
 ) {
     let first = tokio::time::timeout(AUTH_WAIT, socket.recv()).await;
     let verdict = match first {
         Err(_) => Err("authentication required: no auth frame received in time".to_string()),
         Ok(None) | Ok(Some(Err(_))) => return,
-        Ok(Some(Ok(message))) => authenticate(&state, &message),
+        Ok(Some(Ok(message))) => authenticate(state, &message),
     };
     if let Err(reason) = verdict {
         let close = CloseFrame {
