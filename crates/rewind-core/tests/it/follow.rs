@@ -1,6 +1,8 @@
 //! Following deploys on the real sandbox: through its live stream (statuses
 //! in order, build log lines), a failed build and its log's end, polling
-//! when the stream is refused, Ctrl-C and the deadline on a hanging deploy.
+//! when the stream is refused, the stream cut mid-deploy and reopened (or
+//! refused again, and polling takes over), Ctrl-C and the deadline on a
+//! hanging deploy.
 
 use std::time::{Duration, Instant};
 
@@ -345,4 +347,249 @@ fn reads_that_keep_failing_end_the_following_with_the_error() {
         other => panic!("expected the platform's error, got {other:?}"),
     }
     assert_eq!(notes(&events).len(), 3);
+}
+
+/// Polls `check` every 20 ms until it holds; panics after five seconds
+/// saying what was awaited.
+fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+impl Env {
+    /// The app's live stream connection attempts so far: where each stands
+    /// in the request log, and the status it was answered.
+    fn stream_attempts(&self) -> Vec<(usize, u64)> {
+        self.platform
+            .requests()
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| method_path(r) == format!("GET /_stream/apps/{APP}"))
+            .map(|(i, r)| (i, r["status"].as_u64().unwrap_or(0)))
+            .collect()
+    }
+
+    /// Waits until `count` stream connections have been answered with an
+    /// upgrade: the sandbox registers a stream before it answers, so it can
+    /// be cut from then on.
+    fn wait_for_streams(&self, count: usize) {
+        wait_for(&format!("{count} open live stream(s)"), || {
+            let opened = self.stream_attempts();
+            opened.iter().filter(|(_, status)| *status == 101).count() >= count
+        });
+    }
+
+    fn wait_for_status(&self, id: &str, status: DeploymentStatus) {
+        wait_for(&format!("the deployment to be {status}"), || {
+            self.client
+                .deployment(APP, id)
+                .expect("the deployment")
+                .status
+                == status
+        });
+    }
+
+    /// Waits until the deployment stops in `building` for good (a
+    /// hang-next deploy), so that the admin route can finish it.
+    fn wait_for_hanging(&self, id: &str) {
+        wait_for("the deployment to hang", || {
+            let state = self.platform.get(&format!("/_sandbox/apps/{APP}/state"));
+            state["deployments"]
+                .as_array()
+                .and_then(|all| all.iter().find(|d| d["id"] == id))
+                .is_some_and(|d| d["hanging"] == true)
+        });
+    }
+
+    /// Cuts the app's open live streams; returns how many there were.
+    fn cut_streams(&self, close_frame: bool) -> u64 {
+        let reply = self.admin(
+            "/_sandbox/stream/disconnect",
+            json!({ "app": APP, "close_frame": close_frame }),
+        );
+        reply["closed"].as_u64().expect("a count of closed streams")
+    }
+
+    /// Where in the request log the deployment was last read.
+    fn last_read_of(&self, id: &str) -> usize {
+        let read = format!("GET /v1/apps/{APP}/deployments/{id}");
+        self.platform
+            .requests()
+            .iter()
+            .rposition(|r| method_path(r) == read)
+            .expect("the deployment was read")
+    }
+}
+
+#[test]
+fn a_stream_dropped_mid_deploy_is_reopened_and_every_status_still_comes_in_order() {
+    let env = env(None, Duration::from_millis(1600));
+    let id = env.deploy();
+    let (result, events) = std::thread::scope(|scope| {
+        let follower = scope.spawn(|| run(&env, &id, &fast(), &Interrupt::new()));
+        env.wait_for_streams(1);
+        env.wait_for_status(&id, DeploymentStatus::Building);
+        assert_eq!(env.cut_streams(false), 1, "one stream to cut");
+        follower.join().expect("the follower")
+    });
+    let followed = result.expect("followed to the end");
+
+    assert!(followed.via_stream);
+    assert_eq!(followed.deployment.status, DeploymentStatus::Success);
+    let seen = statuses(&events);
+    assert_in_order(&seen);
+    for status in [
+        DeploymentStatus::Building,
+        DeploymentStatus::Pushing,
+        DeploymentStatus::Starting,
+        DeploymentStatus::Success,
+    ] {
+        assert!(seen.contains(&status), "{status} missing from {seen:?}");
+    }
+    assert_eq!(seen.last(), Some(&DeploymentStatus::Success));
+    let notes = notes(&events);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].starts_with("the live stream broke: ") && notes[0].ends_with(": reconnecting"),
+        "{notes:?}"
+    );
+    // The app's address is logged while it starts, long after the cut:
+    // only the reopened stream can have carried it.
+    let lines = logs(&events);
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.contains("https://shop.sandbox.localhost")),
+        "{lines:#?}"
+    );
+    let attempts = env.stream_attempts();
+    assert_eq!(
+        attempts.iter().map(|(_, s)| *s).collect::<Vec<_>>(),
+        [101, 101]
+    );
+    // The end was read from the platform after the stream came back.
+    assert!(env.last_read_of(&id) > attempts[1].0);
+}
+
+#[test]
+fn a_stream_closed_on_a_hanging_deploy_is_reopened_and_sees_how_it_ends() {
+    let env = env(None, Duration::from_millis(300));
+    env.admin(
+        &format!("/_sandbox/apps/{APP}/deployments/hang-next"),
+        json!({}),
+    );
+    let id = env.deploy();
+    let (result, events) = std::thread::scope(|scope| {
+        let follower = scope.spawn(|| run(&env, &id, &fast(), &Interrupt::new()));
+        env.wait_for_streams(1);
+        env.wait_for_hanging(&id);
+        assert_eq!(env.cut_streams(true), 1, "one stream to close");
+        env.wait_for_streams(2);
+        env.admin(
+            &format!("/_sandbox/apps/{APP}/deployments/{id}/finish"),
+            json!({ "status": "success" }),
+        );
+        follower.join().expect("the follower")
+    });
+    let followed = result.expect("followed to the end");
+
+    assert!(followed.via_stream);
+    assert_eq!(followed.deployment.status, DeploymentStatus::Success);
+    let seen = statuses(&events);
+    assert_in_order(&seen);
+    assert!(seen.contains(&DeploymentStatus::Building), "{seen:?}");
+    assert_eq!(seen.last(), Some(&DeploymentStatus::Success));
+    assert_eq!(
+        notes(&events),
+        [
+            "the platform closed the live stream (stream closed by the sandbox's admin route): reconnecting"
+        ]
+    );
+    // Written when the deploy was finished by hand, after the stream was
+    // reopened.
+    let ended = "-----> Deployment ended through the sandbox's admin route: success";
+    assert!(
+        logs(&events).iter().any(|l| l == ended),
+        "{:#?}",
+        logs(&events)
+    );
+    let attempts = env.stream_attempts();
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
+    assert!(env.last_read_of(&id) > attempts[1].0);
+}
+
+#[test]
+fn when_the_stream_is_cut_and_refused_again_polling_follows_the_deploy_to_its_end() {
+    let env = env(None, Duration::from_millis(300));
+    env.admin(
+        &format!("/_sandbox/apps/{APP}/deployments/hang-next"),
+        json!({}),
+    );
+    let id = env.deploy();
+    let read = format!("GET /v1/apps/{APP}/deployments/{id}");
+    let (result, events) = std::thread::scope(|scope| {
+        let follower = scope.spawn(|| run(&env, &id, &fast(), &Interrupt::new()));
+        env.wait_for_streams(1);
+        env.wait_for_hanging(&id);
+        env.admin("/_sandbox/stream/refuse", json!({ "times": 1 }));
+        assert_eq!(env.cut_streams(false), 1, "one stream to cut");
+        // Polling has begun: the deployment is read after the refusal.
+        wait_for("polling after the refused reconnection", || {
+            let requests = env.platform.requests();
+            let refused = requests.iter().position(|r| {
+                method_path(r) == format!("GET /_stream/apps/{APP}") && r["status"] == 503
+            });
+            refused.is_some_and(|at| requests[at..].iter().any(|r| method_path(r) == read))
+        });
+        env.admin(
+            &format!("/_sandbox/apps/{APP}/deployments/{id}/finish"),
+            json!({ "status": "crashed-error" }),
+        );
+        follower.join().expect("the follower")
+    });
+    let followed = result.expect("followed to the end by polling");
+
+    // The stream was used until it was cut.
+    assert!(followed.via_stream);
+    assert_eq!(followed.deployment.status, DeploymentStatus::CrashedError);
+    let seen = statuses(&events);
+    assert_in_order(&seen);
+    assert!(seen.contains(&DeploymentStatus::Building), "{seen:?}");
+    assert_eq!(seen.last(), Some(&DeploymentStatus::CrashedError));
+    let notes = notes(&events);
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(
+        notes[0].starts_with("the live stream broke: ") && notes[0].ends_with(": reconnecting"),
+        "{notes:?}"
+    );
+    assert!(
+        notes[1].starts_with("live stream unavailable (")
+            && notes[1].contains("503")
+            && notes[1].ends_with("): polling every 100ms"),
+        "{notes:?}"
+    );
+    // The failure's end comes from the build log, read once it was over:
+    // the stream did not see it.
+    let ended = "-----> Deployment ended through the sandbox's admin route: crashed-error";
+    assert_eq!(followed.tail.last().map(String::as_str), Some(ended));
+    assert!(!logs(&events).iter().any(|l| l == ended));
+    let attempts = env.stream_attempts();
+    assert_eq!(
+        attempts.iter().map(|(_, s)| *s).collect::<Vec<_>>(),
+        [101, 503]
+    );
+    let polled = env
+        .received()
+        .iter()
+        .skip(attempts[1].0)
+        .filter(|r| **r == read)
+        .count();
+    assert!(
+        polled >= 2,
+        "the deployment was read {polled} times after the refusal"
+    );
+    assert!(env.last_read_of(&id) > attempts[1].0);
 }
