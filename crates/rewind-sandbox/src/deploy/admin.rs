@@ -98,10 +98,6 @@ pub async fn ping_interval(
 /// the app's. By default the connection is dropped without a close frame,
 /// as when a network path dies; with `"close_frame": true` the server says
 /// goodbye first. Answers `{"closed": N}`, the number of streams cut.
-#[allow(
-    dead_code,
-    reason = "routed once deploy/mod.rs registers /_sandbox/stream/disconnect and /refuse"
-)]
 pub async fn disconnect(
     State(state): State<AppState>,
     bytes: Bytes,
@@ -136,10 +132,6 @@ pub async fn disconnect(
 /// `POST /_sandbox/stream/refuse` `{"times": 2}`: the next `times` live
 /// stream connection attempts (of any app) are answered 503 instead of
 /// being upgraded; `0` stops refusing.
-#[allow(
-    dead_code,
-    reason = "routed once deploy/mod.rs registers /_sandbox/stream/disconnect and /refuse"
-)]
 pub async fn refuse(State(state): State<AppState>, bytes: Bytes) -> Result<Json<Value>, ApiError> {
     let body = parse_body(&bytes, r#"{"times": 1}"#)?;
     only_fields(&body, &["times"])?;

@@ -2,7 +2,8 @@
 //! archive deploy, auto-deploy on push to the linked branch, `git push` to
 //! the app's own remote), running them against real git repositories, their
 //! build logs, the live WebSocket stream, and their `/_sandbox/` admin
-//! routes (hang-next, finish, history, stream ping interval).
+//! routes (hang-next, finish, history, stream ping interval, cutting and
+//! refusing streams).
 
 mod admin;
 mod app_url;
@@ -85,6 +86,8 @@ pub fn routes() -> Router<AppState> {
             post(admin::finish),
         )
         .route("/_sandbox/stream/ping-interval", post(admin::ping_interval))
+        .route("/_sandbox/stream/disconnect", post(admin::disconnect))
+        .route("/_sandbox/stream/refuse", post(admin::refuse))
         .merge(app_url::routes())
 }
 
