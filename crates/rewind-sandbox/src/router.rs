@@ -42,6 +42,9 @@ async fn not_implemented(request: Request) -> impl IntoResponse {
 /// Keeps a record of each request (method, path, status, JSON body) so that
 /// tests can assert what the sandbox received.
 async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    // When it arrived, not when it was answered: injected latency and slow
+    // handlers must not blur the order in which clients sent requests.
+    let at = now();
     let method = request.method().to_string();
     let path = request
         .uri()
@@ -58,7 +61,7 @@ async fn record(State(state): State<AppState>, request: Request, next: Next) -> 
     let response = next.run(request).await;
     if !path.starts_with("/_sandbox/") {
         state.world().requests.push(ReceivedRequest {
-            at: now(),
+            at,
             method,
             path,
             status: response.status().as_u16(),
