@@ -72,6 +72,23 @@ impl Journal {
         Ok(id)
     }
 
+    /// Records a dry run as an incident of its own, in one line: the plan
+    /// was shown and nothing was done. `data` says what it was about (the
+    /// command, the app's releases...).
+    pub fn dry_run(&self, app: &str, data: Value) -> Result<IncidentId, JournalError> {
+        let now = Utc::now();
+        let id = IncidentId::new(now);
+        self.append(&Entry {
+            at: now,
+            incident: id.clone(),
+            kind: EntryKind::DryRun,
+            app: app.to_string(),
+            step: None,
+            data,
+        })?;
+        Ok(id)
+    }
+
     /// Appends one event, durably.
     pub fn record(
         &self,
@@ -326,15 +343,8 @@ mod tests {
     fn a_dry_run_line_is_a_whole_incident() {
         let dir = tempfile::tempdir().expect("tempdir");
         let journal = Journal::open(dir.path());
-        let id = IncidentId::new(Utc::now());
-        journal
-            .record(
-                &id,
-                "app",
-                EntryKind::DryRun,
-                None,
-                json!({"command": "rollback", "to": "v1.0.0"}),
-            )
+        let id = journal
+            .dry_run("app", json!({"command": "rollback", "to": "v1.0.0"}))
             .expect("dry run");
         let incident = journal.incident(id.as_str()).expect("incident");
         assert_eq!(incident.opening["command"], "rollback");

@@ -434,9 +434,7 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
         "target": plan.target,
     });
     if args.dry_run {
-        let id = journal.begin(&app.name, facts.clone())?;
-        journal.record(&id, &app.name, EntryKind::DryRun, None, facts)?;
-        close(journal, &id, &app.name, "dry-run")?;
+        journal.dry_run(&app.name, facts)?;
         eprintln!("dry run: nothing was changed");
         return Ok(());
     }
@@ -568,9 +566,7 @@ fn dump(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
         "into": url.shown,
     });
     if args.dry_run {
-        let id = journal.begin(&app.name, facts.clone())?;
-        journal.record(&id, &app.name, EntryKind::DryRun, None, facts)?;
-        close(journal, &id, &app.name, "dry-run")?;
+        journal.dry_run(&app.name, facts)?;
         eprintln!("dry run: nothing was changed");
         return Ok(());
     }

@@ -10,7 +10,6 @@ use std::time::Instant;
 
 use clap::Args;
 use rewind_core::follow::FollowEvent;
-use rewind_core::journal::{EntryKind, IncidentId};
 use rewind_core::prompt::{Choice, Prompter};
 use rewind_core::rollback::{
     self, ARCHIVE_TEMPLATE_ENV, DatabaseChoice, DatabasePlan, ErrorClass, Method, Outcome, Plan,
@@ -139,12 +138,8 @@ the plan, with the database steps:"
     }
     let actor = ctx.actor();
     if args.dry_run {
-        let id = IncidentId::new(chrono::Utc::now());
-        ctx.journal.record(
-            &id,
+        let id = ctx.journal.dry_run(
             &plan.app,
-            EntryKind::DryRun,
-            None,
             json!({ "command": rollback::COMMAND, "user": actor, "reason": args.reason, "from": plan.from.label, "to": plan.to.label, "method": plan.method, "database": plan.database }),
         )?;
         eprintln!("\ndry run: nothing was changed (recorded as {id} in the journal)");
