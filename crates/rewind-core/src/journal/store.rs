@@ -57,6 +57,17 @@ impl Journal {
         &self.path
     }
 
+    /// Where an app's backups go when nobody names a folder: beside the
+    /// journal, one folder per app. `db backup`, `db restore` and
+    /// `rollback --with-db` all download there.
+    pub fn backup_dir(&self, app: &str) -> PathBuf {
+        self.path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("backups")
+            .join(app)
+    }
+
     /// Opens a new incident and returns its id.
     pub fn begin(&self, app: &str, data: Value) -> Result<IncidentId, JournalError> {
         let now = Utc::now();

@@ -17,7 +17,6 @@ use crate::config::{
     AppConfig, DEFAULT_MARGIN, DEFAULT_MIGRATIONS, RollbackOrder, format_duration,
 };
 use crate::db::{self, DbError, Target};
-use crate::journal::Journal;
 use crate::migrations::{self, MigrationEvidence, Verdict};
 
 use super::error::RollbackError;
@@ -152,17 +151,6 @@ impl DatabasePlan {
     }
 }
 
-/// Where safety backups go when the caller names no folder: next to the
-/// journal, one folder per app (as `rewind db backup` does).
-fn default_backup_dir(journal: &Journal, app: &str) -> PathBuf {
-    journal
-        .path()
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("backups")
-        .join(app)
-}
-
 /// Reads the migration evidence and adds what `choice` means to `plan`.
 pub(crate) fn apply(
     tools: &Tools<'_>,
@@ -203,7 +191,7 @@ pub(crate) fn apply(
         DatabaseChoice::WithDb => {
             let dir = backup_dir
                 .map(Path::to_path_buf)
-                .unwrap_or_else(|| default_backup_dir(tools.journal, &app.name));
+                .unwrap_or_else(|| tools.journal.backup_dir(&app.name));
             let restore = restore_plan(tools, app, plan, dir)?;
             add_steps(plan, &restore);
             database.addon = Some(restore.addon_id.clone());

@@ -123,7 +123,7 @@ fn addon_of(platform: &dyn Platform, app: &AppConfig) -> Result<Addon, CliError>
 }
 
 fn backup_dir(ctx: &Context, given: Option<PathBuf>, app: &str) -> PathBuf {
-    given.unwrap_or_else(|| context::journal_dir(&ctx.repo).join("backups").join(app))
+    given.unwrap_or_else(|| ctx.journal.backup_dir(app))
 }
 
 /// `2026-07-18 14:02:00 UTC (16:02:00 local)`.

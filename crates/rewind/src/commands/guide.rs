@@ -99,7 +99,7 @@ pub fn run(args: GuideArgs, global: &Global) -> Result<(), CliError> {
         args.ticket_dir
             .clone()
             .unwrap_or_else(|| journal_dir.clone()),
-        journal_dir.join("backups").join(&app.name),
+        ctx.journal.backup_dir(&app.name),
         &ctx.actor(),
     );
     options.dry_run = args.dry_run;

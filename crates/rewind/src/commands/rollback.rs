@@ -100,9 +100,7 @@ pub fn run(args: RollbackArgs, global: &Global) -> Result<(), CliError> {
     let template = archive_template();
     let webhook = ctx.config.webhook_url(app);
     let style = Style::stderr();
-    let backup_dir = context::journal_dir(&ctx.repo)
-        .join("backups")
-        .join(&app.name);
+    let backup_dir = ctx.journal.backup_dir(&app.name);
     let options = PrepareOptions {
         to: args.to.as_deref(),
         method: args.method,
