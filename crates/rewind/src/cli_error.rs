@@ -121,8 +121,16 @@ impl From<rewind_core::git::GitError> for CliError {
 
 impl From<rewind_core::journal::JournalError> for CliError {
     fn from(e: rewind_core::journal::JournalError) -> Self {
-        CliError::failed(e)
-            .hint("check that the journal directory is writable, or set REWIND_JOURNAL_DIR")
+        use rewind_core::journal::JournalError as J;
+        match &e {
+            _ if e.is_bad_id() => CliError::new(ErrorKind::Config, e)
+                .hint("`rewind journal` lists the incidents with their ids"),
+            J::Read { .. } => CliError::failed(e).hint(
+                "check that the journal file can be read, or point REWIND_JOURNAL_DIR at another directory",
+            ),
+            _ => CliError::failed(e)
+                .hint("check that the journal directory is writable, or set REWIND_JOURNAL_DIR"),
+        }
     }
 }
 

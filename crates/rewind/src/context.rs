@@ -51,6 +51,7 @@ impl Context {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("."));
         let journal = Journal::open(&journal_dir(&repo));
+        warn_about_journal(&journal);
         Ok(Context {
             config,
             repo,
@@ -96,6 +97,31 @@ impl Context {
     /// Git in the repository, interactive when a person is there.
     pub fn git(&self) -> GitCli {
         GitCli::new(&self.repo).interactive(is_interactive())
+    }
+}
+
+/// Says which journal lines rewind cannot read and skips them: a damaged
+/// line never blocks a command, but the person must know it is ignored.
+fn warn_about_journal(journal: &Journal) {
+    let Ok((_, report)) = journal.entries() else {
+        // Reading fails again where the command needs it, with its error.
+        return;
+    };
+    let path = journal.path().display();
+    for skipped in &report.skipped {
+        eprintln!(
+            "warning: {path}:{}: line skipped: {}",
+            skipped.line, skipped.why
+        );
+    }
+    let unnamed = report.unreadable_lines - report.skipped.len();
+    if unnamed > 0 {
+        eprintln!("warning: {path}: {unnamed} more unreadable line(s) skipped");
+    }
+    if report.unreadable_lines > 0 {
+        eprintln!(
+            "hint: the rest of the journal is read as usual; fix or delete those lines to silence this"
+        );
     }
 }
 

@@ -2,6 +2,8 @@
 //! steps with their last known state, and how it ended (or that it did
 //! not: an interrupted run to resume).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -61,11 +63,15 @@ impl Incident {
     /// opening at their first entry.
     pub fn group(entries: Vec<Entry>) -> Vec<Incident> {
         let mut incidents: Vec<Incident> = Vec::new();
+        // Where each incident is in `incidents`: one pass over the journal,
+        // however many incidents it holds.
+        let mut index: HashMap<IncidentId, usize> = HashMap::new();
         for entry in entries {
-            let pos = incidents.iter().position(|i| i.id == entry.incident);
+            let pos = index.get(&entry.incident).copied();
             let incident = match pos {
                 Some(p) => &mut incidents[p],
                 None => {
+                    index.insert(entry.incident.clone(), incidents.len());
                     incidents.push(Incident {
                         id: entry.incident.clone(),
                         app: entry.app.clone(),

@@ -10,4 +10,4 @@ mod store;
 
 pub use entry::{Entry, EntryKind, IncidentId, scrub};
 pub use incident::{Incident, IncidentState, StepRecord, StepState};
-pub use store::{Journal, JournalError, ReadReport};
+pub use store::{Journal, JournalError, ReadReport, SkippedLine};

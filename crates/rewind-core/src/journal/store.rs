@@ -29,6 +29,33 @@ pub enum JournalError {
     },
     #[error("no incident `{id}` in the journal {path}")]
     UnknownIncident { id: String, path: PathBuf },
+    #[error("`{id}` is ambiguous: it starts {count} incidents ({shown})", count = matches.len(), shown = shown(matches))]
+    AmbiguousIncident { id: String, matches: Vec<String> },
+    #[error("an incident id cannot be empty")]
+    EmptyIncidentId,
+}
+
+/// The first few ids of an ambiguous prefix, for the message.
+fn shown(ids: &[String]) -> String {
+    const MAX: usize = 5;
+    let mut text = ids.iter().take(MAX).cloned().collect::<Vec<_>>().join(", ");
+    if ids.len() > MAX {
+        text.push_str(&format!(", and {} more", ids.len() - MAX));
+    }
+    text
+}
+
+impl JournalError {
+    /// The id the person typed is wrong (unknown, ambiguous, empty): a
+    /// usage error, not a journal that cannot be read.
+    pub fn is_bad_id(&self) -> bool {
+        matches!(
+            self,
+            JournalError::UnknownIncident { .. }
+                | JournalError::AmbiguousIncident { .. }
+                | JournalError::EmptyIncidentId
+        )
+    }
 }
 
 /// What reading the journal found besides its entries.
@@ -36,8 +63,35 @@ pub enum JournalError {
 pub struct ReadReport {
     /// The last line was cut short (a crash while writing): it was ignored.
     pub partial_last_line: bool,
-    /// Lines that are not journal entries (hand edits): skipped.
+    /// Lines that are not journal entries (hand edits, a disk error, bytes
+    /// that are not UTF-8): skipped.
     pub unreadable_lines: usize,
+    /// The first skipped lines, with their number (from 1) and why.
+    pub skipped: Vec<SkippedLine>,
+}
+
+/// How many skipped lines a report names one by one.
+const SKIPPED_NAMED: usize = 20;
+
+/// A journal line that was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedLine {
+    pub line: usize,
+    pub why: String,
+}
+
+impl ReadReport {
+    fn skip(&mut self, line: usize, why: String) {
+        self.unreadable_lines += 1;
+        if self.skipped.len() < SKIPPED_NAMED {
+            self.skipped.push(SkippedLine { line, why });
+        }
+    }
+
+    /// Whether anything was left out.
+    pub fn is_clean(&self) -> bool {
+        !self.partial_last_line && self.unreadable_lines == 0
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -149,12 +203,14 @@ impl Journal {
         Ok(())
     }
 
-    /// Every readable entry, oldest first.
+    /// Every readable entry, oldest first. A line that is not valid UTF-8
+    /// or not a journal entry is skipped and reported, never fatal: a
+    /// damaged journal must not stand between a person and a rollback.
     pub fn entries(&self) -> Result<(Vec<Entry>, ReadReport), JournalError> {
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         match File::open(&self.path) {
             Ok(mut f) => {
-                f.read_to_string(&mut text)
+                f.read_to_end(&mut bytes)
                     .map_err(|source| JournalError::Read {
                         path: self.path.clone(),
                         source,
@@ -170,22 +226,7 @@ impl Journal {
                 });
             }
         }
-        let mut report = ReadReport::default();
-        let mut entries = Vec::new();
-        let complete = text.ends_with('\n');
-        let lines: Vec<&str> = text.split('\n').collect();
-        let last = lines.len().saturating_sub(1);
-        for (i, line) in lines.iter().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            match serde_json::from_str::<Entry>(line) {
-                Ok(entry) => entries.push(entry),
-                Err(_) if i == last && !complete => report.partial_last_line = true,
-                Err(_) => report.unreadable_lines += 1,
-            }
-        }
-        Ok((entries, report))
+        Ok(parse_lines(&bytes))
     }
 
     /// Every incident, oldest first.
@@ -196,21 +237,29 @@ impl Journal {
 
     /// One incident by id (or by a unique prefix of it).
     pub fn incident(&self, id: &str) -> Result<Incident, JournalError> {
+        let id = id.trim();
+        if id.is_empty() {
+            return Err(JournalError::EmptyIncidentId);
+        }
         let mut matching: Vec<Incident> = self
             .incidents()?
             .into_iter()
-            .filter(|i| i.id.as_str() == id || i.id.as_str().starts_with(id))
+            .filter(|i| i.id.as_str().starts_with(id))
             .collect();
         if let Some(exact) = matching.iter().position(|i| i.id.as_str() == id) {
             return Ok(matching.swap_remove(exact));
         }
-        if matching.len() == 1 {
-            return Ok(matching.remove(0));
+        match matching.len() {
+            1 => Ok(matching.remove(0)),
+            0 => Err(JournalError::UnknownIncident {
+                id: id.to_string(),
+                path: self.path.clone(),
+            }),
+            _ => Err(JournalError::AmbiguousIncident {
+                id: id.to_string(),
+                matches: matching.iter().map(|i| i.id.to_string()).collect(),
+            }),
         }
-        Err(JournalError::UnknownIncident {
-            id: id.to_string(),
-            path: self.path.clone(),
-        })
     }
 
     /// Releases marked bad for an app: the `data` of each mark (tag, commit,
@@ -223,6 +272,41 @@ impl Journal {
             .map(|e| e.data)
             .collect())
     }
+}
+
+/// Reads the journal's lines: one entry per line, in one pass.
+fn parse_lines(bytes: &[u8]) -> (Vec<Entry>, ReadReport) {
+    let mut report = ReadReport::default();
+    let mut entries = Vec::new();
+    let complete = bytes.last() == Some(&b'\n');
+    let lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+    let last = lines.len().saturating_sub(1);
+    for (i, raw) in lines.iter().enumerate() {
+        let torn = i == last && !complete;
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let text = match std::str::from_utf8(raw) {
+            Ok(text) => text,
+            Err(_) if torn => {
+                report.partial_last_line = true;
+                continue;
+            }
+            Err(e) => {
+                report.skip(
+                    i + 1,
+                    format!("not valid UTF-8 (byte {})", e.valid_up_to() + 1),
+                );
+                continue;
+            }
+        };
+        match serde_json::from_str::<Entry>(text) {
+            Ok(entry) => entries.push(entry),
+            Err(_) if torn => report.partial_last_line = true,
+            Err(e) => report.skip(i + 1, format!("not a journal entry ({e})")),
+        }
+    }
+    (entries, report)
 }
 
 fn ends_without_newline(path: &Path) -> std::io::Result<bool> {
@@ -348,6 +432,79 @@ mod tests {
         let text = std::fs::read_to_string(journal.path()).expect("read");
         assert!(!text.contains("token=abc"), "{text}");
         assert!(!text.contains("tk-us-zzz"), "{text}");
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_skip_their_line_and_nothing_else() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::open(dir.path());
+        let first = journal
+            .begin("app", json!({"command": "rollback"}))
+            .expect("begin");
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(journal.path())
+            .expect("open");
+        // One bad byte in the middle of a line, then a line cut inside a
+        // multi-byte character at the very end (a crash mid-write).
+        f.write_all(b"{\"at\":\"2026-11-26T22:00:00Z\",\"incident\":\"x\xff\"}\n")
+            .expect("write");
+        drop(f);
+        let second = journal
+            .begin("app", json!({"command": "rollback"}))
+            .expect("begin");
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(journal.path())
+            .expect("open");
+        f.write_all(
+            "{\"text\":\"caf\u{e9}"
+                .as_bytes()
+                .split_last()
+                .expect("bytes")
+                .1,
+        )
+        .expect("write");
+        drop(f);
+        let (entries, report) = journal.entries().expect("a damaged journal still reads");
+        assert_eq!(entries.len(), 2);
+        assert!(report.partial_last_line, "{report:?}");
+        assert_eq!(report.unreadable_lines, 1);
+        assert_eq!(report.skipped[0].line, 2);
+        assert!(report.skipped[0].why.contains("UTF-8"), "{report:?}");
+        let ids: Vec<_> = journal
+            .incidents()
+            .expect("incidents")
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(ids, vec![first, second]);
+    }
+
+    #[test]
+    fn an_id_must_name_one_incident() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::open(dir.path());
+        let a = journal.begin("app", json!({})).expect("begin");
+        let b = journal.begin("app", json!({})).expect("begin");
+        assert!(matches!(
+            journal.incident(""),
+            Err(JournalError::EmptyIncidentId)
+        ));
+        assert!(matches!(
+            journal.incident("  "),
+            Err(JournalError::EmptyIncidentId)
+        ));
+        // Both opened in the same second or not: a year prefix is shared.
+        match journal.incident(&a.as_str()[..4]) {
+            Err(JournalError::AmbiguousIncident { matches, .. }) => {
+                assert_eq!(matches, vec![a.to_string(), b.to_string()]);
+            }
+            other => panic!("expected ambiguous, got {other:?}"),
+        }
+        let err = journal.incident("1999").expect_err("unknown");
+        assert!(err.is_bad_id());
+        assert_eq!(journal.incident(a.as_str()).expect("exact").id, a);
     }
 
     #[test]
