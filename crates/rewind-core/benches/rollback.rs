@@ -254,6 +254,7 @@ fn rewind_once(work: &Path, sandbox: &Sandbox) -> Duration {
             webhook: false,
             database: Default::default(),
             backup_dir: None,
+            restore_again: false,
         },
     )
     .expect("plan");

@@ -156,6 +156,7 @@ impl From<rewind_core::db::DbError> for CliError {
             DbErrorKind::Failed => ErrorKind::Failed,
             DbErrorKind::Usage => ErrorKind::Config,
             DbErrorKind::Interrupted => ErrorKind::Interrupted,
+            DbErrorKind::Refused => ErrorKind::Refused,
         };
         let hints = e.hints();
         let mut err = CliError::new(kind, e);

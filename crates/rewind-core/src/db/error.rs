@@ -18,6 +18,8 @@ pub enum DbErrorKind {
     Usage,
     /// Stopped by Ctrl-C.
     Interrupted,
+    /// A safety rule refused (a second restore for the same bad release).
+    Refused,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +70,9 @@ pub enum DbError {
         detail: Option<String>,
     },
 
+    #[error("{}: restoring again would lose every write made since then", .earlier.describe())]
+    AlreadyRestored { earlier: Box<super::EarlierRestore> },
+
     #[error("interrupted while {what}")]
     Interrupted { what: String },
 
@@ -112,6 +117,7 @@ impl DbError {
     pub fn kind(&self) -> DbErrorKind {
         match self {
             DbError::Interrupted { .. } => DbErrorKind::Interrupted,
+            DbError::AlreadyRestored { .. } => DbErrorKind::Refused,
             DbError::NoDatabaseAddon { .. }
             | DbError::AddonNotFound { .. }
             | DbError::AmbiguousAddon { .. }
@@ -151,6 +157,10 @@ impl DbError {
             ],
             DbError::RestoreFailed { .. } => vec![
                 "the database was not rewound: check its state in the Scalingo dashboard, then try again or restore a backup".into(),
+            ],
+            DbError::AlreadyRestored { earlier } => vec![
+                format!("`rewind report {}` shows that restore and where its safety backup is", earlier.incident),
+                "to restore once more anyway, knowing what is lost, run the command again with --restore-again".into(),
             ],
             DbError::Interrupted { .. } => vec![
                 "what was started on Scalingo goes on without rewind: check the dashboard".into(),

@@ -9,6 +9,8 @@
 //!   to `done`, downloaded, its size checked and its SHA-256 computed;
 //! - [`plan_pitr`] / [`pitr_restore`]: a point-in-time restore checked
 //!   against the window, then run and followed;
+//! - [`earlier_restores`]: the restores already made for a bad release,
+//!   so that none is made twice by a retry;
 //! - [`restore_archive`]: a backup archive restored with `pg_restore` into
 //!   a database URL (the password kept out of argv).
 //!
@@ -20,6 +22,7 @@ mod archive;
 mod backup;
 mod download;
 mod error;
+mod ledger;
 mod pg_restore;
 mod pg_url;
 mod pitr;
@@ -35,6 +38,7 @@ pub use backup::{
 };
 pub use download::{Archive, archive_file_name, download, sha256_file};
 pub use error::{DbError, DbErrorKind};
+pub use ledger::{EarlierRestore, RestoreRecord, earlier_restores};
 pub use pg_restore::{DumpRestored, find_program, restore_archive};
 pub use pg_url::DatabaseUrl;
 pub use pitr::{PitrPlan, Target, pitr_restore, plan_pitr};

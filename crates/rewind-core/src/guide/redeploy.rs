@@ -142,10 +142,15 @@ pub(crate) fn run(
             error,
             mut hints,
             previous_release_running,
+            runs_now,
             ..
         } => {
-            if previous_release_running {
-                hints.push(format!("{} still runs", summary.from.label));
+            match runs_now {
+                Some(now) => hints.push(now),
+                None if previous_release_running => {
+                    hints.push(format!("{} still runs", summary.from.label));
+                }
+                None => {}
             }
             hints.push(format!(
                 "rewind report {id} tells the rollback step by step"

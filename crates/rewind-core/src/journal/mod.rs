@@ -4,10 +4,14 @@
 //! crash, Ctrl-C, a closed laptop) loses nothing and `resume` knows where
 //! things stand. A partial last line, as a crash can leave, is tolerated.
 
+mod bad;
 mod entry;
 mod incident;
+mod lock;
 mod store;
 
+pub use bad::{BadMark, BadMarks};
 pub use entry::{Entry, EntryKind, IncidentId, scrub};
 pub use incident::{Incident, IncidentState, StepRecord, StepState};
+pub use lock::{AppLock, Holder, LockError};
 pub use store::{Journal, JournalError, ReadReport, SkippedLine};

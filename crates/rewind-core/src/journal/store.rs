@@ -261,17 +261,6 @@ impl Journal {
             }),
         }
     }
-
-    /// Releases marked bad for an app: the `data` of each mark (tag, commit,
-    /// label), newest last.
-    pub fn bad_releases(&self, app: &str) -> Result<Vec<Value>, JournalError> {
-        let (entries, _) = self.entries()?;
-        Ok(entries
-            .into_iter()
-            .filter(|e| e.app == app && e.kind == EntryKind::ReleaseMarkedBad)
-            .map(|e| e.data)
-            .collect())
-    }
 }
 
 /// Reads the journal's lines: one entry per line, in one pass.

@@ -114,6 +114,11 @@ pub struct RestorePlan {
     pub data_loss: String,
     /// Where the safety backup is downloaded.
     pub backup_dir: PathBuf,
+    /// Set when the person chose to restore again although an earlier
+    /// incident restored the database for the same bad release: that
+    /// restore, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub again: Option<String>,
 }
 
 impl RestorePlan {
@@ -158,6 +163,7 @@ pub(crate) fn apply(
     plan: &mut Plan,
     choice: DatabaseChoice,
     backup_dir: Option<&Path>,
+    restore_again: bool,
 ) -> Result<(), RollbackError> {
     let migrations = evidence(tools, app, plan)?;
     let earlier = database_warnings(plan);
@@ -192,10 +198,39 @@ pub(crate) fn apply(
             let dir = backup_dir
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| tools.journal.backup_dir(&app.name));
-            let restore = restore_plan(tools, app, plan, dir)?;
-            add_steps(plan, &restore);
-            database.addon = Some(restore.addon_id.clone());
-            database.restore = Some(restore);
+            let mut restore = restore_plan(tools, app, plan, dir)?;
+            let earlier =
+                db::earlier_restores(tools.journal, &app.name, &restore.bad_deployment_id, None)?;
+            match earlier.last() {
+                // Restored already for this bad release (a rerun after a
+                // failure): the database is not put back a second time,
+                // which would wipe every write made since the first.
+                Some(done) if !restore_again => {
+                    database.choice = DatabaseChoice::RestoredAlready;
+                    database.addon = Some(restore.addon_id.clone());
+                    database.statement = Some(format!(
+                        "{}: it is not restored again (that would lose every write made since {}); pass --restore-again to do it anyway",
+                        done.describe(),
+                        done.at.format("%H:%M:%S UTC")
+                    ));
+                }
+                Some(done) => {
+                    plan.warnings.push(format!(
+                        "--restore-again: {}; restoring again loses every write made since {} as well",
+                        done.describe(),
+                        done.at.format("%H:%M:%S UTC")
+                    ));
+                    restore.again = Some(done.describe());
+                    add_steps(plan, &restore);
+                    database.addon = Some(restore.addon_id.clone());
+                    database.restore = Some(restore);
+                }
+                None => {
+                    add_steps(plan, &restore);
+                    database.addon = Some(restore.addon_id.clone());
+                    database.restore = Some(restore);
+                }
+            }
         }
     }
     plan.database = Some(database);
@@ -213,7 +248,7 @@ pub fn add_database(
     if plan.has_step(StepId::PitrRestore) {
         return Ok(());
     }
-    apply(tools, app, plan, DatabaseChoice::WithDb, backup_dir)
+    apply(tools, app, plan, DatabaseChoice::WithDb, backup_dir, false)
 }
 
 fn evidence(
@@ -346,6 +381,7 @@ fn restore_plan(
         planned_at: pitr.planned_at,
         data_loss: db::about(pitr.data_loss()),
         backup_dir,
+        again: None,
     })
 }
 

@@ -5,7 +5,7 @@
 
 use crate::db::{DbError, DbErrorKind};
 use crate::git::GitError;
-use crate::journal::JournalError;
+use crate::journal::{JournalError, LockError};
 use crate::platform::PlatformError;
 use crate::release::LookupError;
 
@@ -128,6 +128,18 @@ pub enum RollbackError {
 
     #[error("the database restore cannot be planned: {0}")]
     Database(DbError),
+
+    #[error(transparent)]
+    Locked(#[from] LockError),
+
+    #[error(
+        "{app} changed since the plan was made: it was planned from {planned}, and {now} runs now"
+    )]
+    AppChanged {
+        app: String,
+        planned: String,
+        now: String,
+    },
 }
 
 impl From<DbError> for RollbackError {
@@ -173,6 +185,9 @@ impl RollbackError {
                 ErrorClass::Config
             }
             Database(e) if e.kind() == DbErrorKind::Usage => ErrorClass::Config,
+            Database(e) if e.kind() == DbErrorKind::Refused => ErrorClass::Refused,
+            Locked(LockError::Held { .. }) | AppChanged { .. } => ErrorClass::Refused,
+            Locked(LockError::Io { .. }) => ErrorClass::Failed,
             NoGitUrl { .. }
             | Database(_)
             | PushNotDeployed { .. }
@@ -242,6 +257,7 @@ impl RollbackError {
             NoBadDeployment { .. } => vec![
                 "restore by time with `rewind db restore --to TIME`, then roll back with --no-db".into(),
             ],
+            Database(e) if e.kind() == DbErrorKind::Refused => e.hints(),
             Database(e) => {
                 let mut hints = e.hints();
                 hints.push("or roll back without the database with --no-db, after reading the migration evidence".into());
@@ -249,6 +265,10 @@ impl RollbackError {
             }
             Journal(_) => vec![
                 "check that the journal directory is writable, or set REWIND_JOURNAL_DIR".into(),
+            ],
+            Locked(e) => e.hints(),
+            AppChanged { .. } => vec![
+                "nothing was changed: run the command again to see a plan made from what runs now".into(),
             ],
         }
     }

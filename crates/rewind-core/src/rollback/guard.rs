@@ -1,11 +1,13 @@
 //! One rollback per app at a time: what stands in the way of starting one
-//! now (another rollback the journal shows unfinished, a deployment running
-//! on the platform). `--force` turns these into warnings.
+//! now (another rollback the journal shows unfinished, or stopped on a
+//! failure while what it was about still holds; a deployment running on
+//! the platform). `--force` turns these into warnings.
 
 use crate::journal::{IncidentId, IncidentState, Journal};
 use crate::platform::Platform;
 
 use super::error::RollbackError;
+use super::plan::Plan;
 
 /// How many of the newest deployments are checked for one in progress: a
 /// running deploy is always among the newest.
@@ -20,24 +22,44 @@ pub(crate) fn obstacles(
     except: Option<&IncidentId>,
 ) -> Result<Vec<RollbackError>, RollbackError> {
     let mut found = Vec::new();
-    for incident in journal.incidents()? {
+    let page = platform.deployments(app, 1, RECENT_DEPLOYMENTS)?;
+    let newest_success = page.items.iter().find(|d| d.status.is_success());
+    let incidents = journal.incidents()?;
+    for (i, incident) in incidents.iter().enumerate() {
         let is_rollback = incident.opening["command"].as_str() == Some(super::COMMAND);
         if incident.app != app || !is_rollback || Some(&incident.id) == except {
             continue;
         }
-        if incident.is_unfinished() {
-            let state = match incident.state {
-                IncidentState::Interrupted => "interrupted",
-                _ => "started and never closed",
-            };
-            found.push(RollbackError::RollbackInProgress {
-                app: app.to_string(),
-                incident: incident.id.to_string(),
-                state: state.to_string(),
-            });
-        }
+        let state = match &incident.state {
+            IncidentState::Interrupted => "interrupted".to_string(),
+            IncidentState::Open => "started and never closed".to_string(),
+            IncidentState::Closed(outcome) if resumable_outcome(outcome) => {
+                // A rollback that stopped on a failure is finished with
+                // `rewind resume` while what it was about still holds: the
+                // release it went back from, or its own deployment, is the
+                // newest that succeeded, and no later rollback succeeded.
+                let superseded = incidents[i + 1..].iter().any(|later| {
+                    later.app == app
+                        && later.opening["command"].as_str() == Some(super::COMMAND)
+                        && later.state == IncidentState::Closed("succeeded".into())
+                });
+                let from = incident.opening["plan"]["from"]["deployment_id"].as_str();
+                let own = own_deployment(incident);
+                let current = newest_success.map(|d| d.id.as_str());
+                let relevant = current.is_some() && (current == from || current == own.as_deref());
+                if superseded || !relevant {
+                    continue;
+                }
+                format!("{outcome} at step {}", failed_step(incident))
+            }
+            IncidentState::Closed(_) => continue,
+        };
+        found.push(RollbackError::RollbackInProgress {
+            app: app.to_string(),
+            incident: incident.id.to_string(),
+            state,
+        });
     }
-    let page = platform.deployments(app, 1, RECENT_DEPLOYMENTS)?;
     if let Some(running) = page.items.iter().find(|d| d.status.in_progress()) {
         found.push(RollbackError::DeploymentRunning {
             app: app.to_string(),
@@ -46,4 +68,46 @@ pub(crate) fn obstacles(
         });
     }
     Ok(found)
+}
+
+/// Closed outcomes `rewind resume` can finish.
+pub(crate) fn resumable_outcome(outcome: &str) -> bool {
+    matches!(outcome, "failed" | "refused")
+}
+
+/// The deployment the incident started or adopted, from its facts.
+fn own_deployment(incident: &crate::journal::Incident) -> Option<String> {
+    let mut facts = super::facts::Facts::default();
+    for entry in &incident.entries {
+        facts.absorb(&entry.data);
+    }
+    facts.deployment_id
+}
+
+fn failed_step(incident: &crate::journal::Incident) -> String {
+    incident
+        .steps
+        .iter()
+        .rev()
+        .find(|s| s.state == crate::journal::StepState::Failed)
+        .map_or_else(|| "?".to_string(), |s| s.id.clone())
+}
+
+/// The release the plan goes back from still runs: the newest successful
+/// deployment is the one the plan was made from. Time passes between the
+/// plan and the confirmation; acting on a stale plan could undo someone
+/// else's fix.
+pub(crate) fn still_runs(platform: &dyn Platform, plan: &Plan) -> Result<(), RollbackError> {
+    let Some(planned) = plan.from.deployment_id.as_deref() else {
+        return Ok(());
+    };
+    let page = platform.deployments(&plan.app, 1, RECENT_DEPLOYMENTS)?;
+    match page.items.iter().find(|d| d.status.is_success()) {
+        Some(newest) if newest.id != planned => Err(RollbackError::AppChanged {
+            app: plan.app.clone(),
+            planned: format!("{} (deployment {planned})", plan.from.label),
+            now: format!("deployment {}", newest.id),
+        }),
+        _ => Ok(()),
+    }
 }

@@ -44,6 +44,9 @@ pub struct PrepareOptions<'a> {
     /// Where a `--with-db` safety backup is downloaded; by default the
     /// `backups/<app>` folder next to the journal.
     pub backup_dir: Option<&'a std::path::Path>,
+    /// `--restore-again`: restore the database even though an earlier
+    /// incident already restored it for the same bad release.
+    pub restore_again: bool,
 }
 
 pub fn prepare(
@@ -77,7 +80,15 @@ pub fn prepare(
     let link = platform.scm_link(&app.name)?;
     let mut branch = None;
     let mut archive_source = None;
-    let mut steps = Vec::new();
+    // First, as soon as the person confirms: whatever happens next, no
+    // retry, rerun or teammate's command proposes the bad release again.
+    let mut steps = vec![PlannedStep::new(
+        StepId::MarkBad,
+        format!(
+            "mark {} as bad now, so that nothing proposes it again, whatever happens next",
+            from.label
+        ),
+    )];
     let deploy_title = match options.method {
         Method::Branch => {
             if link.is_none() {
@@ -180,13 +191,6 @@ pub fn prepare(
             "tell the team through the webhook",
         ));
     }
-    steps.push(PlannedStep::new(
-        StepId::MarkBad,
-        format!(
-            "mark {} as bad, so it is never picked as a target",
-            from.label
-        ),
-    ));
 
     let mut plan = Plan {
         app: app.name.clone(),
@@ -205,7 +209,14 @@ pub fn prepare(
         database: None,
         steps,
     };
-    database::apply(tools, app, &mut plan, options.database, options.backup_dir)?;
+    database::apply(
+        tools,
+        app,
+        &mut plan,
+        options.database,
+        options.backup_dir,
+        options.restore_again,
+    )?;
     Ok(plan)
 }
 

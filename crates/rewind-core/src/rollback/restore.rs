@@ -7,9 +7,9 @@
 use serde_json::json;
 
 use crate::config::RollbackOrder;
-use crate::db::{self, BackupEvent, DbError, DbErrorKind, PitrPlan, Poll, Target};
+use crate::db::{self, BackupEvent, DbError, DbErrorKind, PitrPlan, Poll, RestoreRecord, Target};
 use crate::journal::EntryKind;
-use crate::platform::RecoveryWindow;
+use crate::platform::{PlatformError, RecoveryWindow};
 
 use super::database::{RestorePlan, utc};
 use super::error::RollbackError;
@@ -37,16 +37,6 @@ impl Engine<'_> {
             max: self.options.db_poll_max,
             ..Poll::new(deadline, self.interrupt.clone())
         }
-    }
-
-    /// A fact worth keeping even if rewind is killed before the step ends.
-    fn note(&self, step: StepId, text: String, facts: serde_json::Value) -> Result<(), Stop> {
-        self.record(
-            EntryKind::Note,
-            Some(step),
-            json!({ "text": text, "facts": facts }),
-        )
-        .map_err(Stop::from)
     }
 
     pub(crate) fn safety_backup(&mut self) -> Result<Ended, Stop> {
@@ -174,12 +164,43 @@ impl Engine<'_> {
                     },
                     planned_at: restore.planned_at,
                 };
+                // Under the app's lock, the journal is asked once more: a
+                // restore for this bad release made by another incident
+                // (a rerun, `db restore`, the guide) is not made twice.
+                let earlier = db::earlier_restores(
+                    self.journal,
+                    &app,
+                    &restore.bad_deployment_id,
+                    Some(&self.incident),
+                )
+                .map_err(RollbackError::from)?;
+                if let (Some(done), None) = (earlier.last(), &restore.again) {
+                    return Err(Stop::Failed(Failure {
+                        refused: true,
+                        ..Failure::new(
+                            format!(
+                                "{}: the database is not restored a second time, which would lose every write made since then",
+                                done.describe()
+                            ),
+                            vec![
+                                format!("`rewind report {}` shows that restore and its safety backup", done.incident),
+                                "to restore again anyway, start a new rollback with --with-db --restore-again".into(),
+                            ],
+                        )
+                    }));
+                }
                 self.facts.restore_requested = Some(true);
-                self.note(
-                    StepId::PitrRestore,
-                    format!("restore to {} requested", utc(restore.restore_to)),
-                    json!({ "restore_requested": true }),
-                )?;
+                let record = RestoreRecord {
+                    bad_deployment_id: restore.bad_deployment_id.clone(),
+                    bad_label: Some(self.plan.from.label.clone()),
+                    addon_id: restore.addon_id.clone(),
+                    restore_to: restore.restore_to,
+                    backup: self.facts.backup_archive.clone(),
+                };
+                let mut data = record.note();
+                data["facts"] = json!({ "restore_requested": true });
+                self.record(EntryKind::Note, Some(StepId::PitrRestore), data)
+                    .map_err(Stop::from)?;
                 // Journaled the moment Scalingo gives it, for the same
                 // reason as the backup: a resume follows it, never starts
                 // a second restore.
@@ -212,6 +233,15 @@ impl Engine<'_> {
                 );
                 if let Some(noted) = started {
                     self.facts.restore_operation_id = Some(noted?);
+                }
+                if let Err(DbError::Platform(e @ PlatformError::WriteNotApplied { .. })) = &result {
+                    // Scalingo refused and rewind checked: nothing was
+                    // restored, and a resume may ask again.
+                    self.facts.restore_requested = Some(false);
+                    let mut data = RestoreRecord::not_made(&e.to_string());
+                    data["facts"] = json!({ "restore_requested": false });
+                    self.record(EntryKind::Note, Some(StepId::PitrRestore), data)
+                        .map_err(Stop::from)?;
                 }
                 result
             }

@@ -1,5 +1,6 @@
-//! `rewind resume ID`: finish a rollback that was interrupted (Ctrl-C, a
-//! crash, a closed laptop). The plan comes back from the incident's opening
+//! `rewind resume ID`: finish a rollback that did not succeed: interrupted
+//! (Ctrl-C, a crash, a closed laptop) or stopped on a failure (a rate
+//! limit at the verify step, a deploy request that failed). The plan comes back from the incident's opening
 //! entry and the facts from its step entries; the steps the journal knows
 //! are complete are not run again, and the others re-read git and the
 //! platform before acting (see the `act` module), so a deployment already
@@ -9,7 +10,8 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
-use crate::journal::{EntryKind, IncidentState, StepState};
+use crate::journal::{AppLock, EntryKind, Holder, IncidentState, StepState};
+use crate::platform::DeploymentStatus;
 
 use super::error::RollbackError;
 use super::facts::Facts;
@@ -41,7 +43,9 @@ pub fn resume(
             command: command.to_string(),
         });
     }
-    if let IncidentState::Closed(outcome) = &incident.state {
+    if let IncidentState::Closed(outcome) = &incident.state
+        && !guard::resumable_outcome(outcome)
+    {
         return Err(RollbackError::NotResumable {
             id: incident.id.to_string(),
             state: format!("closed ({outcome})"),
@@ -53,6 +57,8 @@ pub fn resume(
             detail: e.to_string(),
         }
     })?;
+    let lock = AppLock::acquire(journal, &plan.app, &Holder::me(options.actor, "resume"))?;
+    lock.set_incident(incident.id.as_str());
     for obstacle in guard::obstacles(journal, platform, &plan.app, Some(&incident.id))? {
         // Our own deployment, still running: the deploy step adopts it.
         if let RollbackError::DeploymentRunning { id, .. } = &obstacle {
@@ -76,7 +82,7 @@ pub fn resume(
     for entry in &incident.entries {
         facts.absorb(&entry.data);
     }
-    let complete: HashSet<StepId> = incident
+    let mut complete: HashSet<StepId> = incident
         .steps
         .iter()
         .filter(|s| {
@@ -85,6 +91,19 @@ pub fn resume(
         })
         .filter_map(|s| StepId::parse(&s.id))
         .collect();
+    // A deployment that ended in failure changed nothing that runs: the
+    // resume starts a new one rather than following the failed one again.
+    let failed_deploy = facts
+        .deployment_status
+        .as_deref()
+        .map(DeploymentStatus::parse)
+        .is_some_and(|s| s.is_failure());
+    if failed_deploy {
+        complete.remove(&StepId::Deploy);
+        complete.remove(&StepId::Follow);
+        facts.deployment_id = None;
+        facts.deployment_status = None;
+    }
     journal.record(
         &incident.id,
         &plan.app,

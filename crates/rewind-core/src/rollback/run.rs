@@ -16,13 +16,14 @@ use crate::config::AppConfig;
 use crate::follow::{FollowEvent, FollowOptions};
 use crate::git::Git;
 use crate::interrupt::Interrupt;
-use crate::journal::{EntryKind, IncidentId, Journal};
+use crate::journal::{AppLock, EntryKind, Holder, IncidentId, Journal};
 use crate::platform::Platform;
 use crate::secret::Secret;
 
 use super::database::DatabaseChoice;
 use super::error::RollbackError;
 use super::facts::Facts;
+use super::guard;
 use super::method::Method;
 use super::plan::{Plan, ReleaseRef};
 use super::steps::{PlannedStep, StepId};
@@ -55,6 +56,9 @@ pub struct RunOptions<'a> {
     /// backup or a restore being followed.
     pub db_poll_first: Duration,
     pub db_poll_max: Duration,
+    /// `--force`: the one-rollback-at-a-time checks made again once the
+    /// app is locked are warnings, as they were when planning.
+    pub force: bool,
 }
 
 impl<'a> RunOptions<'a> {
@@ -69,6 +73,7 @@ impl<'a> RunOptions<'a> {
             push_wait: Duration::from_secs(60),
             db_poll_first: Duration::from_millis(500),
             db_poll_max: Duration::from_secs(10),
+            force: false,
         }
     }
 }
@@ -135,6 +140,15 @@ pub enum Outcome {
         /// refusal, not a failure of the rollback itself.
         #[serde(default)]
         refused: bool,
+        /// What runs on the platform now, read again after the failure
+        /// ("v1.1.0 runs now (deployment ..., success)"), or why it is
+        /// unknown.
+        #[serde(default)]
+        runs_now: Option<String>,
+        /// What this rollback changed before it stopped: `rewind resume`
+        /// finishes it without doing these again.
+        #[serde(default)]
+        changed: Vec<String>,
     },
     Interrupted {
         /// The step that was running or about to run.
@@ -247,7 +261,24 @@ pub fn run(
         journal,
         interrupt,
     } = *tools;
+    // From the confirmation to the end, nobody else on this machine
+    // changes the app; what was checked when planning is checked again
+    // under the lock, since time passed while the person read the plan.
+    let lock = AppLock::acquire(
+        journal,
+        &plan.app,
+        &Holder::me(options.actor, super::COMMAND),
+    )?;
+    if !options.force
+        && let Some(obstacle) = guard::obstacles(journal, platform, &plan.app, None)?
+            .into_iter()
+            .next()
+    {
+        return Err(obstacle);
+    }
+    guard::still_runs(platform, plan)?;
     let incident = journal.begin(&plan.app, opening(plan, options))?;
+    lock.set_incident(incident.as_str());
     let opened_at = journal.incident(incident.as_str())?.opened_at;
     for note in &plan.overrides {
         journal.record(
@@ -376,10 +407,19 @@ impl Engine<'_> {
                         report(step, StepOutcome::Interrupted, took, Some(message)),
                     )
                 }
-                Err(Stop::Failed(failure)) => {
+                Err(Stop::Failed(mut failure)) => {
+                    let changed = self.changed();
+                    let runs_now = self.runs_now();
+                    if let Some(now) = &runs_now.known {
+                        failure.previous_release_running = now.is_from;
+                    }
+                    failure.hints =
+                        truthful_hints(failure.hints, &changed, &self.incident, step.id);
                     let data = json!({
                         "error": failure.error,
                         "previous_release_running": failure.previous_release_running,
+                        "runs_now": runs_now.statement,
+                        "changed": changed,
                         "facts": self.facts.to_value(),
                     });
                     let step_report =
@@ -391,6 +431,8 @@ impl Engine<'_> {
                         log_tail: failure.log_tail,
                         previous_release_running: failure.previous_release_running,
                         refused: failure.refused,
+                        runs_now: Some(runs_now.statement),
+                        changed,
                     };
                     (EntryKind::StepFailed, data, step_report)
                 }
@@ -408,11 +450,13 @@ impl Engine<'_> {
             Outcome::Failed {
                 step,
                 previous_release_running,
+                runs_now,
                 ..
             } => Some(json!({
                 "outcome": if matches!(outcome, Outcome::Failed { refused: true, .. }) { "refused" } else { "failed" },
                 "step": step,
                 "previous_release_running": previous_release_running,
+                "runs_now": runs_now,
                 "deployment_id": self.facts.deployment_id,
             })),
             Outcome::Interrupted { .. } => None,
@@ -473,6 +517,126 @@ impl Engine<'_> {
             )
             .map_err(Into::into)
     }
+}
+
+/// What runs now, from a fresh read of the platform.
+pub(crate) struct RunsNow {
+    /// "v1.1.0 runs now (deployment d-2, success)", or why it is unknown.
+    pub statement: String,
+    pub known: Option<Running>,
+}
+
+pub(crate) struct Running {
+    /// The release rolled back from is the one running.
+    pub is_from: bool,
+}
+
+impl Engine<'_> {
+    /// Reads what runs now: the newest successful deployment, named by the
+    /// plan's releases when it is one of them, and a deployment still in
+    /// progress if there is one. Never an assumption: when the read fails,
+    /// it says so.
+    pub(crate) fn runs_now(&self) -> RunsNow {
+        let plan = self.plan;
+        let page = match self.platform.deployments(&plan.app, 1, 10) {
+            Ok(page) => page,
+            Err(e) => {
+                return RunsNow {
+                    statement: format!(
+                        "what runs on {} now is unknown: rewind could not read its deployments ({e}); `rewind status {}` reads it again",
+                        plan.app, plan.app
+                    ),
+                    known: None,
+                };
+            }
+        };
+        let name = |d: &crate::platform::Deployment| {
+            let commit = d.git_ref.as_deref();
+            if commit.is_some() && commit == plan.to.commit.as_deref() {
+                plan.to.label.clone()
+            } else if commit.is_some() && commit == plan.from.commit.as_deref() {
+                plan.from.label.clone()
+            } else {
+                match commit {
+                    Some(c) => format!("commit {}", super::act::short(c)),
+                    None => "a release rewind cannot name".to_string(),
+                }
+            }
+        };
+        let running = page.items.iter().find(|d| d.status.is_success());
+        let mut statement = match running {
+            Some(d) => format!(
+                "{} runs now on {} (deployment {}, {})",
+                name(d),
+                plan.app,
+                d.id,
+                d.status
+            ),
+            None => format!(
+                "{} shows no successful deployment among its newest: nothing is known to run",
+                plan.app
+            ),
+        };
+        if let Some(d) = page.items.iter().find(|d| d.status.in_progress()) {
+            statement.push_str(&format!(
+                "; deployment {} of {} is still {}",
+                d.id,
+                name(d),
+                d.status
+            ));
+        }
+        let is_from = running.is_some_and(|d| {
+            d.git_ref.is_some() && d.git_ref.as_deref() == plan.from.commit.as_deref()
+                || plan.from.deployment_id.as_deref() == Some(d.id.as_str())
+        });
+        RunsNow {
+            statement,
+            known: running.map(|_| Running { is_from }),
+        }
+    }
+
+    /// What this rollback has changed so far, from its facts (this run's
+    /// and, on a resume, the earlier runs').
+    pub(crate) fn changed(&self) -> Vec<String> {
+        let f = &self.facts;
+        let mut out = Vec::new();
+        if f.auto_deploy_was == Some(true) {
+            out.push("auto-deploy switched off".to_string());
+        }
+        if let Some(id) = &f.backup_id {
+            out.push(format!("safety backup {id} taken"));
+        }
+        if f.restore_requested == Some(true) {
+            out.push("point-in-time restore requested".to_string());
+        }
+        if let Some(id) = &f.deployment_id {
+            out.push(format!("deployment {id} started"));
+        }
+        out
+    }
+}
+
+/// A request's "nothing changed, safe to run again" is true of that
+/// request only: once the rollback changed something, the hint says what,
+/// and that `rewind resume` finishes it without doing it twice.
+fn truthful_hints(
+    hints: Vec<String>,
+    changed: &[String],
+    incident: &IncidentId,
+    step: StepId,
+) -> Vec<String> {
+    if changed.is_empty() {
+        return hints;
+    }
+    let mut out: Vec<String> = hints
+        .into_iter()
+        .filter(|h| !h.contains("nothing changed") && !h.contains("safe to run the command again"))
+        .collect();
+    out.push(format!(
+        "this rollback already made changes ({}): `rewind resume {incident}` finishes it from `{step}` without making them again",
+        changed.join(", ")
+    ));
+    out
 }
 
 fn report(

@@ -3,12 +3,10 @@
 //! release the user named with `--to`; refused when the target runs already
 //! or was marked bad.
 
-use serde_json::Value;
-
 use crate::config::AppConfig;
 use crate::git::{Git, TagIndex};
 use crate::identify::{Release, Resolver, identify};
-use crate::journal::{EntryKind, Journal};
+use crate::journal::{BadMarks, Journal};
 use crate::platform::Platform;
 use crate::release::{LookupError, ReleaseTag, Version, find_tag, nearest};
 
@@ -17,38 +15,6 @@ use super::plan::ReleaseRef;
 
 /// How many recent deployments identify reads at least.
 const HISTORY: usize = 10;
-
-/// A release marked bad by an earlier rollback.
-#[derive(Debug, Clone)]
-pub(crate) struct BadMark {
-    pub incident: String,
-    pub tag: Option<String>,
-    pub commit: Option<String>,
-}
-
-impl BadMark {
-    fn matches(&self, tag: Option<&str>, commit: Option<&str>) -> bool {
-        match (commit, self.commit.as_deref()) {
-            (Some(a), Some(b)) => a == b,
-            _ => tag.is_some() && tag == self.tag.as_deref(),
-        }
-    }
-}
-
-/// Every release of `app` the journal marks bad.
-pub(crate) fn bad_marks(journal: &Journal, app: &str) -> Result<Vec<BadMark>, RollbackError> {
-    let (entries, _) = journal.entries()?;
-    let text = |v: &Value| v.as_str().map(str::to_string);
-    Ok(entries
-        .into_iter()
-        .filter(|e| e.app == app && e.kind == EntryKind::ReleaseMarkedBad)
-        .map(|e| BadMark {
-            incident: e.incident.to_string(),
-            tag: text(&e.data["tag"]),
-            commit: text(&e.data["commit"]),
-        })
-        .collect())
-}
 
 /// The two ends of a rollback.
 #[derive(Debug, Clone)]
@@ -82,7 +48,7 @@ pub(crate) fn choose(
     choice: &Choice<'_>,
 ) -> Result<Ends, RollbackError> {
     let app = choice.app;
-    let bad = bad_marks(journal, &app.name)?;
+    let bad = BadMarks::read(journal, &app.name)?;
     let resolver = Resolver::new(
         git,
         platform,
@@ -91,10 +57,7 @@ pub(crate) fn choose(
         app.package.clone(),
         app.component.clone(),
     );
-    let is_bad = |r: &Release| {
-        bad.iter()
-            .any(|b| b.matches(r.tag.as_deref(), r.commit.as_deref()))
-    };
+    let is_bad = |r: &Release| bad.is_bad(r);
     let situation = identify(platform, &app.name, &resolver, HISTORY, &is_bad)?;
     let current = situation
         .current
@@ -132,10 +95,7 @@ pub(crate) fn choose(
         });
     }
     let mut forced_bad = None;
-    if let Some(mark) = bad
-        .iter()
-        .find(|b| b.matches(to.tag.as_deref(), to.commit.as_deref()))
-    {
+    if let Some(mark) = bad.find(to.tag.as_deref(), to.commit.as_deref()) {
         if !choice.force_bad {
             return Err(RollbackError::TargetMarkedBad {
                 label: to.label,

@@ -10,8 +10,8 @@ use crate::identify::Resolver;
 use crate::journal::EntryKind;
 
 use super::act::short;
+use super::error::RollbackError;
 use super::run::{Ended, Engine, Failure, Progress, Stop};
-use super::target::bad_marks;
 
 impl Engine<'_> {
     fn deployment_id(&self) -> Result<String, Stop> {
@@ -58,8 +58,8 @@ impl Engine<'_> {
                 }
                 Err(Stop::Failed(Failure {
                     error: format!(
-                        "deployment {id} ended in {status}: the previous release ({}) keeps running",
-                        self.plan.from.label
+                        "deployment {id} of {} ended in {status}: {} was not deployed",
+                        self.plan.to.label, self.plan.to.label
                     ),
                     hints,
                     log_tail: done.tail,
@@ -195,9 +195,9 @@ impl Engine<'_> {
 
     pub(crate) fn mark_bad(&mut self) -> Result<Ended, Stop> {
         let from = &self.plan.from;
-        let marked = bad_marks(self.journal, &self.plan.app)?
-            .iter()
-            .any(|m| m.incident == self.incident.as_str());
+        let marked = crate::journal::BadMarks::read(self.journal, &self.plan.app)
+            .map_err(RollbackError::from)?
+            .marked_by(self.incident.as_str());
         if !marked {
             self.record(
                 EntryKind::ReleaseMarkedBad,
@@ -206,6 +206,9 @@ impl Engine<'_> {
             )
             .map_err(Stop::from)?;
         }
-        Ok(Ended::Done(format!("{} is marked bad", from.label)))
+        Ok(Ended::Done(format!(
+            "{} is marked bad: nothing proposes it again",
+            from.label
+        )))
     }
 }

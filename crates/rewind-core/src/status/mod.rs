@@ -32,22 +32,14 @@ pub struct AppStatus {
     pub build_logs_read: usize,
 }
 
-/// Whether the journal marks a release bad for this app.
+/// Whether the journal marks a release bad for this app (the one rule,
+/// [`crate::journal::BadMarks`]).
 pub fn bad_release_filter(
     journal: &Journal,
     app: &str,
 ) -> Result<impl Fn(&Release) -> bool, crate::journal::JournalError> {
-    let marks = journal.bad_releases(app)?;
-    Ok(move |release: &Release| {
-        marks.iter().any(|mark| {
-            let same = |key: &str, value: &Option<String>| {
-                value
-                    .as_deref()
-                    .is_some_and(|v| mark[key].as_str() == Some(v))
-            };
-            same("commit", &release.commit) || same("tag", &release.tag)
-        })
-    })
+    let marks = crate::journal::BadMarks::read(journal, app)?;
+    Ok(move |release: &Release| marks.is_bad(release))
 }
 
 /// Gathers the status of one app. Only the app itself and its deployments

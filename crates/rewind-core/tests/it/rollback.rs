@@ -14,7 +14,7 @@ use rewind_core::follow::FollowOptions;
 use rewind_core::git::{Git, GitCli};
 use rewind_core::identify::{Resolver, identify};
 use rewind_core::interrupt::Interrupt;
-use rewind_core::journal::{EntryKind, IncidentState, Journal, StepState};
+use rewind_core::journal::{BadMarks, EntryKind, IncidentState, Journal, StepState};
 use rewind_core::platform::Platform;
 use rewind_core::platform::scalingo::Scalingo;
 use rewind_core::rollback::{
@@ -288,7 +288,7 @@ fn the_branch_method_puts_the_last_good_release_back_and_records_everything() {
     use StepId::*;
     assert_eq!(
         ids,
-        [Branch, Push, Hold, Deploy, Follow, Verify, Notify, MarkBad]
+        [MarkBad, Branch, Push, Hold, Deploy, Follow, Verify, Notify]
     );
 
     let journal = world.journal();
@@ -364,10 +364,10 @@ fn the_branch_method_puts_the_last_good_release_back_and_records_everything() {
         incident.step("deploy").expect("deploy").data["facts"]["deployment_id"].as_str(),
         summary.deployment_id.as_deref()
     );
-    let bad = journal.bad_releases(APP).expect("bad");
+    let bad = BadMarks::read(&journal, APP).expect("bad").marks;
     assert_eq!(bad.len(), 1);
-    assert_eq!(bad[0]["tag"], "v1.1.0");
-    assert_eq!(bad[0]["commit"].as_str(), Some(world.tags[1].as_str()));
+    assert_eq!(bad[0].tag.as_deref(), Some("v1.1.0"));
+    assert_eq!(bad[0].commit.as_deref(), Some(world.tags[1].as_str()));
     let hold = rollback::hold_state(&journal, APP)
         .expect("hold")
         .expect("held");
@@ -552,16 +552,17 @@ fn a_failed_deploy_leaves_the_previous_release_running_and_says_so() {
         error,
         log_tail,
         previous_release_running,
+        runs_now,
         ..
     } = &summary.outcome
     else {
         panic!("{:?}", summary.outcome);
     };
     assert_eq!(*step, StepId::Follow);
-    assert!(
-        error.contains("build-error") && error.contains("v1.1.0"),
-        "{error}"
-    );
+    assert!(error.contains("build-error"), "{error}");
+    // What runs is read again after the failure, not assumed.
+    let runs_now = runs_now.as_deref().expect("read after the failure");
+    assert!(runs_now.starts_with("v1.1.0 runs now"), "{runs_now}");
     assert!(*previous_release_running);
     assert!(!log_tail.is_empty());
     assert_eq!(world.running(), "v1.1.0");
@@ -580,18 +581,23 @@ fn a_failed_deploy_leaves_the_previous_release_running_and_says_so() {
         incident.step("follow").expect("follow").state,
         StepState::Failed
     );
-    assert!(journal.bad_releases(APP).expect("bad").is_empty());
+    // The person confirmed that the running release is bad: it stays
+    // marked whatever became of the deploy, so that nothing proposes it.
+    let bad = BadMarks::read(&journal, APP).expect("bad");
+    assert_eq!(bad.marks.len(), 1);
+    assert!(bad.marked_by(summary.incident.as_str()));
 }
 
 #[test]
 fn an_interruption_after_any_step_resumes_without_a_second_deploy() {
+    // The last step (verify, without a webhook) has nothing after it.
     for after in [
+        StepId::MarkBad,
         StepId::Branch,
         StepId::Push,
         StepId::Hold,
         StepId::Deploy,
         StepId::Follow,
-        StepId::Verify,
     ] {
         let world = World::new(Setup::default());
         let interrupt = Interrupt::new();

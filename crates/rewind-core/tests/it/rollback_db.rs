@@ -285,6 +285,7 @@ fn with_a_real_postgresql_the_database_goes_back_to_just_before_the_bad_release(
     assert_eq!(
         step_ids(&plan),
         [
+            "mark-bad",
             "branch",
             "push",
             "hold",
@@ -292,8 +293,7 @@ fn with_a_real_postgresql_the_database_goes_back_to_just_before_the_bad_release(
             "pitr-restore",
             "deploy",
             "follow",
-            "verify",
-            "mark-bad"
+            "verify"
         ]
     );
     let database = plan.database.as_ref().expect("database plan");
@@ -306,7 +306,7 @@ fn with_a_real_postgresql_the_database_goes_back_to_just_before_the_bad_release(
         restore.restore_to,
         (restore.bad_deployment_created_at - chrono::Duration::milliseconds(200)).trunc_subsecs(0)
     );
-    let pitr_title = &plan.steps[4].title;
+    let pitr_title = &plan.steps[5].title;
     assert!(
         pitr_title.contains("every write since then is lost")
             && pitr_title.contains("the database stops during the restore"),
@@ -598,6 +598,7 @@ fn preparing_with_db_changes_nothing_and_after_deploy_restores_once_verified() {
     assert_eq!(
         step_ids(&plan),
         [
+            "mark-bad",
             "branch",
             "push",
             "hold",
@@ -605,13 +606,12 @@ fn preparing_with_db_changes_nothing_and_after_deploy_restores_once_verified() {
             "follow",
             "verify",
             "safety-backup",
-            "pitr-restore",
-            "mark-bad"
+            "pitr-restore"
         ]
     );
     assert!(
-        !plan.steps[6].title.contains("nothing is deployed"),
+        !plan.steps[7].title.contains("nothing is deployed"),
         "{}",
-        plan.steps[6].title
+        plan.steps[7].title
     );
 }

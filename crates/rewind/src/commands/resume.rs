@@ -4,6 +4,7 @@
 //! started twice.
 
 use clap::Args;
+use rewind_core::journal::IncidentState;
 use rewind_core::rollback::{self, Plan, RunOptions, Tools};
 
 use crate::cli_error::{CliError, ErrorKind};
@@ -48,8 +49,11 @@ pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
     };
     let style = Style::stderr();
     let plan: Option<Plan> = serde_json::from_value(incident.opening["plan"].clone()).ok();
-    // A closed incident or one that is not a rollback: the core says why.
-    let resumable = plan.as_ref().filter(|_| incident.is_unfinished());
+    // One that succeeded, or that is not a rollback: the core says why.
+    let resumable = plan.as_ref().filter(|_| match &incident.state {
+        IncidentState::Closed(outcome) => outcome == "failed" || outcome == "refused",
+        _ => true,
+    });
     if let Some(plan) = resumable {
         eprintln!(
             "resuming incident {}: {} from {} to {}",
@@ -82,6 +86,7 @@ pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
         reason: incident.opening["reason"].as_str(),
         archive_template: template.as_ref(),
         webhook: ctx.config.webhook_url(app),
+        force: args.force,
         ..RunOptions::new(app, &who)
     };
     let mut progress = Lines::new(

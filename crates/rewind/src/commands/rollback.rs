@@ -80,6 +80,13 @@ pub struct RollbackArgs {
     /// journal records the migrations left in place.
     #[arg(long)]
     no_db: bool,
+
+    /// With --with-db: restore even though an earlier incident already
+    /// restored the database for the same bad release (every write made
+    /// since that restore is lost too). Without it, a rerun never restores
+    /// twice.
+    #[arg(long, requires = "with_db")]
+    restore_again: bool,
 }
 
 fn parse_method(text: &str) -> Result<Method, String> {
@@ -114,6 +121,7 @@ pub fn run(args: RollbackArgs, global: &Global) -> Result<(), CliError> {
             (false, false) => DatabaseChoice::Undecided,
         },
         backup_dir: Some(&backup_dir),
+        restore_again: args.restore_again,
     };
     eprintln!(
         "fetching tags from {} and reading {}'s deployments...",
@@ -146,13 +154,16 @@ the plan, with the database steps:"
         }
         return Ok(());
     }
-    if !args.yes {
+    if args.yes {
+        refuse_undecided_database(&plan)?;
+    } else {
         confirm(prompter.as_ref(), &plan)?;
     }
     let run_options = RunOptions {
         reason: args.reason.as_deref(),
         archive_template: template.as_ref(),
         webhook,
+        force: args.force,
         ..RunOptions::new(app, &actor)
     };
     let mut progress = Lines::new(&plan.steps, args.verbose, style);
@@ -176,6 +187,62 @@ fn wants_database_question(plan: &Plan) -> bool {
     plan.database
         .as_ref()
         .is_some_and(DatabasePlan::restore_worth_asking)
+}
+
+/// `--yes` never decides the database: with migrations that may need a
+/// restore (destructive, or unknown to rewind) and a database to restore,
+/// the person must say `--with-db` or `--no-db`.
+pub(crate) fn refuse_undecided_database(plan: &Plan) -> Result<(), CliError> {
+    let Some(database) = plan.database.as_ref() else {
+        return Ok(());
+    };
+    if database.choice != DatabaseChoice::Undecided || database.addon.is_none() {
+        return Ok(());
+    }
+    let (verdict, files) = match &database.migrations {
+        Some(m) if m.calls_for_restore() => (
+            m.verdict.clone(),
+            m.files
+                .iter()
+                .filter(|f| f.class != "additive")
+                .map(|f| {
+                    let why = f
+                        .why
+                        .as_deref()
+                        .map(|w| format!(": {w}"))
+                        .unwrap_or_default();
+                    format!("{} ({}){why}", ui::sanitize(&f.path, false), f.class)
+                })
+                .collect::<Vec<_>>(),
+        ),
+        Some(_) => return Ok(()),
+        None => (
+            "unknown".to_string(),
+            vec![format!(
+                "the running release {} is not in the local repository: its migrations cannot be read",
+                plan.from.label
+            )],
+        ),
+    };
+    let mut err = CliError::new(
+        ErrorKind::Refused,
+        format!(
+            "--yes does not choose for the database: the migrations between {} and {} are {verdict}, and nothing was changed",
+            plan.to.label, plan.from.label
+        ),
+    );
+    for file in files {
+        err.hints.push(format!("migration {file}"));
+    }
+    err.hints.push(format!(
+        "--with-db: take a safety backup, then restore the database to just before {} (writes since then are lost)",
+        plan.from.label
+    ));
+    err.hints.push(format!(
+        "--no-db: leave the database as {} left it, knowingly (the journal records the migrations left in place)",
+        plan.from.label
+    ));
+    Err(err)
 }
 
 /// Asks whether to add the database steps; nothing is suggested: the
@@ -448,6 +515,7 @@ pub(crate) fn finish(summary: &Summary, json: bool, style: &Style) -> Result<(),
             hints,
             log_tail,
             previous_release_running,
+            runs_now,
             ..
         } => {
             if !log_tail.is_empty() {
@@ -456,14 +524,16 @@ pub(crate) fn finish(summary: &Summary, json: bool, style: &Style) -> Result<(),
                     eprintln!("  | {}", ui::sanitize(line, style.color));
                 }
             }
-            if *previous_release_running {
-                eprintln!(
+            match runs_now {
+                Some(now) => eprintln!("\n{}", style.warn(now)),
+                None if *previous_release_running => eprintln!(
                     "\n{}",
                     style.warn(&format!(
                         "the previous release ({}) keeps running",
                         summary.from.label
                     ))
-                );
+                ),
+                None => {}
             }
             let kind = if matches!(summary.outcome, Outcome::Failed { refused: true, .. }) {
                 ErrorKind::Refused

@@ -373,7 +373,7 @@ fn a_confirmed_rollback_reports_json_and_its_incident_can_be_told_and_unheld() {
     let steps = summary["steps"].as_array().expect("steps");
     assert!(steps.iter().all(|s| s["outcome"] == "done"), "{steps:?}");
     assert!(steps.iter().all(|s| s["duration_ms"].is_u64()));
-    assert!(run.stderr.contains("[4/7] deploy"), "{}", run.stderr);
+    assert!(run.stderr.contains("[5/7] deploy"), "{}", run.stderr);
     assert!(run.stderr.contains("success"), "{}", run.stderr);
     assert_eq!(world.deploys(), 1);
     assert!(!world.auto_deploy());
@@ -436,9 +436,9 @@ fn a_failed_deploy_exits_1_and_says_the_previous_release_keeps_running() {
     let world = World::new(Some("build-error"));
     let run = world.rewind(&["rollback", "--yes"], None);
     assert_eq!(run.code, 1, "{}", run.stderr);
+    // What runs is read again after the failure, not assumed.
     assert!(
-        run.stderr
-            .contains("the previous release (v1.1.0) keeps running"),
+        run.stderr.contains("v1.1.0 runs now on shop (deployment "),
         "{}",
         run.stderr
     );
@@ -513,7 +513,7 @@ fn resume_finishes_a_rollback_cut_short_after_its_deploy_without_deploying_again
             "already_done",
             "already_done",
             "already_done",
-            "done",
+            "already_done",
             "done",
             "done"
         ]
@@ -535,7 +535,7 @@ fn with_db_a_failed_safety_backup_exits_3_and_restores_and_deploys_nothing() {
         "safety-backup",
         "error: the safety backup failed",
         "nothing was restored and nothing was deployed",
-        "the previous release (v1.1.0) keeps running",
+        "v1.1.0 runs now on shop (deployment ",
     ] {
         assert!(
             run.stderr.contains(wanted),
@@ -560,9 +560,10 @@ fn a_dry_run_with_db_shows_the_restore_and_the_data_lost_and_writes_nothing() {
         "200ms before deployment",
         "data loss    every write since then is lost",
         "the database stops during the restore",
-        "4. safety-backup",
-        "5. pitr-restore",
-        "6. deploy",
+        "1. mark-bad",
+        "5. safety-backup",
+        "6. pitr-restore",
+        "7. deploy",
         "dry run: nothing was changed",
     ] {
         assert!(
@@ -630,6 +631,7 @@ fn asked_in_a_terminal_the_person_adds_the_database_steps_and_they_run_first() {
     assert_eq!(
         steps,
         [
+            "mark-bad",
             "branch",
             "push",
             "hold",
@@ -637,8 +639,7 @@ fn asked_in_a_terminal_the_person_adds_the_database_steps_and_they_run_first() {
             "pitr-restore",
             "deploy",
             "follow",
-            "verify",
-            "mark-bad"
+            "verify"
         ]
     );
     assert!(

@@ -1,0 +1,209 @@
+//! Which point-in-time restores were made, and for which bad release: the
+//! journal's answer to "was the database already put back for this?".
+//! Every restore path (`rollback --with-db`, `db restore`, the guide's
+//! restore action) writes a [`RestoreRecord`] into its incident just
+//! before it asks Scalingo, and asks [`earlier_restores`] first: a second
+//! restore for the same bad deployment would wipe every write made since
+//! the first one, so it is refused unless the person decides it in so many
+//! words (`--restore-again`).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::journal::{EntryKind, Incident, IncidentId, Journal, JournalError};
+
+/// The key a journal note carries a restore under.
+const KEY: &str = "database_restore";
+/// The key of the note that says a requested restore was not made
+/// (Scalingo refused it, and rewind checked).
+const NOT_MADE: &str = "database_restore_not_made";
+
+/// A restore as the journal keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreRecord {
+    /// The bad release's deployment the restore went back before; for a
+    /// restore to a time, the deployment that ran when it was asked for.
+    pub bad_deployment_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bad_label: Option<String>,
+    pub addon_id: String,
+    pub restore_to: DateTime<Utc>,
+    /// The safety backup taken before it, on disk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<String>,
+}
+
+impl RestoreRecord {
+    /// The note's data: the record, and a sentence for people.
+    pub fn note(&self) -> Value {
+        json!({
+            "text": format!(
+                "point-in-time restore to {} requested{}",
+                self.restore_to.format("%Y-%m-%d %H:%M:%S UTC"),
+                self.bad_label
+                    .as_deref()
+                    .map(|l| format!(" (before {l})"))
+                    .unwrap_or_default()
+            ),
+            KEY: self,
+        })
+    }
+
+    /// The note's data when the request is known not to have been applied.
+    pub fn not_made(why: &str) -> Value {
+        json!({ "text": format!("the restore was not made: {why}"), NOT_MADE: true })
+    }
+}
+
+/// A restore made (or asked for, and maybe made) by an earlier incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlierRestore {
+    pub incident: IncidentId,
+    /// When it was asked for: writes made since then are what a second
+    /// restore loses.
+    pub at: DateTime<Utc>,
+    pub record: RestoreRecord,
+}
+
+impl EarlierRestore {
+    /// "the database was already restored to ... for v1.3.0 by incident ...".
+    pub fn describe(&self) -> String {
+        format!(
+            "the database was already restored to {} for {} (deployment {}) by incident {} at {}",
+            self.record.restore_to.format("%Y-%m-%d %H:%M:%S UTC"),
+            self.record
+                .bad_label
+                .as_deref()
+                .unwrap_or("the bad release"),
+            self.record.bad_deployment_id,
+            self.incident,
+            self.at.format("%Y-%m-%d %H:%M:%S UTC")
+        )
+    }
+}
+
+/// The restores of `app` made for `bad_deployment_id`, oldest first,
+/// `except` one incident (the one asking, on a resume).
+pub fn earlier_restores(
+    journal: &Journal,
+    app: &str,
+    bad_deployment_id: &str,
+    except: Option<&IncidentId>,
+) -> Result<Vec<EarlierRestore>, JournalError> {
+    Ok(journal
+        .incidents()?
+        .iter()
+        .filter(|i| i.app == app && Some(&i.id) != except)
+        .filter_map(restore_of)
+        .filter(|r| r.record.bad_deployment_id == bad_deployment_id)
+        .collect())
+}
+
+/// The restore an incident asked for and did not learn was refused.
+fn restore_of(incident: &Incident) -> Option<EarlierRestore> {
+    let mut found: Option<EarlierRestore> = None;
+    for entry in &incident.entries {
+        if entry.kind != EntryKind::Note {
+            continue;
+        }
+        if let Some(record) = entry
+            .data
+            .get(KEY)
+            .and_then(|v| serde_json::from_value::<RestoreRecord>(v.clone()).ok())
+        {
+            found = Some(EarlierRestore {
+                incident: incident.id.clone(),
+                at: entry.at,
+                record,
+            });
+        } else if entry.data.get(NOT_MADE) == Some(&Value::Bool(true)) {
+            found = None;
+        }
+    }
+    found.or_else(|| older_rollback_restore(incident))
+}
+
+/// Rollbacks journaled before restore records existed: the plan names the
+/// bad deployment, and the restore step started.
+fn older_rollback_restore(incident: &Incident) -> Option<EarlierRestore> {
+    let restore = &incident.opening["plan"]["database"]["restore"];
+    let step = incident.step("pitr-restore")?;
+    let record = RestoreRecord {
+        bad_deployment_id: restore["bad_deployment_id"].as_str()?.to_string(),
+        bad_label: incident.opening["from"].as_str().map(str::to_string),
+        addon_id: restore["addon_id"].as_str().unwrap_or_default().to_string(),
+        restore_to: serde_json::from_value(restore["restore_to"].clone()).ok()?,
+        backup: None,
+    };
+    Some(EarlierRestore {
+        incident: incident.id.clone(),
+        at: step.started_at.unwrap_or(incident.opened_at),
+        record,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(bad: &str) -> RestoreRecord {
+        RestoreRecord {
+            bad_deployment_id: bad.into(),
+            bad_label: Some("v1.3.0".into()),
+            addon_id: "ad-1".into(),
+            restore_to: DateTime::from_timestamp(1_700_000_000, 0).expect("t"),
+            backup: None,
+        }
+    }
+
+    #[test]
+    fn a_restore_counts_for_its_bad_deployment_until_known_not_made() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::open(dir.path());
+        let first = journal
+            .begin("app", json!({"command": "db restore"}))
+            .expect("begin");
+        journal
+            .record(&first, "app", EntryKind::Note, None, record("d-bad").note())
+            .expect("note");
+        let found = earlier_restores(&journal, "app", "d-bad", None).expect("read");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].incident, first);
+        assert!(
+            found[0].describe().contains("v1.3.0"),
+            "{}",
+            found[0].describe()
+        );
+        assert!(
+            earlier_restores(&journal, "app", "d-other", None)
+                .expect("read")
+                .is_empty()
+        );
+        assert!(
+            earlier_restores(&journal, "other", "d-bad", None)
+                .expect("read")
+                .is_empty()
+        );
+        assert!(
+            earlier_restores(&journal, "app", "d-bad", Some(&first))
+                .expect("read")
+                .is_empty()
+        );
+        // Scalingo refused the request and rewind checked: not a restore.
+        journal
+            .record(
+                &first,
+                "app",
+                EntryKind::Note,
+                None,
+                RestoreRecord::not_made("HTTP 500"),
+            )
+            .expect("note");
+        assert!(
+            earlier_restores(&journal, "app", "d-bad", None)
+                .expect("read")
+                .is_empty()
+        );
+    }
+}
