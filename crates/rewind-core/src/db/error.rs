@@ -73,6 +73,9 @@ pub enum DbError {
     #[error("{}: restoring again would lose every write made since then", .earlier.describe())]
     AlreadyRestored { earlier: Box<super::EarlierRestore> },
 
+    #[error("cannot read the journal: {detail}")]
+    Journal { detail: String },
+
     #[error("interrupted while {what}")]
     Interrupted { what: String },
 
@@ -161,6 +164,9 @@ impl DbError {
             DbError::AlreadyRestored { earlier } => vec![
                 format!("`rewind report {}` shows that restore and where its safety backup is", earlier.incident),
                 "to restore once more anyway, knowing what is lost, run the command again with --restore-again".into(),
+            ],
+            DbError::Journal { .. } => vec![
+                "check that the journal directory is readable, or set REWIND_JOURNAL_DIR".into(),
             ],
             DbError::Interrupted { .. } => vec![
                 "what was started on Scalingo goes on without rewind: check the dashboard".into(),

@@ -100,6 +100,30 @@ pub fn earlier_restores(
         .collect())
 }
 
+/// The rule every restore path applies before asking Scalingo: an earlier
+/// restore for the same bad deployment refuses this one, unless the
+/// person chose `again` (`--restore-again`); then that earlier restore is
+/// returned, for the plan to say what is lost on top of it.
+pub fn check_not_restored(
+    journal: &Journal,
+    app: &str,
+    bad_deployment_id: &str,
+    except: Option<&IncidentId>,
+    again: bool,
+) -> Result<Option<EarlierRestore>, super::DbError> {
+    let earlier = earlier_restores(journal, app, bad_deployment_id, except).map_err(|e| {
+        super::DbError::Journal {
+            detail: e.to_string(),
+        }
+    })?;
+    match earlier.into_iter().last() {
+        Some(done) if !again => Err(super::DbError::AlreadyRestored {
+            earlier: Box::new(done),
+        }),
+        found => Ok(found),
+    }
+}
+
 /// The restore an incident asked for and did not learn was refused.
 fn restore_of(incident: &Incident) -> Option<EarlierRestore> {
     let mut found: Option<EarlierRestore> = None;

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 
 use crate::platform::{Addon, DatabaseOperation, Deployment, Platform, RecoveryWindow};
@@ -58,6 +58,17 @@ impl PitrPlan {
     }
 }
 
+/// The one rule for the instant a restore goes back to, whatever asks for
+/// it (`rollback --with-db`, `db restore --to` or `--before-deploy`, the
+/// guide): whole seconds, rounded down. People read and type seconds, and
+/// Scalingo's documentation writes restore times in seconds; rounding
+/// down keeps the instant on the safe side of the bad release (never a
+/// write of it more). The plan shows, checks against the recovery window
+/// and sends exactly this instant.
+pub fn restore_instant(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(0)
+}
+
 /// Checks that `addon` can do a point-in-time restore to `target`, and
 /// makes the plan.
 pub fn plan_pitr(
@@ -72,7 +83,7 @@ pub fn plan_pitr(
             provider: addon.provider_id.clone(),
         });
     }
-    let restore_to = match &target {
+    let restore_to = restore_instant(match &target {
         Target::At { time } => *time,
         Target::BeforeDeploy { deployment, margin } => {
             let created = deployment.created_at.ok_or_else(|| DbError::BadTime {
@@ -83,9 +94,14 @@ pub fn plan_pitr(
                 text: format!("margin {}s", margin.as_secs()),
                 problem: "too large".into(),
             })?;
-            created - margin
+            created
+                .checked_sub_signed(margin)
+                .ok_or_else(|| DbError::BadTime {
+                    text: format!("margin {}s", margin.num_seconds()),
+                    problem: "it goes back before any date rewind can name".into(),
+                })?
         }
-    };
+    });
     let window = platform.recovery_window(app, &addon.id)?;
     if !window.contains(restore_to) {
         return Err(DbError::OutsideWindow {
@@ -132,4 +148,14 @@ pub fn pitr_restore(
         poll,
         on_status,
     )
+}
+
+/// The deployment running now: the newest that succeeded among the
+/// newest ten (a running release is always among them).
+pub fn running_deployment(
+    platform: &dyn Platform,
+    app: &str,
+) -> Result<Option<Deployment>, DbError> {
+    let page = platform.deployments(app, 1, 10)?;
+    Ok(page.items.into_iter().find(|d| d.status.is_success()))
 }

@@ -63,6 +63,9 @@ pub fn guide_options(
         "rewind-drill",
     );
     options.yes = auto;
+    // The scenarios that redeploy without restoring leave the database as
+    // it is on purpose: say so, as a person scripting `--yes` must.
+    options.no_db = true;
     options.follow = follow;
     options.poll_first = pace.poll;
     options.poll_max = pace.poll * 4;

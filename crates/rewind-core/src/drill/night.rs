@@ -166,13 +166,11 @@ impl Stage<'_> {
             .as_ref()
             .map_or(self.pace.margin, |d| d.margin);
         let created = bad_deployment.created_at.unwrap_or(alert_at);
-        let restore_point = created
-            - chrono::Duration::from_std(margin).unwrap_or_else(|_| chrono::Duration::zero());
-        // rewind sends the restore time to the millisecond.
-        let restore_point = restore_point
-            - chrono::Duration::nanoseconds(i64::from(
-                restore_point.timestamp_subsec_nanos() % 1_000_000,
-            ));
+        // The instant every restore path of rewind goes back to.
+        let restore_point = crate::db::restore_instant(
+            created
+                - chrono::Duration::from_std(margin).unwrap_or_else(|_| chrono::Duration::zero()),
+        );
         Ok(Broken {
             addon,
             bad_deployment,

@@ -11,9 +11,10 @@ pub struct Pace {
     /// How long before the bad deploy the database is restored to.
     pub margin: Duration,
     /// Pause between the last good writes and the bad deploy: longer than
-    /// the margin, so that with a real PostgreSQL (which restores by the
-    /// time a row was written, not by its date) those writes fall before
-    /// the restore point.
+    /// the margin and a second, so that those writes fall before the
+    /// restore point, which is the bad deploy less the margin rounded down
+    /// to the second (`db::restore_instant`), also with a real PostgreSQL
+    /// (which restores by the time a row was written, not by its date).
     pub quiet: Duration,
     /// Pause between two reads of a deploy, a backup or a restore.
     pub poll: Duration,
@@ -27,7 +28,7 @@ impl Pace {
         Pace {
             deploy: Duration::from_millis(2000),
             margin: Duration::from_millis(1000),
-            quiet: Duration::from_millis(1600),
+            quiet: Duration::from_millis(2200),
             poll: Duration::from_millis(250),
             health_interval: Duration::from_millis(500),
         }
@@ -38,7 +39,7 @@ impl Pace {
         Pace {
             deploy: Duration::from_millis(150),
             margin: Duration::from_millis(200),
-            quiet: Duration::from_millis(600),
+            quiet: Duration::from_millis(1300),
             poll: Duration::from_millis(50),
             health_interval: Duration::from_millis(100),
         }

@@ -38,6 +38,8 @@ pub(crate) fn prepare(
 ) -> Result<Prepared, Stop> {
     let database = if restored {
         rollback::DatabaseChoice::RestoredAlready
+    } else if options.no_db {
+        rollback::DatabaseChoice::NoDb
     } else {
         rollback::DatabaseChoice::Undecided
     };
@@ -52,6 +54,27 @@ pub(crate) fn prepare(
         },
     )?;
     let lang = options.lang;
+    // A typed confirmation means a person read the migrations in the plan;
+    // `--yes` alone must not redeploy old code over a changed schema.
+    if options.yes && !options.dry_run && plan.database.as_ref().is_some_and(|d| d.needs_a_choice())
+    {
+        let verdict = plan
+            .database
+            .as_ref()
+            .and_then(|d| d.migrations.as_ref())
+            .map_or("unknown", |m| m.verdict.as_str());
+        let mut failure = Failure::new(words::yes_needs_db_choice(
+            lang,
+            verdict,
+            &plan.to.label,
+            &plan.from.label,
+        ));
+        for m in &plan.removed.migrations {
+            failure = failure.hint(format!("migration {} {}", m.change, m.path));
+        }
+        failure = failure.hint(words::yes_db_choices(lang, &plan.from.label));
+        return Err(failure.into());
+    }
     let mut lines = vec![
         words::plan_redeploy(
             lang,

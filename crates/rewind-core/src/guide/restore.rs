@@ -6,7 +6,12 @@
 use std::path::Path;
 
 use crate::config::DEFAULT_MARGIN;
-use crate::db::{self, BackupEvent, PitrPlan, Poll, Target};
+use crate::db::{self, BackupEvent, DbError, PitrPlan, Poll, Target};
+use crate::journal::{EntryKind, IncidentId};
+use crate::platform::PlatformError;
+
+/// The step the guide journals the restore's records under.
+const RESTORE_STEP: &str = "restore_database";
 
 use super::actions::{Failure, Stop};
 use super::probes::Known;
@@ -16,6 +21,12 @@ use super::session::{GuideOptions, Tools};
 pub(crate) struct Prepared {
     pub plan: PitrPlan,
     pub lines: Vec<String>,
+    /// The bad deployment the restore goes back before.
+    pub bad_deployment_id: String,
+    pub bad_label: String,
+    /// A restore an earlier incident made for this bad release, and the
+    /// person did not ask to restore again: nothing is done.
+    pub already: Option<db::EarlierRestore>,
 }
 
 fn date(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -51,7 +62,25 @@ pub(crate) fn prepare(
         },
     )?;
     let lang = options.lang;
-    let lines = vec![
+    let earlier = db::earlier_restores(tools.journal, &app.name, &bad.deployment.id, None)
+        .map_err(|e| Failure::new(e.to_string()))?;
+    let earlier = earlier.into_iter().last();
+    if let Some(done) = earlier.as_ref().filter(|_| !options.restore_again) {
+        let line = words::already_restored(
+            lang,
+            &date(done.record.restore_to),
+            done.incident.as_str(),
+            &date(done.at),
+        );
+        return Ok(Prepared {
+            plan,
+            lines: vec![line],
+            bad_deployment_id: bad.deployment.id.clone(),
+            bad_label: bad.release.label.clone(),
+            already: earlier,
+        });
+    }
+    let mut lines = vec![
         words::plan_pitr(lang, &addon.id, &addon.provider_id),
         words::plan_restore_to(
             lang,
@@ -68,7 +97,20 @@ pub(crate) fn prepare(
         words::plan_downtime(lang),
         words::plan_safety_backup(lang, &options.backup_dir),
     ];
-    Ok(Prepared { plan, lines })
+    if let Some(done) = &earlier {
+        lines.push(words::restoring_again(
+            lang,
+            done.incident.as_str(),
+            &date(done.at),
+        ));
+    }
+    Ok(Prepared {
+        plan,
+        lines,
+        bad_deployment_id: bad.deployment.id.clone(),
+        bad_label: bad.release.label.clone(),
+        already: None,
+    })
 }
 
 /// Takes the safety backup, then restores and follows the restore.
@@ -76,10 +118,23 @@ pub(crate) fn run(
     tools: &Tools<'_>,
     options: &GuideOptions,
     prepared: &Prepared,
+    incident: &IncidentId,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Vec<String>, Failure> {
     let lang = options.lang;
     let plan = &prepared.plan;
+    if prepared.already.is_some() {
+        return Ok(prepared.lines.clone());
+    }
+    // Under the app's lock: asked once more, in case another command
+    // restored it while the person read the plan.
+    db::check_not_restored(
+        tools.journal,
+        &plan.app,
+        &prepared.bad_deployment_id,
+        Some(incident),
+        options.restore_again,
+    )?;
     let mut done = Vec::new();
     let poll = |deadline| Poll {
         first: options.poll_first,
@@ -114,6 +169,18 @@ pub(crate) fn run(
         &safety.archive.sha256,
     ));
     progress(&done[0]);
+    let record = db::RestoreRecord {
+        bad_deployment_id: prepared.bad_deployment_id.clone(),
+        bad_label: Some(prepared.bad_label.clone()),
+        addon_id: plan.addon.id.clone(),
+        restore_to: plan.restore_to,
+        backup: Some(safety.archive.path.display().to_string()),
+    };
+    let step = Some(RESTORE_STEP);
+    tools
+        .journal
+        .record(incident, &plan.app, EntryKind::Note, step, record.note())
+        .map_err(|e| Failure::new(e.to_string()))?;
     // Both callbacks report through the one `progress`.
     let progress = std::cell::RefCell::new(progress);
     let operation = db::pitr_restore(
@@ -124,6 +191,16 @@ pub(crate) fn run(
         &mut |op| (progress.borrow_mut())(&words::restore_status(lang, &op.status)),
     )
     .map_err(|e| {
+        if let DbError::Platform(p @ PlatformError::WriteNotApplied { .. }) = &e {
+            // Known not made: a later run may ask again.
+            let _ = tools.journal.record(
+                incident,
+                &plan.app,
+                EntryKind::Note,
+                step,
+                db::RestoreRecord::not_made(&p.to_string()),
+            );
+        }
         Failure::from(e).hint(format!(
             "the safety backup {} is at {}",
             safety.backup.id,

@@ -15,7 +15,7 @@ use crate::config::AppConfig;
 use crate::follow::FollowOptions;
 use crate::git::Git;
 use crate::interrupt::Interrupt;
-use crate::journal::{EntryKind, IncidentId, Journal};
+use crate::journal::{AppLock, EntryKind, Holder, IncidentId, Journal};
 use crate::platform::Platform;
 use crate::prompt::{Choice, PromptError, Prompter};
 use crate::secret::Secret;
@@ -70,6 +70,12 @@ pub struct GuideOptions {
     pub poll_max: Duration,
     /// How long a restart may take before rewind stops waiting.
     pub restart_deadline: Duration,
+    /// `--restore-again`: restore the database even though an earlier
+    /// incident restored it for the same bad release.
+    pub restore_again: bool,
+    /// `--no-db`: a redeploy leaves the database as the bad release left
+    /// it, knowingly (what `--yes` alone does not decide).
+    pub no_db: bool,
 }
 
 impl GuideOptions {
@@ -87,6 +93,8 @@ impl GuideOptions {
             poll_first: Duration::from_millis(500),
             poll_max: Duration::from_secs(5),
             restart_deadline: Duration::from_secs(10 * 60),
+            restore_again: false,
+            no_db: false,
         }
     }
 }
@@ -439,6 +447,26 @@ impl Session<'_, '_> {
             return Ok(report);
         }
         self.confirm(node)?;
+        // From the confirmation to the end of the action, nobody else on
+        // this machine changes the app (a rollback inside finds the lock
+        // held by this process).
+        let holder = Holder::me(&self.options.actor, "guide");
+        let lock = match AppLock::acquire(self.tools.journal, &self.tools.app.name, &holder) {
+            Ok(lock) => lock,
+            Err(e) => {
+                let failure = Failure {
+                    error: e.to_string(),
+                    hints: e.hints(),
+                };
+                self.record(
+                    EntryKind::StepFailed,
+                    step,
+                    json!({ "action": kind.name(), "stage": "lock", "error": failure.error }),
+                )?;
+                return Ok(self.failed(node, report, failure));
+            }
+        };
+        lock.set_incident(self.incident.as_str());
         self.record(
             EntryKind::StepStarted,
             step,
@@ -535,7 +563,7 @@ impl Session<'_, '_> {
         let mut progress = |line: &str| narrator.progress(line);
         let result = match &prepared {
             Prepared::SwitchOff(p) => switch_off::run(tools, options, p, &mut progress),
-            Prepared::Restore(p) => restore::run(tools, options, p, &mut progress),
+            Prepared::Restore(p) => restore::run(tools, options, p, &self.incident, &mut progress),
             Prepared::Redeploy(p) => {
                 let incident = self.incident.to_string();
                 return redeploy::run(tools, options, p, &incident, &mut progress);

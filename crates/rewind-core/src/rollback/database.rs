@@ -10,13 +10,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{
     AppConfig, DEFAULT_MARGIN, DEFAULT_MIGRATIONS, RollbackOrder, format_duration,
 };
-use crate::db::{self, DbError, Target};
+use crate::db::{self, Target};
 use crate::migrations::{self, MigrationEvidence, Verdict};
 
 use super::error::RollbackError;
@@ -144,6 +144,19 @@ pub struct DatabasePlan {
 }
 
 impl DatabasePlan {
+    /// Nobody chose for the database, there is one to restore, and the
+    /// migrations may need it (destructive, or unknown to rewind): a
+    /// script's `--yes` must not decide this; the person says `--with-db`
+    /// or `--no-db`.
+    pub fn needs_a_choice(&self) -> bool {
+        self.choice == DatabaseChoice::Undecided
+            && self.addon.is_some()
+            && self
+                .migrations
+                .as_ref()
+                .is_none_or(MigrationSummary::calls_for_restore)
+    }
+
     /// Neither flag was given, the app has a database, and the evidence
     /// says going back may need it restored: worth asking the person.
     pub fn restore_worth_asking(&self) -> bool {
@@ -357,17 +370,9 @@ fn restore_plan(
             margin,
         },
     )?;
-    // Scalingo is sent the time in whole seconds: the plan shows the time
-    // the database really goes back to, and checks it too.
-    let restore_to = pitr.restore_to.trunc_subsecs(0);
-    if !pitr.window.contains(restore_to) {
-        return Err(DbError::OutsideWindow {
-            target: restore_to,
-            earliest: pitr.window.earliest,
-            latest: pitr.window.latest,
-        }
-        .into());
-    }
+    // plan_pitr applies the one restore-instant rule and checks it against
+    // the recovery window.
+    let restore_to = pitr.restore_to;
     Ok(RestorePlan {
         addon_id: addon.id.clone(),
         provider: addon.provider_id.clone(),

@@ -16,11 +16,12 @@ use rewind_core::db::DatabaseUrl;
 use rewind_core::follow::FollowOptions;
 use rewind_core::git::GitCli;
 use rewind_core::interrupt::Interrupt;
-use rewind_core::journal::{EntryKind, Journal};
+use rewind_core::journal::{BadMarks, EntryKind, Journal};
+use rewind_core::platform::Platform;
 use rewind_core::platform::scalingo::Scalingo;
 use rewind_core::rollback::{
-    self, DatabaseChoice, Outcome, Plan, PrepareOptions, Progress, RunOptions, StepId, Summary,
-    Tools,
+    self, DatabaseChoice, Outcome, Plan, PrepareOptions, Progress, RollbackError, RunOptions,
+    StepId, Summary, Tools,
 };
 use rewind_core::secret::Secret;
 use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, SandboxConfig, ScmSeed};
@@ -613,5 +614,162 @@ fn preparing_with_db_changes_nothing_and_after_deploy_restores_once_verified() {
         !plan.steps[7].title.contains("nothing is deployed"),
         "{}",
         plan.steps[7].title
+    );
+}
+
+#[test]
+fn a_deploy_refused_after_the_restore_is_finished_by_resume_and_never_restored_twice() {
+    let world = World::simulated("");
+    world.env.admin(
+        "/_sandbox/faults",
+        json!({"method": "POST", "path": "/v1/apps/*/scm_repo_link/manual_deploy", "status": 422}),
+    );
+    let summary = world.rollback(DatabaseChoice::WithDb, &mut (), &Interrupt::new());
+    let Outcome::Failed {
+        step,
+        hints,
+        runs_now,
+        changed,
+        ..
+    } = &summary.outcome
+    else {
+        panic!("{:?}", summary.outcome)
+    };
+    assert_eq!(*step, StepId::Deploy);
+    assert_eq!(world.count("/backups"), 1, "{:?}", world.writes());
+    assert_eq!(world.count("/pitr/restore"), 1, "{:?}", world.writes());
+    assert_eq!(world.env.deploys().len(), 0);
+    // The truth after the failure: read again, and what this run changed.
+    let runs_now = runs_now.as_deref().expect("read after the failure");
+    assert!(runs_now.starts_with("v1.1.0 runs now"), "{runs_now}");
+    assert!(changed.iter().any(|c| c.contains("restore")), "{changed:?}");
+    assert!(
+        !hints.iter().any(|h| h.contains("nothing changed")),
+        "{hints:?}"
+    );
+    assert!(
+        hints
+            .iter()
+            .any(|h| h.contains(&format!("rewind resume {}", summary.incident))),
+        "{hints:?}"
+    );
+
+    // Running the same command again is refused: the failed rollback
+    // still describes what runs, and resume is the way to finish it.
+    let journal = world.journal();
+    let interrupt = Interrupt::new();
+    let tools = world.tools(&journal, &interrupt);
+    let again = rollback::prepare(&tools, &world.app, &world.options(DatabaseChoice::WithDb))
+        .expect_err("a rerun is refused");
+    assert!(
+        matches!(again, RollbackError::RollbackInProgress { .. }),
+        "{again}"
+    );
+    // Forced past that, the plan still never restores a second time.
+    let forced = rollback::prepare(
+        &tools,
+        &world.app,
+        &PrepareOptions {
+            force: true,
+            ..world.options(DatabaseChoice::WithDb)
+        },
+    )
+    .expect("forced plan");
+    let database = forced.database.as_ref().expect("database");
+    assert_eq!(database.choice, DatabaseChoice::RestoredAlready);
+    assert!(
+        database
+            .statement
+            .as_deref()
+            .is_some_and(|s| s.contains("already restored") && s.contains("--restore-again")),
+        "{:?}",
+        database.statement
+    );
+    assert!(!forced.has_step(StepId::PitrRestore));
+    assert!(!forced.has_step(StepId::SafetyBackup));
+
+    let resumed = rollback::resume(
+        &tools,
+        summary.incident.as_str(),
+        false,
+        &world.run_options(),
+        &mut (),
+    )
+    .expect("resume");
+    assert!(
+        matches!(resumed.outcome, Outcome::Succeeded),
+        "{:?}",
+        resumed.outcome
+    );
+    assert_eq!(world.count("/backups"), 1, "{:?}", world.writes());
+    assert_eq!(world.count("/pitr/restore"), 1, "{:?}", world.writes());
+    assert_eq!(world.env.deploys().len(), 1);
+    // Marked bad as soon as the rollback began, once.
+    let marks = BadMarks::read(&journal, APP).expect("marks");
+    assert_eq!(marks.marks.len(), 1);
+    assert_eq!(marks.marks[0].tag.as_deref(), Some("v1.1.0"));
+}
+
+#[test]
+fn every_restore_path_goes_back_to_the_same_whole_second_and_sends_exactly_it() {
+    let world = World::simulated("");
+    let plan = world.prepare(DatabaseChoice::WithDb);
+    let restore = plan
+        .database
+        .as_ref()
+        .and_then(|d| d.restore.clone())
+        .expect("restore plan");
+    // `db restore --before-deploy` and the guide plan through plan_pitr.
+    let bad = world
+        .platform
+        .deployment(APP, &restore.bad_deployment_id)
+        .expect("bad deployment");
+    let addon = rewind_core::db::database_addon(&world.platform, APP, None).expect("addon");
+    let direct = rewind_core::db::plan_pitr(
+        &world.platform,
+        APP,
+        &addon,
+        rewind_core::db::Target::BeforeDeploy {
+            deployment: Box::new(bad),
+            margin: Duration::from_millis(200),
+        },
+    )
+    .expect("pitr plan");
+    assert_eq!(direct.restore_to, restore.restore_to);
+    assert_eq!(restore.restore_to.timestamp_subsec_nanos(), 0);
+    // A time typed with a fraction follows the same rule.
+    let typed = rewind_core::db::plan_pitr(
+        &world.platform,
+        APP,
+        &addon,
+        rewind_core::db::Target::At {
+            time: restore.restore_to + chrono::Duration::milliseconds(999),
+        },
+    )
+    .expect("pitr plan");
+    assert_eq!(typed.restore_to, restore.restore_to);
+
+    let summary = world.rollback(DatabaseChoice::WithDb, &mut (), &Interrupt::new());
+    assert!(
+        matches!(summary.outcome, Outcome::Succeeded),
+        "{:?}",
+        summary.outcome
+    );
+    let sent: Vec<Value> = world
+        .env
+        .received("/pitr/restore")
+        .into_iter()
+        .map(|r| r["body"].clone())
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let body: Value = match &sent[0] {
+        Value::String(text) => serde_json::from_str(text).expect("json body"),
+        other => other.clone(),
+    };
+    assert_eq!(
+        body["restore_time"],
+        restore
+            .restore_to
+            .to_rfc3339_opts(SecondsFormat::Secs, true)
     );
 }

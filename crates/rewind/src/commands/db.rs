@@ -15,8 +15,8 @@ use rewind_core::db::{
 };
 use rewind_core::git::Git;
 use rewind_core::identify::{Resolver, identify};
-use rewind_core::journal::{EntryKind, IncidentId, Journal};
-use rewind_core::platform::{Addon, Platform};
+use rewind_core::journal::{AppLock, EntryKind, Holder, IncidentId, Journal, LockError};
+use rewind_core::platform::{Addon, Platform, PlatformError};
 use rewind_core::secret::Secret;
 use serde_json::json;
 
@@ -103,6 +103,11 @@ pub struct RestoreArgs {
     /// Do not ask for the typed confirmation (scripts).
     #[arg(long)]
     yes: bool,
+    /// Restore even though an earlier incident already restored the
+    /// database for the same bad deployment: every write made since that
+    /// restore is lost too. Without it, rewind never restores twice.
+    #[arg(long, conflicts_with_all = ["from_backup", "from_file"])]
+    restore_again: bool,
 }
 
 pub fn run(command: DbCommand, global: &Global) -> Result<(), CliError> {
@@ -359,6 +364,18 @@ fn deployment_for(
     Ok(current.deployment)
 }
 
+/// Another rewind on this machine is changing the app: a refusal.
+pub(crate) fn lock_error(e: LockError) -> CliError {
+    let kind = match e {
+        LockError::Held { .. } => ErrorKind::Refused,
+        LockError::Io { .. } => ErrorKind::Failed,
+    };
+    let hints = e.hints();
+    let mut err = CliError::new(kind, e);
+    err.hints = hints;
+    err
+}
+
 fn plan_text(plan: &PitrPlan, backup_dir: &std::path::Path) -> String {
     let mut out = format!(
         "Point-in-time restore of the database of {} (addon {}, {})\n",
@@ -426,6 +443,31 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
     let text = plan_text(&plan, &dir);
     eprint!("{text}");
     let journal = &ctx.journal;
+    // Which bad release this restore is for: the deployment it goes back
+    // before, or for a time, the one that runs now.
+    let bad = match &plan.target {
+        Target::BeforeDeploy { deployment, .. } => Some(deployment.id.clone()),
+        Target::At { .. } => db::running_deployment(&platform, &app.name)?.map(|d| d.id),
+    };
+    let check = |journal: &Journal| -> Result<Option<db::EarlierRestore>, CliError> {
+        match &bad {
+            Some(id) => Ok(db::check_not_restored(
+                journal,
+                &app.name,
+                id,
+                None,
+                args.restore_again,
+            )?),
+            None => Ok(None),
+        }
+    };
+    if let Some(done) = check(journal)? {
+        eprintln!(
+            "  again:       {}; restoring again loses every write made since {} as well",
+            done.describe(),
+            both(done.at)
+        );
+    }
     let facts = json!({
         "command": "db restore",
         "mode": "point-in-time",
@@ -447,7 +489,13 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
         ),
         args.yes,
     )?;
+    // From here to the end nobody else on this machine changes the app;
+    // the journal is asked again under the lock.
+    let lock = AppLock::acquire(journal, &app.name, &Holder::me(&ctx.actor(), "db restore"))
+        .map_err(lock_error)?;
+    check(journal)?;
     let incident = journal.begin(&app.name, facts)?;
+    lock.set_incident(incident.as_str());
     let poll = Poll::new(Poll::BACKUP_DEADLINE, ctx.interrupt.clone());
     let safety = run_backup(
         &platform,
@@ -489,6 +537,16 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
         step,
         json!({"restore_to": plan.restore_to}),
     )?;
+    if let Some(id) = &bad {
+        let record = db::RestoreRecord {
+            bad_deployment_id: id.clone(),
+            bad_label: None,
+            addon_id: addon.id.clone(),
+            restore_to: plan.restore_to,
+            backup: Some(safety.archive.path.display().to_string()),
+        };
+        journal.record(&incident, &app.name, EntryKind::Note, step, record.note())?;
+    }
     let poll = Poll::new(Poll::RESTORE_DEADLINE, ctx.interrupt.clone());
     let mut started = None;
     let result = db::pitr_restore(
@@ -525,6 +583,15 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
             } else {
                 EntryKind::StepFailed
             };
+            if let DbError::Platform(p @ PlatformError::WriteNotApplied { .. }) = &e {
+                journal.record(
+                    &incident,
+                    &app.name,
+                    EntryKind::Note,
+                    step,
+                    db::RestoreRecord::not_made(&p.to_string()),
+                )?;
+            }
             journal.record(
                 &incident,
                 &app.name,

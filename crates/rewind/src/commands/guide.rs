@@ -56,6 +56,18 @@ pub struct GuideArgs {
     /// The feature flag to switch off when rewind.toml declares several.
     #[arg(long, value_name = "NAME")]
     flag: Option<String>,
+
+    /// With --yes, redeploy over migrations that may need the database
+    /// restored (destructive, or unknown to rewind), knowingly: without it,
+    /// such a redeploy is refused rather than decided by a script.
+    #[arg(long)]
+    no_db: bool,
+
+    /// Restore the database even though an earlier incident already
+    /// restored it for the same bad release (every write made since that
+    /// restore is lost too). Without it, the restore is not made twice.
+    #[arg(long)]
+    restore_again: bool,
 }
 
 /// `--lang`, shared with `rewind drill`.
@@ -104,6 +116,8 @@ pub fn run(args: GuideArgs, global: &Global) -> Result<(), CliError> {
     );
     options.dry_run = args.dry_run;
     options.yes = args.yes;
+    options.no_db = args.no_db;
+    options.restore_again = args.restore_again;
     options.flag = args.flag.clone();
     options.archive_template = std::env::var(ARCHIVE_TEMPLATE_ENV)
         .ok()

@@ -193,14 +193,11 @@ fn wants_database_question(plan: &Plan) -> bool {
 /// restore (destructive, or unknown to rewind) and a database to restore,
 /// the person must say `--with-db` or `--no-db`.
 pub(crate) fn refuse_undecided_database(plan: &Plan) -> Result<(), CliError> {
-    let Some(database) = plan.database.as_ref() else {
+    let Some(database) = plan.database.as_ref().filter(|d| d.needs_a_choice()) else {
         return Ok(());
     };
-    if database.choice != DatabaseChoice::Undecided || database.addon.is_none() {
-        return Ok(());
-    }
     let (verdict, files) = match &database.migrations {
-        Some(m) if m.calls_for_restore() => (
+        Some(m) => (
             m.verdict.clone(),
             m.files
                 .iter()
@@ -215,7 +212,6 @@ pub(crate) fn refuse_undecided_database(plan: &Plan) -> Result<(), CliError> {
                 })
                 .collect::<Vec<_>>(),
         ),
-        Some(_) => return Ok(()),
         None => (
             "unknown".to_string(),
             vec![format!(

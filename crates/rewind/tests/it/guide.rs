@@ -448,13 +448,26 @@ fn a3_restores_the_database_before_the_bad_deploy_then_a4_redeploys_the_previous
 #[test]
 fn a4_alone_in_french_when_there_is_no_database_to_restore() {
     let w = World::new("");
+    let answers = "mep=problem,q1=no,q2=yes,q3=high,q4=no,q5=no";
+    // The migrations are destructive: `--yes` alone does not redeploy over
+    // them; the script must say --no-db.
+    let refused = w.run(
+        &["guide", "--answer", answers, "--yes"],
+        &[("LC_ALL", "fr_FR.UTF-8")],
+        "",
+    );
+    assert_ne!(refused.code, 0, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("--yes ne choisit pas pour la base de données")
+            && refused.stderr.contains("migrations/002_names.sql")
+            && refused.stderr.contains("--no-db"),
+        "{}",
+        refused.stderr
+    );
     let run = w.run(
-        &[
-            "guide",
-            "--answer",
-            "mep=problem,q1=no,q2=yes,q3=high,q4=no,q5=no",
-            "--yes",
-        ],
+        &["guide", "--answer", answers, "--yes", "--no-db"],
         &[("LC_ALL", "fr_FR.UTF-8")],
         "",
     );

@@ -241,6 +241,30 @@ pub fn backup_saved(lang: Lang, id: &str, path: &Path, sha256: &str) -> String {
     }
 }
 
+/// The restore was made already for this bad release: not made again.
+pub fn already_restored(lang: Lang, to: &str, incident: &str, at: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "the database was already restored to {to} for this bad release by incident {incident} at {at}: it is not restored again (that would lose every write made since); `--restore-again` restores anyway"
+        ),
+        Lang::Fr => format!(
+            "la base de données a déjà été restaurée au {to} pour cette mise en production par l'incident {incident} à {at} : elle n'est pas restaurée une seconde fois (cela perdrait toutes les écritures faites depuis) ; `--restore-again` la restaure quand même"
+        ),
+    }
+}
+
+/// Restoring again, as the person chose: what is lost on top.
+pub fn restoring_again(lang: Lang, incident: &str, at: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "--restore-again: incident {incident} restored the database already at {at}; every write made since is lost as well"
+        ),
+        Lang::Fr => format!(
+            "--restore-again : l'incident {incident} a déjà restauré la base à {at} ; toutes les écritures faites depuis sont perdues aussi"
+        ),
+    }
+}
+
 pub fn restore_started(lang: Lang, operation: &str) -> String {
     match lang {
         Lang::En => format!("restore started (operation {operation})"),
@@ -263,6 +287,28 @@ pub fn restored(lang: Lang, to: &str, operation: &str) -> String {
 }
 
 // redeploy_previous
+
+pub fn yes_needs_db_choice(lang: Lang, verdict: &str, to: &str, from: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "--yes does not choose for the database: the migrations between {to} and {from} are {verdict}; nothing was changed"
+        ),
+        Lang::Fr => format!(
+            "--yes ne choisit pas pour la base de données : les migrations entre {to} et {from} sont {verdict} ; rien n'a été modifié"
+        ),
+    }
+}
+
+pub fn yes_db_choices(lang: Lang, from: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "answer the database question `yes` to restore it to just before {from} first, or pass --no-db to redeploy over it knowingly"
+        ),
+        Lang::Fr => format!(
+            "répondez `oui` à la question sur la base pour la restaurer à juste avant {from} d'abord, ou passez --no-db pour redéployer en connaissance de cause"
+        ),
+    }
+}
 
 pub fn plan_redeploy(lang: Lang, to: &str, from: &str, method: &str) -> String {
     match lang {

@@ -354,10 +354,12 @@ fn with_auth<'a>(call: &Call<'_>, auth: Auth<'a>) -> Call<'a> {
     }
 }
 
-/// Milliseconds kept: a restore time cut to the second could land before
-/// the time shown, or before the recovery window's start.
+/// The restore time exactly as planned: rewind plans whole seconds
+/// (`db::restore_instant`), which this writes as Scalingo's documentation
+/// does (`2026-07-18T23:00:00Z`); a time with a fraction keeps it rather
+/// than lose it.
 fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 impl Platform for Scalingo {
