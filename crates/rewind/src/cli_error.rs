@@ -62,15 +62,17 @@ impl CliError {
     }
 
     /// Prints `error: ...`, each cause as `  caused by: ...`, then the hints.
+    /// Shown even with `--quiet`, neutralised like every line (an error may
+    /// echo a tag name or a configuration value).
     pub fn print(&self) {
-        eprintln!("error: {}", self.error);
+        errln!("error: {}", self.error);
         let mut source = self.error.source();
         while let Some(cause) = source {
-            eprintln!("  caused by: {cause}");
+            errln!("  caused by: {cause}");
             source = cause.source();
         }
         for hint in &self.hints {
-            eprintln!("hint: {hint}");
+            errln!("hint: {hint}");
         }
     }
 }

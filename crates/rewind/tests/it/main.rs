@@ -11,4 +11,5 @@ mod lang;
 mod rollback;
 mod status;
 mod support;
+mod terminal;
 mod tree;
