@@ -6,6 +6,7 @@ mod db;
 mod db_from_backup;
 mod drill;
 mod guide;
+mod hostile;
 mod init;
 mod lang;
 mod rollback;
