@@ -229,14 +229,16 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
             item.release.source
         );
     }
+    // Warnings and notes go to stderr: painted for that stream.
+    let err_style = Style::stderr();
     for w in &s.warnings {
-        errln!("{} {w}", style.warn("warning:"));
+        errln!("{} {w}", err_style.warn("warning:"));
     }
     for item in &s.situation.recent {
         if let Some(note) = &item.release.note {
             msgln!(
                 "{} deployment {}: release unknown: {note}",
-                style.dim("note:"),
+                err_style.dim("note:"),
                 short(&item.deployment.id)
             );
         }

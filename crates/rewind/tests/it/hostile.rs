@@ -116,26 +116,7 @@ fn hostile_text_in_guide_evidence_ticket_drafts_and_messages() {
     let world = World::new();
     // A team's tree is outside text too: its action's words become the
     // ticket's title and the team's message.
-    std::fs::write(
-        world.work().join("team-tree.toml"),
-        format!(
-            "entry = \"q5\"\n\n\
-             [[question]]\nid = \"q5\"\ntext = {{ fr = \"Base ?\", en = \"Is there a database to roll back?\" }}\nprobe = \"database\"\n\n\
-             [[question.answer]]\nid = \"yes\"\nlabel = {{ fr = \"Oui\", en = \"Yes\" }}\nnext = \"a2\"\n\n\
-             [[question.answer]]\nid = \"no\"\nlabel = {{ fr = \"Non\", en = \"No\" }}\nnext = \"a2\"\n\n\
-             [[action]]\nid = \"a2\"\ntext = {{ fr = \"Prévenir\", en = \"Warn {} the owner\" }}\n\
-             action = \"warn_product_owner\"\nparams = {{ ticket = \"to_prioritise\" }}\nnext = \"done\"\n\n\
-             [[exit]]\nid = \"done\"\ntext = {{ fr = \"Fin\", en = \"End\" }}\n",
-            toml_escape(HOSTILE)
-        ),
-    )
-    .expect("tree");
-    let config = std::fs::read_to_string(world.work().join("rewind.toml")).expect("config");
-    std::fs::write(
-        world.work().join("rewind.toml"),
-        format!("tree = \"team-tree.toml\"\n{config}"),
-    )
-    .expect("config");
+    world.use_team_tree(&format!("Warn {HOSTILE} the owner"));
     let tickets = world.dir.path().join("tickets");
     let run = world.run(&[
         "guide",
@@ -179,16 +160,4 @@ fn hostile_text_echoed_in_an_error_is_shown_not_obeyed() {
     let run = world.run(&["rollback", "--to", &wanted, "--dry-run"]);
     assert_ne!(run.code, 0, "{}", run.stderr);
     assert_neutralised("error message", &run.stderr, &["\\u{1b}]0;title\\u{7}"]);
-}
-
-/// `text` inside a TOML basic string.
-fn toml_escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '"' => "\\\"".to_string(),
-            '\\' => "\\\\".to_string(),
-            c if c.is_control() => format!("\\u{:04X}", u32::from(c)),
-            c => c.to_string(),
-        })
-        .collect()
 }

@@ -275,6 +275,32 @@ impl World {
             .unwrap_or_default()
     }
 
+    /// Points rewind.toml at a team tree of one question (the database
+    /// probe, which lists migration files) leading to a warning with a
+    /// ticket, whose action says `action_text`.
+    pub(crate) fn use_team_tree(&self, action_text: &str) {
+        std::fs::write(
+            self.work().join("team-tree.toml"),
+            format!(
+                "entry = \"q5\"\n\n\
+                 [[question]]\nid = \"q5\"\ntext = {{ fr = \"Base ?\", en = \"Is there a database to roll back?\" }}\nprobe = \"database\"\n\n\
+                 [[question.answer]]\nid = \"yes\"\nlabel = {{ fr = \"Oui\", en = \"Yes\" }}\nnext = \"a2\"\n\n\
+                 [[question.answer]]\nid = \"no\"\nlabel = {{ fr = \"Non\", en = \"No\" }}\nnext = \"a2\"\n\n\
+                 [[action]]\nid = \"a2\"\ntext = {{ fr = \"Prévenir\", en = \"{}\" }}\n\
+                 action = \"warn_product_owner\"\nparams = {{ ticket = \"to_prioritise\" }}\nnext = \"done\"\n\n\
+                 [[exit]]\nid = \"done\"\ntext = {{ fr = \"Fin\", en = \"End\" }}\n",
+                toml_escape(action_text)
+            ),
+        )
+        .expect("tree");
+        let config = std::fs::read_to_string(self.work().join("rewind.toml")).expect("config");
+        std::fs::write(
+            self.work().join("rewind.toml"),
+            format!("tree = \"team-tree.toml\"\n{config}"),
+        )
+        .expect("config");
+    }
+
     /// A dry run's incident, for the commands that read one.
     fn dry_run_incident(&self) -> String {
         let run = self.run(&["rollback", "--dry-run", "--json", "--no-db"]);
@@ -373,7 +399,7 @@ fn a_closed_stdout_leaves_the_sandbox_serving() {
 fn a_rollback_with_both_outputs_closed_still_deploys_verifies_and_journals() {
     let world = World::new();
     let run = world
-        .rewind(&["rollback", "--yes", "--no-db", "--verbose"])
+        .rewind(&["rollback", "--yes", "--no-db", "--verbose", "--json"])
         .run_closed(true, true);
     assert_eq!(run.code, 0, "the rollback did not end well");
     assert_eq!(world.deploys(), 1);
@@ -402,4 +428,123 @@ fn a_rollback_with_both_outputs_closed_still_deploys_verifies_and_journals() {
     let good = git(&world.work(), &["rev-parse", "v1.0.0^{commit}"]);
     assert_eq!(newest["git_ref"], good.as_str(), "{newest}");
     assert_eq!(newest["status"], "success", "{newest}");
+}
+
+#[test]
+fn colour_follows_the_flag_and_the_environment() {
+    let world = World::new();
+    let coloured = |run: &Run| {
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout.contains("\u{1b}[")
+    };
+    assert!(!coloured(&world.run(&["status"])), "a pipe gets no colour");
+    assert!(coloured(&world.run(&["status", "--color", "always"])));
+    let forced = world.rewind(&["status"]).env("CLICOLOR_FORCE", "1").run();
+    assert!(coloured(&forced), "CLICOLOR_FORCE=1");
+    let refused = world
+        .rewind(&["status"])
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "1")
+        .run();
+    assert!(!coloured(&refused), "NO_COLOR wins");
+    let never = world
+        .rewind(&["status", "--color", "never"])
+        .env("CLICOLOR_FORCE", "1")
+        .run();
+    assert!(!coloured(&never), "--color never");
+}
+
+/// `rewind status > file` from a terminal (a pseudo-terminal made by
+/// util-linux's `script`): the terminal gets colours, the file none.
+#[test]
+fn colour_is_decided_for_each_stream_on_a_terminal() {
+    let world = World::new();
+    let file = world.dir.path().join("status.txt");
+    let in_a_terminal = |shell: &str| {
+        let mut command = Command::new("script");
+        command
+            .args(["-qec", shell, "/dev/null"])
+            .current_dir(world.work())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", world.dir.path().join("home"))
+            .env("TERM", "xterm-256color")
+            .env("USER", "alice")
+            .env("REWIND_JOURNAL_DIR", world.journal_dir())
+            .envs(crate::support::GIT_ENV)
+            .envs(world.sandbox.env_vars())
+            .stdin(Stdio::null());
+        let out = command.output().expect("script runs");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let rewind = env!("CARGO_BIN_EXE_rewind");
+    let on_screen = in_a_terminal(&format!("'{rewind}' status"));
+    assert!(
+        on_screen.contains("\u{1b}[32m"),
+        "a terminal gets colours: {on_screen:?}"
+    );
+    in_a_terminal(&format!("'{rewind}' status > '{}'", file.display()));
+    let written = std::fs::read_to_string(&file).expect("status.txt");
+    assert!(written.contains("now running"), "{written}");
+    assert!(
+        !written.contains('\u{1b}'),
+        "escape codes in the file: {written:?}"
+    );
+}
+
+#[test]
+fn quiet_keeps_data_warnings_and_errors() {
+    let world = World::new();
+    let run = world.run(&["rollback", "--dry-run", "--json", "--quiet"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["dry_run"], true);
+    assert!(!run.stderr.contains("Rollback of shop"), "{}", run.stderr);
+    assert!(!run.stderr.contains("fetching tags"), "{}", run.stderr);
+    assert!(run.stderr.contains("warning:"), "{}", run.stderr);
+    let failed = world.run(&["rollback", "--to", "9.9.9", "--dry-run", "-q"]);
+    assert_ne!(failed.code, 0);
+    assert!(failed.stderr.contains("error:"), "{}", failed.stderr);
+}
+
+/// The ticket draft is printed on stdout before the team is warned: a
+/// closed stdout must not stop the guide there.
+#[test]
+fn a_guide_with_its_stdout_closed_still_warns_the_team() {
+    let world = World::new();
+    world.use_team_tree("Warn the owner");
+    let tickets = world.dir.path().join("tickets");
+    let run = world
+        .rewind(&[
+            "guide",
+            "--answer",
+            "q5=yes",
+            "--yes",
+            "--lang",
+            "en",
+            "--ticket-dir",
+            tickets.to_str().expect("path"),
+        ])
+        .run_closed(true, false);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let texts = world.hook.texts();
+    assert_eq!(texts.len(), 1, "the team was not warned: {}", run.stderr);
+    let closed = journal_entries(&world.journal_dir())
+        .into_iter()
+        .find(|e| e["kind"] == "incident_closed")
+        .expect("the guide's incident is closed");
+    assert_eq!(closed["data"]["outcome"], "succeeded", "{closed}");
+}
+
+/// `text` inside a TOML basic string.
+fn toml_escape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '"' => "\\\"".to_string(),
+            '\\' => "\\\\".to_string(),
+            c if c.is_control() => format!("\\u{:04X}", u32::from(c)),
+            c => c.to_string(),
+        })
+        .collect()
 }
