@@ -8,8 +8,6 @@
 
 use std::error::Error as StdError;
 
-// Commands are being added one issue at a time; some kinds have no user yet.
-#[allow(dead_code)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// The operation failed (exit 1).
@@ -38,7 +36,6 @@ impl CliError {
         }
     }
 
-    #[allow(dead_code)]
     pub fn failed(error: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
         Self::new(ErrorKind::Failed, error)
     }

@@ -280,7 +280,10 @@ pub(crate) fn print_plan(plan: &Plan, style: &Style) {
         print_database(database, plan, style);
     }
     for warning in &plan.warnings {
-        errln!("{}", style.warn(&format!("warning: {warning}")));
+        errln!(
+            "{}",
+            style.warn(&ui::sanitize(&format!("warning: {warning}"), false))
+        );
     }
     for o in &plan.overrides {
         errln!(
@@ -384,7 +387,8 @@ impl Progress for Lines {
 
     fn step_ended(&mut self, _step: &PlannedStep, report: &StepReport) {
         let took = ui::duration(std::time::Duration::from_millis(report.duration_ms));
-        let detail = report.detail.as_deref().unwrap_or("");
+        // Painted below: neutralised first (it may quote the platform).
+        let detail = ui::sanitize(report.detail.as_deref().unwrap_or(""), false);
         let line = match report.outcome {
             StepOutcome::Done => self.style.ok(&format!("      done in {took}: {detail}")),
             StepOutcome::Skipped => format!("      skipped: {detail}"),
@@ -418,7 +422,10 @@ pub(crate) fn finish(summary: &Summary, json: bool, style: &Style) -> Result<(),
         print_json(&serde_json::to_value(summary).map_err(CliError::failed)?)?;
     }
     for warning in &summary.warnings {
-        errln!("{}", style.warn(&format!("warning: {warning}")));
+        errln!(
+            "{}",
+            style.warn(&ui::sanitize(&format!("warning: {warning}"), false))
+        );
     }
     match &summary.outcome {
         Outcome::Succeeded => {

@@ -111,7 +111,7 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
     match &s.situation.current {
         Some(c) => outln!(
             "  now running   {} ({}) since {}, deployment {}",
-            style.bold(&c.release.label),
+            style.bold(&ui::sanitize(&c.release.label, false)),
             c.release.source,
             since(c, now),
             short(&c.deployment.id)
@@ -121,7 +121,7 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
     match &s.situation.last_good {
         Some(g) => outln!(
             "  last good     {} ({}), deployed {}",
-            style.ok(&g.release.label),
+            style.ok(&ui::sanitize(&g.release.label, false)),
             g.release.source,
             when(g.deployment.created_at, now)
         ),
@@ -249,7 +249,8 @@ fn app_state(status: &str, style: &Style) -> String {
     match status {
         "running" => style.ok(status),
         "crashed" | "stopped" => style.bad(status),
-        _ => style.warn(status),
+        // Any other state is the platform's word: shown, never obeyed.
+        _ => style.warn(&ui::sanitize(status, false)),
     }
 }
 
