@@ -424,7 +424,7 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
     let plan = db::plan_pitr(&platform, &app.name, &addon, target).map_err(CliError::from)?;
     let dir = backup_dir(ctx, args.backup_dir, &app.name);
     let text = plan_text(&plan, &dir);
-    eprint!("{text}");
+    crate::output::message(&text, false);
     let journal = &ctx.journal;
     let facts = json!({
         "command": "db restore",

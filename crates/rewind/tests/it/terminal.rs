@@ -548,3 +548,41 @@ fn toml_escape(text: &str) -> String {
         })
         .collect()
 }
+
+/// Every write goes through `src/output.rs`: a `println!` elsewhere would
+/// bring back the panic on a closed pipe, colour decided for the wrong
+/// stream, and raw escape sequences.
+#[test]
+fn every_write_of_the_binary_goes_through_the_output_layer() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut dirs = vec![src.clone()];
+    let mut found = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|x| x != "rs") || path == src.join("output.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("source");
+            for (n, line) in text.lines().enumerate() {
+                let code = line.trim_start();
+                if code.starts_with("//") {
+                    continue;
+                }
+                let writes = ["print!(", "println!(", "io::stdout()", "io::stderr()"];
+                if writes.iter().any(|w| code.contains(w)) {
+                    found.push(format!("{}:{}: {code}", path.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "write through outln!/msgln!/errln! (src/output.rs) instead:\n{}",
+        found.join("\n")
+    );
+}
