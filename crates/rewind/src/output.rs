@@ -186,6 +186,17 @@ fn write_stdout(bytes: &[u8]) {
     if FINISH.load(Ordering::SeqCst) {
         // Production may be changing: the operation goes on, the journal
         // and `rewind report` keep what could not be printed.
+        let what = if error.kind() == io::ErrorKind::BrokenPipe {
+            "stdout is closed".to_string()
+        } else {
+            format!("cannot write to stdout ({error})")
+        };
+        stderr(
+            &format!(
+                "note: {what}: rewind carries on to the end; `rewind journal` and `rewind report` show what could not be printed"
+            ),
+            true,
+        );
         return;
     }
     if error.kind() == io::ErrorKind::BrokenPipe {

@@ -528,6 +528,11 @@ fn a_guide_with_its_stdout_closed_still_warns_the_team() {
         .run_closed(true, false);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("note: stdout is closed"),
+        "the person is told: {}",
+        run.stderr
+    );
     let texts = world.hook.texts();
     assert_eq!(texts.len(), 1, "the team was not warned: {}", run.stderr);
     let closed = journal_entries(&world.journal_dir())
