@@ -161,3 +161,22 @@ fn hostile_text_echoed_in_an_error_is_shown_not_obeyed() {
     assert_ne!(run.code, 0, "{}", run.stderr);
     assert_neutralised("error message", &run.stderr, &["\\u{1b}]0;title\\u{7}"]);
 }
+
+#[test]
+fn hostile_text_in_a_configuration_error_is_shown_not_obeyed() {
+    let world = World::new();
+    // A teammate's rewind.toml: the error quotes the value it refuses.
+    std::fs::write(
+        world.work().join("rewind.toml"),
+        "[[apps]]\nname = \"shop\"\n\n[apps.database]\naddon = \"scalingo-postgresql\"\n\
+         margin = \"\\u001B]0;title\\u0007\\u001B[2J\\u202Esoon\"\n",
+    )
+    .expect("rewind.toml");
+    let run = world.run(&["status"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_neutralised(
+        "configuration error",
+        &run.stderr,
+        &["\\u{1b}]0;title\\u{7}\\u{1b}[2J\\u{202e}soon"],
+    );
+}

@@ -484,6 +484,11 @@ fn colour_is_decided_for_each_stream_on_a_terminal() {
         on_screen.contains("\u{1b}[32m"),
         "a terminal gets colours: {on_screen:?}"
     );
+    for off in ["NO_COLOR=1", "CLICOLOR=0"] {
+        let plain = in_a_terminal(&format!("{off} '{rewind}' status"));
+        assert!(plain.contains("now running"), "{plain:?}");
+        assert!(!plain.contains('\u{1b}'), "{off} on a terminal: {plain:?}");
+    }
     in_a_terminal(&format!("'{rewind}' status > '{}'", file.display()));
     let written = std::fs::read_to_string(&file).expect("status.txt");
     assert!(written.contains("now running"), "{written}");
