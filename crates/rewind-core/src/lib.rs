@@ -20,4 +20,5 @@ pub mod release;
 pub mod rollback;
 pub mod secret;
 pub mod status;
+pub mod text;
 pub mod tree;

@@ -57,7 +57,9 @@ pub fn post_webhook(url: &Secret, text: &str) -> Result<(), NotifyError> {
         .user_agent(concat!("rewind/", env!("CARGO_PKG_VERSION")))
         .build()
         .into();
-    let body = serde_json::json!({ "text": text });
+    // Chat clients honour bidi controls and invisible characters: what
+    // the team reads is what the message holds.
+    let body = serde_json::json!({ "text": crate::text::neutralise(text) });
     let mut response = agent
         .post(url.expose())
         .send_json(&body)

@@ -8,8 +8,6 @@
 
 use std::error::Error as StdError;
 
-// Commands are being added one issue at a time; some kinds have no user yet.
-#[allow(dead_code)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// The operation failed (exit 1).
@@ -38,7 +36,6 @@ impl CliError {
         }
     }
 
-    #[allow(dead_code)]
     pub fn failed(error: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
         Self::new(ErrorKind::Failed, error)
     }
@@ -62,15 +59,17 @@ impl CliError {
     }
 
     /// Prints `error: ...`, each cause as `  caused by: ...`, then the hints.
+    /// Shown even with `--quiet`, neutralised like every line (an error may
+    /// echo a tag name or a configuration value).
     pub fn print(&self) {
-        eprintln!("error: {}", self.error);
+        errln!("error: {}", self.error);
         let mut source = self.error.source();
         while let Some(cause) = source {
-            eprintln!("  caused by: {cause}");
+            errln!("  caused by: {cause}");
             source = cause.source();
         }
         for hint in &self.hints {
-            eprintln!("hint: {hint}");
+            errln!("hint: {hint}");
         }
     }
 }

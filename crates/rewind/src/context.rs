@@ -14,6 +14,7 @@ use rewind_core::prompt::{NoPrompter, Prompter};
 use rewind_core::tree::Lang;
 
 use crate::cli_error::CliError;
+use crate::output::ColorWhen;
 use crate::prompter::LinePrompter;
 
 /// Options every command accepts.
@@ -23,6 +24,17 @@ pub struct Global {
     /// directory up to the repository root.
     #[arg(long, global = true, value_name = "PATH", env = "REWIND_CONFIG")]
     pub config: Option<PathBuf>,
+
+    /// When to colour the output: auto (on a terminal, unless NO_COLOR is
+    /// set or CLICOLOR=0; CLICOLOR_FORCE=1 forces it), always, never.
+    /// Decided for stdout and stderr separately.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorWhen,
+
+    /// Print only data (stdout), warnings, errors and questions: no
+    /// progress or informational messages.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
 }
 
 pub struct Context {
@@ -109,17 +121,18 @@ fn warn_about_journal(journal: &Journal) {
     };
     let path = journal.path().display();
     for skipped in &report.skipped {
-        eprintln!(
+        errln!(
             "warning: {path}:{}: line skipped: {}",
-            skipped.line, skipped.why
+            skipped.line,
+            skipped.why
         );
     }
     let unnamed = report.unreadable_lines - report.skipped.len();
     if unnamed > 0 {
-        eprintln!("warning: {path}: {unnamed} more unreadable line(s) skipped");
+        errln!("warning: {path}: {unnamed} more unreadable line(s) skipped");
     }
     if report.unreadable_lines > 0 {
-        eprintln!(
+        errln!(
             "hint: the rest of the journal is read as usual; fix or delete those lines to silence this"
         );
     }
@@ -175,14 +188,14 @@ pub fn interrupt() -> Interrupt {
             let handler_flag = flag.clone();
             let installed = ctrlc::set_handler(move || {
                 if handler_flag.is_raised() {
-                    eprintln!("\nrewind: interrupted again, exiting now");
+                    errln!("\nrewind: interrupted again, exiting now");
                     std::process::exit(130);
                 }
-                eprintln!("\nrewind: interrupt received, stopping at the next safe point (Ctrl-C again to quit now)");
+                errln!("\nrewind: interrupt received, stopping at the next safe point (Ctrl-C again to quit now)");
                 handler_flag.raise();
             });
             if let Err(e) = installed {
-                eprintln!("warning: cannot catch Ctrl-C ({e}); an interruption will stop rewind at once");
+                errln!("warning: cannot catch Ctrl-C ({e}); an interruption will stop rewind at once");
             }
             flag
         })

@@ -3,7 +3,13 @@
 //!
 //! This binary parses the command line, calls into rewind-core, and turns
 //! results into what a person reads (stderr, colours, prompts) or what a
-//! script reads (`--json` on stdout), and errors into exit codes.
+//! script reads (`--json` on stdout), and errors into exit codes. Every
+//! write goes through [`output`].
+
+// First: the printing macros (`outln!`, `msgln!`, `errln!`) are used by
+// every module declared after it.
+#[macro_use]
+mod output;
 
 mod cli_error;
 mod commands;
@@ -28,6 +34,7 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    output::configure(cli.global.color, cli.global.quiet);
     match commands::run(cli.command, &cli.global) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -3,11 +3,13 @@
 //! tests or scripts that feed answers (`REWIND_INTERACTIVE=1`), and speaks
 //! the language of the command that asks (`rewind guide --lang fr`).
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::sync::Mutex;
 
 use rewind_core::prompt::{Choice, PromptError, Prompter};
 use rewind_core::tree::Lang;
+
+use crate::output;
 
 pub struct LinePrompter {
     input: Mutex<Box<dyn BufRead + Send>>,
@@ -40,20 +42,21 @@ impl Prompter for LinePrompter {
         choices: &[Choice],
         suggested: Option<usize>,
     ) -> Result<usize, PromptError> {
-        let mut err = std::io::stderr().lock();
-        writeln!(err, "\n{question}")?;
+        // Questions go through the output layer like every line: shown even
+        // with --quiet, neutralised, and a closed stderr stops nothing (the
+        // answer comes from stdin).
+        let mut text = format!("\n{question}");
         for (i, choice) in choices.iter().enumerate() {
             let mark = if Some(i) == suggested {
                 words::suggested(self.lang)
             } else {
                 ""
             };
-            writeln!(err, "  {}. {}{mark}", i + 1, choice.label)?;
+            text.push_str(&format!("\n  {}. {}{mark}", i + 1, choice.label));
         }
-        drop(err);
+        output::stderr(&text, true);
         loop {
-            eprint!("{}", words::answer(self.lang, choices.len()));
-            let _ = std::io::stderr().flush();
+            output::stderr(&words::answer(self.lang, choices.len()), false);
             let answer = self.read_line()?;
             if let Ok(n) = answer.parse::<usize>()
                 && (1..=choices.len()).contains(&n)
@@ -66,7 +69,7 @@ impl Prompter for LinePrompter {
             {
                 return Ok(i);
             }
-            eprintln!(
+            errln!(
                 "{}",
                 words::not_an_answer(self.lang, &answer, choices.len())
             );
@@ -74,9 +77,8 @@ impl Prompter for LinePrompter {
     }
 
     fn confirm_typed(&self, summary: &str, expected: &str) -> Result<bool, PromptError> {
-        eprintln!("\n{summary}");
-        eprint!("{}", words::confirm(self.lang, expected));
-        let _ = std::io::stderr().flush();
+        errln!("\n{summary}");
+        output::stderr(&words::confirm(self.lang, expected), false);
         Ok(self.read_line()? == expected)
     }
 }

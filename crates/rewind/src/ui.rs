@@ -1,50 +1,59 @@
 //! How rewind writes for a person: one line per step with its outcome and
-//! duration, colour only on a terminal (and never with `NO_COLOR`), and
-//! untrusted text (build logs) neutralised before it reaches the terminal.
+//! duration, colour only where the stream it goes to takes colour (see
+//! [`crate::output`]), and untrusted text (build logs, commit subjects)
+//! neutralised before it reaches the terminal.
 
-use std::io::IsTerminal;
 use std::time::Duration;
 
-/// Colours or not, decided once from stderr.
+use anstyle::{AnsiColor, Effects};
+
+/// Colours or not, decided for one stream.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
     pub color: bool,
 }
 
 impl Style {
+    /// For lines written on stderr (messages).
     pub fn stderr() -> Self {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Style {
-            color: !no_color && std::io::stderr().is_terminal(),
+            color: crate::output::stderr_colour(),
         }
     }
 
-    fn paint(&self, code: &str, text: &str) -> String {
+    /// For lines written on stdout (data).
+    pub fn stdout() -> Self {
+        Style {
+            color: crate::output::stdout_colour(),
+        }
+    }
+
+    fn paint(&self, style: anstyle::Style, text: &str) -> String {
         if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{style}{text}{style:#}")
         } else {
             text.to_string()
         }
     }
 
     pub fn ok(&self, text: &str) -> String {
-        self.paint("32", text)
+        self.paint(AnsiColor::Green.on_default(), text)
     }
 
     pub fn warn(&self, text: &str) -> String {
-        self.paint("33", text)
+        self.paint(AnsiColor::Yellow.on_default(), text)
     }
 
     pub fn bad(&self, text: &str) -> String {
-        self.paint("31", text)
+        self.paint(AnsiColor::Red.on_default(), text)
     }
 
     pub fn bold(&self, text: &str) -> String {
-        self.paint("1", text)
+        self.paint(anstyle::Style::new().effects(Effects::BOLD), text)
     }
 
     pub fn dim(&self, text: &str) -> String {
-        self.paint("2", text)
+        self.paint(anstyle::Style::new().effects(Effects::DIMMED), text)
     }
 }
 
@@ -58,63 +67,16 @@ pub fn duration(d: Duration) -> String {
     }
 }
 
-/// Makes a line of untrusted text (a build log) safe to print: escape
-/// sequences other than plain SGR colours are removed, other control
-/// characters dropped, and colours too unless `keep_colors`.
+/// Makes untrusted text (a build log line, a commit subject) safe to
+/// print: escape sequences and invisible characters are shown as visible
+/// escapes (`\u{1b}`); with `keep_colors` (a colour stream), plain SGR
+/// colours pass.
 pub fn sanitize(line: &str, keep_colors: bool) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            match chars.peek() {
-                Some('[') => {
-                    chars.next();
-                    let mut params = String::new();
-                    let mut fin = None;
-                    for n in chars.by_ref() {
-                        if ('\x40'..='\x7e').contains(&n) {
-                            fin = Some(n);
-                            break;
-                        }
-                        params.push(n);
-                    }
-                    let plain_sgr =
-                        fin == Some('m') && params.chars().all(|p| p.is_ascii_digit() || p == ';');
-                    if plain_sgr && keep_colors {
-                        out.push_str("\x1b[");
-                        out.push_str(&params);
-                        out.push('m');
-                    }
-                }
-                Some(']') => {
-                    // OSC (titles, hyperlinks): up to BEL or ESC \.
-                    chars.next();
-                    while let Some(n) = chars.next() {
-                        if n == '\x07' {
-                            break;
-                        }
-                        if n == '\x1b' && chars.peek() == Some(&'\\') {
-                            chars.next();
-                            break;
-                        }
-                    }
-                }
-                Some(_) => {
-                    chars.next();
-                }
-                None => {}
-            }
-            continue;
-        }
-        if c.is_control() && c != '\t' {
-            continue;
-        }
-        out.push(c);
+    if keep_colors {
+        rewind_core::text::neutralise_keeping_colours(line).into_owned()
+    } else {
+        rewind_core::text::neutralise(line).into_owned()
     }
-    if keep_colors && out.contains("\x1b[") {
-        out.push_str("\x1b[0m");
-    }
-    out
 }
 
 #[cfg(test)]
@@ -123,13 +85,21 @@ mod tests {
 
     #[test]
     fn logs_keep_only_plain_colours() {
-        let hostile =
-            "\x1b[31mred\x1b[0m \x1b]0;pwned\x07title \x1b[2Jclear \x1b[1;1Hmove\r\x07bell";
-        assert_eq!(sanitize(hostile, false), "red title clear movebell");
+        let hostile = "\x1b[31mred\x1b[0m \x1b]0;pwned\x07title \x1b[2Jclear\r\x07bell";
+        assert_eq!(
+            sanitize(hostile, false),
+            "\\u{1b}[31mred\\u{1b}[0m \\u{1b}]0;pwned\\u{7}title \\u{1b}[2Jclear\\u{d}\\u{7}bell"
+        );
         assert_eq!(
             sanitize(hostile, true),
-            "\x1b[31mred\x1b[0m title clear movebell\x1b[0m"
+            "\x1b[31mred\x1b[0m \\u{1b}]0;pwned\\u{7}title \\u{1b}[2Jclear\\u{d}\\u{7}bell\x1b[0m"
         );
+    }
+
+    #[test]
+    fn paints_only_when_the_stream_takes_colour() {
+        assert_eq!(Style { color: false }.ok("ok"), "ok");
+        assert_eq!(Style { color: true }.ok("ok"), "\x1b[32mok\x1b[0m");
     }
 
     #[test]

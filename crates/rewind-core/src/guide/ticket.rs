@@ -112,9 +112,11 @@ pub(crate) fn draft(input: &TicketInput<'_>) -> TicketDraft {
     for step in words::next_steps(lang, to_prioritise) {
         let _ = writeln!(md, "- [ ] {step}");
     }
+    // Evidence and answers quote commit subjects, logs and the platform:
+    // the draft shows their escape sequences instead of carrying them.
     TicketDraft {
-        title,
-        markdown: md,
+        title: crate::text::neutralise_line(&title).into_owned(),
+        markdown: crate::text::neutralise(&md).into_owned(),
         path: None,
     }
 }

@@ -108,63 +108,10 @@ fn match_lifecycle_line(raw: &[u8], package: &str) -> Option<Version> {
     Version::parse(version).ok()
 }
 
-/// Removes terminal escape sequences (CSI `ESC[...X`, OSC `ESC]...BEL/ST`,
-/// DCS/APC/PM/SOS strings, `ESC x` and `ESC ( B`-style escapes) and control characters other
-/// than newline and tab, so a build log can be matched or shown safely.
+/// Removes terminal escape sequences (CSI, OSC and the other string
+/// sequences, `ESC x` and `ESC ( B`-style escapes) and control characters
+/// other than newline and tab, so a build log can be matched. The scanner is
+/// [`crate::text`]'s, the one that also neutralises what rewind shows.
 pub fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{1b}' => match chars.next() {
-                Some('[') => skip_csi(&mut chars),
-                Some(']' | 'P' | 'X' | '^' | '_') => skip_string(&mut chars),
-                Some(' '..='/') => skip_intermediates(&mut chars),
-                Some(_) | None => {}
-            },
-            '\u{9b}' => skip_csi(&mut chars),
-            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
-            '\n' | '\t' => out.push(c),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// CSI: parameter and intermediate bytes, then one final byte in `@`..`~`.
-fn skip_csi(chars: &mut impl Iterator<Item = char>) {
-    for c in chars.by_ref() {
-        if ('@'..='~').contains(&c) {
-            return;
-        }
-        if !(' '..='?').contains(&c) {
-            // Malformed: drop what was consumed and stop, so a stray `ESC[`
-            // cannot swallow the rest of the text.
-            return;
-        }
-    }
-}
-
-/// `ESC ( B` and friends: intermediate bytes, then one final byte.
-fn skip_intermediates(chars: &mut impl Iterator<Item = char>) {
-    for c in chars.by_ref() {
-        if !(' '..='/').contains(&c) {
-            return;
-        }
-    }
-}
-
-/// String sequences end with BEL, ST (`ESC \`) or the C1 ST.
-fn skip_string(chars: &mut std::iter::Peekable<impl Iterator<Item = char>>) {
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{7}' | '\u{9c}' => return,
-            '\u{1b}' if chars.peek() == Some(&'\\') => {
-                chars.next();
-                return;
-            }
-            _ => {}
-        }
-    }
+    crate::text::strip_escapes(text)
 }

@@ -397,6 +397,9 @@ impl Report {
                 line(format!("- {}: {}", time(&n.at), n.text));
             }
         }
-        out
+        // Commit subjects, changelog lines, migration names and the reason
+        // come from outside: shown, never acted on, wherever the report is
+        // pasted or printed.
+        crate::text::neutralise(&out).into_owned()
     }
 }

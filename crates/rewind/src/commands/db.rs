@@ -21,6 +21,7 @@ use rewind_core::secret::Secret;
 use serde_json::json;
 
 use crate::cli_error::{CliError, ErrorKind};
+use crate::commands::rollback::print_json;
 use crate::context::{self, Context, Global};
 
 #[derive(Debug, Subcommand)]
@@ -148,11 +149,9 @@ fn status(ctx: &Context, args: StatusArgs) -> Result<(), CliError> {
     let addon = addon_of(&platform, app)?;
     let status = db::db_status(&platform, &app.name, &addon).map_err(CliError::from)?;
     if args.json {
-        let text = serde_json::to_string_pretty(&status).map_err(CliError::failed)?;
-        println!("{text}");
-        return Ok(());
+        return print_json(&serde_json::to_value(&status).map_err(CliError::failed)?);
     }
-    print!("{}", status_text(&app.name, &status));
+    out!("{}", status_text(&app.name, &status));
     Ok(())
 }
 
@@ -214,7 +213,7 @@ fn backup(ctx: &Context, args: BackupArgs) -> Result<(), CliError> {
     match done {
         Ok(done) => {
             close(journal, &incident, &app.name, "succeeded")?;
-            println!(
+            outln!(
                 "backup {} done: {} ({} bytes, sha256 {})",
                 done.backup.id,
                 done.archive.path.display(),
@@ -286,10 +285,10 @@ fn run_backup(
             &mut |event| match event {
                 BackupEvent::Created(b) => {
                     created_id = Some(b.id.clone());
-                    eprintln!("backup {} started ({})", b.id, b.status);
+                    msgln!("backup {} started ({})", b.id, b.status);
                 }
-                BackupEvent::Status(b) => eprintln!("backup {}: {}", b.id, b.status),
-                BackupEvent::Downloading(b) => eprintln!(
+                BackupEvent::Status(b) => msgln!("backup {}: {}", b.id, b.status),
+                BackupEvent::Downloading(b) => msgln!(
                     "downloading backup {} ({} bytes)",
                     b.id,
                     b.size.map_or("?".into(), |s| s.to_string())
@@ -357,9 +356,10 @@ fn deployment_for(
         )
         .hint("name the deployment: rewind db restore --before-deploy DEPLOYMENT_ID")
     })?;
-    eprintln!(
+    msgln!(
         "the deployment running now is {} (release {}): restoring to before it",
-        current.deployment.id, current.release.label
+        current.deployment.id,
+        current.release.label
     );
     Ok(current.deployment)
 }
@@ -441,7 +441,7 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
     let plan = db::plan_pitr(&platform, &app.name, &addon, target).map_err(CliError::from)?;
     let dir = backup_dir(ctx, args.backup_dir, &app.name);
     let text = plan_text(&plan, &dir);
-    eprint!("{text}");
+    crate::output::message(&text, false);
     let journal = &ctx.journal;
     // Which bad release this restore is for: the deployment it goes back
     // before, or for a time, the one that runs now.
@@ -462,7 +462,7 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
         }
     };
     if let Some(done) = check(journal)? {
-        eprintln!(
+        msgln!(
             "  again:       {}; restoring again loses every write made since {} as well",
             done.describe(),
             both(done.at)
@@ -477,7 +477,7 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
     });
     if args.dry_run {
         journal.dry_run(&app.name, facts)?;
-        eprintln!("dry run: nothing was changed");
+        msgln!("dry run: nothing was changed");
         return Ok(());
     }
     confirm(
@@ -523,7 +523,7 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
             return Err(err);
         }
     };
-    eprintln!(
+    msgln!(
         "safety backup {} saved: {} (sha256 {})",
         safety.backup.id,
         safety.archive.path.display(),
@@ -555,9 +555,9 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
         &poll,
         &mut |id| {
             started = Some(id.to_string());
-            eprintln!("restore started (operation {id}); the database is stopped until it ends");
+            msgln!("restore started (operation {id}); the database is stopped until it ends");
         },
-        &mut |op| eprintln!("restore: {}", op.status),
+        &mut |op| msgln!("restore: {}", op.status),
     );
     match result {
         Ok(op) => {
@@ -569,7 +569,7 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
                 json!({"operation_id": op.id, "status": op.status, "restore_to": plan.restore_to}),
             )?;
             close(journal, &incident, &app.name, "succeeded")?;
-            println!(
+            outln!(
                 "database of {} restored to {} (operation {})",
                 app.name,
                 both(plan.restore_to),
@@ -620,7 +620,7 @@ fn dump(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
         (None, Some(path)) => path.display().to_string(),
         (None, None) => unreachable!("clap requires one source"),
     };
-    eprintln!(
+    msgln!(
         "Restore {source} into {} with pg_restore --clean --if-exists --no-owner --no-acl:\n  \
          every object in the dump is dropped and recreated in that database; other objects stay",
         url.shown
@@ -634,7 +634,7 @@ fn dump(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
     });
     if args.dry_run {
         journal.dry_run(&app.name, facts)?;
-        eprintln!("dry run: nothing was changed");
+        msgln!("dry run: nothing was changed");
         return Ok(());
     }
     confirm(
@@ -657,7 +657,7 @@ fn dump(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
             }
             let dir = backup_dir(ctx, args.backup_dir.clone(), &app.name);
             let poll = Poll::new(Poll::BACKUP_DEADLINE, ctx.interrupt.clone());
-            eprintln!("downloading backup {id}");
+            msgln!("downloading backup {id}");
             let archive =
                 db::download_backup(&platform, &app.name, &addon.id, &backup, &dir, &poll)
                     .map_err(CliError::from)?;
@@ -694,9 +694,9 @@ fn dump(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
             )?;
             close(journal, &incident, &app.name, "succeeded")?;
             if !done.warnings.is_empty() {
-                eprintln!("pg_restore said:\n{}", done.warnings);
+                errln!("pg_restore said:\n{}", done.warnings);
             }
-            println!("restored {source} into {}", url.shown);
+            outln!("restored {source} into {}", url.shown);
             Ok(())
         }
         Err(e) => {

@@ -31,6 +31,7 @@ use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, Sandbox, SandboxConfig, S
 
 use crate::cli_error::{CliError, ErrorKind};
 use crate::commands::guide::LangArg;
+use crate::commands::rollback::print_json;
 use crate::context::{self, Global};
 use crate::ui::{self, Style};
 
@@ -86,7 +87,7 @@ pub fn run(args: DrillArgs, _global: &Global) -> Result<(), CliError> {
     let style = Style::stderr();
     let lang = super::guide::lang(args.lang);
     let mut out = Printer::new(style, auto, lang);
-    eprintln!(
+    msgln!(
         "{}",
         style.bold(&format!(
             "rewind drill: scenario {} ({})",
@@ -94,15 +95,15 @@ pub fn run(args: DrillArgs, _global: &Global) -> Result<(), CliError> {
             args.scenario.expected()
         ))
     );
-    eprintln!(
+    msgln!(
         "  deploys take {} here instead of minutes: the drill shortens them",
         ui::duration(pace.deploy)
     );
     if auto && !args.auto {
-        eprintln!("  nobody at a terminal: answering along the scenario's path (--auto)");
+        msgln!("  nobody at a terminal: answering along the scenario's path (--auto)");
     }
     if !auto {
-        eprintln!(
+        msgln!(
             "  you answer the tree; the scenario's path is {} (checked at the end)",
             args.scenario.answers().join(", ")
         );
@@ -257,7 +258,7 @@ fn rehearse(
     } else {
         context::prompter_in(out.lang)
     };
-    eprintln!(
+    msgln!(
         "\n{}",
         out.style.bold(&format!(
             "The runbook's tree ({}):",
@@ -391,68 +392,68 @@ fn reports(journal: &Journal, summary: &GuideSummary, rollback_id: Option<&str>)
 }
 
 fn finish(args: &DrillArgs, summary: &DrillSummary, style: &Style) -> Result<(), CliError> {
-    eprintln!("\n{}", style.bold("Checks"));
+    msgln!("\n{}", style.bold("Checks"));
     for check in &summary.checks {
         let mark = if check.ok {
             style.ok("ok  ")
         } else {
             style.bad("FAIL")
         };
-        eprintln!(
+        msgln!(
             "  {mark} {}: {}",
             check.what,
             ui::sanitize(&check.detail, false)
         );
     }
-    eprintln!("\n{}", style.bold("What was lost"));
+    msgln!("\n{}", style.bold("What was lost"));
     if !summary.data.lost.is_empty() {
-        eprintln!("  the restore went back before v1.3.0's deploy; these rows are gone:");
+        msgln!("  the restore went back before v1.3.0's deploy; these rows are gone:");
         for line in &summary.data.lost {
-            eprintln!("    {line}");
+            msgln!("    {line}");
         }
     } else if !summary.data.kept_bad.is_empty() {
-        eprintln!("  nothing: the database was not restored, so the bad release's rows stay:");
+        msgln!("  nothing: the database was not restored, so the bad release's rows stay:");
         for text in &summary.data.kept_bad {
-            eprintln!("    {text}");
+            msgln!("    {text}");
         }
     } else {
-        eprintln!("  nothing");
+        msgln!("  nothing");
     }
     let ms = |v: Option<u64>| {
         v.map_or("-".to_string(), |ms| {
             ui::duration(Duration::from_millis(ms))
         })
     };
-    eprintln!("\n{}", style.bold("Timings (from the alert)"));
-    eprintln!(
+    msgln!("\n{}", style.bold("Timings (from the alert)"));
+    msgln!(
         "  to the decision        {}",
         ms(summary.timings.to_decision_ms)
     );
-    eprintln!(
+    msgln!(
         "  to the deploy accepted {}",
         ms(summary.timings.to_deploy_accepted_ms)
     );
-    eprintln!(
+    msgln!(
         "  whole drill            {} (deploys shortened to {} each)",
         ms(Some(summary.timings.total_ms)),
         ui::duration(Duration::from_millis(summary.deploy_duration_ms))
     );
-    eprintln!("\n{}", style.bold("Replay it by hand"));
+    msgln!("\n{}", style.bold("Replay it by hand"));
     if summary.workspace.is_none() {
-        eprintln!("  (run the drill with --keep DIR to keep the workspace, its seed and state)");
+        msgln!("  (run the drill with --keep DIR to keep the workspace, its seed and state)");
     }
     for line in &summary.replay {
-        eprintln!("  {line}");
+        msgln!("  {line}");
     }
     if args.json {
-        let text = serde_json::to_string_pretty(summary)
+        let value = serde_json::to_value(summary)
             .map_err(|e| CliError::failed(format!("cannot write the summary as JSON: {e}")))?;
-        println!("{text}");
+        print_json(&value)?;
     } else {
-        println!("{}", summary.report);
+        outln!("{}", summary.report);
     }
     if summary.reached {
-        eprintln!(
+        msgln!(
             "\n{}",
             style.ok(&format!(
                 "The rehearsal reached its outcome: {}.",
@@ -510,7 +511,7 @@ impl Printer {
                     .dim(&format!(" ({})", ui::duration(Duration::from_millis(ms))))
             })
             .unwrap_or_default();
-        eprintln!(
+        msgln!(
             "  {mark} {:<30} {}{took}",
             name,
             ui::sanitize(detail, false)
@@ -529,7 +530,7 @@ impl Reporter for Printer {
     }
 
     fn alert(&mut self, text: &str) {
-        eprintln!(
+        msgln!(
             "\n  {} {}",
             self.style.bad(&self.style.bold("ALERT [monitoring]")),
             ui::sanitize(text, false)
@@ -543,24 +544,24 @@ impl Narrator for Printer {
         // only shows what it points to.
         match result {
             Ok(ev) if !self.auto => {
-                eprintln!("    {}", words::evidence_header(self.lang, probe.name()));
+                msgln!("    {}", words::evidence_header(self.lang, probe.name()));
                 for line in &ev.lines {
-                    eprintln!("      {}", ui::sanitize(line, false));
+                    msgln!("      {}", ui::sanitize(line, false));
                 }
                 if let (Some(s), Some(why)) = (&ev.suggestion, &ev.because) {
-                    eprintln!("    {}", words::suggested_answer(self.lang, s, why));
+                    msgln!("    {}", words::suggested_answer(self.lang, s, why));
                 }
             }
             Ok(ev) => {
                 if let (Some(s), Some(why)) = (&ev.suggestion, &ev.because) {
-                    eprintln!(
+                    msgln!(
                         "    {}",
                         self.style
                             .dim(&words::evidence_suggests(self.lang, probe.name(), s, why))
                     );
                 }
             }
-            Err(why) => eprintln!(
+            Err(why) => msgln!(
                 "    {}",
                 self.style.warn(&words::evidence_unavailable(
                     self.lang,
@@ -575,7 +576,7 @@ impl Narrator for Printer {
     /// right above its choices: here only its id, over the evidence.
     fn question(&mut self, node: &Node) {
         if !self.auto {
-            eprintln!("\n  {}", self.style.bold(&format!("[{}]", node.id)));
+            msgln!("\n  {}", self.style.bold(&format!("[{}]", node.id)));
         }
     }
 
@@ -584,13 +585,13 @@ impl Narrator for Printer {
     fn answered(&mut self, node: &Node, answer: &Answer, source: AnswerSource) {
         let label = answer.label.get(self.lang);
         match source {
-            AnswerSource::Preset => eprintln!(
+            AnswerSource::Preset => msgln!(
                 "  [{}] {} -> {label} ({})",
                 node.id,
                 node.text.get(self.lang),
                 words::scripted(self.lang)
             ),
-            AnswerSource::Prompt => eprintln!(
+            AnswerSource::Prompt => msgln!(
                 "  [{}] -> {label} ({})",
                 node.id,
                 words::your_answer(self.lang)
@@ -600,18 +601,18 @@ impl Narrator for Printer {
 
     fn plan(&mut self, node: &Node, lines: &[String]) {
         self.action_started = Some(Instant::now());
-        eprintln!(
+        msgln!(
             "\n  {} {}",
             self.style.bold(&format!("[{}]", node.id)),
             self.style.bold(node.text.get(self.lang))
         );
         for line in lines {
-            eprintln!("    - {}", ui::sanitize(line, false));
+            msgln!("    - {}", ui::sanitize(line, false));
         }
     }
 
     fn progress(&mut self, line: &str) {
-        eprintln!("      {}", self.style.dim(&ui::sanitize(line, false)));
+        msgln!("      {}", self.style.dim(&ui::sanitize(line, false)));
     }
 
     fn action_ended(&mut self, node: &Node, report: &ActionReport) {
@@ -636,7 +637,7 @@ impl Narrator for Printer {
 
     fn ticket(&mut self, draft: &TicketDraft) {
         if let Some(path) = &draft.path {
-            eprintln!(
+            msgln!(
                 "      {}",
                 self.style.dim(&format!("ticket draft: {}", path.display()))
             );

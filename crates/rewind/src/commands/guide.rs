@@ -124,7 +124,7 @@ pub fn run(args: GuideArgs, global: &Global) -> Result<(), CliError> {
         .filter(|v| !v.is_empty())
         .map(Secret::new);
     let style = Style::stderr();
-    eprintln!(
+    msgln!(
         "{}",
         style.bold(&words::guide_title(
             lang,
@@ -150,7 +150,7 @@ fn load_tree(path: Option<&Path>) -> Result<Tree, CliError> {
         Ok(tree) => Ok(tree),
         Err(TreeError::Invalid(problems)) => {
             for problem in &problems.problems {
-                eprintln!("{problem}");
+                errln!("{problem}");
             }
             Err(CliError::config(problems)
                 .hint("fix the tree named by `tree` in rewind.toml; `rewind tree check FILE` lists the problems, docs/decision-tree.md the format"))
@@ -188,7 +188,7 @@ fn into_cli_error(e: GuideError) -> CliError {
     let hints = e.hints();
     let kind = match &e {
         GuideError::Unanswered(q) => {
-            eprintln!("\n{q}");
+            errln!("\n{q}");
             ErrorKind::Config
         }
         GuideError::FlagNotChosen { .. } => ErrorKind::Config,
@@ -208,7 +208,7 @@ struct Printer {
 
 impl Narrator for Printer {
     fn question(&mut self, node: &Node) {
-        eprintln!(
+        msgln!(
             "\n{} {}",
             self.style.bold(&format!("[{}]", node.id)),
             self.style.bold(node.text.get(self.lang))
@@ -218,15 +218,15 @@ impl Narrator for Printer {
     fn evidence(&mut self, probe: Probe, result: &ProbeResult) {
         match result {
             Ok(ev) => {
-                eprintln!("  {}", words::evidence_header(self.lang, probe.name()));
+                msgln!("  {}", words::evidence_header(self.lang, probe.name()));
                 for line in &ev.lines {
-                    eprintln!("    {}", ui::sanitize(line, false));
+                    msgln!("    {}", ui::sanitize(line, false));
                 }
                 if let (Some(s), Some(why)) = (&ev.suggestion, &ev.because) {
-                    eprintln!("  {}", words::suggested_answer(self.lang, s, why));
+                    msgln!("  {}", words::suggested_answer(self.lang, s, why));
                 }
             }
-            Err(why) => eprintln!(
+            Err(why) => msgln!(
                 "  {}",
                 self.style.warn(&words::evidence_unavailable(
                     self.lang,
@@ -242,7 +242,7 @@ impl Narrator for Printer {
             AnswerSource::Preset => words::given_in_advance(self.lang),
             AnswerSource::Prompt => String::new(),
         };
-        eprintln!(
+        msgln!(
             "  {} = {}: {}{how}",
             node.id,
             answer.id,
@@ -251,18 +251,18 @@ impl Narrator for Printer {
     }
 
     fn plan(&mut self, node: &Node, lines: &[String]) {
-        eprintln!(
+        msgln!(
             "\n{} {}",
             self.style.bold(&format!("[{}]", node.id)),
             self.style.bold(node.text.get(self.lang))
         );
         for line in lines {
-            eprintln!("  - {}", ui::sanitize(line, false));
+            msgln!("  - {}", ui::sanitize(line, false));
         }
     }
 
     fn progress(&mut self, line: &str) {
-        eprintln!("    {}", ui::sanitize(line, false));
+        msgln!("    {}", ui::sanitize(line, false));
     }
 
     fn action_ended(&mut self, node: &Node, report: &ActionReport) {
@@ -275,15 +275,15 @@ impl Narrator for Printer {
                 &ui::sanitize(error, false),
             )),
         };
-        eprintln!("  {text}");
+        msgln!("  {text}");
     }
 
     fn ticket(&mut self, draft: &TicketDraft) {
         match &draft.path {
-            Some(path) => eprintln!("  {}", words::ticket_written(self.lang, path)),
-            None => eprintln!("  {}", words::ticket_not_written(self.lang)),
+            Some(path) => msgln!("  {}", words::ticket_written(self.lang, path)),
+            None => msgln!("  {}", words::ticket_not_written(self.lang)),
         }
-        print!("{}", draft.markdown);
+        out!("{}", draft.markdown);
     }
 }
 
@@ -295,27 +295,27 @@ fn finish(summary: &GuideSummary, style: &Style, lang: Lang) -> Result<(), CliEr
         .map(|a| format!("{}={}", a.question, a.answer))
         .chain(summary.actions.iter().map(|a| a.node.clone()))
         .collect();
-    eprintln!("\n{}", style.bold(&words::summary_heading(lang)));
-    eprintln!("  {} {}", label(SummaryRow::Path), path.join(" -> "));
+    msgln!("\n{}", style.bold(&words::summary_heading(lang)));
+    msgln!("  {} {}", label(SummaryRow::Path), path.join(" -> "));
     for action in &summary.actions {
         let outcome = words::ended(lang, Ended::from(&action.outcome));
-        eprintln!("  {:<9} {} {outcome}", action.node, action.action);
+        msgln!("  {:<9} {} {outcome}", action.node, action.action);
     }
-    eprintln!(
+    msgln!(
         "  {} {} (rewind report {})",
         label(SummaryRow::Incident),
         summary.incident,
         summary.incident
     );
     for id in summary.rollback_incidents() {
-        eprintln!(
+        msgln!(
             "  {} {id} (rewind report {id})",
             label(SummaryRow::Rollback)
         );
     }
     match &summary.outcome {
         Outcome::NothingToDo => {
-            eprintln!(
+            msgln!(
                 "  {} {}",
                 label(SummaryRow::Outcome),
                 words::nothing_to_do(lang)
@@ -324,7 +324,7 @@ fn finish(summary: &GuideSummary, style: &Style, lang: Lang) -> Result<(), CliEr
         }
         Outcome::Finished { exit } => {
             let exit = exit.clone().unwrap_or_else(|| words::procedure_over(lang));
-            eprintln!("  {} {exit}", label(SummaryRow::Outcome));
+            msgln!("  {} {exit}", label(SummaryRow::Outcome));
             Ok(())
         }
         Outcome::ActionFailed { node } => {

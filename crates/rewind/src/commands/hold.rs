@@ -42,14 +42,14 @@ fn change(args: HoldArgs, global: &Global, enable: bool) -> Result<(), CliError>
     .map_err(into_cli_error)?;
     let state = |on: bool| if on { "on" } else { "off" };
     if change.was_enabled == change.enabled {
-        eprintln!(
+        msgln!(
             "{}: auto-deploy was {} already (recorded as {})",
             app.name,
             state(change.enabled),
             change.incident
         );
     } else {
-        eprintln!(
+        msgln!(
             "{}: auto-deploy switched {} (recorded as {})",
             app.name,
             state(change.enabled),
@@ -57,7 +57,7 @@ fn change(args: HoldArgs, global: &Global, enable: bool) -> Result<(), CliError>
         );
     }
     if !enable {
-        eprintln!("`rewind unhold {}` switches it back on", app.name);
+        msgln!("`rewind unhold {}` switches it back on", app.name);
     }
     Ok(())
 }

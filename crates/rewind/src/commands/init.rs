@@ -38,32 +38,32 @@ pub fn run(args: InitArgs) -> Result<(), CliError> {
     };
     let outcome = init(&options).map_err(into_cli_error)?;
     let detection = &outcome.detection;
-    eprintln!("repository: {}", detection.root.display());
+    msgln!("repository: {}", detection.root.display());
     if detection.remote_found {
-        eprintln!("git remote: {}", detection.remote);
+        msgln!("git remote: {}", detection.remote);
     } else {
-        eprintln!("git remote: none yet (assuming {})", detection.remote);
+        msgln!("git remote: none yet (assuming {})", detection.remote);
     }
     if detection.release_please {
-        eprintln!(
+        msgln!(
             "release-please: {} package{}",
             detection.apps.len(),
             if detection.apps.len() == 1 { "" } else { "s" }
         );
     }
     for app in &detection.apps {
-        eprintln!("app {}: {}", app.name, describe(app));
+        msgln!("app {}: {}", app.name, describe(app));
     }
     for warning in detection.warnings() {
-        eprintln!("warning: {warning}");
+        errln!("warning: {warning}");
     }
     let verb = if outcome.replaced {
         "replaced"
     } else {
         "wrote"
     };
-    eprintln!("{verb} {}", outcome.path.display());
-    eprintln!("check the app names and the comments in it, then commit it");
+    msgln!("{verb} {}", outcome.path.display());
+    msgln!("check the app names and the comments in it, then commit it");
     Ok(())
 }
 

@@ -64,22 +64,26 @@ fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
         return print_json(&serde_json::Value::Array(rows));
     }
     if incidents.is_empty() {
-        eprintln!(
+        msgln!(
             "the journal ({}) holds no incident yet",
             ctx.journal.path().display()
         );
         return Ok(());
     }
-    println!(
+    outln!(
         "{:<22} {:<16} {:<9} {:<20} {:<12} WHAT",
-        "ID", "APP", "COMMAND", "OPENED", "STATE"
+        "ID",
+        "APP",
+        "COMMAND",
+        "OPENED",
+        "STATE"
     );
     for i in &incidents {
         let what = match (i.opening["from"].as_str(), i.opening["to"].as_str()) {
             (Some(from), Some(to)) => format!("{from} -> {to}"),
             _ => String::new(),
         };
-        println!(
+        outln!(
             "{:<22} {:<16} {:<9} {:<20} {:<12} {what}",
             i.id,
             i.app,
@@ -96,7 +100,7 @@ fn show(ctx: &Context, id: &str, json: bool) -> Result<(), CliError> {
     if json {
         return print_json(&serde_json::to_value(&incident.entries).map_err(CliError::failed)?);
     }
-    println!(
+    outln!(
         "incident {} ({}, {})",
         incident.id,
         incident.app,
@@ -117,7 +121,7 @@ fn show(ctx: &Context, id: &str, json: bool) -> Result<(), CliError> {
         } else {
             data.to_string()
         };
-        println!(
+        outln!(
             "{}  {:<18} {:<9} {data}",
             entry.at.format("%Y-%m-%d %H:%M:%S%.3f"),
             kind,

@@ -56,6 +56,9 @@ pub enum Command {
 }
 
 pub fn run(command: Command, global: &Global) -> Result<(), CliError> {
+    if command.may_change_something() {
+        crate::output::finish_whatever_happens();
+    }
     match command {
         Command::Db(cmd) => db::run(cmd, global),
         Command::Drill(args) => drill::run(args, global),
@@ -70,5 +73,21 @@ pub fn run(command: Command, global: &Global) -> Result<(), CliError> {
         Command::Sandbox(cmd) => sandbox::run(cmd),
         Command::Status(args) => status::run(args, global),
         Command::Tree(cmd) => tree::run(cmd),
+    }
+}
+
+impl Command {
+    /// Commands that may change production (or a file, or a server someone
+    /// relies on) run to their end whatever happens to the terminal; the
+    /// others are reads, which a closed stdout ends quietly (exit 0).
+    fn may_change_something(&self) -> bool {
+        !matches!(
+            self,
+            Command::Status(_)
+                | Command::Journal(_)
+                | Command::Report(_)
+                | Command::Tree(_)
+                | Command::Db(db::DbCommand::Status(_))
+        )
     }
 }

@@ -26,6 +26,6 @@ pub fn run(args: ReportArgs, global: &Global) -> Result<(), CliError> {
     if args.json {
         return print_json(&serde_json::to_value(&report).map_err(CliError::failed)?);
     }
-    print!("{}", report.to_markdown());
+    out!("{}", report.to_markdown());
     Ok(())
 }

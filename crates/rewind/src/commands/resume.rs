@@ -55,16 +55,19 @@ pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
         _ => true,
     });
     if let Some(plan) = resumable {
-        eprintln!(
+        msgln!(
             "resuming incident {}: {} from {} to {}",
-            incident.id, plan.app, plan.from.label, plan.to.label
+            incident.id,
+            plan.app,
+            plan.from.label,
+            plan.to.label
         );
         for step in &plan.steps {
             let state = incident
                 .step(step.id.as_str())
                 .map(|s| format!("{:?}", s.state).to_lowercase())
                 .unwrap_or_else(|| "not started".into());
-            eprintln!("  {:<9} {state}", step.id);
+            msgln!("  {:<9} {state}", step.id);
         }
         // What is at stake for the data, before the person says yes again.
         if let Some(database) = plan.database.as_ref().filter(|d| d.restore.is_some()) {

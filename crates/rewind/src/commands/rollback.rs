@@ -123,9 +123,10 @@ pub fn run(args: RollbackArgs, global: &Global) -> Result<(), CliError> {
         backup_dir: Some(&backup_dir),
         restore_again: args.restore_again,
     };
-    eprintln!(
+    msgln!(
         "fetching tags from {} and reading {}'s deployments...",
-        app.remote, app.name
+        app.remote,
+        app.name
     );
     let mut plan = rollback::prepare(&tools, app, &options).map_err(into_cli_error)?;
     print_plan(&plan, &style);
@@ -136,7 +137,7 @@ pub fn run(args: RollbackArgs, global: &Global) -> Result<(), CliError> {
     if ask && wants_database_question(&plan) && ask_database(prompter.as_ref(), &plan)? {
         rollback::add_database(&tools, app, &mut plan, Some(&backup_dir))
             .map_err(into_cli_error)?;
-        eprintln!(
+        msgln!(
             "
 the plan, with the database steps:"
         );
@@ -148,7 +149,7 @@ the plan, with the database steps:"
             &plan.app,
             json!({ "command": rollback::COMMAND, "user": actor, "reason": args.reason, "from": plan.from.label, "to": plan.to.label, "method": plan.method, "database": plan.database }),
         )?;
-        eprintln!("\ndry run: nothing was changed (recorded as {id} in the journal)");
+        msgln!("\ndry run: nothing was changed (recorded as {id} in the journal)");
         if args.json {
             print_json(&json!({ "dry_run": true, "incident": id, "plan": plan }))?;
         }
@@ -290,7 +291,7 @@ fn confirm(prompter: &dyn Prompter, plan: &Plan) -> Result<(), CliError> {
 }
 
 pub(crate) fn print_plan(plan: &Plan, style: &Style) {
-    eprintln!("\n{}", style.bold(&format!("Rollback of {}", plan.app)));
+    msgln!("\n{}", style.bold(&format!("Rollback of {}", plan.app)));
     let release = |r: &rollback::ReleaseRef| {
         let mut parts = Vec::new();
         if !r.short_commit().is_empty() {
@@ -305,17 +306,17 @@ pub(crate) fn print_plan(plan: &Plan, style: &Style) {
             format!("{} ({})", r.label, parts.join(", "))
         }
     };
-    eprintln!("  from    {}", release(&plan.from));
-    eprintln!("  to      {}", release(&plan.to));
-    eprintln!("  method  {}", plan.method);
+    msgln!("  from    {}", release(&plan.from));
+    msgln!("  to      {}", release(&plan.to));
+    msgln!("  method  {}", plan.method);
     let removed = &plan.removed;
-    eprintln!("\n{}", style.bold("What the rollback takes off production"));
+    msgln!("\n{}", style.bold("What the rollback takes off production"));
     if removed.commits.is_empty() {
-        eprintln!("  no commit listed");
+        msgln!("  no commit listed");
     } else {
-        eprintln!("  {} commit(s):", removed.commits.len());
+        msgln!("  {} commit(s):", removed.commits.len());
         for c in &removed.commits {
-            eprintln!("    {} {}", c.short_sha, ui::sanitize(&c.subject, false));
+            msgln!("    {} {}", c.short_sha, ui::sanitize(&c.subject, false));
         }
     }
     for section in &removed.changelog {
@@ -324,51 +325,54 @@ pub(crate) fn print_plan(plan: &Plan, style: &Style) {
             .as_deref()
             .map(|d| format!(" ({d})"))
             .unwrap_or_default();
-        eprintln!("  changelog {}{date}:", section.version);
+        msgln!("  changelog {}{date}:", section.version);
         for line in section.body.iter().filter(|l| !l.trim().is_empty()) {
-            eprintln!("    {}", ui::sanitize(line, false));
+            msgln!("    {}", ui::sanitize(line, false));
         }
     }
     if !removed.migrations.is_empty() {
-        eprintln!("  migrations changed since {}:", plan.to.label);
+        msgln!("  migrations changed since {}:", plan.to.label);
         for m in &removed.migrations {
-            eprintln!("    {} {}", m.change, m.path);
+            msgln!("    {} {}", m.change, m.path);
         }
     }
     for note in &removed.notes {
-        eprintln!("  note: {note}");
+        msgln!("  note: {note}");
     }
     if let Some(database) = &plan.database {
         print_database(database, plan, style);
     }
     for warning in &plan.warnings {
-        eprintln!("{}", style.warn(&format!("warning: {warning}")));
+        errln!(
+            "{}",
+            style.warn(&ui::sanitize(&format!("warning: {warning}"), false))
+        );
     }
     for o in &plan.overrides {
-        eprintln!(
+        errln!(
             "{}",
             style.warn(&format!("warning: safety check overridden: {o}"))
         );
     }
-    eprintln!("\n{}", style.bold("Steps"));
+    msgln!("\n{}", style.bold("Steps"));
     for (i, step) in plan.steps.iter().enumerate() {
-        eprintln!("  {}. {:<9} {}", i + 1, step.id, step.title);
+        msgln!("  {}. {:<9} {}", i + 1, step.id, step.title);
     }
 }
 
 /// The migration evidence and what the plan does about the database.
 pub(crate) fn print_database(database: &DatabasePlan, plan: &Plan, style: &Style) {
-    eprintln!("\n{}", style.bold("Database"));
+    msgln!("\n{}", style.bold("Database"));
     match &database.migrations {
         Some(m) => {
-            eprintln!("  migrations: {} ({})", m.verdict, m.description);
+            msgln!("  migrations: {} ({})", m.verdict, m.description);
             for f in &m.files {
                 let why = f
                     .why
                     .as_deref()
                     .map(|w| format!(": {w}"))
                     .unwrap_or_default();
-                eprintln!(
+                msgln!(
                     "    {} {} ({}){}",
                     f.change,
                     f.path,
@@ -377,17 +381,17 @@ pub(crate) fn print_database(database: &DatabasePlan, plan: &Plan, style: &Style
                 );
             }
         }
-        None => eprintln!(
+        None => msgln!(
             "  migrations: unknown (the running release {} is not in the local repository)",
             plan.from.label
         ),
     }
     if let Some(statement) = &database.statement {
-        eprintln!("  {statement}");
+        msgln!("  {statement}");
     }
     if let Some(r) = &database.restore {
         let local = r.restore_to.with_timezone(&chrono::Local);
-        eprintln!(
+        msgln!(
             "  restore to   {} ({} local), {} before deployment {} of {} was created",
             r.restore_to.format("%Y-%m-%d %H:%M:%S UTC"),
             local.format("%H:%M:%S"),
@@ -395,20 +399,20 @@ pub(crate) fn print_database(database: &DatabasePlan, plan: &Plan, style: &Style
             r.bad_deployment_id,
             plan.from.label
         );
-        eprintln!(
+        msgln!(
             "  data loss    every write since then is lost: {} so far, more until the restore starts",
             r.data_loss
         );
-        eprintln!(
+        msgln!(
             "  downtime     the database stops during the restore: the app cannot use it until it ends"
         );
-        eprintln!(
+        msgln!(
             "  first        a safety backup of {} ({}), downloaded to {}",
             r.addon_id,
             r.provider,
             r.backup_dir.display()
         );
-        eprintln!(
+        msgln!(
             "  order        {} ([apps.database] rollback_order)",
             r.order
         );
@@ -441,12 +445,13 @@ impl Progress for Lines {
             .iter()
             .position(|id| *id == step.id)
             .map_or(0, |i| i + 1);
-        eprintln!("[{index}/{}] {}: {}", self.order.len(), step.id, step.title);
+        msgln!("[{index}/{}] {}: {}", self.order.len(), step.id, step.title);
     }
 
     fn step_ended(&mut self, _step: &PlannedStep, report: &StepReport) {
         let took = ui::duration(std::time::Duration::from_millis(report.duration_ms));
-        let detail = report.detail.as_deref().unwrap_or("");
+        // Painted below: neutralised first (it may quote the platform).
+        let detail = ui::sanitize(report.detail.as_deref().unwrap_or(""), false);
         let line = match report.outcome {
             StepOutcome::Done => self.style.ok(&format!("      done in {took}: {detail}")),
             StepOutcome::Skipped => format!("      skipped: {detail}"),
@@ -455,20 +460,20 @@ impl Progress for Lines {
             StepOutcome::Interrupted => self.style.warn(&format!("      interrupted after {took}")),
             StepOutcome::AlreadyDone | StepOutcome::NotRun => return,
         };
-        eprintln!("{line}");
+        msgln!("{line}");
     }
 
     fn deploy_event(&mut self, event: &FollowEvent) {
         let started = *self.deploy_started.get_or_insert_with(Instant::now);
         match event {
             FollowEvent::Status(status) => {
-                eprintln!("      {:>6}  {status}", ui::duration(started.elapsed()));
+                msgln!("      {:>6}  {status}", ui::duration(started.elapsed()));
             }
             FollowEvent::Log(line) if self.verbose => {
-                eprintln!("      | {}", ui::sanitize(line, self.style.color));
+                msgln!("      | {}", ui::sanitize(line, self.style.color));
             }
             FollowEvent::Log(_) => {}
-            FollowEvent::Note(note) => eprintln!("      note: {note}"),
+            FollowEvent::Note(note) => msgln!("      note: {note}"),
         }
     }
 }
@@ -480,7 +485,10 @@ pub(crate) fn finish(summary: &Summary, json: bool, style: &Style) -> Result<(),
         print_json(&serde_json::to_value(summary).map_err(CliError::failed)?)?;
     }
     for warning in &summary.warnings {
-        eprintln!("{}", style.warn(&format!("warning: {warning}")));
+        errln!(
+            "{}",
+            style.warn(&ui::sanitize(&format!("warning: {warning}"), false))
+        );
     }
     match &summary.outcome {
         Outcome::Succeeded => {
@@ -489,12 +497,12 @@ pub(crate) fn finish(summary: &Summary, json: bool, style: &Style) -> Result<(),
                 .iter()
                 .find(|s| s.id == StepId::PitrRestore && s.outcome == StepOutcome::Done);
             if let Some(step) = restored {
-                eprintln!(
+                msgln!(
                     "\n{}",
                     step.detail.as_deref().unwrap_or("database restored")
                 );
             }
-            eprintln!(
+            msgln!(
                 "\n{} {} runs {} (deployment {}); {} is marked bad. Incident {}: `rewind report {}`",
                 style.ok("rolled back:"),
                 summary.app,
@@ -515,14 +523,14 @@ pub(crate) fn finish(summary: &Summary, json: bool, style: &Style) -> Result<(),
             ..
         } => {
             if !log_tail.is_empty() {
-                eprintln!("\nlast {} lines of the build log:", log_tail.len());
+                msgln!("\nlast {} lines of the build log:", log_tail.len());
                 for line in log_tail {
-                    eprintln!("  | {}", ui::sanitize(line, style.color));
+                    msgln!("  | {}", ui::sanitize(line, style.color));
                 }
             }
             match runs_now {
-                Some(now) => eprintln!("\n{}", style.warn(now)),
-                None if *previous_release_running => eprintln!(
+                Some(now) => msgln!("\n{}", style.warn(&ui::sanitize(now, false))),
+                None if *previous_release_running => msgln!(
                     "\n{}",
                     style.warn(&format!(
                         "the previous release ({}) keeps running",
@@ -556,9 +564,7 @@ pub(crate) fn finish(summary: &Summary, json: bool, style: &Style) -> Result<(),
 }
 
 pub(crate) fn print_json(value: &serde_json::Value) -> Result<(), CliError> {
-    let text = serde_json::to_string_pretty(value).map_err(CliError::failed)?;
-    println!("{text}");
-    Ok(())
+    crate::output::json(value).map_err(CliError::failed)
 }
 
 /// A rollback error as the binary reports it: its class is the exit code.

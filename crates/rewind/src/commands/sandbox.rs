@@ -50,12 +50,12 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
     config.state_file = args.state;
     let sandbox = Sandbox::start(config)
         .map_err(|e| CliError::config(e).hint("pass --listen 127.0.0.1:0 to pick a free port"))?;
-    eprintln!("rewind sandbox listening on {}", sandbox.base_url());
-    eprintln!("export these to point a Scalingo client at it:");
+    msgln!("rewind sandbox listening on {}", sandbox.base_url());
+    msgln!("export these to point a Scalingo client at it:");
     for (name, value) in sandbox.env_vars() {
-        println!("export {name}={value}");
+        outln!("export {name}={value}");
     }
-    eprintln!("press Ctrl-C to stop");
+    msgln!("press Ctrl-C to stop");
     sandbox.wait();
     Ok(())
 }

@@ -10,6 +10,7 @@ use rewind_core::identify::Identified;
 use rewind_core::status::{AppStatus, app_status};
 
 use crate::cli_error::CliError;
+use crate::commands::rollback::print_json;
 use crate::context::{Context, Global};
 use crate::ui::{self, Style};
 
@@ -53,22 +54,20 @@ pub fn run(args: StatusArgs, global: &Global) -> Result<(), CliError> {
         } else {
             serde_json::to_value(&statuses[0]).map_err(CliError::failed)?
         };
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).map_err(CliError::failed)?
-        );
+        print_json(&value)?;
         for s in &statuses {
             for w in &s.warnings {
-                eprintln!("warning: {}: {w}", s.app.name);
+                errln!("warning: {}: {w}", s.app.name);
             }
         }
         return Ok(());
     }
-    let style = Style::stderr();
+    // The status is data: painted for stdout's terminal, not stderr's.
+    let style = Style::stdout();
     let now = Utc::now();
     if summary {
         for s in &statuses {
-            println!("{}", summary_line(s, now, &style));
+            outln!("{}", summary_line(s, now, &style));
         }
         return Ok(());
     }
@@ -104,34 +103,34 @@ fn summary_line(s: &AppStatus, now: DateTime<Utc>, style: &Style) -> String {
 
 fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
     let region = s.app.region.as_deref().unwrap_or("?");
-    println!(
+    outln!(
         "{}  {}  (region {region})",
         style.bold(&s.app.name),
         app_state(&s.app.status, style)
     );
     match &s.situation.current {
-        Some(c) => println!(
+        Some(c) => outln!(
             "  now running   {} ({}) since {}, deployment {}",
-            style.bold(&c.release.label),
+            style.bold(&ui::sanitize(&c.release.label, false)),
             c.release.source,
             since(c, now),
             short(&c.deployment.id)
         ),
-        None => println!("  now running   nothing: no successful deployment yet"),
+        None => outln!("  now running   nothing: no successful deployment yet"),
     }
     match &s.situation.last_good {
-        Some(g) => println!(
+        Some(g) => outln!(
             "  last good     {} ({}), deployed {}",
-            style.ok(&g.release.label),
+            style.ok(&ui::sanitize(&g.release.label, false)),
             g.release.source,
             when(g.deployment.created_at, now)
         ),
-        None => println!(
+        None => outln!(
             "  last good     none found: no earlier successful deployment of another release"
         ),
     }
     if let Some(d) = &s.situation.in_progress {
-        println!(
+        outln!(
             "  in progress   deployment {} is {} (started {})",
             short(&d.id),
             style.warn(d.status.as_str()),
@@ -139,7 +138,7 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
         );
     }
     if let Some(h) = &s.hold {
-        println!(
+        outln!(
             "  hold          auto-deploy held by rewind since {} by {} (incident {}); `rewind unhold {}` restores it",
             stamp(h.since),
             h.by.as_deref().unwrap_or("?"),
@@ -148,16 +147,16 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
         );
     }
     match &s.scm_link {
-        Some(l) if l.auto_deploy_enabled => println!(
+        Some(l) if l.auto_deploy_enabled => outln!(
             "  auto-deploy   {} for branch {}: a push there deploys by itself (rewind hold switches it off)",
             style.warn("on"),
             l.branch.as_deref().unwrap_or("?")
         ),
-        Some(l) => println!(
+        Some(l) => outln!(
             "  auto-deploy   off (branch {})",
             l.branch.as_deref().unwrap_or("?")
         ),
-        None => println!("  auto-deploy   no SCM link"),
+        None => outln!("  auto-deploy   no SCM link"),
     }
     match &s.database {
         Some(db) => {
@@ -167,23 +166,23 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
                 .and_then(|d| d.status.clone())
                 .or_else(|| db.addon.status.clone())
                 .unwrap_or_else(|| "unknown".into());
-            println!(
+            outln!(
                 "  database      {} {} ({state})",
                 db.addon.provider_id,
                 db.addon.plan.as_deref().unwrap_or("")
             );
             if let Some(w) = &db.recovery_window {
-                println!(
+                outln!(
                     "                point-in-time window {} -> {}",
                     stamp(w.earliest),
                     stamp(w.latest)
                 );
             }
             if db.backups.is_empty() {
-                println!("                no backups");
+                outln!("                no backups");
             }
             for b in &db.backups {
-                println!(
+                outln!(
                     "                backup {} {} {} {}",
                     b.created_at.map(stamp).unwrap_or_else(|| "?".into()),
                     b.method.as_deref().unwrap_or("?"),
@@ -192,16 +191,21 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
                 );
             }
             for n in &db.notes {
-                println!("                {}", style.dim(n));
+                outln!("                {}", style.dim(n));
             }
         }
-        None => println!("  database      none"),
+        None => outln!("  database      none"),
     }
-    println!();
-    println!("Recent deployments");
-    println!(
+    outln!();
+    outln!("Recent deployments");
+    outln!(
         "  {:<17} {:<14} {:<14} {:>8}  {:<8} {:<22} FROM",
-        "WHEN (UTC)", "WHO", "STATUS", "DURATION", "REF", "RELEASE"
+        "WHEN (UTC)",
+        "WHO",
+        "STATUS",
+        "DURATION",
+        "REF",
+        "RELEASE"
     );
     for item in &s.situation.recent {
         let d = &item.deployment;
@@ -213,7 +217,7 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
         } else {
             style.bad(&format!("{status:<14}"))
         };
-        println!(
+        outln!(
             "  {:<17} {:<14} {painted} {:>8}  {:<8} {:<22} {}",
             d.created_at.map(stamp).unwrap_or_else(|| "?".into()),
             truncate(d.pusher.username.as_deref().unwrap_or("?"), 14),
@@ -225,14 +229,16 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
             item.release.source
         );
     }
+    // Warnings and notes go to stderr: painted for that stream.
+    let err_style = Style::stderr();
     for w in &s.warnings {
-        eprintln!("{} {w}", style.warn("warning:"));
+        errln!("{} {w}", err_style.warn("warning:"));
     }
     for item in &s.situation.recent {
         if let Some(note) = &item.release.note {
-            eprintln!(
+            msgln!(
                 "{} deployment {}: release unknown: {note}",
-                style.dim("note:"),
+                err_style.dim("note:"),
                 short(&item.deployment.id)
             );
         }
@@ -243,7 +249,8 @@ fn app_state(status: &str, style: &Style) -> String {
     match status {
         "running" => style.ok(status),
         "crashed" | "stopped" => style.bad(status),
-        _ => style.warn(status),
+        // Any other state is the platform's word: shown, never obeyed.
+        _ => style.warn(&ui::sanitize(status, false)),
     }
 }
 

@@ -2,7 +2,6 @@
 //! problem as `file:line: message`, and show a tree as indented text, a
 //! Mermaid flowchart or a Graphviz graph, in French or English.
 
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
@@ -93,7 +92,7 @@ fn show(args: ShowArgs) -> Result<(), CliError> {
             // stdout is for the rendering (often redirected to a file), so
             // the problems go to stderr.
             for problem in &problems.problems {
-                eprintln!("{problem}");
+                msgln!("{problem}");
             }
             return Err(CliError::config(problems).hint(FORMAT_HINT));
         }
@@ -135,12 +134,9 @@ fn lang_from_env() -> Lang {
     Lang::from_locale_vars(vars.iter().map(|v| v.as_deref()))
 }
 
-/// Writes to stdout; a closed pipe (`rewind tree show | head`) is not an
-/// error, the reader simply had enough.
+/// Writes to stdout through the output layer: a closed pipe (`rewind tree
+/// show | head`) ends the command quietly, the reader simply had enough.
 fn print(text: &str) -> Result<(), CliError> {
-    let mut out = io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(err) if err.kind() != io::ErrorKind::BrokenPipe => Err(CliError::failed(err)),
-        _ => Ok(()),
-    }
+    out!("{text}");
+    Ok(())
 }

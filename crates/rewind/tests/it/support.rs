@@ -166,6 +166,38 @@ impl Rewind {
     }
 }
 
+impl Rewind {
+    /// Runs with stdout and/or stderr a pipe whose reader is already gone
+    /// (as after `| head -1` or quitting `less`); what the other stream
+    /// said is kept.
+    pub fn run_closed(mut self, close_stdout: bool, close_stderr: bool) -> Run {
+        let output = |close: bool| {
+            if close {
+                let (reader, writer) = std::io::pipe().expect("pipe");
+                drop(reader);
+                Stdio::from(writer)
+            } else {
+                Stdio::piped()
+            }
+        };
+        self.command
+            .stdin(Stdio::null())
+            .stdout(output(close_stdout))
+            .stderr(output(close_stderr));
+        let out = self
+            .command
+            .spawn()
+            .expect("rewind runs")
+            .wait_with_output()
+            .expect("rewind ends");
+        Run {
+            code: out.status.code().expect("rewind exits by itself"),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
 /// The sandbox's variables as owned pairs, for tests that remove or
 /// replace some of them.
 pub fn sandbox_env(sandbox: &Sandbox) -> Vec<(String, String)> {
