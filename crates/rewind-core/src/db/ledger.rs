@@ -32,6 +32,12 @@ pub struct RestoreRecord {
     /// The safety backup taken before it, on disk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_sha256: Option<String>,
+    /// When the bad deployment was created: writes between the restore
+    /// point and then were made under the good release (the margin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bad_created_at: Option<DateTime<Utc>>,
 }
 
 impl RestoreRecord {
@@ -125,7 +131,7 @@ pub fn check_not_restored(
 }
 
 /// The restore an incident asked for and did not learn was refused.
-fn restore_of(incident: &Incident) -> Option<EarlierRestore> {
+pub fn restore_of(incident: &Incident) -> Option<EarlierRestore> {
     let mut found: Option<EarlierRestore> = None;
     for entry in &incident.entries {
         if entry.kind != EntryKind::Note {
@@ -159,6 +165,8 @@ fn older_rollback_restore(incident: &Incident) -> Option<EarlierRestore> {
         addon_id: restore["addon_id"].as_str().unwrap_or_default().to_string(),
         restore_to: serde_json::from_value(restore["restore_to"].clone()).ok()?,
         backup: None,
+        backup_sha256: None,
+        bad_created_at: serde_json::from_value(restore["bad_deployment_created_at"].clone()).ok(),
     };
     Some(EarlierRestore {
         incident: incident.id.clone(),
@@ -178,6 +186,8 @@ mod tests {
             addon_id: "ad-1".into(),
             restore_to: DateTime::from_timestamp(1_700_000_000, 0).expect("t"),
             backup: None,
+            backup_sha256: None,
+            bad_created_at: None,
         }
     }
 

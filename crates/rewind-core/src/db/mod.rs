@@ -38,7 +38,7 @@ pub use backup::{
 };
 pub use download::{Archive, archive_file_name, download, sha256_file};
 pub use error::{DbError, DbErrorKind};
-pub use ledger::{EarlierRestore, RestoreRecord, check_not_restored, earlier_restores};
+pub use ledger::{EarlierRestore, RestoreRecord, check_not_restored, earlier_restores, restore_of};
 pub use pg_restore::{DumpRestored, find_program, restore_archive};
 pub use pg_url::DatabaseUrl;
 pub use pitr::{PitrPlan, Target, pitr_restore, plan_pitr, restore_instant, running_deployment};

@@ -63,10 +63,17 @@ impl PitrPlan {
 /// guide): whole seconds, rounded down. People read and type seconds, and
 /// Scalingo's documentation writes restore times in seconds; rounding
 /// down keeps the instant on the safe side of the bad release (never a
-/// write of it more). The plan shows, checks against the recovery window
-/// and sends exactly this instant.
-pub fn restore_instant(t: DateTime<Utc>) -> DateTime<Utc> {
-    t.trunc_subsecs(0)
+/// write of it more). One exception: when the recovery window opens inside
+/// that very second, after the rounded-down instant, the time keeps its
+/// milliseconds (rounded down too), the only way to stay inside the
+/// window. The plan shows, checks and sends exactly this instant.
+pub fn restore_instant(t: DateTime<Utc>, window: &RecoveryWindow) -> DateTime<Utc> {
+    let second = t.trunc_subsecs(0);
+    if second < window.earliest && t >= window.earliest {
+        t.trunc_subsecs(3)
+    } else {
+        second
+    }
 }
 
 /// Checks that `addon` can do a point-in-time restore to `target`, and
@@ -83,7 +90,7 @@ pub fn plan_pitr(
             provider: addon.provider_id.clone(),
         });
     }
-    let restore_to = restore_instant(match &target {
+    let requested = match &target {
         Target::At { time } => *time,
         Target::BeforeDeploy { deployment, margin } => {
             let created = deployment.created_at.ok_or_else(|| DbError::BadTime {
@@ -101,8 +108,9 @@ pub fn plan_pitr(
                     problem: "it goes back before any date rewind can name".into(),
                 })?
         }
-    });
+    };
     let window = platform.recovery_window(app, &addon.id)?;
+    let restore_to = restore_instant(requested, &window);
     if !window.contains(restore_to) {
         return Err(DbError::OutsideWindow {
             target: restore_to,
@@ -158,4 +166,42 @@ pub fn running_deployment(
 ) -> Result<Option<Deployment>, DbError> {
     let page = platform.deployments(app, 1, 10)?;
     Ok(page.items.into_iter().find(|d| d.status.is_success()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(ms: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(ms).expect("time")
+    }
+
+    #[test]
+    fn whole_seconds_rounded_down_unless_the_window_opens_inside_that_second() {
+        let window = RecoveryWindow {
+            earliest: at(1_000_000_000),
+            latest: at(2_000_000_000),
+        };
+        assert_eq!(
+            restore_instant(at(1_500_000_999), &window),
+            at(1_500_000_000)
+        );
+        assert_eq!(
+            restore_instant(at(1_500_000_000), &window),
+            at(1_500_000_000)
+        );
+        let opens_mid_second = RecoveryWindow {
+            earliest: at(1_500_000_400),
+            latest: at(2_000_000_000),
+        };
+        assert_eq!(
+            restore_instant(at(1_500_000_700), &opens_mid_second),
+            at(1_500_000_700)
+        );
+        // Before the window: left as asked, for the window check to refuse.
+        assert_eq!(
+            restore_instant(at(1_500_000_100), &opens_mid_second),
+            at(1_500_000_000)
+        );
+    }
 }

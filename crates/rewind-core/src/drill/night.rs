@@ -166,10 +166,12 @@ impl Stage<'_> {
             .as_ref()
             .map_or(self.pace.margin, |d| d.margin);
         let created = bad_deployment.created_at.unwrap_or(alert_at);
-        // The instant every restore path of rewind goes back to.
-        let restore_point = crate::db::restore_instant(
+        // The instant every restore path of rewind goes back to (the
+        // drill's window opened long before: whole seconds).
+        let restore_point = chrono::SubsecRound::trunc_subsecs(
             created
                 - chrono::Duration::from_std(margin).unwrap_or_else(|_| chrono::Duration::zero()),
+            0,
         );
         Ok(Broken {
             addon,

@@ -24,6 +24,7 @@ pub(crate) struct Prepared {
     /// The bad deployment the restore goes back before.
     pub bad_deployment_id: String,
     pub bad_label: String,
+    pub bad_created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// A restore an earlier incident made for this bad release, and the
     /// person did not ask to restore again: nothing is done.
     pub already: Option<db::EarlierRestore>,
@@ -77,6 +78,7 @@ pub(crate) fn prepare(
             lines: vec![line],
             bad_deployment_id: bad.deployment.id.clone(),
             bad_label: bad.release.label.clone(),
+            bad_created_at: bad.deployment.created_at,
             already: earlier,
         });
     }
@@ -109,6 +111,7 @@ pub(crate) fn prepare(
         lines,
         bad_deployment_id: bad.deployment.id.clone(),
         bad_label: bad.release.label.clone(),
+        bad_created_at: bad.deployment.created_at,
         already: None,
     })
 }
@@ -175,6 +178,8 @@ pub(crate) fn run(
         addon_id: plan.addon.id.clone(),
         restore_to: plan.restore_to,
         backup: Some(safety.archive.path.display().to_string()),
+        backup_sha256: Some(safety.archive.sha256.clone()),
+        bad_created_at: prepared.bad_created_at,
     };
     let step = Some(RESTORE_STEP);
     tools

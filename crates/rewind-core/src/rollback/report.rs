@@ -68,6 +68,121 @@ fn database_report(plan: Option<&Plan>, incident: &Incident) -> Option<DatabaseR
     })
 }
 
+/// What a restore did to the data, from the journal's restore record:
+/// the restore point, the writes it lost (those of the good release inside
+/// the margin included), the safety backup, and how to get rows back.
+#[derive(Debug, Clone, Serialize)]
+pub struct DataReport {
+    pub restore_to: DateTime<Utc>,
+    pub bad_label: Option<String>,
+    pub bad_deployment_id: String,
+    pub bad_created_at: Option<DateTime<Utc>>,
+    /// When the restore was asked for: the writes lost end about then.
+    pub requested_at: DateTime<Utc>,
+    pub backup: Option<String>,
+    pub backup_sha256: Option<String>,
+}
+
+impl DataReport {
+    fn lines(&self, app: &str) -> Vec<String> {
+        let bad = self.bad_label.as_deref().unwrap_or("the bad release");
+        let mut out = vec![format!(
+            "**Restore point**: {}, just before {bad} (deployment {})",
+            time(&self.restore_to),
+            self.bad_deployment_id
+        )];
+        out.push(format!(
+            "**Writes lost**: every write made between {} and the restore, asked for at {} ({})",
+            time(&self.restore_to),
+            time(&self.requested_at),
+            crate::db::about(self.requested_at - self.restore_to)
+        ));
+        if let Some(created) = self.bad_created_at.filter(|c| *c > self.restore_to) {
+            out.push(format!(
+                "**Good writes lost too**: those between {} and {} were made under the release before {bad} (the restore margin), and are gone as well",
+                time(&self.restore_to),
+                time(&created)
+            ));
+        }
+        match (&self.backup, &self.backup_sha256) {
+            (Some(path), sha) => {
+                let mut text = format!("**Safety backup**: `{path}`");
+                if let Some(sha) = sha {
+                    text.push_str(&format!(", sha256 `{sha}`"));
+                }
+                out.push(text);
+                out.push(format!(
+                    "**Getting lost rows back**: load the safety backup into a scratch database (never production), then copy the rows you need: `REWIND_DATABASE_URL=postgres://USER:PASSWORD@HOST:PORT/scratch rewind db restore {app} --from-file {path}` (see docs/database.md, \"Getting lost writes back\")"
+                ));
+            }
+            (None, _) => out.push(
+                "**Safety backup**: none recorded: the lost writes can only come back from the addon's own backups".into(),
+            ),
+        }
+        out
+    }
+}
+
+/// A question of the decision tree and its answer, as the journal has it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionReport {
+    pub question: String,
+    pub text: Option<String>,
+    pub answer: String,
+    pub label: Option<String>,
+    /// Where the answer came from: prompt, --answer, --yes...
+    pub source: Option<String>,
+    pub suggested: Option<String>,
+    /// The evidence shown with the question, in words.
+    pub evidence: Vec<String>,
+}
+
+fn decisions(incident: &Incident) -> Vec<DecisionReport> {
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    incident
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Answer)
+        .map(|e| {
+            let d = &e.data;
+            let items = match &d["evidence"] {
+                Value::Array(items) => items.clone(),
+                Value::Null => Vec::new(),
+                other => vec![other.clone()],
+            };
+            let evidence = items.iter().flat_map(evidence_lines).collect();
+            DecisionReport {
+                question: text(&d["question"]).unwrap_or_default(),
+                text: text(&d["text"]),
+                answer: text(&d["answer"]).unwrap_or_default(),
+                label: text(&d["label"]),
+                source: text(&d["source"]),
+                suggested: match &d["suggested"] {
+                    Value::Null => None,
+                    Value::String(s) => Some(s.clone()),
+                    other => Some(plain(other)),
+                },
+                evidence,
+            }
+        })
+        .collect()
+}
+
+/// A probe's evidence as the person saw it: its lines, when it has them.
+fn evidence_lines(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Object(map) => match map.get("lines") {
+            Some(Value::Array(lines)) => lines
+                .iter()
+                .map(|l| l.as_str().map_or_else(|| l.to_string(), str::to_string))
+                .collect(),
+            _ => vec![plain(v)],
+        },
+        other => vec![plain(other)],
+    }
+}
+
 /// One dated line of the timeline (notes, interruptions, resumptions).
 #[derive(Debug, Clone, Serialize)]
 pub struct TimelineNote {
@@ -96,6 +211,10 @@ pub struct Report {
     pub deployments: Vec<String>,
     pub marked_bad: Vec<String>,
     pub notes: Vec<TimelineNote>,
+    /// What a restore did to the data, when the incident made one.
+    pub data: Option<DataReport>,
+    /// The decision tree's questions and answers (a guide incident).
+    pub decisions: Vec<DecisionReport>,
 }
 
 /// The report of one incident.
@@ -179,6 +298,16 @@ pub fn report(incident: &Incident) -> Report {
         deployments,
         marked_bad,
         notes,
+        data: crate::db::restore_of(incident).map(|r| DataReport {
+            restore_to: r.record.restore_to,
+            bad_label: r.record.bad_label,
+            bad_deployment_id: r.record.bad_deployment_id,
+            bad_created_at: r.record.bad_created_at,
+            requested_at: r.at,
+            backup: r.record.backup,
+            backup_sha256: r.record.backup_sha256,
+        }),
+        decisions: decisions(incident),
     }
 }
 
@@ -351,6 +480,34 @@ impl Report {
             }
             for note in &removed.notes {
                 line(format!("- note: {note}"));
+            }
+        }
+        if !self.decisions.is_empty() {
+            line(String::new());
+            line("## Decision".into());
+            line(String::new());
+            for d in &self.decisions {
+                let question = d.text.as_deref().unwrap_or(&d.question);
+                let answer = d.label.as_deref().unwrap_or(&d.answer);
+                let mut text = format!("- **{}** {question}: **{answer}**", d.question);
+                if let Some(source) = &d.source {
+                    text.push_str(&format!(" ({source})"));
+                }
+                if let Some(suggested) = &d.suggested {
+                    text.push_str(&format!("; rewind suggested {suggested}"));
+                }
+                line(text);
+                for e in &d.evidence {
+                    line(format!("  - evidence: {e}"));
+                }
+            }
+        }
+        if let Some(data) = &self.data {
+            line(String::new());
+            line("## Data".into());
+            line(String::new());
+            for l in data.lines(&self.app) {
+                line(format!("- {l}"));
             }
         }
         if let Some(db) = &self.database {

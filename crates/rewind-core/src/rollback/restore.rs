@@ -196,6 +196,8 @@ impl Engine<'_> {
                     addon_id: restore.addon_id.clone(),
                     restore_to: restore.restore_to,
                     backup: self.facts.backup_archive.clone(),
+                    backup_sha256: self.facts.backup_sha256.clone(),
+                    bad_created_at: Some(restore.bad_deployment_created_at),
                 };
                 let mut data = record.note();
                 data["facts"] = json!({ "restore_requested": true });

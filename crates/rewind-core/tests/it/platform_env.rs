@@ -90,6 +90,17 @@ impl PlatformEnv {
         answer("POST", path, response)
     }
 
+    /// DELETEs on the sandbox's admin surface (`/_sandbox/faults`: every
+    /// fault rule goes); it must answer 2xx.
+    pub fn delete(&self, path: &str) -> Value {
+        let response = self
+            .agent
+            .delete(&format!("{}{path}", self.sandbox.base_url()))
+            .call()
+            .expect("admin call");
+        answer("DELETE", path, response)
+    }
+
     /// GETs from the sandbox's admin surface; it must answer 2xx.
     pub fn get(&self, path: &str) -> Value {
         let response = self

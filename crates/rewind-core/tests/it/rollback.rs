@@ -18,12 +18,12 @@ use rewind_core::journal::{BadMarks, EntryKind, IncidentState, Journal, StepStat
 use rewind_core::platform::Platform;
 use rewind_core::platform::scalingo::Scalingo;
 use rewind_core::rollback::{
-    self, ErrorClass, Method, Outcome, PrepareOptions, Progress, RollbackError, RunOptions, StepId,
-    Summary, Tools,
+    self, ErrorClass, Method, Outcome, PlannedStep, PrepareOptions, Progress, RollbackError,
+    RunOptions, StepId, StepOutcome, StepReport, Summary, Tools,
 };
 use rewind_core::secret::Secret;
 use rewind_sandbox::{AppSeed, SandboxConfig, ScmSeed};
-use serde_json::json;
+use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use crate::interrupt_after::InterruptAfter;
@@ -868,4 +868,107 @@ fn the_git_push_method_force_pushes_the_commit_to_the_platform() {
             .as_deref(),
         Some(world.tags[0].as_str())
     );
+}
+
+/// Adds a fault rule to the sandbox when `after` ends: the platform fails
+/// right after a step that went well.
+struct FaultAfter<'a> {
+    after: StepId,
+    env: &'a PlatformEnv,
+    rule: Value,
+}
+
+impl Progress for FaultAfter<'_> {
+    fn step_ended(&mut self, step: &PlannedStep, _report: &StepReport) {
+        if step.id == self.after {
+            self.env.admin("/_sandbox/faults", self.rule.clone());
+        }
+    }
+}
+
+#[test]
+fn a_verify_that_cannot_read_after_the_deploy_is_finished_by_resume_without_a_second_deploy() {
+    let world = World::new(Setup::default());
+    let interrupt = Interrupt::new();
+    // Every read of the deployments fails once the deploy is followed: the
+    // verify step cannot tell what runs.
+    let mut progress = FaultAfter {
+        after: StepId::Follow,
+        env: &world.env,
+        rule: json!({"method": "GET", "path": "/v1/apps/*/deployments", "status": 503, "times": 1000}),
+    };
+    let summary = world.rollback(
+        &PrepareOptions::default(),
+        &world.run_options(),
+        &mut progress,
+        &interrupt,
+    );
+    let Outcome::Failed {
+        step,
+        runs_now,
+        hints,
+        ..
+    } = &summary.outcome
+    else {
+        panic!("{:?}", summary.outcome);
+    };
+    assert_eq!(*step, StepId::Verify);
+    // Never an assumption: the read failed, so what runs is unknown.
+    let runs_now = runs_now.as_deref().expect("statement");
+    assert!(runs_now.contains("is unknown"), "{runs_now}");
+    assert!(
+        hints
+            .iter()
+            .any(|h| h.contains(&format!("rewind resume {}", summary.incident))),
+        "{hints:?}"
+    );
+    let journal = world.journal();
+    let incident = journal
+        .incident(summary.incident.as_str())
+        .expect("incident");
+    assert_eq!(incident.state, IncidentState::Closed("failed".into()));
+
+    world.env.delete("/_sandbox/faults");
+    // The same command again is refused: this rollback is to be finished.
+    let again = world
+        .prepare(&PrepareOptions::default())
+        .expect_err("refused");
+    assert!(
+        matches!(again, RollbackError::RollbackInProgress { .. }),
+        "{again}"
+    );
+    let calm = Interrupt::new();
+    let resumed = rollback::resume(
+        &world.tools(&journal, &calm),
+        summary.incident.as_str(),
+        false,
+        &world.run_options(),
+        &mut (),
+    )
+    .expect("resume");
+    assert!(
+        matches!(resumed.outcome, Outcome::Succeeded),
+        "{:?}",
+        resumed.outcome
+    );
+    let outcomes: Vec<StepOutcome> = resumed.steps.iter().map(|s| s.outcome).collect();
+    assert!(
+        resumed
+            .steps
+            .iter()
+            .any(|s| s.id == StepId::Verify && s.outcome == StepOutcome::Done),
+        "{outcomes:?}"
+    );
+    assert_eq!(world.env.deploys().len(), 1, "one deploy in all");
+    assert_eq!(world.running(), "v1.0.0");
+    // A succeeded incident is not resumed again.
+    let done = rollback::resume(
+        &world.tools(&journal, &calm),
+        summary.incident.as_str(),
+        false,
+        &world.run_options(),
+        &mut (),
+    )
+    .expect_err("closed");
+    assert!(matches!(done, RollbackError::NotResumable { .. }), "{done}");
 }

@@ -704,6 +704,24 @@ fn a_deploy_refused_after_the_restore_is_finished_by_resume_and_never_restored_t
     assert_eq!(world.count("/backups"), 1, "{:?}", world.writes());
     assert_eq!(world.count("/pitr/restore"), 1, "{:?}", world.writes());
     assert_eq!(world.env.deploys().len(), 1);
+    // The report keeps what the restore cost the data, and how to get
+    // rows back from the safety backup.
+    let told = rollback::report(
+        &journal
+            .incident(summary.incident.as_str())
+            .expect("incident"),
+    )
+    .to_markdown();
+    for wanted in [
+        "## Data",
+        "**Restore point**",
+        "**Writes lost**: every write made between",
+        "**Good writes lost too**",
+        "**Safety backup**: `",
+        "rewind db restore shop --from-file",
+    ] {
+        assert!(told.contains(wanted), "missing {wanted:?} in\n{told}");
+    }
     // Marked bad as soon as the rollback began, once.
     let marks = BadMarks::read(&journal, APP).expect("marks");
     assert_eq!(marks.marks.len(), 1);

@@ -544,6 +544,11 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
             addon_id: addon.id.clone(),
             restore_to: plan.restore_to,
             backup: Some(safety.archive.path.display().to_string()),
+            backup_sha256: Some(safety.archive.sha256.clone()),
+            bad_created_at: match &plan.target {
+                Target::BeforeDeploy { deployment, .. } => deployment.created_at,
+                Target::At { .. } => None,
+            },
         };
         journal.record(&incident, &app.name, EntryKind::Note, step, record.note())?;
     }

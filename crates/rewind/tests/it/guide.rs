@@ -443,6 +443,27 @@ fn a3_restores_the_database_before_the_bad_deploy_then_a4_redeploys_the_previous
         "{}",
         run.stderr
     );
+    // The guide's report tells the decision and what the data lost.
+    let id = entries[0]["incident"].as_str().expect("id").to_string();
+    let report = w.run(&["report", &id], &[("LANG", "C")], "");
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    for wanted in [
+        "## Decision",
+        "**q5** ",
+        ": **Yes** (preset)",
+        "## Data",
+        "  - evidence: running now: v1.1.0 (tag), deployment ",
+        "**Restore point**",
+        "**Writes lost**",
+        "**Safety backup**: `",
+        "--from-file",
+    ] {
+        assert!(
+            report.stdout.contains(wanted),
+            "missing {wanted:?} in\n{}",
+            report.stdout
+        );
+    }
 }
 
 #[test]

@@ -684,3 +684,67 @@ fn resuming_a_rollback_with_database_steps_shows_what_is_at_stake_for_the_data()
         );
     }
 }
+
+#[test]
+fn yes_does_not_choose_for_the_database_when_migrations_are_destructive() {
+    let world = World::with_database();
+    let run = world.rewind(&["rollback", "--yes"], None);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    for wanted in [
+        "error: --yes does not choose for the database",
+        "are destructive, and nothing was changed",
+        "hint: migration migrations/002.sql (destructive): drops table legacy_prices",
+        "hint: --with-db: take a safety backup",
+        "hint: --no-db: leave the database as v1.1.0 left it",
+    ] {
+        assert!(
+            run.stderr.contains(wanted),
+            "missing {wanted:?} in\n{}",
+            run.stderr
+        );
+    }
+    assert_eq!(world.writes().len(), 0, "{:?}", world.writes());
+    let run = world.rewind(&["rollback", "--yes", "--no-db"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(world.deploys(), 1);
+}
+
+#[test]
+fn a_second_rewind_changing_the_same_app_is_refused_naming_who_holds_it() {
+    use std::io::Write;
+    let world = World::new(None);
+    // Another rewind on this machine, half-way through a rollback: it
+    // holds the app's lock file in the journal directory.
+    let locks = world.journal_dir().join("locks");
+    std::fs::create_dir_all(&locks).expect("locks");
+    let mut held = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(locks.join("shop.lock"))
+        .expect("lock file");
+    held.try_lock().expect("the test takes the lock");
+    held.write_all(
+        br#"{"user":"alice","command":"rollback","host":"laptop","pid":4242,"incident":"20261202-020304-ab12","since":"2026-12-02T02:03:04Z"}"#,
+    )
+    .expect("holder");
+    let run = world.rewind(&["rollback", "--yes"], None);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    for wanted in [
+        "error: shop is being changed by alice (rewind rollback, pid 4242 on laptop, since 02:03:04 UTC, incident 20261202-020304-ab12) on this machine",
+        "hint: follow what it does with `rewind journal show 20261202-020304-ab12`",
+        "hint: wait for it to end",
+    ] {
+        assert!(
+            run.stderr.contains(wanted),
+            "missing {wanted:?} in\n{}",
+            run.stderr
+        );
+    }
+    assert_eq!(world.deploys(), 0);
+    // Its process ends (however it ends): the lock goes with it.
+    drop(held);
+    let run = world.rewind(&["rollback", "--yes"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(world.deploys(), 1);
+}

@@ -354,10 +354,10 @@ fn with_auth<'a>(call: &Call<'_>, auth: Auth<'a>) -> Call<'a> {
     }
 }
 
-/// The restore time exactly as planned: rewind plans whole seconds
-/// (`db::restore_instant`), which this writes as Scalingo's documentation
-/// does (`2026-07-18T23:00:00Z`); a time with a fraction keeps it rather
-/// than lose it.
+/// The restore time exactly as planned (`db::restore_instant`): whole
+/// seconds written as Scalingo's documentation does
+/// (`2026-07-18T23:00:00Z`), and the milliseconds when the plan kept them
+/// to stay inside the recovery window.
 fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
