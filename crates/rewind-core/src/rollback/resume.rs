@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
-use crate::journal::{AppLock, EntryKind, Holder, IncidentState, StepState};
+use crate::journal::{AppLock, EntryKind, Holder, Incident, IncidentState, StepState};
 use crate::platform::DeploymentStatus;
 
 use super::error::RollbackError;
@@ -124,4 +124,38 @@ pub fn resume(
         hold_note: None,
     };
     engine.execute(&complete, progress)
+}
+
+/// Whether `rewind resume` can finish `incident`: a rollback interrupted,
+/// cut short, or closed on a failure or a refusal, that no later rollback
+/// of the app finished; or a guide walk whose rollback is one.
+pub fn is_resumable(incidents: &[Incident], incident: &Incident) -> bool {
+    match incident.opening["command"].as_str() {
+        Some(super::COMMAND) => {
+            let stopped = match &incident.state {
+                IncidentState::Closed(outcome) => guard::resumable_outcome(outcome),
+                _ => true,
+            };
+            let finished_later = incidents.iter().any(|later| {
+                later.app == incident.app
+                    && later.opened_at > incident.opened_at
+                    && later.opening["command"].as_str() == Some(super::COMMAND)
+                    && later.state == IncidentState::Closed("succeeded".into())
+            });
+            stopped && !finished_later
+        }
+        Some("guide") => guide_rollback(incident)
+            .and_then(|id| incidents.iter().find(|i| i.id.as_str() == id))
+            .is_some_and(|rollback| is_resumable(incidents, rollback)),
+        _ => false,
+    }
+}
+
+/// The rollback a guide walk started (its redeploy action), if any.
+pub fn guide_rollback(incident: &Incident) -> Option<String> {
+    incident
+        .entries
+        .iter()
+        .rev()
+        .find_map(|e| e.data["rollback_incident"].as_str().map(str::to_string))
 }

@@ -3,6 +3,7 @@
 
 use clap::{Args, Subcommand};
 use rewind_core::journal::{Incident, IncidentState};
+use rewind_core::rollback;
 
 use crate::cli_error::CliError;
 use crate::commands::rollback::print_json;
@@ -58,6 +59,7 @@ fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
                     "from": i.opening["from"],
                     "to": i.opening["to"],
                     "user": i.opening["user"],
+                    "resumable": rollback::is_resumable(&incidents, i),
                 })
             })
             .collect();
@@ -90,6 +92,17 @@ fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
             i.opening["command"].as_str().unwrap_or("?"),
             i.opened_at.format("%Y-%m-%d %H:%M:%S"),
             state(i),
+        );
+    }
+    let resumable: Vec<&str> = incidents
+        .iter()
+        .filter(|i| rollback::is_resumable(&incidents, i))
+        .map(|i| i.id.as_str())
+        .collect();
+    if !resumable.is_empty() {
+        msgln!(
+            "\nnot finished: `rewind resume ID` finishes {} without redoing what was done",
+            resumable.join(", ")
         );
     }
     Ok(())

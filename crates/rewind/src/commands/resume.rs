@@ -37,7 +37,27 @@ pub struct ResumeArgs {
 
 pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
     let ctx = Context::load(global)?;
-    let incident = ctx.journal.incident(&args.id)?;
+    let mut incident = ctx.journal.incident(&args.id)?;
+    // A guide walk is finished by finishing the rollback it started.
+    if incident.opening["command"].as_str() == Some("guide") {
+        let Some(id) = rollback::guide_rollback(&incident) else {
+            return Err(CliError::new(
+                ErrorKind::Refused,
+                format!(
+                    "guide incident {} started no rollback: there is no rollback to resume",
+                    incident.id
+                ),
+            )
+            .hint(format!("`rewind report {}` tells what it did", incident.id))
+            .hint("run `rewind guide` again: a database restore already made for the same bad release is not made twice"));
+        };
+        msgln!(
+            "incident {} is a guide walk: finishing its rollback, incident {id}",
+            incident.id
+        );
+        incident = ctx.journal.incident(&id)?;
+    }
+    let id = incident.id.to_string();
     let app = ctx.app(Some(&incident.app))?;
     let platform = ctx.platform(app)?;
     let git = ctx.git();
@@ -97,7 +117,7 @@ pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
         args.verbose,
         style,
     );
-    let summary = rollback::resume(&tools, &args.id, args.force, &options, &mut progress)
+    let summary = rollback::resume(&tools, &id, args.force, &options, &mut progress)
         .map_err(into_cli_error)?;
     finish(&summary, args.json, &style)
 }

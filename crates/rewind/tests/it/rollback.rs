@@ -448,6 +448,31 @@ fn a_failed_deploy_exits_1_and_says_the_previous_release_keeps_running() {
         run.stderr
     );
     assert!(run.stderr.contains("error: deployment"), "{}", run.stderr);
+
+    // The failed rollback is listed as one to finish; running the same
+    // command again says so instead of starting a second one.
+    let listed = world.rewind(&["journal", "--json"], None);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let rows: Value = serde_json::from_str(&listed.stdout).expect("json");
+    let row = &rows.as_array().expect("rows")[0];
+    assert_eq!(row["state"], "failed");
+    assert_eq!(row["resumable"], true);
+    let id = row["id"].as_str().expect("id").to_string();
+    let text = world.rewind(&["journal"], None);
+    assert!(
+        text.stderr
+            .contains(&format!("`rewind resume ID` finishes {id}")),
+        "{}",
+        text.stderr
+    );
+    let again = world.rewind(&["rollback", "--yes"], None);
+    assert_eq!(again.code, 3, "{}", again.stderr);
+    assert!(
+        again.stderr.contains(&format!("rewind resume {id}")),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(world.deploys(), 1, "no second deploy from the rerun");
 }
 
 #[test]
