@@ -25,34 +25,33 @@ pub(crate) fn obstacles(
     let page = platform.deployments(app, 1, RECENT_DEPLOYMENTS)?;
     let newest_success = page.items.iter().find(|d| d.status.is_success());
     let incidents = journal.incidents()?;
-    for (i, incident) in incidents.iter().enumerate() {
+    let unfinished = super::resume::resumable(&incidents);
+    for incident in &incidents {
         let is_rollback = incident.opening["command"].as_str() == Some(super::COMMAND);
-        if incident.app != app || !is_rollback || Some(&incident.id) == except {
+        if incident.app != app
+            || !is_rollback
+            || Some(&incident.id) == except
+            || !unfinished.contains(&incident.id)
+        {
             continue;
         }
         let state = match &incident.state {
             IncidentState::Interrupted => "interrupted".to_string(),
-            IncidentState::Open => "started and never closed".to_string(),
-            IncidentState::Closed(outcome) if resumable_outcome(outcome) => {
+            IncidentState::Closed(outcome) => {
                 // A rollback that stopped on a failure is finished with
                 // `rewind resume` while what it was about still holds: the
                 // release it went back from, or its own deployment, is the
-                // newest that succeeded, and no later rollback succeeded.
-                let superseded = incidents[i + 1..].iter().any(|later| {
-                    later.app == app
-                        && later.opening["command"].as_str() == Some(super::COMMAND)
-                        && later.state == IncidentState::Closed("succeeded".into())
-                });
+                // newest that succeeded.
                 let from = incident.opening["plan"]["from"]["deployment_id"].as_str();
                 let own = own_deployment(incident);
                 let current = newest_success.map(|d| d.id.as_str());
                 let relevant = current.is_some() && (current == from || current == own.as_deref());
-                if superseded || !relevant {
+                if !relevant {
                     continue;
                 }
                 format!("{outcome} at step {}", failed_step(incident))
             }
-            IncidentState::Closed(_) => continue,
+            IncidentState::Open => "started and never closed".to_string(),
         };
         found.push(RollbackError::RollbackInProgress {
             app: app.to_string(),

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
-use crate::journal::{AppLock, EntryKind, Holder, Incident, IncidentState, StepState};
+use crate::journal::{AppLock, EntryKind, Holder, Incident, IncidentId, IncidentState, StepState};
 use crate::platform::DeploymentStatus;
 
 use super::error::RollbackError;
@@ -126,29 +126,43 @@ pub fn resume(
     engine.execute(&complete, progress)
 }
 
-/// Whether `rewind resume` can finish `incident`: a rollback interrupted,
-/// cut short, or closed on a failure or a refusal, that no later rollback
-/// of the app finished; or a guide walk whose rollback is one.
-pub fn is_resumable(incidents: &[Incident], incident: &Incident) -> bool {
-    match incident.opening["command"].as_str() {
-        Some(super::COMMAND) => {
-            let stopped = match &incident.state {
-                IncidentState::Closed(outcome) => guard::resumable_outcome(outcome),
-                _ => true,
-            };
-            let finished_later = incidents.iter().any(|later| {
-                later.app == incident.app
-                    && later.opened_at > incident.opened_at
-                    && later.opening["command"].as_str() == Some(super::COMMAND)
-                    && later.state == IncidentState::Closed("succeeded".into())
-            });
-            stopped && !finished_later
+/// The incidents `rewind resume` can finish, among `incidents` (the whole
+/// journal, oldest first), in one pass: a rollback interrupted, cut short,
+/// or closed on a failure or a refusal, that no later rollback of the app
+/// finished; or a guide walk whose rollback is one.
+pub fn resumable(incidents: &[Incident]) -> HashSet<IncidentId> {
+    use std::collections::HashMap;
+    let is_rollback = |i: &Incident| i.opening["command"].as_str() == Some(super::COMMAND);
+    // The newest rollback of each app that succeeded.
+    let mut finished: HashMap<&str, chrono::DateTime<chrono::Utc>> = HashMap::new();
+    for i in incidents.iter().filter(|i| is_rollback(i)) {
+        if i.state == IncidentState::Closed("succeeded".into()) {
+            let at = finished.entry(i.app.as_str()).or_insert(i.opened_at);
+            *at = (*at).max(i.opened_at);
         }
-        Some("guide") => guide_rollback(incident)
-            .and_then(|id| incidents.iter().find(|i| i.id.as_str() == id))
-            .is_some_and(|rollback| is_resumable(incidents, rollback)),
-        _ => false,
     }
+    let mut out: HashSet<IncidentId> = incidents
+        .iter()
+        .filter(|i| is_rollback(i))
+        .filter(|i| match &i.state {
+            IncidentState::Closed(outcome) => guard::resumable_outcome(outcome),
+            _ => true,
+        })
+        .filter(|i| {
+            finished
+                .get(i.app.as_str())
+                .is_none_or(|at| *at < i.opened_at)
+        })
+        .map(|i| i.id.clone())
+        .collect();
+    let guides: Vec<IncidentId> = incidents
+        .iter()
+        .filter(|i| i.opening["command"].as_str() == Some("guide"))
+        .filter(|i| guide_rollback(i).is_some_and(|id| out.contains(&IncidentId(id))))
+        .map(|i| i.id.clone())
+        .collect();
+    out.extend(guides);
+    out
 }
 
 /// The rollback a guide walk started (its redeploy action), if any.

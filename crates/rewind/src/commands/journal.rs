@@ -46,6 +46,7 @@ fn state(incident: &Incident) -> String {
 
 fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
     let incidents = ctx.journal.incidents()?;
+    let resumable = rollback::resumable(&incidents);
     if json {
         let rows: Vec<_> = incidents
             .iter()
@@ -59,7 +60,7 @@ fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
                     "from": i.opening["from"],
                     "to": i.opening["to"],
                     "user": i.opening["user"],
-                    "resumable": rollback::is_resumable(&incidents, i),
+                    "resumable": resumable.contains(&i.id),
                 })
             })
             .collect();
@@ -96,7 +97,7 @@ fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
     }
     let resumable: Vec<&str> = incidents
         .iter()
-        .filter(|i| rollback::is_resumable(&incidents, i))
+        .filter(|i| resumable.contains(&i.id))
         .map(|i| i.id.as_str())
         .collect();
     if !resumable.is_empty() {
