@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod db;
+mod diagnostics;
 pub mod drill;
 pub mod follow;
 pub mod git;

@@ -28,7 +28,7 @@ const FORMAT_EXAMPLES: &str = "a format such as \"v{version}\" or \"{component}-
 /// The app, and the offset of its name (to point duplicates at it); `None`
 /// when the name is unusable. Other problems are recorded, and the caller's
 /// [`Collector`] refuses the file.
-pub(crate) fn read_app(c: &mut Collector<'_>, t: &Table<'_, '_>) -> Option<(AppConfig, usize)> {
+pub(crate) fn read_app(c: &mut Collector, t: &Table<'_, '_>) -> Option<(AppConfig, usize)> {
     t.check_keys(c, &APP_KEYS);
     const NAME: &str = "the app's name on Scalingo (lowercase letters, digits and dashes)";
     let name = t.required_string(c, "name", &format!("a string: {NAME}"));
@@ -62,7 +62,7 @@ pub(crate) fn read_app(c: &mut Collector<'_>, t: &Table<'_, '_>) -> Option<(AppC
     Some((app, name.span().start))
 }
 
-fn read_platform(c: &mut Collector<'_>, t: &Table<'_, '_>) -> PlatformKind {
+fn read_platform(c: &mut Collector, t: &Table<'_, '_>) -> PlatformKind {
     let expected = format!(
         "\"{}\" (the only platform rewind supports for now)",
         PlatformKind::NAMES.join("\", \"")
@@ -85,7 +85,7 @@ fn read_platform(c: &mut Collector<'_>, t: &Table<'_, '_>) -> PlatformKind {
 
 /// The tag format and its component: a format with `{component}` needs
 /// one, and a component without `{component}` would be silently unused.
-fn read_tag_format(c: &mut Collector<'_>, t: &Table<'_, '_>) -> (TagFormat, Option<String>) {
+fn read_tag_format(c: &mut Collector, t: &Table<'_, '_>) -> (TagFormat, Option<String>) {
     let format = t.string(c, "tag_format", FORMAT_EXAMPLES);
     let (tag_format, format_offset) = match &format {
         None => (default_format(), t.start()),

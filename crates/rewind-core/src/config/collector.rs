@@ -5,17 +5,18 @@
 use std::path::{Path, PathBuf};
 
 use super::error::{ConfigError, Problem};
+use crate::diagnostics::LineIndex;
 
-pub(crate) struct Collector<'s> {
-    text: &'s str,
+pub(crate) struct Collector {
+    lines: LineIndex,
     file: PathBuf,
     problems: Vec<Problem>,
 }
 
-impl<'s> Collector<'s> {
-    pub fn new(text: &'s str, file: &Path) -> Self {
+impl Collector {
+    pub fn new(text: &str, file: &Path) -> Self {
         Collector {
-            text,
+            lines: LineIndex::new(text),
             file: file.to_path_buf(),
             problems: Vec::new(),
         }
@@ -35,12 +36,7 @@ impl<'s> Collector<'s> {
 
     /// The 1-based line holding byte `offset`.
     pub fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
+        self.lines.line(offset)
     }
 
     /// `value` when nothing went wrong, else every problem by line.

@@ -68,7 +68,7 @@ impl<'a, 'i> Table<'a, 'i> {
 
     /// Reports every key not in `allowed`: a misspelt key would otherwise
     /// silently fall back to its default.
-    pub fn check_keys(&self, c: &mut Collector<'_>, allowed: &[&str]) {
+    pub fn check_keys(&self, c: &mut Collector, allowed: &[&str]) {
         for (key, _) in self.table.iter() {
             let name: &str = key.get_ref();
             if allowed.contains(&name) {
@@ -100,7 +100,7 @@ impl<'a, 'i> Table<'a, 'i> {
 
     fn wrong_type(
         &self,
-        c: &mut Collector<'_>,
+        c: &mut Collector,
         key: &str,
         value: &Spanned<DeValue<'_>>,
         expected: &str,
@@ -113,7 +113,7 @@ impl<'a, 'i> Table<'a, 'i> {
     }
 
     /// Records that a required key is absent.
-    pub fn missing(&self, c: &mut Collector<'_>, key: &str, expected: &str) {
+    pub fn missing(&self, c: &mut Collector, key: &str, expected: &str) {
         c.at(
             self.start(),
             &self.key(key),
@@ -122,12 +122,7 @@ impl<'a, 'i> Table<'a, 'i> {
     }
 
     /// A string; `None` when absent or not a string (recorded).
-    pub fn string(
-        &self,
-        c: &mut Collector<'_>,
-        key: &str,
-        expected: &str,
-    ) -> Option<Spanned<String>> {
+    pub fn string(&self, c: &mut Collector, key: &str, expected: &str) -> Option<Spanned<String>> {
         let value = self.get(key)?;
         match value.get_ref().as_str() {
             Some(s) => Some(Spanned::new(value.span(), s.to_string())),
@@ -141,7 +136,7 @@ impl<'a, 'i> Table<'a, 'i> {
     /// A string that must be there.
     pub fn required_string(
         &self,
-        c: &mut Collector<'_>,
+        c: &mut Collector,
         key: &str,
         expected: &str,
     ) -> Option<Spanned<String>> {
@@ -156,7 +151,7 @@ impl<'a, 'i> Table<'a, 'i> {
     /// strings, but `off_value = false` is what people write.
     pub fn scalar_text(
         &self,
-        c: &mut Collector<'_>,
+        c: &mut Collector,
         key: &str,
         expected: &str,
     ) -> Option<Spanned<String>> {
@@ -174,12 +169,7 @@ impl<'a, 'i> Table<'a, 'i> {
     }
 
     /// An integer; `None` when absent or not an integer (recorded).
-    pub fn integer(
-        &self,
-        c: &mut Collector<'_>,
-        key: &str,
-        expected: &str,
-    ) -> Option<Spanned<i64>> {
+    pub fn integer(&self, c: &mut Collector, key: &str, expected: &str) -> Option<Spanned<i64>> {
         let value = self.get(key)?;
         let parsed = value.get_ref().as_integer().and_then(integer);
         match parsed {
@@ -195,7 +185,7 @@ impl<'a, 'i> Table<'a, 'i> {
     /// wrong item at its own line).
     pub fn strings(
         &self,
-        c: &mut Collector<'_>,
+        c: &mut Collector,
         key: &str,
         expected: &str,
     ) -> Option<Vec<Spanned<String>>> {
@@ -219,7 +209,7 @@ impl<'a, 'i> Table<'a, 'i> {
     }
 
     /// A sub-table (`[apps.database]`).
-    pub fn table(&self, c: &mut Collector<'_>, key: &str) -> Option<Table<'a, 'i>> {
+    pub fn table(&self, c: &mut Collector, key: &str) -> Option<Table<'a, 'i>> {
         let value = self.get(key)?;
         match value.get_ref().as_table() {
             Some(table) => Some(Table {
@@ -235,7 +225,7 @@ impl<'a, 'i> Table<'a, 'i> {
     }
 
     /// An array of tables (`[[apps]]`), each named `key[i]`.
-    pub fn tables(&self, c: &mut Collector<'_>, key: &str) -> Option<Vec<Table<'a, 'i>>> {
+    pub fn tables(&self, c: &mut Collector, key: &str) -> Option<Vec<Table<'a, 'i>>> {
         let value = self.get(key)?;
         let expected = format!("an array of tables ([[{}]])", self.key(key));
         let Some(items) = value.get_ref().as_array() else {

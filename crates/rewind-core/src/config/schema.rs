@@ -45,11 +45,7 @@ pub(crate) fn read(text: &str, path: &Path) -> Result<Config, ConfigError> {
     }))
 }
 
-fn read_tree(
-    c: &mut Collector<'_>,
-    root: &Table<'_, '_>,
-    path: &Path,
-) -> Option<std::path::PathBuf> {
+fn read_tree(c: &mut Collector, root: &Table<'_, '_>, path: &Path) -> Option<std::path::PathBuf> {
     const EXPECTED: &str = "a path to a tree file, relative to rewind.toml";
     let tree = root.string(c, "tree", &format!("a string: {EXPECTED}"))?;
     if tree.get_ref().trim().is_empty() {
@@ -73,7 +69,7 @@ fn read_tree(
     Some(resolved)
 }
 
-fn read_notify(c: &mut Collector<'_>, root: &Table<'_, '_>) -> Notify {
+fn read_notify(c: &mut Collector, root: &Table<'_, '_>) -> Notify {
     let Some(notify) = root.table(c, "notify") else {
         return Notify::default();
     };
@@ -83,7 +79,7 @@ fn read_notify(c: &mut Collector<'_>, root: &Table<'_, '_>) -> Notify {
     }
 }
 
-fn read_apps(c: &mut Collector<'_>, root: &Table<'_, '_>) -> Vec<AppConfig> {
+fn read_apps(c: &mut Collector, root: &Table<'_, '_>) -> Vec<AppConfig> {
     const NO_APP: &str =
         "no app configured; expected at least one [[apps]] table with the app's name";
     if !root.has("apps") {

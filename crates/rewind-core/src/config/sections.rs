@@ -13,7 +13,7 @@ const DATABASE_KEYS: [&str; 4] = ["addon", "margin", "migrations", "rollback_ord
 const HEALTH_KEYS: [&str; 4] = ["url", "retries", "interval", "expect_status"];
 const FLAG_KEYS: [&str; 3] = ["name", "off_value", "description"];
 
-pub(crate) fn read_database(c: &mut Collector<'_>, app: &Table<'_, '_>) -> Option<DatabaseConfig> {
+pub(crate) fn read_database(c: &mut Collector, app: &Table<'_, '_>) -> Option<DatabaseConfig> {
     let t = app.table(c, "database")?;
     t.check_keys(c, &DATABASE_KEYS);
     const ADDON: &str = "the addon id, or its provider such as \"scalingo-postgresql\"";
@@ -53,7 +53,7 @@ pub(crate) fn read_database(c: &mut Collector<'_>, app: &Table<'_, '_>) -> Optio
 }
 
 /// `rollback_order`, the runbook's order (before the deploy) when absent.
-fn read_rollback_order(c: &mut Collector<'_>, t: &Table<'_, '_>) -> RollbackOrder {
+fn read_rollback_order(c: &mut Collector, t: &Table<'_, '_>) -> RollbackOrder {
     let expected = format!("\"{}\"", RollbackOrder::NAMES.join("\" or \""));
     let Some(text) = t.string(c, "rollback_order", &expected) else {
         return RollbackOrder::default();
@@ -68,7 +68,7 @@ fn read_rollback_order(c: &mut Collector<'_>, t: &Table<'_, '_>) -> RollbackOrde
     })
 }
 
-pub(crate) fn read_health_check(c: &mut Collector<'_>, app: &Table<'_, '_>) -> Option<HealthCheck> {
+pub(crate) fn read_health_check(c: &mut Collector, app: &Table<'_, '_>) -> Option<HealthCheck> {
     let t = app.table(c, "health_check")?;
     t.check_keys(c, &HEALTH_KEYS);
     const URL: &str = "an http:// or https:// URL the app answers once up";
@@ -94,7 +94,7 @@ pub(crate) fn read_health_check(c: &mut Collector<'_>, app: &Table<'_, '_>) -> O
 
 /// An integer within `min..=max`, `default` when absent.
 fn bounded(
-    c: &mut Collector<'_>,
+    c: &mut Collector,
     t: &Table<'_, '_>,
     key: &str,
     min: i64,
@@ -118,7 +118,7 @@ fn bounded(
     }
 }
 
-pub(crate) fn read_feature_flags(c: &mut Collector<'_>, app: &Table<'_, '_>) -> Vec<FeatureFlag> {
+pub(crate) fn read_feature_flags(c: &mut Collector, app: &Table<'_, '_>) -> Vec<FeatureFlag> {
     let Some(tables) = app.tables(c, "feature_flags") else {
         return Vec::new();
     };

@@ -13,7 +13,7 @@ use crate::secret::Secret;
 /// A duration string, `default` when absent. `positive` refuses `0s`
 /// where zero would mean "busy loop".
 pub(crate) fn duration(
-    c: &mut Collector<'_>,
+    c: &mut Collector,
     table: &Table<'_, '_>,
     key: &str,
     default: Duration,
@@ -50,7 +50,7 @@ pub(crate) fn duration(
 
 /// `webhook_url`, kept as a [`Secret`]: chat webhooks carry their token in
 /// the URL, so messages about it never repeat the value.
-pub(crate) fn webhook_url(c: &mut Collector<'_>, table: &Table<'_, '_>) -> Option<Secret> {
+pub(crate) fn webhook_url(c: &mut Collector, table: &Table<'_, '_>) -> Option<Secret> {
     const EXPECTED: &str = "an https:// URL (a chat webhook)";
     let url = table.string(c, "webhook_url", EXPECTED)?;
     if !is_http_url(url.get_ref()) {
@@ -88,7 +88,7 @@ pub(crate) fn is_env_name(text: &str) -> bool {
 
 /// A string that must pass `valid`, reported with `expected` otherwise.
 pub(crate) fn checked(
-    c: &mut Collector<'_>,
+    c: &mut Collector,
     table: &Table<'_, '_>,
     key: &str,
     value: Option<Spanned<String>>,

@@ -147,51 +147,62 @@ enum Mark {
 
 /// Depth-first search; an arrow to a node still on the stack closes a cycle.
 /// Arrows marked `loop` are left out: they are either the allowed
-/// release-again loop or already reported as misplaced.
+/// release-again loop or already reported as misplaced. The search keeps
+/// its own stack, so a tree as deep as it is long (a chain of thousands of
+/// questions) is checked without exhausting the thread's.
 fn report_cycles(c: &mut Collector<'_>, by_id: &BTreeMap<&str, &Skeleton>, skeletons: &[Skeleton]) {
     let mut marks: BTreeMap<&str, Mark> = BTreeMap::new();
-    for skeleton in skeletons {
-        if !marks.contains_key(skeleton.id.as_str()) {
-            let mut stack = Vec::new();
-            visit(c, by_id, skeleton, &mut marks, &mut stack);
-        }
-    }
-}
-
-fn visit<'a>(
-    c: &mut Collector<'_>,
-    by_id: &BTreeMap<&str, &'a Skeleton>,
-    node: &'a Skeleton,
-    marks: &mut BTreeMap<&'a str, Mark>,
-    stack: &mut Vec<&'a str>,
-) {
-    marks.insert(&node.id, Mark::InProgress);
-    stack.push(&node.id);
-    for edge in node.edges.iter().filter(|e| !e.is_loop) {
-        let Some(target) = by_id.get(edge.target.as_str()) else {
+    // Where each node in progress sits on the path, to name a cycle.
+    let mut on_path: BTreeMap<&str, usize> = BTreeMap::new();
+    for root in skeletons {
+        if marks.contains_key(root.id.as_str()) {
             continue;
-        };
-        match marks.get(target.id.as_str()) {
-            Some(Mark::InProgress) => {
-                let start = stack.iter().position(|&id| id == target.id).unwrap_or(0);
-                let mut cycle: Vec<&str> = stack[start..].to_vec();
-                cycle.push(&target.id);
-                c.at_line(
-                    edge.line,
-                    format!(
-                        "{} leads back to `{}`, a cycle ({}); expected the tree to only \
-                         go forward, except the entry's release-again answer marked \
-                         `loop = true`",
-                        edge.origin,
-                        target.id,
-                        cycle.join(" -> ")
-                    ),
-                );
+        }
+        // (node, index of the next edge to look at)
+        let mut stack: Vec<(&Skeleton, usize)> = vec![(root, 0)];
+        marks.insert(&root.id, Mark::InProgress);
+        on_path.insert(&root.id, 0);
+        while let Some((node, next)) = stack.last_mut() {
+            let node: &Skeleton = node;
+            let edge = node.edges.get(*next);
+            *next += 1;
+            let Some(edge) = edge else {
+                marks.insert(&node.id, Mark::Done);
+                on_path.remove(node.id.as_str());
+                stack.pop();
+                continue;
+            };
+            if edge.is_loop {
+                continue;
             }
-            Some(Mark::Done) => {}
-            None => visit(c, by_id, target, marks, stack),
+            let Some(target) = by_id.get(edge.target.as_str()).copied() else {
+                continue;
+            };
+            match marks.get(target.id.as_str()) {
+                Some(Mark::InProgress) => {
+                    let start = on_path.get(target.id.as_str()).copied().unwrap_or(0);
+                    let mut cycle: Vec<&str> =
+                        stack[start..].iter().map(|(n, _)| n.id.as_str()).collect();
+                    cycle.push(&target.id);
+                    c.at_line(
+                        edge.line,
+                        format!(
+                            "{} leads back to `{}`, a cycle ({}); expected the tree to only \
+                             go forward, except the entry's release-again answer marked \
+                             `loop = true`",
+                            edge.origin,
+                            target.id,
+                            super::problem::path(&cycle)
+                        ),
+                    );
+                }
+                Some(Mark::Done) => {}
+                None => {
+                    marks.insert(&target.id, Mark::InProgress);
+                    on_path.insert(&target.id, stack.len());
+                    stack.push((target, 0));
+                }
+            }
         }
     }
-    stack.pop();
-    marks.insert(&node.id, Mark::Done);
 }

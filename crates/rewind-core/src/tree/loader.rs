@@ -221,7 +221,7 @@ fn load_question(
         },
     };
     let mut answers = Vec::new();
-    let mut seen: Vec<(String, usize)> = Vec::new();
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for value in array_of_tables(c, fields, "answer", "question.answer") {
         skeleton.answer_count += 1;
         let at_line = c.line(value.span().start);
@@ -243,8 +243,8 @@ fn load_question(
         if let Some(id) = &id {
             answer.what = format!("answer `{}` of {}", id.get_ref(), fields.what);
             let line = c.line(id.span().start);
-            match seen.iter().find(|(seen_id, _)| seen_id == id.get_ref()) {
-                Some((_, first)) => {
+            match seen.get(id.get_ref()) {
+                Some(first) => {
                     c.at_line(
                         line,
                         format!(
@@ -256,7 +256,9 @@ fn load_question(
                     );
                     complete = false;
                 }
-                None => seen.push((id.get_ref().clone(), line)),
+                None => {
+                    seen.insert(id.get_ref().clone(), line);
+                }
             }
         }
         let label = answer.text(c, "label", true);

@@ -7,6 +7,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::diagnostics::LineIndex;
+
 /// One problem in a tree file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -59,16 +61,12 @@ pub enum TreeError {
 pub(crate) struct Source<'s> {
     pub name: &'s str,
     pub text: &'s str,
+    lines: LineIndex,
 }
 
 impl Source<'_> {
     pub fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
+        self.lines.line(offset)
     }
 }
 
@@ -81,7 +79,11 @@ pub(crate) struct Collector<'s> {
 impl<'s> Collector<'s> {
     pub fn new(name: &'s str, text: &'s str) -> Self {
         Collector {
-            source: Source { name, text },
+            source: Source {
+                name,
+                text,
+                lines: LineIndex::new(text),
+            },
             problems: Vec::new(),
         }
     }
@@ -118,11 +120,19 @@ impl<'s> Collector<'s> {
     }
 }
 
-/// `a, b, c` with each name in backquotes, for "expected one of" messages.
-pub(crate) fn list(names: impl IntoIterator<Item = impl AsRef<str>>) -> String {
-    names
-        .into_iter()
-        .map(|n| format!("`{}`", n.as_ref()))
-        .collect::<Vec<_>>()
-        .join(", ")
+pub(crate) use crate::diagnostics::name_list as list;
+
+/// `a -> b -> c`, cut in the middle when long: a cycle through thousands of
+/// nodes is named by its ends.
+pub(crate) fn path(ids: &[&str]) -> String {
+    const ENDS: usize = 5;
+    if ids.len() <= 2 * ENDS + 1 {
+        return ids.join(" -> ");
+    }
+    format!(
+        "{} -> ... {} more ... -> {}",
+        ids[..ENDS].join(" -> "),
+        ids.len() - 2 * ENDS,
+        ids[ids.len() - ENDS..].join(" -> ")
+    )
 }

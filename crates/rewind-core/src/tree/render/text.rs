@@ -13,57 +13,92 @@ use crate::tree::text::Lang;
 pub(super) fn render(tree: &Tree, lang: Lang) -> String {
     let mut out = String::new();
     let mut seen = BTreeSet::new();
-    node(tree, tree.entry(), lang, "", &mut seen, &mut out);
+    // Depth first, with its own stack: a tree as deep as it is long does
+    // not exhaust the thread's. A frame is a node still to print, or the
+    // edges of a printed node from the one to look at next: the subtree
+    // under one edge is printed whole before the next edge is looked at,
+    // as a recursive walk would.
+    let mut stack: Vec<Frame<'_>> = vec![Frame::Node(tree.entry(), String::new())];
+    while let Some(frame) = stack.pop() {
+        match frame {
+            Frame::Node(n, prefix) => {
+                seen.insert(n.id.as_str());
+                let _ = writeln!(
+                    out,
+                    "{prefix}{}: {}{}",
+                    n.id,
+                    n.text.get(lang),
+                    tag(n, lang)
+                );
+                stack.push(Frame::Edges(n.edges(), prefix, 0));
+            }
+            Frame::Edges(edges, prefix, i) => {
+                let Some(edge) = edges.get(i).copied() else {
+                    continue;
+                };
+                let last = i + 1 == edges.len();
+                let (branch, indent) = if last {
+                    ("└── ", "    ")
+                } else {
+                    ("├── ", "│   ")
+                };
+                let label = edge_label(&edge, lang);
+                let next = if edge.is_loop {
+                    let _ = writeln!(
+                        out,
+                        "{prefix}{branch}{label} -> {} ({})",
+                        edge.to,
+                        words::release_again(lang)
+                    );
+                    None
+                } else if seen.contains(edge.to) {
+                    let _ = writeln!(
+                        out,
+                        "{prefix}{branch}{label} -> {} ({})",
+                        edge.to,
+                        words::see_above(lang)
+                    );
+                    None
+                } else {
+                    let _ = writeln!(out, "{prefix}{branch}{label}");
+                    tree.node(edge.to).map(|target| {
+                        // Past a few dozen levels the indentation starts
+                        // again at the margin: a tree as deep as it is long
+                        // prints in as many lines, not in their square.
+                        let deeper = if prefix.chars().count() >= MAX_INDENT {
+                            String::new()
+                        } else {
+                            format!("{prefix}{indent}")
+                        };
+                        Frame::Node(target, deeper)
+                    })
+                };
+                stack.push(Frame::Edges(edges, prefix, i + 1));
+                stack.extend(next);
+            }
+        }
+    }
     out
 }
 
-fn node<'t>(
-    tree: &'t Tree,
-    n: &'t Node,
-    lang: Lang,
-    prefix: &str,
-    seen: &mut BTreeSet<&'t str>,
-    out: &mut String,
-) {
-    seen.insert(&n.id);
-    let tag = match &n.kind {
+/// The widest indentation, in characters (32 levels).
+const MAX_INDENT: usize = 4 * 32;
+
+/// What is left to print.
+enum Frame<'t> {
+    Node(&'t Node, String),
+    /// A printed node's arrows, and the one to look at next.
+    Edges(Vec<Edge<'t>>, String, usize),
+}
+
+fn tag(n: &Node, lang: Lang) -> String {
+    match &n.kind {
         NodeKind::Question(q) => q
             .probe
             .map(|p| format!("  [{}: {p}]", words::evidence(lang)))
             .unwrap_or_default(),
         NodeKind::Action(a) => format!("  [action: {}]", a.action),
         NodeKind::Exit => format!("  [{}]", words::exit(lang)),
-    };
-    let _ = writeln!(out, "{prefix}{}: {}{tag}", n.id, n.text.get(lang));
-    let edges = n.edges();
-    for (i, edge) in edges.iter().enumerate() {
-        let last = i + 1 == edges.len();
-        let (branch, indent) = if last {
-            ("└── ", "    ")
-        } else {
-            ("├── ", "│   ")
-        };
-        let label = edge_label(edge, lang);
-        if edge.is_loop {
-            let _ = writeln!(
-                out,
-                "{prefix}{branch}{label} -> {} ({})",
-                edge.to,
-                words::release_again(lang)
-            );
-        } else if seen.contains(edge.to) {
-            let _ = writeln!(
-                out,
-                "{prefix}{branch}{label} -> {} ({})",
-                edge.to,
-                words::see_above(lang)
-            );
-        } else {
-            let _ = writeln!(out, "{prefix}{branch}{label}");
-            if let Some(target) = tree.node(edge.to) {
-                node(tree, target, lang, &format!("{prefix}{indent}"), seen, out);
-            }
-        }
     }
 }
 
