@@ -18,7 +18,9 @@
 //!
 //! [[tokens]]
 //! token = "tk-us-sandbox"         # required
-//! user = "alice"
+//! user = "alice"                  # the username (GET /v1/users/self)
+//! email = "alice@example.com"     # default: <user>@sandbox.localhost
+//! fullname = "Alice Martin"       # default: the username
 //!
 //! [[apps]]
 //! name = "my-app"                 # required
@@ -65,10 +67,7 @@ impl Default for SandboxConfig {
     fn default() -> Self {
         SandboxConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            tokens: vec![TokenSeed {
-                token: "tk-us-sandbox".to_string(),
-                user: "sandbox-user".to_string(),
-            }],
+            tokens: vec![TokenSeed::new("tk-us-sandbox", "sandbox-user")],
             apps: Vec::new(),
             token_lifetime: Duration::from_secs(3600),
             addon_token_lifetime: Duration::from_secs(3600),
@@ -133,13 +132,45 @@ pub enum PostgresMode {
     Off,
 }
 
-/// An API token the sandbox accepts, and the user it belongs to.
+/// An API token the sandbox accepts, and the user it belongs to (what
+/// `GET /v1/users/self` answers).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenSeed {
     pub token: String,
+    /// The username.
     #[serde(default = "default_user")]
     pub user: String,
+    /// `<user>@sandbox.localhost` when not given.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The username when not given.
+    #[serde(default)]
+    pub fullname: Option<String>,
+}
+
+impl TokenSeed {
+    /// A token for `user`, with the default email and full name.
+    pub fn new(token: &str, user: &str) -> Self {
+        TokenSeed {
+            token: token.to_string(),
+            user: user.to_string(),
+            email: None,
+            fullname: None,
+        }
+    }
+
+    /// The user's email address.
+    pub fn email(&self) -> String {
+        self.email
+            .clone()
+            .unwrap_or_else(|| format!("{}@sandbox.localhost", self.user))
+    }
+
+    /// The user's full name.
+    pub fn fullname(&self) -> String {
+        self.fullname.clone().unwrap_or_else(|| self.user.clone())
+    }
 }
 
 fn default_user() -> String {

@@ -22,6 +22,7 @@ mod deploy;
 mod pg;
 mod platform;
 mod router;
+mod runtime;
 mod server;
 mod state;
 mod time;

@@ -6,7 +6,7 @@
 //! refusing streams).
 
 mod admin;
-mod app_url;
+pub mod app_url;
 mod archive;
 mod build_log;
 mod bus;

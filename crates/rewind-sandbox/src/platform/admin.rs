@@ -41,7 +41,7 @@ pub async fn add_app(
         )));
     }
     let app = seed::app_from_seed(&seed);
-    let shown = app_json(&state.base_url, &app);
+    let shown = app_json(&state, &app);
     world.apps.insert(seed.name.clone(), app);
     Ok((StatusCode::CREATED, Json(json!({ "app": shown }))))
 }
