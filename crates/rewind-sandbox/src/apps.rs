@@ -39,7 +39,7 @@ pub fn app_json(state: &Shared, app: &App) -> Value {
         "region": REGION,
         "created_at": format(&app.created_at),
         "updated_at": format(&app.created_at),
-        "git_url": crate::deploy::git_url(base_url, &app.name),
+        "git_url": crate::deploy::git_url(&state.git_root, &app.name),
         "url": format!("{base_url}/_apps/{}/", app.name),
         "last_deployed_at": last_success.and_then(|d| d.finished_at.as_ref()).map(format),
         "last_deployed_by": last_success.map(|d| d.pusher.clone()),

@@ -61,6 +61,10 @@ pub struct SandboxConfig {
     pub state_file: Option<PathBuf>,
     /// Whether PostgreSQL addons are backed by a real PostgreSQL cluster.
     pub postgres: PostgresMode,
+    /// Where the sandbox makes its temporary directories (its PostgreSQL
+    /// cluster, its apps' git remotes) and reaps those a killed sandbox
+    /// left; `None`: `REWIND_SANDBOX_TMPDIR`, else the system's.
+    pub temp_dir: Option<PathBuf>,
 }
 
 impl Default for SandboxConfig {
@@ -76,6 +80,7 @@ impl Default for SandboxConfig {
             state_file: None,
             variants: Variants::default(),
             postgres: PostgresMode::default(),
+            temp_dir: None,
         }
     }
 }

@@ -24,11 +24,15 @@ mod platform;
 mod router;
 mod runtime;
 mod server;
+mod signals;
 mod state;
 mod time;
+mod tmp;
 
 pub use config::{
     AddonSeed, AppSeed, PitrRestoreBody, PostgresMode, SandboxConfig, ScmSeed, SeedError,
     TokenSeed, Variants,
 };
 pub use server::{Sandbox, StartError};
+pub use signals::StopSignals;
+pub use tmp::ROOT_VAR as TEMP_DIR_VAR;

@@ -24,6 +24,8 @@ pub struct Backend {
 #[derive(Debug)]
 struct Lazy {
     binaries: Binaries,
+    /// The temporary root the cluster's directory goes in.
+    root: std::path::PathBuf,
     cluster: OnceLock<Result<Arc<Cluster>, String>>,
 }
 
@@ -42,7 +44,7 @@ impl Backend {
         })?;
         real.cluster
             .get_or_init(|| {
-                Cluster::start(real.binaries.clone(), &[])
+                Cluster::start(real.binaries.clone(), &[], &real.root)
                     .map(Arc::new)
                     .map_err(|e| format!("cannot start the sandbox's PostgreSQL: {e}"))
             })
@@ -87,6 +89,7 @@ pub fn start_postgres(config: &SandboxConfig, world: &mut World) -> Result<Backe
     let backend = Backend {
         real: Some(Arc::new(Lazy {
             binaries,
+            root: crate::tmp::root(config.temp_dir.as_deref()),
             cluster: OnceLock::new(),
         })),
     };
@@ -105,7 +108,7 @@ pub fn start_postgres(config: &SandboxConfig, world: &mut World) -> Result<Backe
     if !databases.is_empty()
         && let Some(real) = &backend.real
     {
-        let cluster = Cluster::start(real.binaries.clone(), &databases)
+        let cluster = Cluster::start(real.binaries.clone(), &databases, &real.root)
             .map_err(|e| format!("cannot start the sandbox's PostgreSQL: {e}"))?;
         let _ = real.cluster.set(Ok(Arc::new(cluster)));
     }

@@ -50,8 +50,9 @@ impl Cluster {
     /// Creates, configures and starts a cluster, creates `databases` in it,
     /// and takes the first base backup (so that they exist at every moment
     /// the cluster can be recovered to).
-    pub fn start(bins: Binaries, databases: &[String]) -> Result<Cluster, String> {
-        let (dir, user) = make_dir()?;
+    /// `root` is the temporary root the cluster's directory goes in.
+    pub fn start(bins: Binaries, databases: &[String], root: &Path) -> Result<Cluster, String> {
+        let (dir, user) = make_dir(root)?;
         let password = format!("{}{}", new_id(), new_id());
         let cluster = Cluster {
             runner: Runner::new(user, dir.clone(), password.clone()),
@@ -250,15 +251,18 @@ impl std::fmt::Debug for Cluster {
 /// settings of a restore in progress.
 pub(super) const RECOVERY_FILE: &str = "rewind_recovery.conf";
 
-/// A fresh directory the server's user owns. As root, it is under `/tmp`
-/// whatever `TMPDIR` says, since `nobody` must be able to reach it.
-fn make_dir() -> Result<(PathBuf, Option<(u32, u32)>), String> {
+/// A fresh directory the server's user owns, under `root`, marked with
+/// the sandbox's owner file (so that a sandbox killed with SIGKILL leaves a
+/// cluster the next one can reap). As root, it is under `/tmp` unless
+/// `root` is, since `nobody` must be able to reach it.
+fn make_dir(root: &Path) -> Result<(PathBuf, Option<(u32, u32)>), String> {
     let name = format!(
-        "rewind-sandbox-pg-{}-{}",
+        "{}pg-{}-{}",
+        crate::tmp::PREFIX,
         std::process::id(),
         &new_id()[..12]
     );
-    let probe = std::env::temp_dir().join(&name);
+    let probe = root.join(&name);
     std::fs::create_dir(&probe).map_err(|e| format!("cannot create {}: {e}", probe.display()))?;
     let root = std::fs::metadata(&probe)
         .map(|m| m.uid() == 0)
@@ -272,6 +276,7 @@ fn make_dir() -> Result<(PathBuf, Option<(u32, u32)>), String> {
         probe
     };
     let set_up = || -> Result<Option<(u32, u32)>, String> {
+        crate::tmp::mark(&dir)?;
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
             .map_err(|e| format!("cannot restrict {}: {e}", dir.display()))?;
         if !root {

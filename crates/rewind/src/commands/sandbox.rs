@@ -6,13 +6,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use rewind_sandbox::{Sandbox, SandboxConfig};
+use rewind_sandbox::{Sandbox, SandboxConfig, StopSignals};
 
 use crate::cli_error::CliError;
 
 #[derive(Debug, Subcommand)]
 pub enum SandboxCommand {
-    /// Start the sandbox and serve until interrupted (Ctrl-C).
+    /// Start the sandbox and serve until Ctrl-C, SIGTERM or SIGHUP; then it
+    /// stops its PostgreSQL and deletes its temporary directories, and
+    /// exits 0.
     Serve(ServeArgs),
 }
 
@@ -48,6 +50,10 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
     };
     config.listen = args.listen;
     config.state_file = args.state;
+    // Caught before the sandbox starts, so that a Ctrl-C during its start
+    // still stops what it started.
+    let signals = StopSignals::install()
+        .map_err(|e| CliError::failed(format!("cannot catch Ctrl-C and SIGTERM: {e}")))?;
     let sandbox = Sandbox::start(config)
         .map_err(|e| CliError::config(e).hint("pass --listen 127.0.0.1:0 to pick a free port"))?;
     eprintln!("rewind sandbox listening on {}", sandbox.base_url());
@@ -56,6 +62,14 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
         println!("export {name}={value}");
     }
     eprintln!("press Ctrl-C to stop");
-    sandbox.wait();
-    Ok(())
+    match signals.serve(sandbox) {
+        Some(signal) => {
+            eprintln!(
+                "rewind sandbox stopped ({signal}): its PostgreSQL is stopped and its temporary directories are deleted"
+            );
+            Ok(())
+        }
+        None => Err(CliError::failed("the sandbox's server stopped by itself")
+            .hint("the messages above say why; start it again with `rewind sandbox serve`")),
+    }
 }

@@ -9,6 +9,7 @@ mod guide;
 mod init;
 mod lang;
 mod rollback;
+mod sandbox_cleanup;
 mod status;
 mod support;
 mod tree;
