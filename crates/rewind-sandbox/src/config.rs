@@ -224,6 +224,49 @@ fn default_plan() -> String {
     "postgresql-starter-512".to_string()
 }
 
+/// The longest token lifetime a seed may ask for: a year.
+const MAX_LIFETIME_SECS: u64 = 365 * 24 * 3600;
+/// The longest deploy a seed may ask for: an hour.
+const MAX_DEPLOY_MS: u64 = 3_600_000;
+
+/// A token and its user: printable, no blank, not absurdly long.
+fn check_token(seed: &TokenSeed) -> Result<(), String> {
+    let fields = [
+        ("token", Some(&seed.token)),
+        ("user", Some(&seed.user)),
+        ("email", seed.email.as_ref()),
+        ("fullname", seed.fullname.as_ref()),
+    ];
+    for (name, value) in fields {
+        let Some(value) = value else { continue };
+        if value.trim().is_empty() {
+            return Err(format!("{name} can't be blank"));
+        }
+        if value.len() > 1024 || value.chars().any(char::is_control) {
+            return Err(format!(
+                "{name} `{}` is invalid: at most 1024 printable characters",
+                shown(value)
+            ));
+        }
+    }
+    if seed.token.chars().any(char::is_whitespace) {
+        return Err("token holds a space: API tokens are one word, such as `tk-us-sandbox`".into());
+    }
+    Ok(())
+}
+
+/// Text from a seed file as it may appear in a message: escapes shown, not
+/// acted on by the terminal, and cut when long.
+fn shown(text: &str) -> String {
+    let escaped: String = text.escape_debug().collect();
+    if escaped.chars().count() > 80 {
+        let cut: String = escaped.chars().take(80).collect();
+        format!("{cut}...")
+    } else {
+        escaped
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SeedFile {
@@ -283,6 +326,29 @@ impl SandboxConfig {
         }
         config.apps = seed.apps;
         let s = seed.sandbox;
+        for (key, value, min, max) in [
+            (
+                "token_lifetime_secs",
+                s.token_lifetime_secs,
+                1,
+                MAX_LIFETIME_SECS,
+            ),
+            (
+                "addon_token_lifetime_secs",
+                s.addon_token_lifetime_secs,
+                1,
+                MAX_LIFETIME_SECS,
+            ),
+            ("deploy_duration_ms", s.deploy_duration_ms, 0, MAX_DEPLOY_MS),
+        ] {
+            if let Some(v) = value
+                && !(min..=max).contains(&v)
+            {
+                return Err(format!(
+                    "sandbox.{key} = {v} is out of range: give a number from {min} to {max}"
+                ));
+            }
+        }
         if let Some(v) = s.token_lifetime_secs {
             config.token_lifetime = Duration::from_secs(v);
         }
@@ -304,10 +370,24 @@ impl SandboxConfig {
             }
             config.variants = v;
         }
+        let mut tokens = std::collections::HashSet::new();
+        for (i, token) in config.tokens.iter().enumerate() {
+            check_token(token).map_err(|m| format!("tokens[{i}]: {m}"))?;
+            if !tokens.insert(token.token.as_str()) {
+                return Err(format!(
+                    "tokens[{i}]: the token `{}` is declared twice",
+                    shown(&token.token)
+                ));
+            }
+        }
         let mut names = std::collections::HashSet::new();
         for app in &config.apps {
+            // The same rules as `POST /_sandbox/apps`: an app's name
+            // becomes a directory name, and its branch a git argument.
+            crate::platform::check_app_seed(app)
+                .map_err(|(field, m)| format!("app `{}`: {field} {m}", shown(&app.name)))?;
             if !names.insert(app.name.as_str()) {
-                return Err(format!("app `{}` is declared twice", app.name));
+                return Err(format!("app `{}` is declared twice", shown(&app.name)));
             }
         }
         Ok(config)

@@ -51,6 +51,12 @@ impl Backend {
             .clone()
     }
 
+    /// The version of the PostgreSQL server behind the addons, when they
+    /// are real and `pg_ctl` said it.
+    pub fn server_version(&self) -> Option<&str> {
+        self.real.as_ref()?.binaries.version.as_deref()
+    }
+
     /// The cluster if it already runs.
     pub fn started(&self) -> Option<Arc<Cluster>> {
         match self.real.as_ref()?.cluster.get()? {

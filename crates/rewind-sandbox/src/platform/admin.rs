@@ -32,7 +32,7 @@ pub async fn add_app(
     bytes: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let seed: AppSeed = body::parse(&bytes, r#"{"name":..,"repo":..,"scm":..,"addons":[..]}"#)?;
-    seed::check_app_name(&seed.name).map_err(|m| ApiError::unprocessable("name", &m))?;
+    seed::check_app_seed(&seed).map_err(|(field, m)| ApiError::unprocessable(&field, &m))?;
     let mut world = state.world();
     if world.apps.contains_key(&seed.name) {
         return Err(ApiError::Conflict(format!(

@@ -11,7 +11,7 @@ mod operations;
 pub mod pagination;
 pub mod persist;
 mod rate_limit;
-mod seed;
+pub(crate) mod seed;
 mod variables;
 
 use std::time::Instant;
@@ -29,7 +29,7 @@ use crate::api_error::ApiError;
 use crate::config::SandboxConfig;
 use crate::state::{AppState, World};
 
-pub use seed::app_from_seed;
+pub use seed::{app_from_seed, check_app_seed};
 
 /// Platform-side state kept in the world. All of it is runtime machinery,
 /// none of it is saved: a restarted sandbox starts with no faults and
