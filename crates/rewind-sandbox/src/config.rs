@@ -11,6 +11,7 @@
 //! rate_limit_per_minute = 60      # per API token; 0 turns the limit off
 //! deploy_duration_ms = 4000       # time from queued to a terminal status
 //! postgres = "auto"               # real PostgreSQL: "auto" | "on" | "off"
+//! postgres_snapshot = "DIR"       # with "on": start from a kept cluster
 //!
 //! [sandbox.variants]              # where the docs and the live API disagree
 //! pitr_restore_body = "operation_id"   # or "operation"
@@ -65,6 +66,9 @@ pub struct SandboxConfig {
     /// cluster, its apps' git remotes) and reaps those a killed sandbox
     /// left; `None`: `REWIND_SANDBOX_TMPDIR`, else the system's.
     pub temp_dir: Option<PathBuf>,
+    /// Start the real PostgreSQL from this snapshot (`Sandbox::keep_postgres`,
+    /// written by `rewind drill --keep`) instead of an empty cluster.
+    pub postgres_snapshot: Option<PathBuf>,
 }
 
 impl Default for SandboxConfig {
@@ -81,6 +85,7 @@ impl Default for SandboxConfig {
             variants: Variants::default(),
             postgres: PostgresMode::default(),
             temp_dir: None,
+            postgres_snapshot: None,
         }
     }
 }
@@ -287,6 +292,7 @@ struct SeedSettings {
     deploy_duration_ms: Option<u64>,
     variants: Option<Variants>,
     postgres: Option<PostgresMode>,
+    postgres_snapshot: Option<PathBuf>,
 }
 
 /// A seed file that cannot be used.
@@ -363,6 +369,15 @@ impl SandboxConfig {
         }
         if let Some(v) = s.postgres {
             config.postgres = v;
+        }
+        if let Some(dir) = s.postgres_snapshot {
+            if config.postgres != PostgresMode::On {
+                return Err(
+                    "sandbox.postgres_snapshot needs postgres = \"on\": a snapshot is a real PostgreSQL cluster"
+                        .into(),
+                );
+            }
+            config.postgres_snapshot = Some(dir);
         }
         if let Some(v) = s.variants {
             if v.archive_deploy_status != 200 && v.archive_deploy_status != 201 {

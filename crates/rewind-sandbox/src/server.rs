@@ -192,6 +192,13 @@ impl Sandbox {
         self.database.url_for_app(app)
     }
 
+    /// Keeps the real PostgreSQL's base backup and every write so far in
+    /// `dir`, so that a later sandbox can start from it (`postgres_snapshot`
+    /// in the seed). `Err` when the sandbox runs no PostgreSQL.
+    pub fn keep_postgres(&self, dir: &std::path::Path) -> Result<(), String> {
+        self.database.keep_postgres(dir)
+    }
+
     /// Blocks until the server stops (used by `rewind sandbox serve`).
     pub fn wait(mut self) {
         if let Some(thread) = self.thread.take() {

@@ -26,7 +26,20 @@ struct Lazy {
     binaries: Binaries,
     /// The temporary root the cluster's directory goes in.
     root: std::path::PathBuf,
+    /// A kept cluster to start from instead of an empty one.
+    snapshot: Option<std::path::PathBuf>,
     cluster: OnceLock<Result<Arc<Cluster>, String>>,
+}
+
+impl Lazy {
+    fn start(&self, databases: &[String]) -> Result<Cluster, String> {
+        match &self.snapshot {
+            Some(snapshot) => {
+                Cluster::start_from(self.binaries.clone(), snapshot, databases, &self.root)
+            }
+            None => Cluster::start(self.binaries.clone(), databases, &self.root),
+        }
+    }
 }
 
 impl Backend {
@@ -44,7 +57,7 @@ impl Backend {
         })?;
         real.cluster
             .get_or_init(|| {
-                Cluster::start(real.binaries.clone(), &[], &real.root)
+                real.start(&[])
                     .map(Arc::new)
                     .map_err(|e| format!("cannot start the sandbox's PostgreSQL: {e}"))
             })
@@ -96,6 +109,7 @@ pub fn start_postgres(config: &SandboxConfig, world: &mut World) -> Result<Backe
         real: Some(Arc::new(Lazy {
             binaries,
             root: crate::tmp::root(config.temp_dir.as_deref()),
+            snapshot: config.postgres_snapshot.clone(),
             cluster: OnceLock::new(),
         })),
     };
@@ -114,7 +128,8 @@ pub fn start_postgres(config: &SandboxConfig, world: &mut World) -> Result<Backe
     if !databases.is_empty()
         && let Some(real) = &backend.real
     {
-        let cluster = Cluster::start(real.binaries.clone(), &databases, &real.root)
+        let cluster = real
+            .start(&databases)
             .map_err(|e| format!("cannot start the sandbox's PostgreSQL: {e}"))?;
         let _ = real.cluster.set(Ok(Arc::new(cluster)));
     }
@@ -164,6 +179,15 @@ impl DatabaseHandle {
             }
         };
         real.url()
+    }
+
+    /// Keeps the cluster's base backup and archived writes in `dir`, for a
+    /// later sandbox to start from (`SandboxConfig::postgres_snapshot`).
+    pub fn keep_postgres(&self, dir: &std::path::Path) -> Result<(), String> {
+        match self.backend.started() {
+            Some(cluster) => cluster.keep(dir),
+            None => Err("this sandbox runs no PostgreSQL cluster".to_string()),
+        }
     }
 
     /// Stops the cluster and deletes its files (called when the sandbox
