@@ -199,7 +199,8 @@ impl Sandbox {
         self.database.keep_postgres(dir)
     }
 
-    /// Blocks until the server stops (used by `rewind sandbox serve`).
+    /// Blocks until the server stops by itself; `StopSignals::serve` also
+    /// stops it on Ctrl-C or SIGTERM (what `rewind sandbox serve` uses).
     pub fn wait(mut self) {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
