@@ -252,3 +252,59 @@ fn a_hostile_state_file_gets_a_hint_about_the_state_file() {
         run.stderr
     );
 }
+
+#[test]
+fn a_hostile_state_file_cannot_name_an_app_outside_the_sandbox() {
+    use rewind_sandbox::{AppSeed, Sandbox, SandboxConfig};
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.json");
+    // A real state, written by a sandbox, then edited by hand.
+    let sandbox = Sandbox::start(SandboxConfig {
+        state_file: Some(state.clone()),
+        temp_dir: Some(root.path().to_path_buf()),
+        postgres: rewind_sandbox::PostgresMode::Off,
+        apps: vec![AppSeed {
+            name: "shop".to_string(),
+            repo: None,
+            scm: None,
+            addons: Vec::new(),
+        }],
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox starts");
+    drop(sandbox);
+    let text = std::fs::read_to_string(&state).expect("state");
+    let hostile = text.replace("\"shop\"", "\"../../etc\"");
+    assert_ne!(text, hostile, "the state names the app");
+    std::fs::write(&state, &hostile).expect("write state");
+    let state_arg = state.display().to_string();
+    let run = Rewind::new(&[
+        "sandbox",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--state",
+        &state_arg,
+    ])
+    .env("REWIND_SANDBOX_TMPDIR", &root.path().display().to_string())
+    .run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for word in ["state file", &state_arg, "../../etc", "--state"] {
+        assert!(
+            run.stderr.contains(word),
+            "`{word}` missing:\n{}",
+            run.stderr
+        );
+    }
+    assert_eq!(std::fs::read_dir(root.path()).expect("root").count(), 0);
+    assert!(
+        !root
+            .path()
+            .parent()
+            .expect("parent")
+            .join("etc.git")
+            .exists()
+    );
+    assert_eq!(std::fs::read_to_string(&state).expect("state"), hostile);
+}
