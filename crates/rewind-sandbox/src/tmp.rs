@@ -90,6 +90,9 @@ pub fn reap(root: &Path) -> Vec<Reaped> {
         if !name.starts_with(PREFIX) || !dir.is_dir() || dir.is_symlink() {
             continue;
         }
+        if !ours(&dir) {
+            continue;
+        }
         let Some(owner) = read_owner(&dir) else {
             continue;
         };
@@ -107,6 +110,20 @@ pub fn reap(root: &Path) -> Vec<Reaped> {
         reaped.push(Reaped { dir, postgres });
     }
     reaped
+}
+
+/// Whether this process may reap `dir`: its own user's, or anything when
+/// it runs as root (whose clusters belong to `nobody`). Another user's
+/// leftovers on a shared `/tmp` are theirs to clean.
+fn ours(dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let me = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
+    let owner = std::fs::metadata(dir).map(|m| m.uid()).ok();
+    match (me, owner) {
+        (Some(0), _) => true,
+        (Some(me), Some(owner)) => me == owner,
+        _ => false,
+    }
 }
 
 fn read_owner(dir: &Path) -> Option<Owner> {
