@@ -2,7 +2,7 @@
 //! at the alert (written with `--keep`), and the commands that take the
 //! same steps one at a time against `rewind sandbox serve`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -95,6 +95,37 @@ impl ReplayFiles {
                 source,
             })
     }
+}
+
+/// Points the kept rewind.toml's `webhook_url` at the replay's sandbox
+/// (`http://LISTEN/_sandbox/webhook`, which answers like a chat webhook):
+/// the drill's own listener ends with the drill, and a replay whose
+/// notify step, or whose whole action (warning the product owner), cannot
+/// reach anyone would fail where the drill succeeded.
+pub fn redirect_webhook(config: &Path, listen: &str) -> Result<(), DrillError> {
+    let write_error = |source| DrillError::Write {
+        path: config.to_path_buf(),
+        source,
+    };
+    let text = std::fs::read_to_string(config).map_err(write_error)?;
+    let mut found = false;
+    let out: String = text
+        .lines()
+        .map(|line| {
+            if line.starts_with("webhook_url = ") {
+                found = true;
+                format!(
+                    "webhook_url = \"http://{listen}/_sandbox/webhook\"  # the replay's sandbox answers as the team's chat\n"
+                )
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect();
+    if !found {
+        return Err(DrillError::InitShape("webhook_url".into()));
+    }
+    std::fs::write(config, out).map_err(write_error)
 }
 
 /// The line that ends the replay's own steps: what follows is another

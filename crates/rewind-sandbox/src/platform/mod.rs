@@ -13,6 +13,7 @@ pub mod persist;
 mod rate_limit;
 pub(crate) mod seed;
 mod variables;
+mod webhook;
 
 use std::time::Instant;
 
@@ -36,6 +37,9 @@ pub use seed::{app_from_seed, check_app_seed};
 /// fresh rate-limit counters.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct PlatformState {
+    /// What `POST /_sandbox/webhook` received.
+    #[serde(skip)]
+    pub webhook_messages: Vec<serde_json::Value>,
     #[serde(skip)]
     pub rate_limit: rate_limit::RateLimiter,
     #[serde(skip)]
@@ -86,6 +90,10 @@ pub fn routes() -> Router<AppState> {
             get(admin::rate_limit).put(admin::set_rate_limit),
         )
         .route("/_sandbox/rate_limit/reset", post(admin::reset_rate_limit))
+        .route(
+            "/_sandbox/webhook",
+            get(webhook::list).post(webhook::receive),
+        )
 }
 
 /// Middleware: applies injected faults and the rate limit before a request

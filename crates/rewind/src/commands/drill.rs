@@ -317,6 +317,10 @@ fn rehearse(
         &listen,
         &broken.bad_deployment.id,
     );
+    if files.is_some() {
+        replay::redirect_webhook(&config.path, &listen)
+            .map_err(|e| drill_error("replay files", e))?;
+    }
     let summary = DrillSummary {
         scenario: args.scenario.name(),
         expected: args.scenario.expected(),

@@ -433,6 +433,33 @@ impl Drop for Replay {
     }
 }
 
+/// Runs the printed replay up to the other path's line.
+fn run_replay(lines: &[String], home: &Path) -> Replay {
+    let mut replay = Replay::new(home);
+    for line in lines {
+        if line.starts_with("# another path") {
+            break;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        replay.run(line);
+    }
+    replay
+}
+
+/// The app's state in the replay's sandbox.
+fn replay_state(replay: &Replay) -> Value {
+    let base = replay.var("SCALINGO_API_URL");
+    ureq::Agent::new_with_defaults()
+        .get(&format!("{base}/_sandbox/apps/shop/state"))
+        .call()
+        .expect("state")
+        .body_mut()
+        .read_json()
+        .expect("state JSON")
+}
+
 #[test]
 fn the_printed_replay_runs_on_the_kept_workspace_database_step_included() {
     let k = Kept::run("with-db", "auto");
@@ -479,16 +506,7 @@ fn the_printed_replay_runs_on_the_kept_workspace_database_step_included() {
     );
 
     let home = tempfile::tempdir().expect("home");
-    let mut replay = Replay::new(home.path());
-    for line in &lines {
-        if line.starts_with("# another path") {
-            break;
-        }
-        if line.starts_with('#') {
-            continue;
-        }
-        replay.run(line);
-    }
+    let replay = run_replay(&lines, home.path());
     assert!(
         replay.ran.iter().any(|l| l.starts_with("rewind rollback")),
         "{:?}",
@@ -498,13 +516,7 @@ fn the_printed_replay_runs_on_the_kept_workspace_database_step_included() {
     // What the replay's sandbox holds now: v1.2.0 runs, the bad rows are gone.
     let base = replay.var("SCALINGO_API_URL");
     let agent = ureq::Agent::new_with_defaults();
-    let state: Value = agent
-        .get(&format!("{base}/_sandbox/apps/shop/state"))
-        .call()
-        .expect("state")
-        .body_mut()
-        .read_json()
-        .expect("state JSON");
+    let state = replay_state(&replay);
     let running = state["deployments"]
         .as_array()
         .expect("deployments")
@@ -543,6 +555,17 @@ fn the_printed_replay_runs_on_the_kept_workspace_database_step_included() {
         !texts.is_empty(),
         "the rows from before the bad release are there"
     );
+    let hooks: Value = agent
+        .get(&format!("{base}/_sandbox/webhook"))
+        .call()
+        .expect("webhook")
+        .body_mut()
+        .read_json()
+        .expect("webhook JSON");
+    assert!(
+        hooks["messages"].as_array().is_some_and(|m| !m.is_empty()),
+        "the replay's rollback told the team through the sandbox's webhook: {hooks}"
+    );
     drop(replay);
     // Every replay starts from the alert: the kept state was not written.
     let at_alert =
@@ -570,7 +593,7 @@ fn without_keep_the_replay_says_it_needs_keep_and_names_no_path() {
 }
 
 #[test]
-fn feature_flag_and_minor_replays_print_each_command_once() {
+fn feature_flag_and_minor_replays_print_each_command_once_and_run() {
     for scenario in ["feature-flag", "minor"] {
         let k = Kept::run(scenario, "off");
         let lines: Vec<&str> = k.summary["replay"]
@@ -587,5 +610,29 @@ fn feature_flag_and_minor_replays_print_each_command_once() {
         assert_eq!(guides, 1, "{scenario}: {lines:?}");
         let unique: std::collections::HashSet<&&str> = lines.iter().collect();
         assert_eq!(unique.len(), lines.len(), "{scenario}: {lines:?}");
+        // And it runs as printed.
+        let all: Vec<String> = k.summary["replay"]
+            .as_array()
+            .expect("replay")
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
+        let home = tempfile::tempdir().expect("home");
+        let replay = run_replay(&all, home.path());
+        if scenario == "feature-flag" {
+            let state = replay_state(&replay);
+            let flag = state["variables"]
+                .as_array()
+                .expect("variables")
+                .iter()
+                .find(|v| v["name"] == "FEATURE_NEW_PRICING")
+                .and_then(|v| v["value"].as_str().map(str::to_string));
+            assert_eq!(
+                flag.as_deref(),
+                Some("false"),
+                "the replay switched the flag off"
+            );
+        }
     }
 }
