@@ -316,10 +316,26 @@ impl SandboxConfig {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::from_seed_str(&text).map_err(|message| SeedError::Invalid {
+        let invalid = |message| SeedError::Invalid {
             path: path.to_path_buf(),
             message,
-        })
+        };
+        let mut config = Self::from_seed_str(&text).map_err(invalid)?;
+        if let Some(dir) = config.postgres_snapshot.take() {
+            // Relative to the seed file, as a person reading it expects.
+            let dir = match path.parent() {
+                Some(parent) if dir.is_relative() => parent.join(dir),
+                _ => dir,
+            };
+            if !dir.join("snapshot.json").is_file() {
+                return Err(invalid(format!(
+                    "sandbox.postgres_snapshot: {} holds no kept PostgreSQL cluster (no snapshot.json); it is the sandbox-postgres-at-alert directory `rewind drill --keep` writes",
+                    dir.display()
+                )));
+            }
+            config.postgres_snapshot = Some(dir);
+        }
+        Ok(config)
     }
 
     /// Parses seed text; the error is the TOML parser's message (with line

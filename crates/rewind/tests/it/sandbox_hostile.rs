@@ -130,6 +130,16 @@ fn cases() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
             vec!["line"],
         ),
         (
+            "snapshot without real PostgreSQL",
+            b"[sandbox]\npostgres_snapshot = \"kept\"\n".to_vec(),
+            vec!["postgres_snapshot", "postgres = \"on\""],
+        ),
+        (
+            "snapshot that is not one",
+            b"[sandbox]\npostgres = \"on\"\npostgres_snapshot = \"nope\"\n".to_vec(),
+            vec!["postgres_snapshot", "snapshot.json"],
+        ),
+        (
             "not UTF-8",
             b"[[apps]]\nname = \"sh\xffop\"\n".to_vec(),
             vec!["cannot read the seed file", "UTF-8"],
