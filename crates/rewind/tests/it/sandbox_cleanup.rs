@@ -1,7 +1,7 @@
 //! The sandbox leaves nothing behind, however it is stopped: dropped (as
-//! tests and the drill do), `rewind sandbox serve` sent SIGINT (Ctrl-C) or
-//! SIGTERM, or killed with SIGKILL and then followed by another sandbox,
-//! which reaps what the killed one left. The test counts the `postgres`
+//! tests do), `rewind sandbox serve` sent SIGINT (Ctrl-C) or SIGTERM,
+//! killed with SIGKILL and then followed by another sandbox, which reaps
+//! what the killed one left, and at the end of `rewind drill`. The test counts the `postgres`
 //! processes working in its own temporary root and the `rewind-sandbox-*`
 //! directories there, before and after: other tests running at the same
 //! time use other roots and are not counted.
@@ -197,4 +197,25 @@ fn the_sandbox_leaves_no_postgres_and_no_directory_however_it_is_stopped() {
     );
     drop(next);
     assert_eq!(counts(root.path()), before, "after SIGKILL and a new start");
+
+    // The end of a drill, which runs its own sandbox with PostgreSQL.
+    let home = tempfile::tempdir().expect("home");
+    let run = crate::support::Rewind::new(&["drill", "--auto", "--scenario", "with-db"])
+        .dir(home.path())
+        .home(home.path())
+        .journal(&home.path().join("journal"))
+        .env("REWIND_DRILL_SPEED", "test")
+        .env("REWIND_DRILL_POSTGRES", "on")
+        .env(
+            rewind_sandbox::TEMP_DIR_VAR,
+            &root.path().display().to_string(),
+        )
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("PostgreSQL: a real cluster"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(counts(root.path()), before, "after a drill");
 }
