@@ -78,7 +78,7 @@ impl Sandbox {
             .map_err(StartError::Runtime)?;
         // What sandboxes killed with SIGKILL left on this temporary root:
         // their PostgreSQL servers and directories, found by owner file.
-        for reaped in crate::tmp::reap(&crate::tmp::root(config.temp_dir.as_deref())) {
+        for reaped in crate::tmp::reap_all(&crate::tmp::root(config.temp_dir.as_deref())) {
             match reaped.postgres {
                 Some(pid) => eprintln!(
                     "rewind-sandbox: stopped the PostgreSQL server (pid {pid}) of a sandbox that was killed, and deleted {}",

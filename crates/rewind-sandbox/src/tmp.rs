@@ -78,6 +78,22 @@ pub struct Reaped {
     pub postgres: Option<u32>,
 }
 
+/// Stops and deletes what killed sandboxes left under `root`, and, as
+/// root, under `/tmp` too: there a root sandbox puts its cluster when
+/// `root` is elsewhere (the server's user must be able to reach it).
+pub fn reap_all(root: &Path) -> Vec<Reaped> {
+    let mut reaped = reap(root);
+    if my_uid() == Some(0) && !root.starts_with("/tmp") {
+        reaped.extend(reap(Path::new("/tmp")));
+    }
+    reaped
+}
+
+fn my_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").map(|m| m.uid()).ok()
+}
+
 /// Stops and deletes what killed sandboxes left under `root`.
 pub fn reap(root: &Path) -> Vec<Reaped> {
     let Ok(entries) = std::fs::read_dir(root) else {
@@ -117,7 +133,7 @@ pub fn reap(root: &Path) -> Vec<Reaped> {
 /// leftovers on a shared `/tmp` are theirs to clean.
 fn ours(dir: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
-    let me = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
+    let me = my_uid();
     let owner = std::fs::metadata(dir).map(|m| m.uid()).ok();
     match (me, owner) {
         (Some(0), _) => true,
