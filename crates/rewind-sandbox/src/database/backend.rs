@@ -52,7 +52,7 @@ impl Backend {
     /// the same message.
     pub fn cluster(&self) -> Result<Arc<Cluster>, String> {
         let real = self.real.as_ref().ok_or_else(|| {
-            "this sandbox runs no PostgreSQL (postgres = \"off\", or no server binaries)"
+            "this database was real PostgreSQL when the sandbox's state was saved, but this sandbox runs none (postgres = \"off\" in its seed, or no server binaries): start the sandbox with postgres = \"on\" (and, for a drill's replay, the seed the drill wrote)"
                 .to_string()
         })?;
         real.cluster
