@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::api_error::ApiError;
 use crate::auth::{Caller, REGION};
-use crate::state::{App, AppState};
+use crate::state::{App, AppState, Shared};
 use crate::time::format;
 
 /// `GET /v1/apps/{app}`.
@@ -18,7 +18,7 @@ pub async fn show(
 ) -> Result<Json<Value>, ApiError> {
     let world = state.world();
     let app = world.apps.get(&name).ok_or(ApiError::NotFound("app"))?;
-    Ok(Json(json!({ "app": app_json(&state.base_url, app) })))
+    Ok(Json(json!({ "app": app_json(&state, app) })))
 }
 
 /// The WebSocket URL of an app's deployment stream.
@@ -28,7 +28,8 @@ pub fn stream_url(base_url: &str, app: &str) -> String {
 }
 
 /// The JSON form of an app, shaped like the documentation's example.
-pub fn app_json(base_url: &str, app: &App) -> Value {
+pub fn app_json(state: &Shared, app: &App) -> Value {
+    let base_url = state.base_url.as_str();
     let last = app.deployments.last();
     let last_success = app.deployments.iter().rev().find(|d| d.status == "success");
     json!({
@@ -38,12 +39,14 @@ pub fn app_json(base_url: &str, app: &App) -> Value {
         "region": REGION,
         "created_at": format(&app.created_at),
         "updated_at": format(&app.created_at),
-        "git_url": crate::deploy::git_url(base_url, &app.name),
+        "git_url": crate::deploy::git_url(&state.git_root, &app.name),
         "url": format!("{base_url}/_apps/{}/", app.name),
         "last_deployed_at": last_success.and_then(|d| d.finished_at.as_ref()).map(format),
         "last_deployed_by": last_success.map(|d| d.pusher.clone()),
         "last_deployment_id": last.map(|d| d.id.clone()),
         "links": { "deployments_stream": stream_url(base_url, &app.name) },
-        "owner": { "id": "us-sandbox", "username": "sandbox-user", "email": "sandbox@localhost" },
+        // Every app belongs to the seed's first user, the one
+        // `GET /v1/users/self` names for the first token.
+        "owner": crate::runtime::owner_json(&state.config.tokens),
     })
 }

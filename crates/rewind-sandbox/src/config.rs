@@ -11,6 +11,7 @@
 //! rate_limit_per_minute = 60      # per API token; 0 turns the limit off
 //! deploy_duration_ms = 4000       # time from queued to a terminal status
 //! postgres = "auto"               # real PostgreSQL: "auto" | "on" | "off"
+//! postgres_snapshot = "DIR"       # with "on": start from a kept cluster
 //!
 //! [sandbox.variants]              # where the docs and the live API disagree
 //! pitr_restore_body = "operation_id"   # or "operation"
@@ -18,7 +19,9 @@
 //!
 //! [[tokens]]
 //! token = "tk-us-sandbox"         # required
-//! user = "alice"
+//! user = "alice"                  # the username (GET /v1/users/self)
+//! email = "alice@example.com"     # default: <user>@sandbox.localhost
+//! fullname = "Alice Martin"       # default: the username
 //!
 //! [[apps]]
 //! name = "my-app"                 # required
@@ -59,16 +62,20 @@ pub struct SandboxConfig {
     pub state_file: Option<PathBuf>,
     /// Whether PostgreSQL addons are backed by a real PostgreSQL cluster.
     pub postgres: PostgresMode,
+    /// Where the sandbox makes its temporary directories (its PostgreSQL
+    /// cluster, its apps' git remotes) and reaps those a killed sandbox
+    /// left; `None`: `REWIND_SANDBOX_TMPDIR`, else the system's.
+    pub temp_dir: Option<PathBuf>,
+    /// Start the real PostgreSQL from this snapshot (`Sandbox::keep_postgres`,
+    /// written by `rewind drill --keep`) instead of an empty cluster.
+    pub postgres_snapshot: Option<PathBuf>,
 }
 
 impl Default for SandboxConfig {
     fn default() -> Self {
         SandboxConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            tokens: vec![TokenSeed {
-                token: "tk-us-sandbox".to_string(),
-                user: "sandbox-user".to_string(),
-            }],
+            tokens: vec![TokenSeed::new("tk-us-sandbox", "sandbox-user")],
             apps: Vec::new(),
             token_lifetime: Duration::from_secs(3600),
             addon_token_lifetime: Duration::from_secs(3600),
@@ -77,6 +84,8 @@ impl Default for SandboxConfig {
             state_file: None,
             variants: Variants::default(),
             postgres: PostgresMode::default(),
+            temp_dir: None,
+            postgres_snapshot: None,
         }
     }
 }
@@ -133,13 +142,45 @@ pub enum PostgresMode {
     Off,
 }
 
-/// An API token the sandbox accepts, and the user it belongs to.
+/// An API token the sandbox accepts, and the user it belongs to (what
+/// `GET /v1/users/self` answers).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenSeed {
     pub token: String,
+    /// The username.
     #[serde(default = "default_user")]
     pub user: String,
+    /// `<user>@sandbox.localhost` when not given.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The username when not given.
+    #[serde(default)]
+    pub fullname: Option<String>,
+}
+
+impl TokenSeed {
+    /// A token for `user`, with the default email and full name.
+    pub fn new(token: &str, user: &str) -> Self {
+        TokenSeed {
+            token: token.to_string(),
+            user: user.to_string(),
+            email: None,
+            fullname: None,
+        }
+    }
+
+    /// The user's email address.
+    pub fn email(&self) -> String {
+        self.email
+            .clone()
+            .unwrap_or_else(|| format!("{}@sandbox.localhost", self.user))
+    }
+
+    /// The user's full name.
+    pub fn fullname(&self) -> String {
+        self.fullname.clone().unwrap_or_else(|| self.user.clone())
+    }
 }
 
 fn default_user() -> String {
@@ -188,6 +229,49 @@ fn default_plan() -> String {
     "postgresql-starter-512".to_string()
 }
 
+/// The longest token lifetime a seed may ask for: a year.
+const MAX_LIFETIME_SECS: u64 = 365 * 24 * 3600;
+/// The longest deploy a seed may ask for: an hour.
+const MAX_DEPLOY_MS: u64 = 3_600_000;
+
+/// A token and its user: printable, no blank, not absurdly long.
+fn check_token(seed: &TokenSeed) -> Result<(), String> {
+    let fields = [
+        ("token", Some(&seed.token)),
+        ("user", Some(&seed.user)),
+        ("email", seed.email.as_ref()),
+        ("fullname", seed.fullname.as_ref()),
+    ];
+    for (name, value) in fields {
+        let Some(value) = value else { continue };
+        if value.trim().is_empty() {
+            return Err(format!("{name} can't be blank"));
+        }
+        if value.len() > 1024 || value.chars().any(char::is_control) {
+            return Err(format!(
+                "{name} `{}` is invalid: at most 1024 printable characters",
+                shown(value)
+            ));
+        }
+    }
+    if seed.token.chars().any(char::is_whitespace) {
+        return Err("token holds a space: API tokens are one word, such as `tk-us-sandbox`".into());
+    }
+    Ok(())
+}
+
+/// Text from a seed file as it may appear in a message: escapes shown, not
+/// acted on by the terminal, and cut when long.
+fn shown(text: &str) -> String {
+    let escaped: String = text.escape_debug().collect();
+    if escaped.chars().count() > 80 {
+        let cut: String = escaped.chars().take(80).collect();
+        format!("{cut}...")
+    } else {
+        escaped
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SeedFile {
@@ -208,6 +292,7 @@ struct SeedSettings {
     deploy_duration_ms: Option<u64>,
     variants: Option<Variants>,
     postgres: Option<PostgresMode>,
+    postgres_snapshot: Option<PathBuf>,
 }
 
 /// A seed file that cannot be used.
@@ -231,10 +316,26 @@ impl SandboxConfig {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::from_seed_str(&text).map_err(|message| SeedError::Invalid {
+        let invalid = |message| SeedError::Invalid {
             path: path.to_path_buf(),
             message,
-        })
+        };
+        let mut config = Self::from_seed_str(&text).map_err(invalid)?;
+        if let Some(dir) = config.postgres_snapshot.take() {
+            // Relative to the seed file, as a person reading it expects.
+            let dir = match path.parent() {
+                Some(parent) if dir.is_relative() => parent.join(dir),
+                _ => dir,
+            };
+            if !dir.join("snapshot.json").is_file() {
+                return Err(invalid(format!(
+                    "sandbox.postgres_snapshot: {} holds no kept PostgreSQL cluster (no snapshot.json); it is the sandbox-postgres-at-alert directory `rewind drill --keep` writes",
+                    dir.display()
+                )));
+            }
+            config.postgres_snapshot = Some(dir);
+        }
+        Ok(config)
     }
 
     /// Parses seed text; the error is the TOML parser's message (with line
@@ -247,6 +348,29 @@ impl SandboxConfig {
         }
         config.apps = seed.apps;
         let s = seed.sandbox;
+        for (key, value, min, max) in [
+            (
+                "token_lifetime_secs",
+                s.token_lifetime_secs,
+                1,
+                MAX_LIFETIME_SECS,
+            ),
+            (
+                "addon_token_lifetime_secs",
+                s.addon_token_lifetime_secs,
+                1,
+                MAX_LIFETIME_SECS,
+            ),
+            ("deploy_duration_ms", s.deploy_duration_ms, 0, MAX_DEPLOY_MS),
+        ] {
+            if let Some(v) = value
+                && !(min..=max).contains(&v)
+            {
+                return Err(format!(
+                    "sandbox.{key} = {v} is out of range: give a number from {min} to {max}"
+                ));
+            }
+        }
         if let Some(v) = s.token_lifetime_secs {
             config.token_lifetime = Duration::from_secs(v);
         }
@@ -262,16 +386,39 @@ impl SandboxConfig {
         if let Some(v) = s.postgres {
             config.postgres = v;
         }
+        if let Some(dir) = s.postgres_snapshot {
+            if config.postgres != PostgresMode::On {
+                return Err(
+                    "sandbox.postgres_snapshot needs postgres = \"on\": a snapshot is a real PostgreSQL cluster"
+                        .into(),
+                );
+            }
+            config.postgres_snapshot = Some(dir);
+        }
         if let Some(v) = s.variants {
             if v.archive_deploy_status != 200 && v.archive_deploy_status != 201 {
                 return Err("sandbox.variants.archive_deploy_status must be 200 or 201".into());
             }
             config.variants = v;
         }
+        let mut tokens = std::collections::HashSet::new();
+        for (i, token) in config.tokens.iter().enumerate() {
+            check_token(token).map_err(|m| format!("tokens[{i}]: {m}"))?;
+            if !tokens.insert(token.token.as_str()) {
+                return Err(format!(
+                    "tokens[{i}]: the token `{}` is declared twice",
+                    shown(&token.token)
+                ));
+            }
+        }
         let mut names = std::collections::HashSet::new();
         for app in &config.apps {
+            // The same rules as `POST /_sandbox/apps`: an app's name
+            // becomes a directory name, and its branch a git argument.
+            crate::platform::check_app_seed(app)
+                .map_err(|(field, m)| format!("app `{}`: {field} {m}", shown(&app.name)))?;
             if !names.insert(app.name.as_str()) {
-                return Err(format!("app `{}` is declared twice", app.name));
+                return Err(format!("app `{}` is declared twice", shown(&app.name)));
             }
         }
         Ok(config)

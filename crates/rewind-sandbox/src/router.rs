@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use crate::api_error::ApiError;
 use crate::state::{AppState, ReceivedRequest};
 use crate::time::now;
-use crate::{apps, auth, database, deploy, platform};
+use crate::{apps, auth, database, deploy, platform, runtime};
 
 /// Request bodies larger than this are refused; the API's are small.
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -26,6 +26,7 @@ pub fn build(state: AppState) -> Router {
         .merge(deploy::routes())
         .merge(platform::routes())
         .merge(database::routes())
+        .merge(runtime::routes())
         .fallback(not_implemented)
         .layer(middleware::from_fn_with_state(
             state.clone(),

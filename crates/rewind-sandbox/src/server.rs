@@ -39,6 +39,8 @@ pub struct Sandbox {
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
     database: crate::database::DatabaseHandle,
+    /// The apps' git remotes, deleted when the sandbox stops.
+    git_root: std::path::PathBuf,
 }
 
 impl Sandbox {
@@ -74,11 +76,31 @@ impl Sandbox {
             .enable_all()
             .build()
             .map_err(StartError::Runtime)?;
+        // What sandboxes killed with SIGKILL left on this temporary root:
+        // their PostgreSQL servers and directories, found by owner file.
+        for reaped in crate::tmp::reap_all(&crate::tmp::root(config.temp_dir.as_deref())) {
+            match reaped.postgres {
+                Some(pid) => eprintln!(
+                    "rewind-sandbox: stopped the PostgreSQL server (pid {pid}) of a sandbox that was killed, and deleted {}",
+                    reaped.dir.display()
+                ),
+                None => eprintln!(
+                    "rewind-sandbox: deleted {}, left by a sandbox that was killed",
+                    reaped.dir.display()
+                ),
+            }
+        }
         let mut world = crate::platform::initial_world(&config).map_err(StartError::State)?;
         let postgres =
             crate::database::start_postgres(&config, &mut world).map_err(StartError::Postgres)?;
         let shared = std::sync::Arc::new(Shared::new(config, base_url.clone(), world));
         let database = crate::database::DatabaseHandle::new(shared.clone(), postgres);
+        let git_root = shared.git_root.clone();
+        // Made here, not on the server's thread: when `start` returns, every
+        // directory the sandbox owns exists and is marked as its own.
+        if let Err(message) = crate::deploy::fresh_git_root(&git_root) {
+            eprintln!("rewind-sandbox: {message}");
+        }
         let (tx, rx) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("rewind-sandbox".into())
@@ -117,6 +139,7 @@ impl Sandbox {
             shutdown: Some(tx),
             thread: Some(thread),
             database,
+            git_root,
         })
     }
 
@@ -169,11 +192,24 @@ impl Sandbox {
         self.database.url_for_app(app)
     }
 
-    /// Blocks until the server stops (used by `rewind sandbox serve`).
+    /// Keeps the real PostgreSQL's base backup and every write so far in
+    /// `dir`, so that a later sandbox can start from it (`postgres_snapshot`
+    /// in the seed). `Err` when the sandbox runs no PostgreSQL.
+    pub fn keep_postgres(&self, dir: &std::path::Path) -> Result<(), String> {
+        self.database.keep_postgres(dir)
+    }
+
+    /// Blocks until the server stops by itself; `StopSignals::serve` also
+    /// stops it on Ctrl-C or SIGTERM (what `rewind sandbox serve` uses).
     pub fn wait(mut self) {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+
+    /// Whether the server has ended (it only does by itself on an error).
+    pub fn has_stopped(&self) -> bool {
+        self.thread.as_ref().is_none_or(|t| t.is_finished())
     }
 
     /// Stops the server and waits for its thread.
@@ -189,6 +225,8 @@ impl Sandbox {
             let _ = thread.join();
         }
         self.database.shutdown();
+        // After the runtime is down: no poll can make a remote again.
+        crate::tmp::remove(&self.git_root);
     }
 }
 

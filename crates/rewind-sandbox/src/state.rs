@@ -22,14 +22,22 @@ pub struct Shared {
     pub config: SandboxConfig,
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub base_url: String,
+    /// The directory of the apps' git remotes (`rewind-sandbox-<port>-git`
+    /// under the temporary root), deleted when the sandbox stops.
+    pub git_root: std::path::PathBuf,
     world: Mutex<World>,
 }
 
 impl Shared {
     pub fn new(config: SandboxConfig, base_url: String, world: World) -> Self {
+        // Named after the port, which no other running sandbox can hold.
+        let port = base_url.rsplit(':').next().unwrap_or("0");
+        let git_root = crate::tmp::root(config.temp_dir.as_deref())
+            .join(format!("{}{port}-git", crate::tmp::PREFIX));
         Shared {
             config,
             base_url,
+            git_root,
             world: Mutex::new(world),
         }
     }

@@ -24,7 +24,22 @@ pub struct Backend {
 #[derive(Debug)]
 struct Lazy {
     binaries: Binaries,
+    /// The temporary root the cluster's directory goes in.
+    root: std::path::PathBuf,
+    /// A kept cluster to start from instead of an empty one.
+    snapshot: Option<std::path::PathBuf>,
     cluster: OnceLock<Result<Arc<Cluster>, String>>,
+}
+
+impl Lazy {
+    fn start(&self, databases: &[String]) -> Result<Cluster, String> {
+        match &self.snapshot {
+            Some(snapshot) => {
+                Cluster::start_from(self.binaries.clone(), snapshot, databases, &self.root)
+            }
+            None => Cluster::start(self.binaries.clone(), databases, &self.root),
+        }
+    }
 }
 
 impl Backend {
@@ -37,16 +52,22 @@ impl Backend {
     /// the same message.
     pub fn cluster(&self) -> Result<Arc<Cluster>, String> {
         let real = self.real.as_ref().ok_or_else(|| {
-            "this sandbox runs no PostgreSQL (postgres = \"off\", or no server binaries)"
+            "this database was real PostgreSQL when the sandbox's state was saved, but this sandbox runs none (postgres = \"off\" in its seed, or no server binaries): start the sandbox with postgres = \"on\" (and, for a drill's replay, the seed the drill wrote)"
                 .to_string()
         })?;
         real.cluster
             .get_or_init(|| {
-                Cluster::start(real.binaries.clone(), &[])
+                real.start(&[])
                     .map(Arc::new)
                     .map_err(|e| format!("cannot start the sandbox's PostgreSQL: {e}"))
             })
             .clone()
+    }
+
+    /// The version of the PostgreSQL server behind the addons, when they
+    /// are real and `pg_ctl` said it.
+    pub fn server_version(&self) -> Option<&str> {
+        self.real.as_ref()?.binaries.version.as_deref()
     }
 
     /// The cluster if it already runs.
@@ -87,6 +108,8 @@ pub fn start_postgres(config: &SandboxConfig, world: &mut World) -> Result<Backe
     let backend = Backend {
         real: Some(Arc::new(Lazy {
             binaries,
+            root: crate::tmp::root(config.temp_dir.as_deref()),
+            snapshot: config.postgres_snapshot.clone(),
             cluster: OnceLock::new(),
         })),
     };
@@ -105,7 +128,8 @@ pub fn start_postgres(config: &SandboxConfig, world: &mut World) -> Result<Backe
     if !databases.is_empty()
         && let Some(real) = &backend.real
     {
-        let cluster = Cluster::start(real.binaries.clone(), &databases)
+        let cluster = real
+            .start(&databases)
             .map_err(|e| format!("cannot start the sandbox's PostgreSQL: {e}"))?;
         let _ = real.cluster.set(Ok(Arc::new(cluster)));
     }
@@ -155,6 +179,15 @@ impl DatabaseHandle {
             }
         };
         real.url()
+    }
+
+    /// Keeps the cluster's base backup and archived writes in `dir`, for a
+    /// later sandbox to start from (`SandboxConfig::postgres_snapshot`).
+    pub fn keep_postgres(&self, dir: &std::path::Path) -> Result<(), String> {
+        match self.backend.started() {
+            Some(cluster) => cluster.keep(dir),
+            None => Err("this sandbox runs no PostgreSQL cluster".to_string()),
+        }
     }
 
     /// Stops the cluster and deletes its files (called when the sandbox

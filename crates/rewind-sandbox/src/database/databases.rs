@@ -49,6 +49,13 @@ pub fn database_json(db: &mut Located<'_>) -> Value {
     };
     let addon = &db.addon;
     let engine = Engine::of_provider(&addon.provider);
+    // A real database reports the server that really runs (`15.18` ->
+    // `15.18.0-1`, the API's form); a simulated one a plausible version.
+    let version = match (port, db.backend.server_version()) {
+        (Some(_), Some(v)) if v.matches('.').count() == 1 => format!("{v}.0-1"),
+        (Some(_), Some(v)) => format!("{v}-1"),
+        _ => engine.readable_version().to_string(),
+    };
     let current = db.record.current_operation();
     let status = match current {
         Some(_) => "restoring",
@@ -70,10 +77,10 @@ pub fn database_json(db: &mut Located<'_>) -> Value {
         "status": status,
         "type_id": format!("type-{}", engine.type_name()),
         "type_name": engine.type_name(),
-        "version_id": format!("version-{}", engine.readable_version()),
+        "version_id": format!("version-{version}"),
         "instances": [],
         "next_version_id": null,
-        "readable_version": engine.readable_version(),
+        "readable_version": version,
         "hostname": hostname,
         "current_operation_id": current.map(|o| o.id.clone()),
         "cluster": false,

@@ -56,14 +56,42 @@ enum Running {
     Other { git_ref: String },
 }
 
-async fn answer(State(state): State<AppState>, app: String) -> Response {
+/// How the app answers now, as its router would see it. Shared with the
+/// containers and stats routes so that `ps`, `stats` and the app's own URL
+/// never disagree about a failing release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// The app is stopped or crashed as a whole (`status` says which).
+    Down { status: String },
+    /// Nothing was ever deployed successfully.
+    NoRelease,
+    /// A release runs and answers with this status code.
+    Release { release: String, code: StatusCode },
+    /// The release's health file cannot be read or understood.
+    Broken { release: String, message: String },
+}
+
+impl Health {
+    /// Whether the running release answers anything but success: what
+    /// the app's URL reports as `failing`.
+    pub fn failing(&self) -> bool {
+        match self {
+            Health::Release { code, .. } => !code.is_success(),
+            Health::Broken { .. } => true,
+            Health::Down { .. } | Health::NoRelease => false,
+        }
+    }
+}
+
+/// How `app` answers now; `None` when there is no such app.
+pub async fn health(state: &AppState, app: &str) -> Option<Health> {
     let running = {
         let world = state.world();
-        let Some(found) = world.apps.get(&app) else {
-            return ApiError::NotFound("app").into_response();
-        };
+        let found = world.apps.get(app)?;
         if matches!(found.status.as_str(), "stopped" | "crashed") {
-            return unavailable(&app, &format!("the app is {}", found.status));
+            return Some(Health::Down {
+                status: found.status.clone(),
+            });
         }
         let Some(deployment) = found
             .deployments
@@ -71,7 +99,7 @@ async fn answer(State(state): State<AppState>, app: String) -> Response {
             .rev()
             .find(|d| d.status == "success")
         else {
-            return unavailable(&app, "no release has been deployed yet");
+            return Some(Health::NoRelease);
         };
         match (&found.repo, deployment.kind.as_str()) {
             (Some(repo), "deployment") => Running::Commit {
@@ -88,29 +116,49 @@ async fn answer(State(state): State<AppState>, app: String) -> Response {
             },
         }
     };
-    let (release, status) = match running {
-        Running::Other { git_ref } => (git_ref, StatusCode::OK),
+    Some(match running {
+        Running::Other { git_ref } => Health::Release {
+            release: git_ref,
+            code: StatusCode::OK,
+        },
         Running::Commit {
             repo,
             sha,
             variables,
         } => match rule_of(repo, sha.clone()).await {
-            Ok(rule) => (sha, rule.status(&variables)),
-            Err(message) => {
-                return (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    axum::Json(json!({ "app": app, "release": sha, "error": message })),
-                )
-                    .into_response();
-            }
+            Ok(rule) => Health::Release {
+                release: sha,
+                code: rule.status(&variables),
+            },
+            Err(message) => Health::Broken {
+                release: sha,
+                message,
+            },
         },
+    })
+}
+
+async fn answer(State(state): State<AppState>, app: String) -> Response {
+    let Some(health) = health(&state, &app).await else {
+        return ApiError::NotFound("app").into_response();
     };
-    let state_word = if status.is_success() { "up" } else { "failing" };
-    (
-        status,
-        axum::Json(json!({ "app": app, "release": release, "status": state_word })),
-    )
-        .into_response()
+    match health {
+        Health::Down { status } => unavailable(&app, &format!("the app is {status}")),
+        Health::NoRelease => unavailable(&app, "no release has been deployed yet"),
+        Health::Broken { release, message } => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            axum::Json(json!({ "app": app, "release": release, "error": message })),
+        )
+            .into_response(),
+        Health::Release { release, code } => {
+            let state_word = if code.is_success() { "up" } else { "failing" };
+            (
+                code,
+                axum::Json(json!({ "app": app, "release": release, "status": state_word })),
+            )
+                .into_response()
+        }
+    }
 }
 
 fn unavailable(app: &str, why: &str) -> Response {

@@ -6,7 +6,7 @@
 //! refusing streams).
 
 mod admin;
-mod app_url;
+pub mod app_url;
 mod archive;
 mod build_log;
 mod bus;
@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::state::AppState;
 use crate::time::Timestamp;
 
-pub use push::git_url;
+pub use push::{fresh as fresh_git_root, git_url};
 
 /// Deployment-side state kept in the world.
 #[derive(Debug, Default, Serialize, Deserialize)]

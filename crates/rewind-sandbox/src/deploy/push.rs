@@ -10,26 +10,20 @@ use std::process::Command;
 /// The branch a push must update to deploy.
 pub const DEPLOY_BRANCH: &str = "master";
 
-/// The sandbox's directory of app remotes. Named after the port, which no
-/// other running sandbox can hold.
-pub fn root(base_url: &str) -> PathBuf {
-    let port = base_url.rsplit(':').next().unwrap_or("0");
-    std::env::temp_dir().join(format!("rewind-sandbox-{port}-git"))
+fn repo_dir(root: &Path, app: &str) -> PathBuf {
+    root.join(format!("{app}.git"))
 }
 
-fn repo_dir(base_url: &str, app: &str) -> PathBuf {
-    root(base_url).join(format!("{app}.git"))
-}
-
-/// The app's `git_url`.
-pub fn git_url(base_url: &str, app: &str) -> String {
-    format!("file://{}", repo_dir(base_url, app).display())
+/// The app's `git_url`; `root` is the sandbox's directory of remotes
+/// (`Shared::git_root`).
+pub fn git_url(root: &Path, app: &str) -> String {
+    format!("file://{}", repo_dir(root, app).display())
 }
 
 /// Creates the app's remote when it does not exist yet; returns its path
 /// as the watcher and the engine name repositories.
-pub fn ensure(base_url: &str, app: &str) -> Result<String, String> {
-    let dir = repo_dir(base_url, app);
+pub fn ensure(root: &Path, app: &str) -> Result<String, String> {
+    let dir = repo_dir(root, app);
     let path = dir.display().to_string();
     if dir.join("HEAD").exists() {
         return Ok(path);
@@ -52,29 +46,11 @@ pub fn ensure(base_url: &str, app: &str) -> Result<String, String> {
     Ok(path)
 }
 
-/// Removes the sandbox's remotes when dropped: they live as long as the
-/// sandbox that serves them.
-#[derive(Debug)]
-pub struct Cleanup(PathBuf);
-
-impl Cleanup {
-    /// Starts from an empty directory: a sandbox that died earlier on the
-    /// same port may have left its remotes behind.
-    pub fn fresh(base_url: &str) -> Cleanup {
-        let dir = root(base_url);
-        remove(&dir);
-        Cleanup(dir)
-    }
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        remove(&self.0);
-    }
-}
-
-fn remove(dir: &Path) {
-    if dir.exists() {
-        let _ = std::fs::remove_dir_all(dir);
-    }
+/// Makes the sandbox's directory of remotes, empty and marked with its
+/// owner (a sandbox killed earlier on the same port may have left its
+/// remotes behind). The sandbox deletes it when it stops.
+pub fn fresh(root: &Path) -> Result<(), String> {
+    crate::tmp::remove(root);
+    std::fs::create_dir_all(root).map_err(|e| format!("cannot create {}: {e}", root.display()))?;
+    crate::tmp::mark(root)
 }

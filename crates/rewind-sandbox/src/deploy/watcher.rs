@@ -65,10 +65,9 @@ impl Watch {
 /// branch before the server answers anything (so a push made after the
 /// sandbox is up always counts as a push), then polls on the runtime.
 pub fn start(state: &AppState) {
-    let cleanup = push::Cleanup::fresh(&state.base_url);
     let names: Vec<String> = state.world().apps.keys().cloned().collect();
     for name in names {
-        if let Err(message) = push::ensure(&state.base_url, &name) {
+        if let Err(message) = push::ensure(&state.git_root, &name) {
             eprintln!("rewind-sandbox: {message}");
         }
     }
@@ -80,8 +79,6 @@ pub fn start(state: &AppState) {
     }
     let state = state.clone();
     tokio::spawn(async move {
-        // Dropped with this task when the sandbox's runtime stops.
-        let _cleanup = cleanup;
         let mut ticker = tokio::time::interval(POLL_EVERY);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -92,12 +89,12 @@ pub fn start(state: &AppState) {
 }
 
 async fn poll(state: &AppState, seen: &mut HashMap<String, Seen>) {
-    let base_url = state.base_url.clone();
+    let root = state.git_root.clone();
     let names: Vec<String> = state.world().apps.keys().cloned().collect();
     // Apps added through the admin route get their remote here.
     let created = blocking(move || {
         for name in &names {
-            push::ensure(&base_url, name)?;
+            push::ensure(&root, name)?;
         }
         Ok(())
     })
@@ -199,7 +196,7 @@ fn watches(state: &AppState) -> Vec<Watch> {
         found.push(Watch {
             app: app.name.clone(),
             kind: Kind::Push,
-            repo: push::git_url(&state.base_url, &app.name),
+            repo: push::git_url(&state.git_root, &app.name),
             branch: push::DEPLOY_BRANCH.to_string(),
         });
     }

@@ -16,6 +16,9 @@ pub struct Binaries {
     pub pg_dump: PathBuf,
     pub pg_basebackup: PathBuf,
     pub psql: PathBuf,
+    /// The server's version as `pg_ctl --version` says it (`15.18`), when
+    /// it says it in the usual form.
+    pub version: Option<String>,
 }
 
 impl Binaries {
@@ -53,7 +56,9 @@ impl Binaries {
                     )
                 })
         };
+        let version = server_version(&server_dir.join("pg_ctl"));
         Ok(Some(Binaries {
+            version,
             initdb: server_dir.join("initdb"),
             pg_ctl: server_dir.join("pg_ctl"),
             pg_dump: client("pg_dump")?,
@@ -87,4 +92,41 @@ fn has_all(dir: &Path, names: &[&str]) -> bool {
 fn is_program(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// `15.18` from `pg_ctl (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)`.
+fn server_version(pg_ctl: &Path) -> Option<String> {
+    let out = std::process::Command::new(pg_ctl)
+        .arg("--version")
+        .env("LC_ALL", "C")
+        .output()
+        .ok()?;
+    parse_version(&String::from_utf8_lossy(&out.stdout))
+}
+
+fn parse_version(text: &str) -> Option<String> {
+    let word = text.split_whitespace().nth(2)?;
+    let ok = !word.is_empty()
+        && word
+            .split('.')
+            .all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+    ok.then(|| word.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_version;
+
+    #[test]
+    fn the_version_is_read_from_pg_ctl() {
+        assert_eq!(
+            parse_version("pg_ctl (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)\n").as_deref(),
+            Some("15.18")
+        );
+        assert_eq!(
+            parse_version("pg_ctl (PostgreSQL) 17beta1").as_deref(),
+            None
+        );
+        assert_eq!(parse_version("").as_deref(), None);
+    }
 }

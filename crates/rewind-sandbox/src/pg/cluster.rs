@@ -27,13 +27,13 @@ const PORT_TRIES: usize = 5;
 /// A running cluster. Dropping it stops the server and deletes its files.
 pub struct Cluster {
     pub(super) dir: PathBuf,
-    port: AtomicU16,
+    pub(super) port: AtomicU16,
     pub(super) password: String,
     pub(super) bins: Binaries,
     pub(super) runner: Runner,
     /// Serialises everything that talks to the server or changes its life
     /// (a restore stops it and replaces its data directory).
-    life: Mutex<Life>,
+    pub(super) life: Mutex<Life>,
 }
 
 /// What the lock in `Cluster` guards.
@@ -50,8 +50,9 @@ impl Cluster {
     /// Creates, configures and starts a cluster, creates `databases` in it,
     /// and takes the first base backup (so that they exist at every moment
     /// the cluster can be recovered to).
-    pub fn start(bins: Binaries, databases: &[String]) -> Result<Cluster, String> {
-        let (dir, user) = make_dir()?;
+    /// `root` is the temporary root the cluster's directory goes in.
+    pub fn start(bins: Binaries, databases: &[String], root: &Path) -> Result<Cluster, String> {
+        let (dir, user) = make_dir(root)?;
         let password = format!("{}{}", new_id(), new_id());
         let cluster = Cluster {
             runner: Runner::new(user, dir.clone(), password.clone()),
@@ -116,9 +117,16 @@ impl Cluster {
                 .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
             self.runner.give(&path)?;
         }
+        let conf = self.path("data").join("postgresql.conf");
+        append(&conf, &self.settings()?)
+    }
+
+    /// The settings the sandbox adds to `postgresql.conf`, naming this
+    /// cluster's own socket and archive directories.
+    pub(super) fn settings(&self) -> Result<String, String> {
         let archive = quoted_path(&self.path("archive"))?;
         let sock = quoted_path(&self.path("sock"))?;
-        let settings = format!(
+        Ok(format!(
             "\n# rewind-sandbox\n\
              listen_addresses = '127.0.0.1'\n\
              unix_socket_directories = '{sock}'\n\
@@ -131,12 +139,10 @@ impl Cluster {
              max_connections = 30\n\
              timezone = 'UTC'\n\
              include_if_exists = '{RECOVERY_FILE}'\n"
-        );
-        let conf = self.path("data").join("postgresql.conf");
-        append(&conf, &settings)
+        ))
     }
 
-    fn start_on_a_free_port(&self, life: &mut Life) -> Result<(), String> {
+    pub(super) fn start_on_a_free_port(&self, life: &mut Life) -> Result<(), String> {
         let mut last = String::new();
         for _ in 0..PORT_TRIES {
             let port = free_port()?;
@@ -250,15 +256,18 @@ impl std::fmt::Debug for Cluster {
 /// settings of a restore in progress.
 pub(super) const RECOVERY_FILE: &str = "rewind_recovery.conf";
 
-/// A fresh directory the server's user owns. As root, it is under `/tmp`
-/// whatever `TMPDIR` says, since `nobody` must be able to reach it.
-fn make_dir() -> Result<(PathBuf, Option<(u32, u32)>), String> {
+/// A fresh directory the server's user owns, under `root`, marked with
+/// the sandbox's owner file (so that a sandbox killed with SIGKILL leaves a
+/// cluster the next one can reap). As root, it is under `/tmp` unless
+/// `root` is, since `nobody` must be able to reach it.
+pub(super) fn make_dir(root: &Path) -> Result<(PathBuf, Option<(u32, u32)>), String> {
     let name = format!(
-        "rewind-sandbox-pg-{}-{}",
+        "{}pg-{}-{}",
+        crate::tmp::PREFIX,
         std::process::id(),
         &new_id()[..12]
     );
-    let probe = std::env::temp_dir().join(&name);
+    let probe = root.join(&name);
     std::fs::create_dir(&probe).map_err(|e| format!("cannot create {}: {e}", probe.display()))?;
     let root = std::fs::metadata(&probe)
         .map(|m| m.uid() == 0)
@@ -272,6 +281,7 @@ fn make_dir() -> Result<(PathBuf, Option<(u32, u32)>), String> {
         probe
     };
     let set_up = || -> Result<Option<(u32, u32)>, String> {
+        crate::tmp::mark(&dir)?;
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
             .map_err(|e| format!("cannot restrict {}: {e}", dir.display()))?;
         if !root {
@@ -292,7 +302,7 @@ fn make_dir() -> Result<(PathBuf, Option<(u32, u32)>), String> {
 
 /// A port free right now on 127.0.0.1 (the listener is closed at once so
 /// that the server can take it).
-fn free_port() -> Result<u16, String> {
+pub(super) fn free_port() -> Result<u16, String> {
     std::net::TcpListener::bind(("127.0.0.1", 0))
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -323,7 +333,7 @@ pub(super) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-fn append(path: &Path, text: &str) -> Result<(), String> {
+pub(super) fn append(path: &Path, text: &str) -> Result<(), String> {
     use std::io::Write;
     std::fs::OpenOptions::new()
         .append(true)

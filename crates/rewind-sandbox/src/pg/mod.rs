@@ -12,6 +12,7 @@ mod cluster;
 mod data;
 mod recovery;
 mod run;
+mod snapshot;
 
 pub use binaries::Binaries;
 pub use cluster::{Cluster, USER};

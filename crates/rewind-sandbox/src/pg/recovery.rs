@@ -95,7 +95,7 @@ impl Cluster {
         }
         std::fs::rename(&data, &before)
             .map_err(|e| format!("cannot move the data directory aside: {e}"))?;
-        match self.recover(&mut life, target) {
+        match self.recover(&mut life, Some(target)) {
             Ok(()) => {
                 let _ = std::fs::remove_file(data.join(RECOVERY_FILE));
                 let _ = std::fs::remove_dir_all(&before);
@@ -122,7 +122,7 @@ impl Cluster {
     /// now (so that recovery meets a commit later than any target already
     /// accepted, and stops there instead of running out of WAL), then a
     /// WAL switch, then a wait until the archiver has copied that segment.
-    fn archive_everything(&self, life: &mut Life) -> Result<(), String> {
+    pub(super) fn archive_everything(&self, life: &mut Life) -> Result<(), String> {
         self.query(life, "postgres", "select txid_current();")?;
         let segment = self.query(life, "postgres", "select pg_walfile_name(pg_switch_wal());")?;
         let segment = segment.trim();
@@ -141,19 +141,25 @@ impl Cluster {
         Ok(())
     }
 
-    fn recover(&self, life: &mut Life, target: Timestamp) -> Result<(), String> {
+    pub(super) fn recover(&self, life: &mut Life, target: Option<Timestamp>) -> Result<(), String> {
         let data = self.path("data");
         let mut copy = self.runner.command(std::path::Path::new("cp"));
         copy.arg("-a").arg(self.path("base")).arg(&data);
         self.runner
             .run(copy, "copy the base backup into the data directory")?;
         let archive = quoted_path(&self.path("archive"))?;
-        let settings = format!(
-            "restore_command = 'cp {archive}/%f %p'\n\
-             recovery_target_time = '{}'\n\
-             recovery_target_action = 'promote'\n",
-            target.format("%Y-%m-%d %H:%M:%S%.6f+00")
-        );
+        // Without a target, every archived write is replayed and the
+        // server then leaves recovery by itself (starting from a kept
+        // snapshot).
+        let settings = match target {
+            Some(target) => format!(
+                "restore_command = 'cp {archive}/%f %p'\n\
+                 recovery_target_time = '{}'\n\
+                 recovery_target_action = 'promote'\n",
+                target.format("%Y-%m-%d %H:%M:%S%.6f+00")
+            ),
+            None => format!("restore_command = 'cp {archive}/%f %p'\n"),
+        };
         for (name, text) in [(RECOVERY_FILE, settings.as_str()), ("recovery.signal", "")] {
             let path = data.join(name);
             write_private(&path, text.as_bytes())?;

@@ -32,7 +32,7 @@ pub async fn add_app(
     bytes: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let seed: AppSeed = body::parse(&bytes, r#"{"name":..,"repo":..,"scm":..,"addons":[..]}"#)?;
-    seed::check_app_name(&seed.name).map_err(|m| ApiError::unprocessable("name", &m))?;
+    seed::check_app_seed(&seed).map_err(|(field, m)| ApiError::unprocessable(&field, &m))?;
     let mut world = state.world();
     if world.apps.contains_key(&seed.name) {
         return Err(ApiError::Conflict(format!(
@@ -41,7 +41,7 @@ pub async fn add_app(
         )));
     }
     let app = seed::app_from_seed(&seed);
-    let shown = app_json(&state.base_url, &app);
+    let shown = app_json(&state, &app);
     world.apps.insert(seed.name.clone(), app);
     Ok((StatusCode::CREATED, Json(json!({ "app": shown }))))
 }

@@ -11,8 +11,9 @@ mod operations;
 pub mod pagination;
 pub mod persist;
 mod rate_limit;
-mod seed;
+pub(crate) mod seed;
 mod variables;
+mod webhook;
 
 use std::time::Instant;
 
@@ -29,13 +30,16 @@ use crate::api_error::ApiError;
 use crate::config::SandboxConfig;
 use crate::state::{AppState, World};
 
-pub use seed::app_from_seed;
+pub use seed::{app_from_seed, check_app_seed};
 
 /// Platform-side state kept in the world. All of it is runtime machinery,
 /// none of it is saved: a restarted sandbox starts with no faults and
 /// fresh rate-limit counters.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct PlatformState {
+    /// What `POST /_sandbox/webhook` received.
+    #[serde(skip)]
+    pub webhook_messages: Vec<serde_json::Value>,
     #[serde(skip)]
     pub rate_limit: rate_limit::RateLimiter,
     #[serde(skip)]
@@ -86,6 +90,10 @@ pub fn routes() -> Router<AppState> {
             get(admin::rate_limit).put(admin::set_rate_limit),
         )
         .route("/_sandbox/rate_limit/reset", post(admin::reset_rate_limit))
+        .route(
+            "/_sandbox/webhook",
+            get(webhook::list).post(webhook::receive),
+        )
 }
 
 /// Middleware: applies injected faults and the rate limit before a request

@@ -35,6 +35,17 @@ pub fn load_or_seed(config: &SandboxConfig, path: &Path) -> Result<World, String
                 path.display()
             )
         })?;
+        // Names become directory names (the apps' git remotes): a state
+        // file is checked like a seed.
+        for name in world.apps.keys() {
+            if let Err(why) = crate::platform::seed::check_app_name(name) {
+                return Err(format!(
+                    "the state file {} holds an app named `{}`, whose name {why}",
+                    path.display(),
+                    name.escape_debug()
+                ));
+            }
+        }
         mark_interrupted(&mut world);
         add_missing_seed_apps(&mut world, config);
         world

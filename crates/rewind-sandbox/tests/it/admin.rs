@@ -213,3 +213,24 @@ fn admin_events_feed_the_timeline() {
     );
     assert_eq!(missing.status, 404, "{}", missing.text);
 }
+
+#[test]
+fn the_webhook_answers_like_a_chat_and_keeps_what_it_received() {
+    let env = Env::default();
+    let url = env.url("/_sandbox/webhook");
+    let empty = read(env.agent.get(&url).call());
+    assert_eq!(empty.json()["messages"], json!([]));
+    let sent = read(
+        env.agent
+            .post(&url)
+            .send_json(json!({ "text": "rollback of shop done" })),
+    );
+    assert_eq!(sent.status, 200, "{}", sent.text);
+    let plain = read(env.agent.post(&url).send("not json"));
+    assert_eq!(plain.status, 200, "{}", plain.text);
+    let kept = read(env.agent.get(&url).call()).json();
+    assert_eq!(
+        kept["messages"],
+        json!([{ "text": "rollback of shop done" }, "not json"])
+    );
+}

@@ -15,7 +15,7 @@ fn app_get(env: &Env, path: &str) -> Reply {
 
 /// Commits `.sandbox/health` holding `text` on a new branch of the clone
 /// and pushes it.
-fn branch_with_health(repo: &NodeRepo, branch: &str, text: &str) {
+pub fn branch_with_health(repo: &NodeRepo, branch: &str, text: &str) {
     let work: &Path = &repo.work;
     git(work, &["checkout", "--quiet", "-b", branch, "v1.1.0"]);
     std::fs::create_dir_all(work.join(".sandbox")).expect("mkdir");
@@ -30,7 +30,7 @@ fn branch_with_health(repo: &NodeRepo, branch: &str, text: &str) {
     git(work, &["push", "--quiet", &origin, branch]);
 }
 
-fn deploy(env: &Env, bearer: &str, branch: &str) {
+pub fn deploy(env: &Env, bearer: &str, branch: &str) {
     let reply = manual_deploy(env, bearer, branch);
     assert_eq!(reply.status, 200, "{}", reply.text);
     let id = reply.json()["deployment"]["id"]

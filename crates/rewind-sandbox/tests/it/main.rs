@@ -7,6 +7,7 @@ mod harness;
 mod admin;
 mod app_url;
 mod auth;
+mod clients;
 mod database;
 mod deployments;
 mod faults;

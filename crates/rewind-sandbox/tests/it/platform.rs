@@ -389,14 +389,8 @@ fn the_rate_limit_counts_per_api_token() {
     let env = Env::start(SandboxConfig {
         rate_limit_per_minute: 5,
         tokens: vec![
-            TokenSeed {
-                token: "tk-us-alice".to_string(),
-                user: "alice".to_string(),
-            },
-            TokenSeed {
-                token: "tk-us-bob".to_string(),
-                user: "bob".to_string(),
-            },
+            TokenSeed::new("tk-us-alice", "alice"),
+            TokenSeed::new("tk-us-bob", "bob"),
         ],
         ..SandboxConfig::default()
     });

@@ -531,3 +531,20 @@ fn restored_rows(archive: &[u8]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+#[test]
+fn a_real_database_reports_the_postgresql_version_that_runs() {
+    let Some(fx) = Fixture::start() else { return };
+    let shown = fx.api("").json()["database"]["readable_version"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    // The server that answers, asked over its own connection.
+    let running = sql(&fx.url(), "SHOW server_version").expect("psql");
+    let running = running.split_whitespace().next().unwrap_or_default();
+    assert!(!running.is_empty());
+    assert!(
+        shown.starts_with(&format!("{running}.")) || shown.starts_with(&format!("{running}-")),
+        "the API says {shown}, the server runs {running}"
+    );
+}

@@ -230,8 +230,21 @@ fn rehearse(
     };
     let broken = stage.play(out).map_err(|e| drill_error("the night", e))?;
     if let Some(files) = &files {
+        // The replay starts from this very moment: the sandbox's state and,
+        // when it is real, its PostgreSQL.
+        let real = database == "real";
+        if real {
+            sandbox.keep_postgres(&files.postgres).map_err(|e| {
+                fail(
+                    "replay files",
+                    CliError::failed(format!(
+                        "cannot keep the sandbox's PostgreSQL for the replay: {e}"
+                    )),
+                )
+            })?;
+        }
         files
-            .write_seed(&ws, pace)
+            .write_seed(&ws, pace, real)
             .and_then(|()| files.snapshot_at_alert())
             .map_err(|e| drill_error("replay files", e))?;
     }
@@ -305,6 +318,10 @@ fn rehearse(
         &listen,
         &broken.bad_deployment.id,
     );
+    if files.is_some() {
+        replay::redirect_webhook(&config.path, &listen)
+            .map_err(|e| drill_error("replay files", e))?;
+    }
     let summary = DrillSummary {
         scenario: args.scenario.name(),
         expected: args.scenario.expected(),
@@ -439,9 +456,6 @@ fn finish(args: &DrillArgs, summary: &DrillSummary, style: &Style) -> Result<(),
         ui::duration(Duration::from_millis(summary.deploy_duration_ms))
     );
     msgln!("\n{}", style.bold("Replay it by hand"));
-    if summary.workspace.is_none() {
-        msgln!("  (run the drill with --keep DIR to keep the workspace, its seed and state)");
-    }
     for line in &summary.replay {
         msgln!("  {line}");
     }

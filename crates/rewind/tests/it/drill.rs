@@ -310,3 +310,329 @@ fn with_db_names_the_database_it_used() {
     );
     assert_eq!(summary["data"]["lost"].as_array().map(Vec::len), Some(2));
 }
+
+/// The replay's lines run one by one, as a person pastes them: `cp`, the
+/// sandbox in the background (its `export` lines kept), `export`, `cd`,
+/// then each command, which must succeed. Stops before the other path.
+struct Replay {
+    env: Vec<(String, String)>,
+    cwd: std::path::PathBuf,
+    serve: Option<std::process::Child>,
+    ran: Vec<String>,
+}
+
+impl Replay {
+    fn new(home: &Path) -> Replay {
+        let bin_dir = Path::new(env!("CARGO_BIN_EXE_rewind"))
+            .parent()
+            .expect("bin dir")
+            .to_path_buf();
+        let path = format!(
+            "{}:{}",
+            bin_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut env = vec![
+            ("PATH".to_string(), path),
+            ("HOME".to_string(), home.display().to_string()),
+        ];
+        env.extend(
+            crate::support::GIT_ENV
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        Replay {
+            env,
+            cwd: home.to_path_buf(),
+            serve: None,
+            ran: Vec::new(),
+        }
+    }
+
+    fn shell(&self, line: &str) -> std::process::Command {
+        let mut command = std::process::Command::new("sh");
+        command
+            .arg("-c")
+            .arg(line)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .current_dir(&self.cwd)
+            .stdin(std::process::Stdio::null());
+        command
+    }
+
+    fn set(&mut self, name: &str, value: &str) {
+        self.env.retain(|(k, _)| k != name);
+        self.env.push((name.to_string(), value.to_string()));
+    }
+
+    fn run(&mut self, line: &str) {
+        use std::io::BufRead;
+        if let Some(dir) = line.strip_prefix("cd ") {
+            self.cwd = std::path::PathBuf::from(dir.trim());
+            assert!(self.cwd.is_dir(), "`{line}`: the directory is gone");
+        } else if let Some(vars) = line.strip_prefix("export ") {
+            for pair in vars.split_whitespace() {
+                let (name, value) = pair.split_once('=').expect("NAME=VALUE");
+                self.set(name, value);
+            }
+        } else if line.starts_with("rewind sandbox serve ") {
+            let mut child = self
+                .shell(&format!("exec {line}"))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("sh runs");
+            let stdout = child.stdout.take().expect("stdout");
+            self.serve = Some(child);
+            let mut out = std::io::BufReader::new(stdout);
+            let mut text = String::new();
+            loop {
+                text.clear();
+                let read = out.read_line(&mut text).unwrap_or(0);
+                assert!(read > 0, "`{line}` ended before it served");
+                if let Some(vars) = text.trim().strip_prefix("export ") {
+                    let (name, value) = vars.split_once('=').expect("NAME=VALUE");
+                    self.set(name, value);
+                    if name == "SCALINGO_API_TOKEN" {
+                        break;
+                    }
+                }
+            }
+        } else {
+            let out = self.shell(line).output().expect("sh runs");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                out.status.success(),
+                "`{line}` failed ({}):\n{stderr}\nafter: {:?}",
+                out.status,
+                self.ran
+            );
+            assert!(!stderr.contains("scalingostatus"), "`{line}`:\n{stderr}");
+        }
+        self.ran.push(line.to_string());
+    }
+
+    fn var(&self, name: &str) -> String {
+        self.env
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Replay {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.serve.take() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Runs the printed replay up to the other path's line.
+fn run_replay(lines: &[String], home: &Path) -> Replay {
+    let mut replay = Replay::new(home);
+    for line in lines {
+        if line.starts_with("# another path") {
+            break;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        replay.run(line);
+    }
+    replay
+}
+
+/// The app's state in the replay's sandbox.
+fn replay_state(replay: &Replay) -> Value {
+    let base = replay.var("SCALINGO_API_URL");
+    ureq::Agent::new_with_defaults()
+        .get(&format!("{base}/_sandbox/apps/shop/state"))
+        .call()
+        .expect("state")
+        .body_mut()
+        .read_json()
+        .expect("state JSON")
+}
+
+#[test]
+fn the_printed_replay_runs_on_the_kept_workspace_database_step_included() {
+    let k = Kept::run("with-db", "auto");
+    let real = k.summary["database"] == "real";
+    if std::env::var("REWIND_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+        assert!(
+            real,
+            "REWIND_REQUIRE_POSTGRES=1 but the drill ran without PostgreSQL"
+        );
+    }
+    eprintln!(
+        "replaying a drill run on a {} database",
+        k.summary["database"]
+    );
+    let seed = std::fs::read_to_string(k.root.join("sandbox-seed.toml")).expect("seed");
+    let mode = if real {
+        "postgres = \"on\""
+    } else {
+        "postgres = \"off\""
+    };
+    assert!(
+        seed.contains(mode),
+        "the drill ran {}: {seed}",
+        k.summary["database"]
+    );
+    let lines: Vec<String> = k.summary["replay"]
+        .as_array()
+        .expect("replay")
+        .iter()
+        .map(|l| l.as_str().unwrap_or_default().to_string())
+        .collect();
+    let commands: Vec<&String> = lines.iter().filter(|l| !l.starts_with('#')).collect();
+    let unique: std::collections::HashSet<&&String> = commands.iter().collect();
+    assert_eq!(
+        unique.len(),
+        commands.len(),
+        "a command printed twice: {lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("rewind db restore --before-deploy")),
+        "{lines:?}"
+    );
+
+    let home = tempfile::tempdir().expect("home");
+    let replay = run_replay(&lines, home.path());
+    assert!(
+        replay.ran.iter().any(|l| l.starts_with("rewind rollback")),
+        "{:?}",
+        replay.ran
+    );
+
+    // What the replay's sandbox holds now: v1.2.0 runs, the bad rows are gone.
+    let base = replay.var("SCALINGO_API_URL");
+    let agent = ureq::Agent::new_with_defaults();
+    let state = replay_state(&replay);
+    let running = state["deployments"]
+        .as_array()
+        .expect("deployments")
+        .iter()
+        .rev()
+        .find(|d| d["status"] == "success")
+        .and_then(|d| d["git_ref"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(running, k.sha("v1.2.0"), "the replay runs v1.2.0");
+    let addon = state["addons"]
+        .as_array()
+        .and_then(|a| a.first())
+        .and_then(|a| a["id"].as_str())
+        .expect("addon id")
+        .to_string();
+    let rows: Value = agent
+        .get(&format!("{base}/_sandbox/databases/{addon}/rows"))
+        .call()
+        .expect("rows")
+        .body_mut()
+        .read_json()
+        .expect("rows JSON");
+    let texts: Vec<String> = rows["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["text"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        bad_rows(&texts),
+        0,
+        "the replay restored the database: {texts:?}"
+    );
+    assert!(
+        !texts.is_empty(),
+        "the rows from before the bad release are there"
+    );
+    let hooks: Value = agent
+        .get(&format!("{base}/_sandbox/webhook"))
+        .call()
+        .expect("webhook")
+        .body_mut()
+        .read_json()
+        .expect("webhook JSON");
+    assert!(
+        hooks["messages"].as_array().is_some_and(|m| !m.is_empty()),
+        "the replay's rollback told the team through the sandbox's webhook: {hooks}"
+    );
+    drop(replay);
+    // Every replay starts from the alert: the kept state was not written.
+    let at_alert =
+        std::fs::read_to_string(k.root.join("sandbox-state-at-alert.json")).expect("at alert");
+    assert!(at_alert.contains("\"apps\""));
+}
+
+#[test]
+fn without_keep_the_replay_says_it_needs_keep_and_names_no_path() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = drill(
+        dir.path(),
+        &["--auto", "--json", "--scenario", "minor"],
+        "off",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let replay = run.json()["replay"].clone();
+    let lines = replay.as_array().expect("replay");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].as_str().unwrap_or_default().contains("--keep DIR"),
+        "{lines:?}"
+    );
+    assert!(!run.stderr.contains("cd /"), "{}", run.stderr);
+}
+
+#[test]
+fn feature_flag_and_minor_replays_print_each_command_once_and_run() {
+    for scenario in ["feature-flag", "minor"] {
+        let k = Kept::run(scenario, "off");
+        let lines: Vec<&str> = k.summary["replay"]
+            .as_array()
+            .expect("replay")
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|l| !l.starts_with('#'))
+            .collect();
+        let guides = lines
+            .iter()
+            .filter(|l| l.starts_with("rewind guide"))
+            .count();
+        assert_eq!(guides, 1, "{scenario}: {lines:?}");
+        let unique: std::collections::HashSet<&&str> = lines.iter().collect();
+        assert_eq!(unique.len(), lines.len(), "{scenario}: {lines:?}");
+        // And it runs as printed.
+        let all: Vec<String> = k.summary["replay"]
+            .as_array()
+            .expect("replay")
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
+        let home = tempfile::tempdir().expect("home");
+        let replay = run_replay(&all, home.path());
+        if scenario == "feature-flag" {
+            let state = replay_state(&replay);
+            let flag = state["variables"]
+                .as_array()
+                .expect("variables")
+                .iter()
+                .find(|v| v["name"] == "FEATURE_NEW_PRICING")
+                .and_then(|v| v["value"].as_str().map(str::to_string));
+            assert_eq!(
+                flag.as_deref(),
+                Some("false"),
+                "the replay switched the flag off"
+            );
+        }
+    }
+}

@@ -10,6 +10,8 @@ mod hostile;
 mod init;
 mod lang;
 mod rollback;
+mod sandbox_cleanup;
+mod sandbox_hostile;
 mod status;
 mod support;
 mod terminal;
