@@ -33,7 +33,9 @@ pub use archive::{DumpFormat, dump_format, extract_dump};
 pub use backup::{
     BackupEvent, DownloadedBackup, backup_and_download, download_backup, safety_backup,
 };
-pub use download::{Archive, archive_file_name, download, sha256_file};
+pub use download::{
+    Archive, archive_file_name, download, download_with, partial_path, sha256_file,
+};
 pub use error::{DbError, DbErrorKind};
 pub use pg_restore::{DumpRestored, find_program, restore_archive};
 pub use pg_url::DatabaseUrl;
