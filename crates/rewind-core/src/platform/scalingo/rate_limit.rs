@@ -14,8 +14,7 @@ pub struct RateLimitPolicy {
     /// Scalingo's window: 60 requests per minute per user.
     pub window: Duration,
     /// The most one request waits for 429s, all waits added up
-    /// (`rate_limit_wait` in rewind.toml's `[platform]`, documented in
-    /// docs/configuration.md).
+    /// (`REWIND_RATE_LIMIT_WAIT`, in seconds; docs/configuration.md).
     pub max_wait: Duration,
 }
 

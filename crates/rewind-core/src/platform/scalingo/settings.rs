@@ -73,8 +73,10 @@ impl ScalingoSettings {
     }
 
     /// Applies `SCALINGO_API_TOKEN`, `SCALINGO_REGION`, `SCALINGO_AUTH_URL`,
-    /// `SCALINGO_API_URL` and `SCALINGO_DB_URL` from `lookup` (the process
-    /// environment in real use). Empty values count as unset.
+    /// `SCALINGO_API_URL`, `SCALINGO_DB_URL` and rewind's
+    /// `REWIND_RATE_LIMIT_WAIT` (seconds) from `lookup` (the process
+    /// environment in real use). Empty values count as unset; a wait that
+    /// is not a whole number of seconds keeps the default.
     pub fn with_env(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         if let Some(token) = get("SCALINGO_API_TOKEN") {
@@ -91,6 +93,9 @@ impl ScalingoSettings {
         }
         if let Some(url) = get("SCALINGO_DB_URL") {
             self.db_url = Some(trim_url(&url));
+        }
+        if let Some(secs) = get("REWIND_RATE_LIMIT_WAIT").and_then(|v| v.trim().parse().ok()) {
+            self.rate_limit.max_wait = Duration::from_secs(secs);
         }
         self
     }
@@ -112,6 +117,7 @@ mod tests {
             "SCALINGO_REGION" => Some("osc-secnum-fr1".to_string()),
             "SCALINGO_API_URL" => Some("http://127.0.0.1:9/".to_string()),
             "SCALINGO_DB_URL" => Some(String::new()),
+            "REWIND_RATE_LIMIT_WAIT" => Some("30".to_string()),
             _ => None,
         };
         let s = ScalingoSettings::new(DEFAULT_REGION).with_env(env);
@@ -120,5 +126,6 @@ mod tests {
         assert_eq!(s.api_url.as_deref(), Some("http://127.0.0.1:9"));
         assert_eq!(s.db_url, None);
         assert_eq!(s.auth_url, DEFAULT_AUTH_URL);
+        assert_eq!(s.rate_limit.max_wait, Duration::from_secs(30));
     }
 }
