@@ -101,9 +101,19 @@ impl Context {
             .unwrap_or_else(|| "unknown".to_string())
     }
 
-    /// Git in the repository, interactive when a person is there.
+    /// Git in the repository, interactive when a person is there, each
+    /// command stopped after `REWIND_GIT_TIMEOUT` seconds (five minutes by
+    /// default; a value that is not a whole number of seconds keeps it).
     pub fn git(&self) -> GitCli {
-        GitCli::new(&self.repo).interactive(is_interactive())
+        let timeout = std::env::var("REWIND_GIT_TIMEOUT")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|&secs| secs > 0)
+            .map(std::time::Duration::from_secs)
+            .unwrap_or(rewind_core::git::DEFAULT_GIT_TIMEOUT);
+        GitCli::new(&self.repo)
+            .interactive(is_interactive())
+            .timeout(timeout)
     }
 }
 
