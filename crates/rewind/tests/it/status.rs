@@ -296,11 +296,18 @@ fn bad_inputs_end_with_a_message_a_hint_and_the_right_exit_status() {
     admin_post(
         &sandbox,
         "/_sandbox/faults",
-        json!({"path": "/v1/apps/shop", "malformed_body": true, "times": 1}),
+        json!({"path": "/v1/apps/shop", "malformed_body": true, "times": 4}),
     );
+    // A malformed answer is a failed read, asked again; four in a row fail.
     let run = rewind(dir.path(), &env, &["status"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("could not be read"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the sandbox's answer to /v1/apps/shop could not be read"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("Scalingo's side"), "{}", run.stderr);
 
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -438,4 +445,81 @@ fn the_database_shows_its_backups_and_point_in_time_window() {
         "{out}"
     );
     assert!(out.contains("auto-deploy   no SCM link"), "{out}");
+}
+
+#[test]
+fn a_part_that_could_not_be_read_says_so_and_is_never_shown_as_absent() {
+    let (dir, shas) = repo();
+    let sandbox = Sandbox::start(SandboxConfig {
+        apps: vec![AppSeed {
+            name: "shop".into(),
+            repo: Some(dir.path().display().to_string()),
+            scm: Some(ScmSeed {
+                branch: "main".into(),
+                auto_deploy: true,
+            }),
+            addons: vec![rewind_sandbox::AddonSeed {
+                provider: "scalingo-postgresql".into(),
+                plan: "postgresql-starter-512".into(),
+            }],
+        }],
+        postgres: rewind_sandbox::PostgresMode::Off,
+        rate_limit_per_minute: 0,
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox");
+    deployed(&sandbox, &shas);
+    // Every attempt of the two reads fails (rewind tries a read 4 times).
+    for path in ["/v1/apps/shop/scm_repo_link", "/v1/apps/shop/addons"] {
+        admin_post(
+            &sandbox,
+            "/_sandbox/faults",
+            json!({"method": "GET", "path": path, "status": 500, "times": 4}),
+        );
+    }
+    let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = &run.stdout;
+    assert!(
+        out.contains("  auto-deploy   could not read: the sandbox failed to answer /v1/apps/shop/scm_repo_link (HTTP 500"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  database      could not read: the sandbox failed to answer /v1/apps/shop/addons (HTTP 500"),
+        "{out}"
+    );
+    assert!(!out.contains("no SCM link"), "{out}");
+    assert!(!out.contains("database      none"), "{out}");
+    assert!(!out.contains("scalingostatus"), "{out}");
+    // Without a terminal, each retry is one line on stderr.
+    assert_eq!(
+        run.stderr.matches("asking again (attempt 2 of 4)").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+
+    // In JSON: the part is null and its `_error` says why.
+    let addon = admin_get(&sandbox, "/_sandbox/apps/shop/state")["addons"][0]["id"]
+        .as_str()
+        .expect("addon")
+        .to_string();
+    admin_post(
+        &sandbox,
+        "/_sandbox/faults",
+        json!({"method": "GET", "path": format!("/api/databases/{addon}/backups"), "malformed_body": true, "times": 4}),
+    );
+    let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(v["scm_link_error"], Value::Null);
+    assert_eq!(v["scm_link"]["auto_deploy_enabled"], true);
+    assert_eq!(v["database_error"], Value::Null);
+    assert_eq!(v["database"]["backups"], json!([]));
+    let why = v["database"]["backups_error"].as_str().expect("an error");
+    assert!(
+        why.starts_with("the sandbox's answer to /api/databases/"),
+        "{why}"
+    );
+    assert_eq!(v["database"]["database_error"], Value::Null);
 }
