@@ -94,6 +94,13 @@ pub enum PlatformError {
         cause: String,
     },
 
+    /// The database answered, with no point-in-time window: not a failed
+    /// read, a fact (no base backup yet, or a plan without it).
+    #[error(
+        "addon {addon_id} has no point-in-time recovery window yet (no point-in-time base backup)"
+    )]
+    NoRecoveryWindow { addon_id: String },
+
     /// Ctrl-C while rewind waited (a retry, the rate limit, the budget).
     #[error("interrupted while {what}")]
     Interrupted { what: String },
@@ -239,6 +246,10 @@ impl PlatformError {
             ],
             PlatformError::WriteUncertain { service: Service::Sandbox { base }, .. } => vec![
                 format!("check the app in the sandbox (`curl {base}/_sandbox/apps/<app>/state`) before trying again, so the action is not done twice"),
+            ],
+            PlatformError::NoRecoveryWindow { .. } => vec![
+                "a point-in-time restore needs a window: check that the addon's plan offers point-in-time recovery, then run `rewind db status` again later".into(),
+                "meanwhile a backup can still be restored: `rewind db restore --from-backup BACKUP_ID --database-url URL`".into(),
             ],
             PlatformError::Interrupted { .. } => vec![
                 "nothing was sent while rewind waited: run the command again when you are ready".into(),

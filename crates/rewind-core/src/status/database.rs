@@ -42,7 +42,14 @@ pub fn database_status(
     let mut backups = backups.unwrap_or_default();
     backups.truncate(5);
     let (recovery_window, recovery_window_error) = if addon.is_postgresql() {
-        split(platform.recovery_window(&config.name, &addon.id))
+        match platform.recovery_window(&config.name, &addon.id) {
+            // An answer, not a failed read: there is no window yet.
+            Err(e @ PlatformError::NoRecoveryWindow { .. }) => {
+                notes.push(e.to_string());
+                (None, None)
+            }
+            read => split(read),
+        }
     } else {
         notes.push("point-in-time recovery is only available for PostgreSQL".to_string());
         (None, None)

@@ -319,7 +319,7 @@ fn failed_reads_that_pass_are_notes_and_the_following_goes_on() {
     let notes = notes(&events);
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(
-        notes[0].starts_with("could not read the deployment (Scalingo failed to answer"),
+        notes[0].starts_with("could not read the deployment (the sandbox failed to answer"),
         "{notes:?}"
     );
     assert!(

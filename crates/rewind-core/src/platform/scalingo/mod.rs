@@ -56,6 +56,9 @@ pub struct Scalingo {
     bearer: Mutex<Option<CachedToken>>,
     endpoints: Mutex<Option<Endpoints>>,
     addon_tokens: Mutex<HashMap<String, CachedToken>>,
+    /// Deployments read without a build-log link: id -> (app, read on
+    /// its own already).
+    unlinked: Mutex<HashMap<String, (String, bool)>>,
 }
 
 impl std::fmt::Debug for Scalingo {
@@ -83,6 +86,7 @@ impl Scalingo {
             bearer: Mutex::new(None),
             endpoints: Mutex::new(None),
             addon_tokens: Mutex::new(HashMap::new()),
+            unlinked: Mutex::new(HashMap::new()),
         })
     }
 
@@ -321,6 +325,47 @@ impl Scalingo {
         self.decode(&reply, &url, resource, name)
     }
 
+    // ---- build log links -------------------------------------------------
+
+    /// Remembers the app of deployments that came without `links.output`
+    /// (the documented list example has no `links`), and whether they were
+    /// read one by one already.
+    fn remember_unlinked(&self, app: &str, items: &[Deployment], single: bool) {
+        let mut unlinked = self.unlinked.lock().unwrap_or_else(|e| e.into_inner());
+        for d in items.iter().filter(|d| d.output_url.is_none()) {
+            let seen_single = single || unlinked.get(&d.id).is_some_and(|(_, s)| *s);
+            unlinked.insert(d.id.clone(), (app.to_string(), seen_single));
+        }
+    }
+
+    /// The build log's URL: the deployment's link; else, as the official
+    /// CLI does, the link of the deployment read on its own; else the
+    /// documented `/deployments/{id}/output` path. `None` when the
+    /// deployment's app is not known (it did not come from this client).
+    fn output_url_of(&self, deployment: &Deployment) -> Result<Option<String>, PlatformError> {
+        if let Some(url) = &deployment.output_url {
+            return Ok(Some(url.clone()));
+        }
+        let known = self
+            .unlinked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&deployment.id)
+            .cloned();
+        let Some((app, single)) = known else {
+            return Ok(None);
+        };
+        if !single && let Some(url) = self.deployment(&app, &deployment.id)?.output_url {
+            return Ok(Some(url));
+        }
+        Ok(Some(format!(
+            "{}/v1/apps/{}/deployments/{}/output",
+            self.endpoints()?.api,
+            Seg(&app),
+            Seg(&deployment.id)
+        )))
+    }
+
     // ---- uncertain writes ------------------------------------------------
 
     /// After a write failed in a way that leaves its effect unknown, asks
@@ -398,7 +443,9 @@ impl Platform for Scalingo {
             app = Seg(app)
         );
         let e: DeploymentsEnvelope = self.api_get(&path, "app", app)?;
-        Ok(e.into_page(page))
+        let page = e.into_page(page);
+        self.remember_unlinked(app, &page.items, false);
+        Ok(page)
     }
 
     fn deployment(&self, app: &str, id: &str) -> Result<Deployment, PlatformError> {
@@ -411,17 +458,21 @@ impl Platform for Scalingo {
             "deployment",
             id,
         )?;
-        Ok(e.deployment.into())
+        let deployment: Deployment = e.deployment.into();
+        self.remember_unlinked(app, std::slice::from_ref(&deployment), true);
+        Ok(deployment)
     }
 
     fn build_log(
         &self,
         deployment: &Deployment,
     ) -> Result<Option<Box<dyn Read + Send>>, PlatformError> {
-        // The documentation says to follow the link, not to build the path.
-        let Some(url) = deployment.output_url.as_deref() else {
+        // The documentation says to follow the link, not to build the path;
+        // without one, see `output_url_of`.
+        let Some(url) = self.output_url_of(deployment)? else {
             return Ok(None);
         };
+        let url = url.as_str();
         let mut bearer = self.bearer()?;
         for attempt in 0..2 {
             let (status, reader) = self.http.open(url, Auth::Bearer(&bearer), "text/plain")?;
@@ -750,17 +801,9 @@ impl Platform for Scalingo {
             addon_id = Seg(addon_id)
         );
         let e: RecoveryWindowEnvelope = self.db_get(app, addon_id, &path, "database", addon_id)?;
-        match (
-            e.recovery_window.earliest_recoverable_at,
-            e.recovery_window.latest_recoverable_at,
-        ) {
-            (Some(earliest), Some(latest)) => Ok(RecoveryWindow { earliest, latest }),
-            _ => Err(PlatformError::Malformed {
-                service: self.service(),
-                path,
-                detail: "the recovery window has no earliest or latest time".into(),
-            }),
-        }
+        e.window().ok_or(PlatformError::NoRecoveryWindow {
+            addon_id: addon_id.to_string(),
+        })
     }
 
     fn pitr_restore(
