@@ -229,6 +229,13 @@ impl PlatformError {
             PlatformError::Server { service: Service::Sandbox { base }, status, .. } => vec![
                 format!("the sandbox answered HTTP {status}: see the sandbox's output, and its fault rules with `curl {base}/_sandbox/faults`"),
             ],
+            PlatformError::Unreachable { url, .. }
+                if matches!(Service::of_url(url), Service::Sandbox { .. }) =>
+            {
+                vec![
+                    "is the sandbox still running? Start it with `rewind sandbox serve` and export the variables it prints".into(),
+                ]
+            }
             PlatformError::Unreachable { .. } => vec![
                 "check your network, and SCALINGO_API_URL / SCALINGO_AUTH_URL / SCALINGO_DB_URL if you set them".into(),
             ],
@@ -239,7 +246,10 @@ impl PlatformError {
                 format!("the sandbox sent an answer rewind cannot read: see the sandbox's output, and its fault rules with `curl {base}/_sandbox/faults`"),
             ],
             PlatformError::WriteNotApplied { .. } => vec![
-                "nothing changed on the platform: it is safe to run the command again".into(),
+                // Only this request is known to have changed nothing: the
+                // command's earlier steps (a restore, a deploy) stand, and
+                // only the command can say whether running it again is safe.
+                "this request changed nothing on the platform (rewind checked); what earlier steps did stands: see `rewind journal` before running the command again".into(),
             ],
             PlatformError::WriteUncertain { service: Service::Scalingo, .. } => vec![
                 "check the app in the Scalingo dashboard before trying again, so the action is not done twice".into(),
@@ -266,5 +276,43 @@ impl PlatformError {
                 | PlatformError::Server { .. }
                 | PlatformError::Malformed { .. }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_urls_are_the_sandbox_and_everything_else_scalingo() {
+        for url in [
+            "http://127.0.0.1:4000/v1/apps",
+            "http://localhost:4000",
+            "http://[::1]:4000/x",
+            "http://127.0.0.2/x",
+        ] {
+            assert!(
+                matches!(Service::of_url(url), Service::Sandbox { .. }),
+                "{url}"
+            );
+        }
+        assert_eq!(
+            Service::of_url("http://user:pw@127.0.0.1:4000/v1?token=x"),
+            Service::Sandbox {
+                base: "http://127.0.0.1:4000".into()
+            }
+        );
+        for url in [
+            "https://api.osc-fr1.scalingo.com/v1",
+            "https://localhost.example.com/",
+            "not a url",
+        ] {
+            assert_eq!(Service::of_url(url), Service::Scalingo, "{url}");
+        }
+        let down = PlatformError::Unreachable {
+            url: "http://127.0.0.1:9/v1/tokens/exchange".into(),
+            detail: "connection refused".into(),
+        };
+        assert!(down.hints()[0].contains("rewind sandbox serve"));
     }
 }
