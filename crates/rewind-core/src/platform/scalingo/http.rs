@@ -456,4 +456,32 @@ mod tests {
         assert_eq!(display_url("https://user:pw@host/p"), "https://host/p");
         assert_eq!(path_of("http://127.0.0.1:9/v1/apps/x?page=2"), "/v1/apps/x");
     }
+
+    #[test]
+    fn redirects_are_resolved_and_the_bearer_stays_on_its_host() {
+        let first = "https://api.example/v1/apps/shop/deployments/1/output";
+        assert_eq!(
+            resolve(first, "/logs/1?sig=x"),
+            "https://api.example/logs/1?sig=x"
+        );
+        assert_eq!(
+            resolve(first, "https://logs.example/1"),
+            "https://logs.example/1"
+        );
+        assert_eq!(host_of(first), host_of("https://API.example/other"));
+        assert_ne!(host_of(first), host_of("https://logs.example/1"));
+        assert_ne!(host_of(first), host_of("http://api.example/1"));
+        assert_ne!(host_of(first), host_of("https://api.example:8443/1"));
+    }
+
+    #[test]
+    fn the_answers_that_may_pass_are_asked_again() {
+        assert!(matches!(judge_status(503, None), Verdict::Transient(_)));
+        assert!(matches!(
+            judge_status(429, Some(Duration::from_secs(3))),
+            Verdict::RateLimited(Some(_))
+        ));
+        assert!(matches!(judge_status(404, None), Verdict::Done));
+        assert!(matches!(judge_status(200, None), Verdict::Done));
+    }
 }
