@@ -523,3 +523,25 @@ fn a_part_that_could_not_be_read_says_so_and_is_never_shown_as_absent() {
     );
     assert_eq!(v["database"]["database_error"], Value::Null);
 }
+
+#[test]
+fn successive_runs_share_one_request_budget_beside_the_journal() {
+    let (dir, shas) = repo();
+    let sandbox = sandbox(dir.path());
+    deployed(&sandbox, &shas);
+    for _ in 0..3 {
+        let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    // Every request of the three processes is counted in one file, so
+    // that the next run knows what the minute has already spent.
+    let budget = std::fs::read_to_string(dir.path().join(".test-journal/scalingo-requests"))
+        .expect("the budget file beside the journal");
+    let counted = budget.lines().filter(|l| !l.starts_with('#')).count();
+    let received = admin_get(&sandbox, "/_sandbox/requests")["requests"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or_default();
+    assert!(received > 6, "{received}");
+    assert_eq!(counted, received, "{budget}");
+}
