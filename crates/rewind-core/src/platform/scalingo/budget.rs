@@ -20,6 +20,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// The file, in the directory given to [`RequestBudget::persistent`].
 pub const BUDGET_FILE: &str = "scalingo-requests";
 
+/// How much earlier than asked [`RequestBudget::spent_for`] ends.
+const SLACK_MS: u64 = 20;
+
 /// A sliding-window limit: at most `capacity` requests in any `window`.
 #[derive(Debug)]
 pub struct RequestBudget {
@@ -96,6 +99,30 @@ impl RequestBudget {
             self.window
                 .saturating_sub(Duration::from_millis(now.saturating_sub(oldest))),
         )
+    }
+
+    /// Counts the budget as spent for `wait` (at most a window): Scalingo
+    /// answered 429, so every thread and every rewind process sharing the
+    /// budget waits too, instead of earning 429s of its own.
+    pub fn spent_for(&self, wait: Duration) {
+        let now = now_ms();
+        let window = self.window.as_millis() as u64;
+        // Ends a little before the caller's own wait, so that clock
+        // rounding never makes the process that waited wait again.
+        let until = now
+            + (wait.as_millis() as u64)
+                .min(window)
+                .saturating_sub(SLACK_MS);
+        // A request counted at `mark` leaves the window at `until`.
+        let mark = until.saturating_sub(window);
+        let capacity = self.capacity;
+        self.with_times(now, |times| {
+            let staying = times.iter().filter(|&&t| t >= mark).count();
+            for _ in staying..capacity {
+                times.push_back(mark);
+            }
+            times.make_contiguous().sort_unstable();
+        });
     }
 
     /// Requests counted in the current window (by every process sharing
@@ -238,6 +265,24 @@ mod tests {
         text.push_str("not a time\n");
         std::fs::write(&path, text).expect("write");
         assert_eq!(first.in_window(), 5);
+    }
+
+    #[test]
+    fn a_429_seen_by_one_process_makes_the_others_wait() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let first = RequestBudget::persistent(5, Duration::from_secs(60), dir.path());
+        let second = RequestBudget::persistent(5, Duration::from_secs(60), dir.path());
+        assert!(first.try_acquire().is_none());
+        first.spent_for(Duration::from_secs(20));
+        let wait = second.try_acquire().expect("spent");
+        assert!(
+            wait > Duration::from_secs(18) && wait <= Duration::from_secs(21),
+            "{wait:?}"
+        );
+        // Never more than a window.
+        let memory = RequestBudget::new(3, Duration::from_secs(1));
+        memory.spent_for(Duration::from_secs(600));
+        assert!(memory.try_acquire().expect("spent") <= Duration::from_millis(1001));
     }
 
     #[test]

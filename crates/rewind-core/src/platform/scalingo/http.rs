@@ -189,6 +189,7 @@ impl Http {
                             waited_secs: limited.as_secs(),
                         });
                     };
+                    self.budget.spent_for(length);
                     let wait = Wait {
                         kind: WaitKind::RateLimited,
                         path: path.clone(),
