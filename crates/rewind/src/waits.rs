@@ -7,7 +7,7 @@
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use rewind_core::platform::{Wait, WaitKind, WaitObserver};
+use rewind_core::platform::{Service, Wait, WaitKind, WaitObserver};
 
 pub struct WaitDisplay {
     terminal: bool,
@@ -72,10 +72,16 @@ fn describe(wait: &Wait) -> String {
             wait.path,
             attempt + 1
         ),
-        WaitKind::RateLimited => format!(
-            "note: Scalingo's rate limit (60 requests a minute) answered `too many requests` for {}; waiting it out",
-            wait.path
-        ),
+        WaitKind::RateLimited => match &wait.service {
+            Service::Scalingo => format!(
+                "note: Scalingo's rate limit (60 requests a minute) answered `too many requests` for {}; waiting it out",
+                wait.path
+            ),
+            Service::Sandbox { .. } => format!(
+                "note: the sandbox's rate limit answered `too many requests` for {}; waiting it out",
+                wait.path
+            ),
+        },
         WaitKind::Budget => "note: rewind's request budget for this minute is spent (shared by every rewind run of this repository); waiting for it".to_string(),
     }
 }
@@ -98,6 +104,7 @@ mod tests {
     fn waits_are_described_with_their_length() {
         let wait = Wait {
             kind: WaitKind::RateLimited,
+            service: Service::Scalingo,
             path: "/v1/apps/shop".into(),
             length: Duration::from_millis(41_200),
         };
@@ -108,6 +115,7 @@ mod tests {
         );
         let short = Wait {
             kind: WaitKind::Budget,
+            service: Service::Scalingo,
             path: "/v1/apps/shop".into(),
             length: Duration::from_millis(20),
         };

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::interrupt::Interrupt;
 
-use super::PlatformError;
+use super::{PlatformError, Service};
 
 /// Why the client waits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +34,8 @@ pub enum WaitKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Wait {
     pub kind: WaitKind,
+    /// Who the request is for: Scalingo, or a sandbox.
+    pub service: Service,
     /// The request's path (never a query string or a token).
     pub path: String,
     /// How long the wait lasts, when not interrupted.
@@ -127,6 +129,7 @@ mod tests {
     fn budget_wait(length: Duration) -> Wait {
         Wait {
             kind: WaitKind::Budget,
+            service: Service::Scalingo,
             path: "/v1/apps/shop".into(),
             length,
         }

@@ -545,3 +545,68 @@ fn successive_runs_share_one_request_budget_beside_the_journal() {
     assert!(received > 6, "{received}");
     assert_eq!(counted, received, "{budget}");
 }
+
+#[test]
+fn a_rate_limit_is_waited_out_in_view_and_ctrl_c_ends_the_wait_with_exit_130() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let (dir, shas) = repo();
+    let sandbox = sandbox(dir.path());
+    deployed(&sandbox, &shas);
+    admin_post(
+        &sandbox,
+        "/_sandbox/faults",
+        json!({"method": "GET", "path": "/v1/apps/shop", "status": 429, "times": 1000}),
+    );
+    let home = tempfile::tempdir().expect("home");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rewind"))
+        .arg("status")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("REWIND_JOURNAL_DIR", dir.path().join(".test-journal"))
+        .envs(crate::support::GIT_ENV)
+        .envs(sandbox_env(&sandbox))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rewind runs");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut seen = String::new();
+    // Without a terminal, the wait is one line; then Ctrl-C.
+    loop {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).expect("stderr") == 0 {
+            break;
+        }
+        seen.push_str(&line);
+        if line.contains("waiting it out") {
+            let sent = Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .expect("kill");
+            assert!(sent.success());
+        }
+    }
+    let status = child.wait().expect("rewind ends");
+    assert_eq!(status.code(), Some(130), "{seen}");
+    assert!(
+        seen.contains("note: the sandbox's rate limit answered `too many requests` for /v1/apps/shop; waiting it out: waiting "),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("interrupted while waiting out the rate limit for /v1/apps/shop"),
+        "{seen}"
+    );
+    // One request was refused, and none was sent while rewind waited.
+    let sent = admin_get(&sandbox, "/_sandbox/requests")["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .filter(|r| r["path"] == "/v1/apps/shop")
+        .count();
+    assert_eq!(sent, 1, "{seen}");
+}

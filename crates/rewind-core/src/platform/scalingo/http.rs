@@ -133,6 +133,7 @@ impl Http {
         while let Some(length) = self.budget.try_acquire() {
             let wait = Wait {
                 kind: WaitKind::Budget,
+                service: Service::of_url(url),
                 path: path_of(url),
                 length,
             };
@@ -192,6 +193,7 @@ impl Http {
                     self.budget.spent_for(length);
                     let wait = Wait {
                         kind: WaitKind::RateLimited,
+                        service: Service::of_url(url),
                         path: path.clone(),
                         length,
                     };
@@ -206,6 +208,7 @@ impl Http {
                             of: attempts,
                             cause,
                         },
+                        service: Service::of_url(url),
                         path: path.clone(),
                         length: self.retry.delay(attempt),
                     };
