@@ -416,12 +416,35 @@ fn ssh_remote(repo: &TestRepo, name: &str) {
 fn a_git_command_past_its_deadline_is_stopped_and_named() {
     let (repo, _) = released();
     ssh_remote(&repo, "hung");
-    // The user's own GIT_SSH_COMMAND is kept: here, one that never answers.
+    // The user's own GIT_SSH_COMMAND is kept: here, one that never answers
+    // (and says who it is, to check it is stopped too).
+    let pid_file = repo.work().join("ssh-pid");
     let cli = repo
         .cli()
-        .env("GIT_SSH_COMMAND", "sh -c 'sleep 30' ssh-stub")
+        .env(
+            "GIT_SSH_COMMAND",
+            format!(
+                "sh -c 'echo $$ > {}; exec sleep 30' ssh-stub",
+                pid_file.display()
+            ),
+        )
         .timeout(std::time::Duration::from_millis(500));
     let err = cli.fetch_tags("hung").expect_err("stopped at the deadline");
+    let pid = std::fs::read_to_string(&pid_file).expect("ssh started");
+    let stat = format!("/proc/{}/stat", pid.trim());
+    // Killed with git: gone, or a zombie until its new parent reaps it.
+    let stopped = (0..100).any(|_| {
+        let alive = std::fs::read_to_string(&stat).is_ok_and(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
+        });
+        if alive {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        !alive
+    });
+    assert!(stopped, "the ssh git started still runs");
     assert!(matches!(err, GitError::TimedOut { .. }), "{err:?}");
     assert_eq!(
         err.to_string(),
