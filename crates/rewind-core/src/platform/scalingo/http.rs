@@ -479,6 +479,27 @@ mod tests {
     }
 
     #[test]
+    fn a_request_carries_one_accept_header_and_a_json_type_with_a_body() {
+        let token = Secret::new("tk-us-x");
+        let log = Call::get("https://api.example/output".into(), Auth::Bearer(&token));
+        let head = build_request(&log, "text/plain").expect("head");
+        let headers = head.headers_ref().expect("headers");
+        assert_eq!(headers.get_all("accept").iter().count(), 1);
+        assert_eq!(headers["accept"], "text/plain");
+        assert!(headers.get("content-type").is_none());
+        let post = Call::write(
+            Method::POST,
+            "https://api.example/token".into(),
+            Auth::None,
+            Some(serde_json::json!({})),
+        );
+        let head = build_request(&post, "application/json").expect("head");
+        let headers = head.headers_ref().expect("headers");
+        assert_eq!(headers["content-type"], "application/json");
+        assert_eq!(headers.get_all("accept").iter().count(), 1);
+    }
+
+    #[test]
     fn the_answers_that_may_pass_are_asked_again() {
         assert!(matches!(judge_status(503, None), Verdict::Transient(_)));
         assert!(matches!(
