@@ -172,7 +172,8 @@ fn fetch(
         .http_status_as_error(false)
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_recv_response(Some(Duration::from_secs(120)))
-        .timeout_recv_body(Some(Duration::from_secs(120)))
+        // No limit on the body: an archive of several gigabytes takes its
+        // time, and a broken connection ends the read anyway.
         .build()
         .into();
     let attempts = retry.max_attempts.max(1);
