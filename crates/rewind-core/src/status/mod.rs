@@ -75,7 +75,7 @@ pub fn app_status(
         Ok(tags) => tags,
         Err(e) => {
             warnings.push(format!(
-                "cannot read the repository's tags ({e}); releases come from build logs"
+                "could not read the repository's tags ({e}); releases come from build logs"
             ));
             crate::git::TagIndex::default()
         }
