@@ -83,6 +83,15 @@ impl RequestBudget {
             .clone()
     }
 
+    /// Waits until a request may be sent, then counts it. Not stopped by
+    /// Ctrl-C: the Scalingo client waits with [`RequestBudget::try_acquire`]
+    /// instead, interruptibly and in view.
+    pub fn acquire(&self) {
+        while let Some(wait) = self.try_acquire() {
+            std::thread::sleep(wait);
+        }
+    }
+
     /// Counts a request now if the budget allows it; otherwise says how
     /// long to wait before asking again (the caller waits, interruptibly).
     pub fn try_acquire(&self) -> Option<Duration> {
