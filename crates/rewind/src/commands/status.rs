@@ -178,7 +178,7 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
             );
             if let Some(why) = &db.database_error {
                 println!(
-                    "                details {}",
+                    "                details  {}",
                     style.warn(&could_not_read(why))
                 );
             }
@@ -191,13 +191,13 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
             }
             if let Some(why) = &db.recovery_window_error {
                 println!(
-                    "                point-in-time window {}",
+                    "                point-in-time window  {}",
                     style.warn(&could_not_read(why))
                 );
             }
             match &db.backups_error {
                 Some(why) => println!(
-                    "                backups {}",
+                    "                backups  {}",
                     style.warn(&could_not_read(why))
                 ),
                 None if db.backups.is_empty() => println!("                no backups"),

@@ -522,6 +522,23 @@ fn a_part_that_could_not_be_read_says_so_and_is_never_shown_as_absent() {
         "{why}"
     );
     assert_eq!(v["database"]["database_error"], Value::Null);
+
+    // In text: the backups line says it could not read them, not "no backups".
+    admin_post(
+        &sandbox,
+        "/_sandbox/faults",
+        json!({"method": "GET", "path": format!("/api/databases/{addon}/backups"), "status": 503, "times": 4}),
+    );
+    let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!(
+            "                backups  could not read: the sandbox failed to answer /api/databases/{addon}/backups (HTTP 503"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("no backups"), "{}", run.stdout);
 }
 
 #[test]
