@@ -103,6 +103,7 @@ impl From<rewind_core::platform::PlatformError> for CliError {
                 ErrorKind::Config
             }
             P::NotFound { resource, .. } if resource == "app" => ErrorKind::Config,
+            P::Interrupted { .. } => ErrorKind::Interrupted,
             _ => ErrorKind::Failed,
         };
         let hints = e.hints();

@@ -9,13 +9,14 @@ use rewind_core::config::{AppConfig, Config};
 use rewind_core::git::GitCli;
 use rewind_core::interrupt::Interrupt;
 use rewind_core::journal::Journal;
-use rewind_core::platform::scalingo::Scalingo;
+use rewind_core::platform::scalingo::{RequestBudget, Scalingo};
 use rewind_core::prompt::{NoPrompter, Prompter};
 use rewind_core::tree::Lang;
 
 use crate::cli_error::CliError;
 use crate::output::ColorWhen;
 use crate::prompter::LinePrompter;
+use crate::waits::WaitDisplay;
 
 /// Options every command accepts.
 #[derive(Debug, Clone, clap::Args)]
@@ -78,9 +79,16 @@ impl Context {
     }
 
     /// The app's platform client, with Scalingo's environment variables on
-    /// top of the file's settings.
+    /// top of the file's settings. Its request budget lives beside the
+    /// journal, so every rewind run of this repository within a minute
+    /// shares Scalingo's limit; its waits are shown and stop on Ctrl-C.
     pub fn platform(&self, app: &AppConfig) -> Result<Scalingo, CliError> {
-        let settings = app.scalingo_settings(|name| std::env::var(name).ok());
+        let mut settings = app.scalingo_settings(|name| std::env::var(name).ok());
+        if let Some(dir) = self.journal.path().parent() {
+            settings.budget = RequestBudget::scalingo_in(dir);
+        }
+        settings.interrupt = self.interrupt.clone();
+        settings.waits = std::sync::Arc::new(WaitDisplay::stderr());
         Ok(Scalingo::new(settings)?)
     }
 
@@ -106,9 +114,19 @@ impl Context {
             .unwrap_or_else(|| "unknown".to_string())
     }
 
-    /// Git in the repository, interactive when a person is there.
+    /// Git in the repository, interactive when a person is there, each
+    /// command stopped after `REWIND_GIT_TIMEOUT` seconds (five minutes by
+    /// default; a value that is not a whole number of seconds keeps it).
     pub fn git(&self) -> GitCli {
-        GitCli::new(&self.repo).interactive(is_interactive())
+        let timeout = std::env::var("REWIND_GIT_TIMEOUT")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|&secs| secs > 0)
+            .map(std::time::Duration::from_secs)
+            .unwrap_or(rewind_core::git::DEFAULT_GIT_TIMEOUT);
+        GitCli::new(&self.repo)
+            .interactive(is_interactive())
+            .timeout(timeout)
     }
 }
 

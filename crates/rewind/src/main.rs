@@ -16,6 +16,7 @@ mod commands;
 mod context;
 mod prompter;
 mod ui;
+mod waits;
 
 use std::process::ExitCode;
 

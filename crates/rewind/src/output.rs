@@ -124,6 +124,24 @@ pub fn stderr(line: &str, newline: bool) {
     let _ = err.write_all(shown.as_bytes()).and_then(|()| err.flush());
 }
 
+/// Whether stderr is a terminal that can show a line being rewritten.
+pub fn stderr_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    io::stderr().is_terminal()
+}
+
+/// Rewrites the current line of a terminal's stderr with `line`
+/// (neutralised), for a countdown; unless `--quiet`. An empty `line`
+/// clears it. Only called when [`stderr_is_terminal`].
+pub fn progress(line: &str) {
+    if settings().quiet {
+        return;
+    }
+    let shown = format!("\r\x1b[2K{}", text::neutralise_line(line));
+    let mut err = io::stderr().lock();
+    let _ = err.write_all(shown.as_bytes()).and_then(|()| err.flush());
+}
+
 /// Prints `value` as pretty JSON on stdout. serde escapes control
 /// characters; the other unsafe ones (bidi controls, C1, invisible
 /// characters) are escaped here as `\uXXXX`, which JSON reads back as the

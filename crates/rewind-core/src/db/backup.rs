@@ -67,7 +67,8 @@ pub fn safety_backup(
 }
 
 /// Downloads a finished backup's archive into `dir`, named after the
-/// backup; its size is checked against the API's.
+/// backup; its size is checked against the API's. A failed attempt asks
+/// for a fresh download URL (they are single-use) and tries again.
 pub fn download_backup(
     platform: &dyn Platform,
     app: &str,
@@ -76,7 +77,7 @@ pub fn download_backup(
     dir: &Path,
     poll: &Poll,
 ) -> Result<Archive, DbError> {
-    let url = platform.backup_download_url(app, addon_id, &backup.id)?;
     let dest = dir.join(archive_file_name(backup.name.as_deref(), &backup.id));
-    download(&url, &dest, backup.size, &poll.interrupt)
+    let mut next_url = || Ok(platform.backup_download_url(app, addon_id, &backup.id)?);
+    download(&mut next_url, &dest, backup.size, &poll.interrupt)
 }

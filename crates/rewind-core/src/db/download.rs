@@ -1,10 +1,16 @@
 //! Downloads a backup archive from its one-time URL (a secret: it is never
-//! shown, and errors describe the failure without it), to a `.part` file
-//! renamed once complete, hashing it on the way (SHA-256) and checking its
-//! size against the one the API announced.
+//! shown, and errors describe the failure without it), hashing it on the
+//! way (SHA-256) and checking its size against the one the API announced.
+//!
+//! The archive is written in a folder beside the destination's (see
+//! [`partial_path`]) and moved into place only when complete, so the
+//! backups folder never holds half an archive. A failed attempt (HTTP 5xx
+//! or 429, a lost connection, a body cut short) is tried again with a
+//! fresh URL (they are single-use): resumed with a `Range` request when
+//! the server honours it (`206` from the right byte), else started again.
 
-use std::fs::File;
-use std::io::{Read, Write};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -12,6 +18,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::interrupt::Interrupt;
+use crate::platform::scalingo::RetryPolicy;
 use crate::secret::Secret;
 
 use super::DbError;
@@ -25,50 +32,70 @@ pub struct Archive {
     pub sha256: String,
 }
 
-/// Downloads `url` to `dest`. `expected_size`, when the API gave one,
+/// Where an archive is written until complete: in a hidden folder beside
+/// the destination's folder (`backups/.shop.partial/` for
+/// `backups/shop/`), never in the destination's folder itself.
+pub fn partial_path(dest: &Path) -> PathBuf {
+    let file = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "backup".into());
+    let dir = dest.parent().filter(|d| !d.as_os_str().is_empty());
+    match dir.and_then(|d| Some((d.parent()?, d.file_name()?))) {
+        Some((parent, name)) => parent
+            .join(format!(".{}.partial", name.to_string_lossy()))
+            .join(file),
+        None => dest.with_file_name(format!(".{file}.partial")),
+    }
+}
+
+/// Downloads to `dest` from the URLs `next_url` hands out (one per
+/// attempt: they are single-use). `expected_size`, when the API gave one,
 /// must match.
 pub fn download(
-    url: &Secret,
+    next_url: &mut dyn FnMut() -> Result<Secret, DbError>,
     dest: &Path,
     expected_size: Option<u64>,
     interrupt: &Interrupt,
 ) -> Result<Archive, DbError> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_connect(Some(Duration::from_secs(30)))
-        .timeout_recv_response(Some(Duration::from_secs(120)))
-        .build()
-        .into();
-    let response = agent
-        .get(url.expose())
-        .call()
-        .map_err(|e| DbError::Download {
-            detail: describe(&e),
-        })?;
-    let status = response.status().as_u16();
-    if !(200..300).contains(&status) {
-        return Err(DbError::Download {
-            detail: format!("the download server answered HTTP {status}"),
-        });
-    }
-    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+    download_with(
+        next_url,
+        dest,
+        expected_size,
+        interrupt,
+        RetryPolicy::default(),
+    )
+}
+
+/// [`download`] with the retry policy given (tests make it fast).
+pub fn download_with(
+    next_url: &mut dyn FnMut() -> Result<Secret, DbError>,
+    dest: &Path,
+    expected_size: Option<u64>,
+    interrupt: &Interrupt,
+    retry: RetryPolicy,
+) -> Result<Archive, DbError> {
+    let part = partial_path(dest);
+    for dir in [dest.parent(), part.parent()].into_iter().flatten() {
+        if dir.as_os_str().is_empty() {
+            continue;
+        }
         std::fs::create_dir_all(dir).map_err(|source| DbError::Io {
             action: "create the folder",
             path: dir.to_path_buf(),
             source,
         })?;
     }
-    let part = dest.with_extension("part");
-    let result = write_hashed(response.into_body().into_reader(), &part, interrupt);
+    let result = fetch(next_url, &part, interrupt, retry);
     let (size, sha256) = match result {
         Ok(done) => done,
         Err(e) => {
-            let _ = std::fs::remove_file(&part);
+            discard(&part);
             return Err(e);
         }
     };
     if let Some(expected) = expected_size.filter(|&e| e > 0 && e != size) {
-        let _ = std::fs::remove_file(&part);
+        discard(&part);
         return Err(DbError::SizeMismatch {
             path: dest.to_path_buf(),
             expected,
@@ -80,6 +107,10 @@ pub fn download(
         path: dest.to_path_buf(),
         source,
     })?;
+    if let Some(dir) = part.parent() {
+        // Only when empty: another download may be on its way there.
+        let _ = std::fs::remove_dir(dir);
+    }
     Ok(Archive {
         path: dest.to_path_buf(),
         size,
@@ -87,42 +118,191 @@ pub fn download(
     })
 }
 
+fn discard(part: &Path) {
+    let _ = std::fs::remove_file(part);
+    if let Some(dir) = part.parent() {
+        let _ = std::fs::remove_dir(dir);
+    }
+}
+
+/// What is written so far: its length and hash, kept across attempts so a
+/// resumed download does not read the file back.
+struct Progress {
+    file: File,
+    size: u64,
+    hasher: Sha256,
+}
+
+impl Progress {
+    fn restart(&mut self, path: &Path) -> Result<(), DbError> {
+        self.file
+            .set_len(0)
+            .and_then(|()| self.file.seek(SeekFrom::Start(0)).map(drop))
+            .map_err(|e| io_error("write", path, e))?;
+        self.size = 0;
+        self.hasher = Sha256::new();
+        Ok(())
+    }
+}
+
+/// One failed attempt: worth another, or not.
+enum Failure {
+    Transient(String),
+    Final(DbError),
+}
+
+fn fetch(
+    next_url: &mut dyn FnMut() -> Result<Secret, DbError>,
+    part: &Path,
+    interrupt: &Interrupt,
+    retry: RetryPolicy,
+) -> Result<(u64, String), DbError> {
+    let file = OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .open(part)
+        .map_err(|e| io_error("create", part, e))?;
+    let mut progress = Progress {
+        file,
+        size: 0,
+        hasher: Sha256::new(),
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(Duration::from_secs(30)))
+        .timeout_recv_response(Some(Duration::from_secs(120)))
+        // No limit on the body: an archive of several gigabytes takes its
+        // time, and a broken connection ends the read anyway.
+        .build()
+        .into();
+    let attempts = retry.max_attempts.max(1);
+    let mut attempt = 1;
+    loop {
+        let url = next_url()?;
+        match attempt_once(&agent, &url, part, &mut progress, interrupt) {
+            Ok(()) => break,
+            Err(Failure::Final(e)) => return Err(e),
+            Err(Failure::Transient(detail)) if attempt >= attempts => {
+                return Err(DbError::Download {
+                    detail: format!("{detail} (tried {attempts} times)"),
+                });
+            }
+            Err(Failure::Transient(_)) => {
+                if interrupt.sleep(retry.delay(attempt)) {
+                    return Err(interrupted());
+                }
+                attempt += 1;
+            }
+        }
+    }
+    progress
+        .file
+        .sync_all()
+        .map_err(|e| io_error("write", part, e))?;
+    Ok((progress.size, hex(&progress.hasher.finalize())))
+}
+
+fn attempt_once(
+    agent: &ureq::Agent,
+    url: &Secret,
+    part: &Path,
+    progress: &mut Progress,
+    interrupt: &Interrupt,
+) -> Result<(), Failure> {
+    let mut request = agent.get(url.expose());
+    if progress.size > 0 {
+        request = request.header("Range", format!("bytes={}-", progress.size));
+    }
+    let response = request
+        .call()
+        .map_err(|e| Failure::Transient(describe(&e)))?;
+    let status = response.status().as_u16();
+    match status {
+        206 => {
+            let from = response
+                .headers()
+                .get("content-range")
+                .and_then(|v| v.to_str().ok())
+                .and_then(range_start);
+            if from != Some(progress.size) {
+                // Not the bytes asked for: take nothing from this answer.
+                progress.restart(part).map_err(Failure::Final)?;
+                return Err(Failure::Transient(
+                    "the download server sent another range than asked".into(),
+                ));
+            }
+        }
+        200..=299 => progress.restart(part).map_err(Failure::Final)?,
+        408 | 429 | 500..=599 => {
+            return Err(Failure::Transient(format!(
+                "the download server answered HTTP {status}"
+            )));
+        }
+        _ => {
+            return Err(Failure::Final(DbError::Download {
+                detail: format!("the download server answered HTTP {status}"),
+            }));
+        }
+    }
+    write_hashed(
+        response.into_body().into_reader(),
+        part,
+        progress,
+        interrupt,
+    )
+}
+
+/// `bytes 100-199/200` -> 100.
+fn range_start(value: &str) -> Option<u64> {
+    let range = value.trim().strip_prefix("bytes")?.trim_start();
+    range.split('-').next()?.trim().parse().ok()
+}
+
 fn write_hashed(
     mut body: impl Read,
     path: &Path,
+    progress: &mut Progress,
     interrupt: &Interrupt,
-) -> Result<(u64, String), DbError> {
-    let io = |action, source| DbError::Io {
-        action,
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut file = File::create(path).map_err(|e| io("create", e))?;
-    let mut hasher = Sha256::new();
-    let mut size = 0u64;
+) -> Result<(), Failure> {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         if interrupt.is_raised() {
-            return Err(DbError::Interrupted {
-                what: "downloading the backup archive".into(),
-            });
+            return Err(Failure::Final(interrupted()));
         }
         let n = match body.read(&mut buf) {
-            Ok(0) => break,
+            Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                return Err(DbError::Download {
-                    detail: format!("the connection broke after {size} bytes ({})", e.kind()),
-                });
+                return Err(Failure::Transient(format!(
+                    "the connection broke after {} bytes ({})",
+                    progress.size,
+                    e.kind()
+                )));
             }
         };
-        hasher.update(&buf[..n]);
-        file.write_all(&buf[..n]).map_err(|e| io("write", e))?;
-        size += n as u64;
+        progress
+            .file
+            .write_all(&buf[..n])
+            .map_err(|e| Failure::Final(io_error("write", path, e)))?;
+        progress.hasher.update(&buf[..n]);
+        progress.size += n as u64;
     }
-    file.sync_all().map_err(|e| io("write", e))?;
-    Ok((size, hex(&hasher.finalize())))
+}
+
+fn interrupted() -> DbError {
+    DbError::Interrupted {
+        what: "downloading the backup archive".into(),
+    }
+}
+
+fn io_error(action: &'static str, path: &Path, source: std::io::Error) -> DbError {
+    DbError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// SHA-256 of a file, as the journal records it.
@@ -177,5 +357,29 @@ pub fn archive_file_name(backup_name: Option<&str>, backup_id: &str) -> String {
         clean.to_string()
     } else {
         format!("{clean}.tar.gz")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_archives_live_beside_the_backups_folder() {
+        assert_eq!(
+            partial_path(Path::new("/j/backups/shop/b1.tar.gz")),
+            Path::new("/j/backups/.shop.partial/b1.tar.gz")
+        );
+        assert_eq!(
+            partial_path(Path::new("b1.tar.gz")),
+            Path::new(".b1.tar.gz.partial")
+        );
+    }
+
+    #[test]
+    fn content_range_gives_the_first_byte() {
+        assert_eq!(range_start("bytes 100-199/200"), Some(100));
+        assert_eq!(range_start("bytes 0-9/*"), Some(0));
+        assert_eq!(range_start("items 1-2"), None);
     }
 }

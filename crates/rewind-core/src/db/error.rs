@@ -119,7 +119,9 @@ pub enum DbError {
 impl DbError {
     pub fn kind(&self) -> DbErrorKind {
         match self {
-            DbError::Interrupted { .. } => DbErrorKind::Interrupted,
+            DbError::Interrupted { .. } | DbError::Platform(PlatformError::Interrupted { .. }) => {
+                DbErrorKind::Interrupted
+            }
             DbError::AlreadyRestored { .. } => DbErrorKind::Refused,
             DbError::NoDatabaseAddon { .. }
             | DbError::AddonNotFound { .. }

@@ -36,7 +36,9 @@ pub use archive::{DumpFormat, dump_format, extract_dump};
 pub use backup::{
     BackupEvent, DownloadedBackup, backup_and_download, download_backup, safety_backup,
 };
-pub use download::{Archive, archive_file_name, download, sha256_file};
+pub use download::{
+    Archive, archive_file_name, download, download_with, partial_path, sha256_file,
+};
 pub use error::{DbError, DbErrorKind};
 pub use ledger::{EarlierRestore, RestoreRecord, check_not_restored, earlier_restores, restore_of};
 pub use pg_restore::{DumpRestored, find_program, restore_archive};

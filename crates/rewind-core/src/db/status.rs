@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::platform::{Addon, Backup, Database, Platform, RecoveryWindow};
+use crate::platform::{Addon, Backup, Database, Platform, PlatformError, RecoveryWindow};
 
 use super::DbError;
 
@@ -22,7 +22,12 @@ pub fn db_status(platform: &dyn Platform, app: &str, addon: &Addon) -> Result<Db
     let database = platform.database(app, &addon.id)?;
     let backups = platform.backups(app, &addon.id)?;
     let (recovery_window, recovery_window_note) = if addon.is_postgresql() {
-        (Some(platform.recovery_window(app, &addon.id)?), None)
+        match platform.recovery_window(app, &addon.id) {
+            Ok(window) => (Some(window), None),
+            // An answer, not a failed read: there is no window yet.
+            Err(e @ PlatformError::NoRecoveryWindow { .. }) => (None, Some(e.to_string())),
+            Err(e) => return Err(e.into()),
+        }
     } else {
         (
             None,

@@ -53,6 +53,7 @@ pub fn follow(
         app,
         id: deployment_id,
         failures: 0,
+        last: None,
     };
     // Frames sent before the stream opened are gone: learn where the
     // deploy stands now.
@@ -130,6 +131,8 @@ struct Reads<'a> {
     app: &'a str,
     id: &'a str,
     failures: u32,
+    /// The status last read, for an interruption's message.
+    last: Option<crate::platform::DeploymentStatus>,
 }
 
 impl Reads<'_> {
@@ -141,8 +144,14 @@ impl Reads<'_> {
         match self.platform.deployment(self.app, self.id) {
             Ok(d) => {
                 self.failures = 0;
+                self.last = Some(d.status.clone());
                 Ok(Some(d))
             }
+            // Ctrl-C during the client's own wait (a retry, the rate
+            // limit): the following was interrupted, not failed.
+            Err(PlatformError::Interrupted { .. }) => Err(FollowError::Interrupted {
+                last: self.last.clone(),
+            }),
             Err(e) if is_transient(&e) && self.failures < TOLERATED_READ_FAILURES => {
                 self.failures += 1;
                 on_event(FollowEvent::Note(format!(

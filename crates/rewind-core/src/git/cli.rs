@@ -1,15 +1,26 @@
 //! Runs the `git` executable in a repository, never through a shell, and
 //! turns a failure into a [`GitError`] that says which command failed and
-//! why. Prompts are disabled unless the session is interactive, so an
-//! unattended run fails instead of hanging on a password question.
+//! why. Prompts are disabled unless the session is interactive (no
+//! terminal prompt, ssh in `BatchMode`), so an unattended run fails instead
+//! of hanging on a password question; and every command has a deadline,
+//! after which git is stopped and the error says which command and what
+//! to do.
 
 use std::ffi::{OsStr, OsString};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use super::error::{GitError, STDERR_LINES};
 use super::redact::redact_credentials;
 use crate::release::strip_ansi;
+
+/// How long one git command may run when nobody says otherwise: a fetch
+/// or push of a large repository over a slow link fits, a hung ssh or a
+/// credential helper waiting for a person does not wait all night.
+pub const DEFAULT_GIT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// How to run git in one repository.
 #[derive(Debug, Clone)]
@@ -18,6 +29,9 @@ pub struct GitCli {
     program: OsString,
     interactive: bool,
     env: Vec<(OsString, OsString)>,
+    timeout: Duration,
+    /// The ssh command with `BatchMode=yes`, worked out once.
+    batch_ssh: OnceLock<Option<String>>,
 }
 
 /// What a finished git process left behind.
@@ -36,7 +50,15 @@ impl GitCli {
             program: OsString::from("git"),
             interactive: false,
             env: Vec::new(),
+            timeout: DEFAULT_GIT_TIMEOUT,
+            batch_ssh: OnceLock::new(),
         }
+    }
+
+    /// How long one git command may run before it is stopped.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// An interactive session lets git ask for credentials on the terminal.
@@ -94,16 +116,51 @@ impl GitCli {
     ) -> Result<Finished, GitError> {
         let mut command = self.command(args);
         adjust(&mut command);
-        let output: Output = command.output().map_err(|source| GitError::Spawn {
+        let spawn_error = |source| GitError::Spawn {
             command: command_line(args),
             source,
-        })?;
+        };
+        let mut child = command.spawn().map_err(spawn_error)?;
+        // Both pipes are drained while git runs, so a chatty git never
+        // blocks on a full pipe while rewind waits for it.
+        let stdout = drain(child.stdout.take());
+        let stderr = drain(child.stderr.take());
+        let deadline = Instant::now() + self.timeout;
+        let code = match wait_until(&mut child, deadline) {
+            Ok(Ended::Exited(code)) => code,
+            Ok(Ended::TimedOut) => {
+                self.stop(&mut child);
+                return Err(GitError::TimedOut {
+                    command: command_line(args),
+                    after: self.timeout,
+                });
+            }
+            Err(source) => {
+                self.stop(&mut child);
+                return Err(spawn_error(source));
+            }
+        };
         Ok(Finished {
-            code: output.status.code(),
-            stdout: output.stdout,
-            stderr: output.stderr,
+            code,
+            stdout: stdout.join().unwrap_or_default(),
+            stderr: stderr.join().unwrap_or_default(),
             command: command_line(args),
         })
+    }
+
+    /// Stops git and what it started (ssh, a credential helper): when not
+    /// interactive, git leads a process group of its own, killed whole.
+    fn stop(&self, child: &mut Child) {
+        if !self.interactive {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = child.kill();
+        let _ = child.wait();
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -117,11 +174,89 @@ impl GitCli {
             command.stdin(Stdio::inherit());
         } else {
             command.stdin(Stdio::null()).env("GIT_TERMINAL_PROMPT", "0");
+            // A group of its own, so that a deadline stops ssh too; nobody
+            // is at a terminal to answer it anyway. (Ctrl-C then reaches
+            // rewind only, which stops at the end of the step, as it
+            // does for every step.)
+            std::os::unix::process::CommandExt::process_group(&mut command, 0);
+            let network = matches!(args.first(), Some(&("fetch" | "push" | "ls-remote")));
+            if let Some(ssh) = self.batch_ssh().filter(|_| network) {
+                command.env("GIT_SSH_COMMAND", ssh);
+            }
         }
         for (key, value) in &self.env {
             command.env(key, value);
         }
         command
+    }
+
+    /// The ssh command git should use when nobody can answer a passphrase
+    /// or host-key question: the user's own (`core.sshCommand`, else
+    /// `ssh`) with `-o BatchMode=yes`. `None` when the user chose the ssh
+    /// program through `GIT_SSH_COMMAND` or `GIT_SSH`: theirs is kept.
+    fn batch_ssh(&self) -> Option<&str> {
+        self.batch_ssh
+            .get_or_init(|| {
+                let set = |name: &str| {
+                    self.env.iter().any(|(k, _)| k == name)
+                        || std::env::var_os(name).is_some_and(|v| !v.is_empty())
+                };
+                if set("GIT_SSH_COMMAND") || set("GIT_SSH") {
+                    return None;
+                }
+                let mut config = Command::new(&self.program);
+                config
+                    .args(["config", "--get", "core.sshCommand"])
+                    .current_dir(&self.repo)
+                    .stdin(Stdio::null())
+                    .stderr(Stdio::null());
+                for (key, value) in &self.env {
+                    config.env(key, value);
+                }
+                let configured = config
+                    .output()
+                    .ok()
+                    .filter(|o| o.status.success())
+                    .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                    .filter(|c| !c.is_empty());
+                let base = configured.unwrap_or_else(|| "ssh".to_string());
+                Some(format!("{base} -o BatchMode=yes"))
+            })
+            .as_deref()
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
+}
+
+/// How waiting for git ended.
+enum Ended {
+    /// With its exit code (`None`: killed by a signal).
+    Exited(Option<i32>),
+    TimedOut,
+}
+
+fn wait_until(child: &mut Child, deadline: Instant) -> std::io::Result<Ended> {
+    let mut pause = Duration::from_millis(1);
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Ended::Exited(status.code()));
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(Ended::TimedOut);
+        }
+        std::thread::sleep(pause.min(deadline - now));
+        // Quick commands are seen at once; long ones cost few wake-ups.
+        pause = (pause * 2).min(Duration::from_millis(50));
     }
 }
 

@@ -29,6 +29,15 @@ pub enum GitError {
         /// The last lines git wrote on stderr, credentials redacted.
         stderr: String,
     },
+    /// git ran past its deadline and was stopped.
+    #[error(
+        "`{command}` did not finish within {} s and was stopped: run it yourself in the repository to see where it waits (network, credentials, a passphrase), or set REWIND_GIT_TIMEOUT (seconds) to allow longer",
+        .after.as_secs_f64()
+    )]
+    TimedOut {
+        command: String,
+        after: std::time::Duration,
+    },
     /// git succeeded but its output was not what rewind expects.
     #[error("`{command}` printed something rewind cannot read: {detail}")]
     Unreadable { command: String, detail: String },

@@ -14,7 +14,7 @@ mod history;
 mod redact;
 mod tag_index;
 
-pub use cli::GitCli;
+pub use cli::{DEFAULT_GIT_TIMEOUT, GitCli};
 pub use describe::Description;
 pub use error::{GitError, STDERR_LINES};
 pub use history::{ChangeStatus, ChangedFile, CommitSubject};

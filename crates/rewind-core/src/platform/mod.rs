@@ -5,9 +5,11 @@
 pub mod error;
 pub mod model;
 pub mod scalingo;
+pub mod wait;
 
-pub use error::PlatformError;
+pub use error::{PlatformError, Service};
 pub use model::*;
+pub use wait::{Unwatched, Wait, WaitKind, WaitObserver};
 
 use std::io::Read;
 

@@ -19,6 +19,8 @@ pub enum ErrorClass {
     Config,
     /// Something failed while acting (exit 1).
     Failed,
+    /// Ctrl-C while waiting (exit 130).
+    Interrupted,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -184,6 +186,8 @@ impl RollbackError {
             Platform(PlatformError::MissingToken | PlatformError::InvalidToken { .. }) => {
                 ErrorClass::Config
             }
+            Platform(PlatformError::Interrupted { .. }) => ErrorClass::Interrupted,
+            Database(e) if e.kind() == DbErrorKind::Interrupted => ErrorClass::Interrupted,
             Database(e) if e.kind() == DbErrorKind::Usage => ErrorClass::Config,
             Database(e) if e.kind() == DbErrorKind::Refused => ErrorClass::Refused,
             Locked(LockError::Held { .. }) | AppChanged { .. } => ErrorClass::Refused,

@@ -201,12 +201,20 @@ impl Failure {
 
 impl From<RollbackError> for Stop {
     fn from(e: RollbackError) -> Self {
+        if e.class() == super::error::ErrorClass::Interrupted {
+            return Stop::Interrupted(e.to_string());
+        }
         Stop::Failed(Failure::new(e.to_string(), e.hints()))
     }
 }
 
 impl From<crate::platform::PlatformError> for Stop {
     fn from(e: crate::platform::PlatformError) -> Self {
+        // Ctrl-C during a wait of the client (a retry, a rate limit): an
+        // interruption at a step boundary, resumable, not a failure.
+        if let crate::platform::PlatformError::Interrupted { .. } = &e {
+            return Stop::Interrupted(e.to_string());
+        }
         RollbackError::from(e).into()
     }
 }

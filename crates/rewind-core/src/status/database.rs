@@ -5,16 +5,22 @@ use serde::Serialize;
 
 use crate::config::AppConfig;
 use crate::db::{DbError, database_addon};
-use crate::platform::{Addon, Backup, Database, Platform, RecoveryWindow};
+use crate::platform::{Addon, Backup, Database, Platform, PlatformError, RecoveryWindow};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DatabaseStatus {
     pub addon: Addon,
+    /// `None` when it could not be read: `database_error` says why.
     pub database: Option<Database>,
-    /// Newest first, at most five.
+    pub database_error: Option<String>,
+    /// Newest first, at most five. Empty when there are none, or when
+    /// they could not be read: `backups_error` says which.
     pub backups: Vec<Backup>,
-    /// Only PostgreSQL databases have one.
+    pub backups_error: Option<String>,
+    /// Only PostgreSQL databases have one; `None` also when it could not
+    /// be read (`recovery_window_error` says why).
     pub recovery_window: Option<RecoveryWindow>,
+    pub recovery_window_error: Option<String>,
     pub notes: Vec<String>,
 }
 
@@ -31,40 +37,39 @@ pub fn database_status(
         Err(e) => return Err(e),
     };
     let mut notes = Vec::new();
-    let database = match platform.database(&config.name, &addon.id) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            notes.push(format!("database details unavailable: {e}"));
-            None
-        }
-    };
-    let backups = match platform.backups(&config.name, &addon.id) {
-        Ok(mut b) => {
-            b.truncate(5);
-            b
-        }
-        Err(e) => {
-            notes.push(format!("backups unavailable: {e}"));
-            Vec::new()
-        }
-    };
-    let recovery_window = if addon.is_postgresql() {
+    let (database, database_error) = split(platform.database(&config.name, &addon.id));
+    let (backups, backups_error) = split(platform.backups(&config.name, &addon.id));
+    let mut backups = backups.unwrap_or_default();
+    backups.truncate(5);
+    let (recovery_window, recovery_window_error) = if addon.is_postgresql() {
         match platform.recovery_window(&config.name, &addon.id) {
-            Ok(w) => Some(w),
-            Err(e) => {
-                notes.push(format!("point-in-time window unavailable: {e}"));
-                None
+            // An answer, not a failed read: there is no window yet.
+            Err(e @ PlatformError::NoRecoveryWindow { .. }) => {
+                notes.push(e.to_string());
+                (None, None)
             }
+            read => split(read),
         }
     } else {
         notes.push("point-in-time recovery is only available for PostgreSQL".to_string());
-        None
+        (None, None)
     };
     Ok(Some(DatabaseStatus {
         addon,
         database,
+        database_error,
         backups,
+        backups_error,
         recovery_window,
+        recovery_window_error,
         notes,
     }))
+}
+
+/// A read's value, or why it failed.
+fn split<T>(read: Result<T, PlatformError>) -> (Option<T>, Option<String>) {
+    match read {
+        Ok(value) => (Some(value), None),
+        Err(e) => (None, Some(e.to_string())),
+    }
 }

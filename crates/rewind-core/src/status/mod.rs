@@ -2,7 +2,10 @@
 //! app, gathered in one pass — its state, the release running now and since
 //! when, recent deployments with their releases, the last good release,
 //! auto-deploy, and the database with its backups and point-in-time window.
-//! Reads only; parts that cannot be read are reported, not fatal.
+//! Reads only; parts that cannot be read are reported, not fatal, and are
+//! never shown as absent: each optional part has an `_error` beside it
+//! that says why it could not be read ("no SCM link" and "could not read
+//! the SCM link" are different answers).
 
 mod database;
 
@@ -21,9 +24,16 @@ use crate::platform::{App, Platform, PlatformError, ScmLink};
 pub struct AppStatus {
     pub app: App,
     pub situation: Situation,
-    /// The SCM link, or why it could not be read.
+    /// The SCM link; `None` when the app has none, or when it could not
+    /// be read (then `scm_link_error` says why).
     pub scm_link: Option<ScmLink>,
+    /// Why the SCM link could not be read.
+    pub scm_link_error: Option<String>,
+    /// The database; `None` when the app has no database addon, or when
+    /// its addons could not be read (then `database_error` says why).
     pub database: Option<DatabaseStatus>,
+    /// Why the app's addons could not be read.
+    pub database_error: Option<String>,
     /// Auto-deploy held by rewind (`rewind hold` or a rollback), if it is.
     pub hold: Option<crate::rollback::HoldState>,
     /// Things that could not be read, in words.
@@ -57,7 +67,7 @@ pub fn app_status(
         Ok(tags) => tags,
         Err(e) => {
             warnings.push(format!(
-                "cannot read the repository's tags ({e}); releases come from build logs"
+                "could not read the repository's tags ({e}); releases come from build logs"
             ));
             crate::git::TagIndex::default()
         }
@@ -72,18 +82,18 @@ pub fn app_status(
     );
     let is_bad = bad_release_filter(journal, &config.name)?;
     let situation = identify(platform, &config.name, &resolver, limit, &is_bad)?;
-    let scm_link = match platform.scm_link(&config.name) {
-        Ok(link) => link,
+    let (scm_link, scm_link_error) = match platform.scm_link(&config.name) {
+        Ok(link) => (link, None),
         Err(e) => {
-            warnings.push(format!("cannot read the SCM link: {e}"));
-            None
+            warnings.push(format!("could not read the SCM link: {e}"));
+            (None, Some(e.to_string()))
         }
     };
-    let database = match database_status(platform, config) {
-        Ok(db) => db,
+    let (database, database_error) = match database_status(platform, config) {
+        Ok(db) => (db, None),
         Err(e) => {
-            warnings.push(format!("cannot read the database: {e}"));
-            None
+            warnings.push(format!("could not read the database: {e}"));
+            (None, Some(e.to_string()))
         }
     };
     let hold = crate::rollback::hold_state(journal, &config.name)?;
@@ -91,7 +101,9 @@ pub fn app_status(
         app,
         situation,
         scm_link,
+        scm_link_error,
         database,
+        database_error,
         hold,
         warnings,
         build_logs_read: resolver.logs_read(),

@@ -89,6 +89,72 @@ fn the_safety_backup_is_downloaded_with_its_size_and_sha256() {
 }
 
 #[test]
+fn a_failed_download_is_tried_again_with_a_fresh_link_and_never_left_half_written() {
+    let sandbox = sandbox("scalingo-postgresql", PostgresMode::Off).expect("sandbox");
+    let platform = sandbox.client_trying(2);
+    let addon = db_addon(&platform);
+    let root = tempfile::tempdir().expect("temp dir");
+    let dir = root.path().join("backups").join("shop");
+    let download = "/api/databases/*/backups/*/download";
+    sandbox.admin(
+        "/_sandbox/faults",
+        json!({"method": "GET", "path": download, "status": 500}),
+    );
+    sandbox.admin(
+        "/_sandbox/faults",
+        json!({"method": "GET", "path": download, "drop_connection": true}),
+    );
+    let done = safety_backup(&platform, "shop", &addon.id, &dir, &poll(), &mut |_| {})
+        .expect("the third attempt downloads");
+    let statuses: Vec<u64> = sandbox
+        .received("/download")
+        .iter()
+        .filter_map(|r| r["status"].as_u64())
+        .collect();
+    // 444: the sandbox's mark for a connection it dropped.
+    assert_eq!(statuses, [500, 444, 200]);
+    // Each attempt asked for its own single-use link.
+    assert_eq!(sandbox.received("/archive").len(), 3);
+    let bytes = std::fs::read(&done.archive.path).expect("archive");
+    assert_eq!(done.archive.size, bytes.len() as u64);
+    assert_eq!(done.backup.size, Some(bytes.len() as u64));
+    // The backups folder holds the archive only; no partial folder is left.
+    let listed: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let left: Vec<_> = std::fs::read_dir(root.path().join("backups"))
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(left, [std::ffi::OsString::from("shop")]);
+
+    // A download that keeps failing ends in an error naming the attempts,
+    // and leaves nothing behind.
+    sandbox.admin(
+        "/_sandbox/faults",
+        json!({"method": "GET", "path": download, "status": 503, "times": 10}),
+    );
+    let err = db::download_backup(
+        &platform,
+        "shop",
+        &addon.id,
+        &done.backup,
+        &root.path().join("again"),
+        &poll(),
+    )
+    .expect_err("503 every time");
+    assert!(matches!(err, DbError::Download { .. }), "{err:?}");
+    assert!(err.to_string().contains("tried 4 times"), "{err}");
+    assert!(!root.path().join(".again.partial").exists());
+    let again: Vec<_> = std::fs::read_dir(root.path().join("again"))
+        .expect("dir")
+        .collect();
+    assert!(again.is_empty());
+}
+
+#[test]
 fn plans_are_checked_against_the_window_and_the_engine() {
     let sandbox = sandbox("scalingo-postgresql", PostgresMode::Off).expect("sandbox");
     let platform = sandbox.client_trying(2);

@@ -1,15 +1,16 @@
 //! Following deploys on the real sandbox: through its live stream (statuses
 //! in order, build log lines), a failed build and its log's end, polling
 //! when the stream is refused, the stream cut mid-deploy and reopened (or
-//! refused again, and polling takes over), Ctrl-C and the deadline on a
-//! hanging deploy.
+//! refused again, and polling takes over), Ctrl-C (between reads, or while
+//! the client waits to read again) and the deadline on a hanging deploy.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rewind_core::follow::{FollowError, FollowEvent, FollowOptions, Followed, follow};
 use rewind_core::interrupt::Interrupt;
 use rewind_core::platform::scalingo::Scalingo;
-use rewind_core::platform::{DeploymentStatus, Platform};
+use rewind_core::platform::{DeploymentStatus, Platform, Wait, WaitObserver};
 use rewind_sandbox::{AppSeed, SandboxConfig, ScmSeed};
 use serde_json::{Value, json};
 
@@ -319,7 +320,7 @@ fn failed_reads_that_pass_are_notes_and_the_following_goes_on() {
     let notes = notes(&events);
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(
-        notes[0].starts_with("could not read the deployment (Scalingo failed to answer"),
+        notes[0].starts_with("could not read the deployment (the sandbox failed to answer"),
         "{notes:?}"
     );
     assert!(
@@ -592,4 +593,40 @@ fn when_the_stream_is_cut_and_refused_again_polling_follows_the_deploy_to_its_en
         "the deployment was read {polled} times after the refusal"
     );
     assert!(env.last_read_of(&id) > attempts[1].0);
+}
+
+/// Raises Ctrl-C as soon as the client starts waiting to read again.
+struct CtrlCOnWait(Interrupt);
+
+impl WaitObserver for CtrlCOnWait {
+    fn wait_started(&self, _wait: &Wait) {
+        self.0.raise();
+    }
+}
+
+#[test]
+fn ctrl_c_while_the_client_waits_to_read_again_interrupts_the_following() {
+    let env = env(Some("hang"), Duration::from_millis(300));
+    let id = env.deploy();
+    let interrupt = Interrupt::new();
+    // A client whose retry waits are a minute long: only Ctrl-C ends them.
+    let mut settings = env.platform.settings(3);
+    settings.retry.base_delay = Duration::from_secs(60);
+    settings.retry.max_delay = Duration::from_secs(60);
+    settings.interrupt = interrupt.clone();
+    settings.waits = Arc::new(CtrlCOnWait(interrupt.clone()));
+    let client = Scalingo::new(settings).expect("client");
+    env.admin(
+        "/_sandbox/faults",
+        json!({ "method": "GET", "path": format!("/v1/apps/{APP}/deployments/*"), "status": 503 }),
+    );
+    let opts = FollowOptions {
+        use_stream: false,
+        ..fast()
+    };
+    let result = follow(&client, APP, &id, &opts, &interrupt, &mut |_| {});
+    assert!(
+        matches!(result, Err(FollowError::Interrupted { .. })),
+        "{result:?}"
+    );
 }

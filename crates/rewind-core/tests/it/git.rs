@@ -405,3 +405,79 @@ fn non_interactive_runs_disable_prompts_and_stdin() {
         "{err}"
     );
 }
+
+/// A remote reached over ssh whose "ssh" is `command`: nothing leaves the
+/// machine.
+fn ssh_remote(repo: &TestRepo, name: &str) {
+    repo.git(&["remote", "add", name, "ssh://nobody@ssh.invalid/shop.git"]);
+}
+
+#[test]
+fn a_git_command_past_its_deadline_is_stopped_and_named() {
+    let (repo, _) = released();
+    ssh_remote(&repo, "hung");
+    // The user's own GIT_SSH_COMMAND is kept: here, one that never answers
+    // (and says who it is, to check it is stopped too).
+    let pid_file = repo.work().join("ssh-pid");
+    let cli = repo
+        .cli()
+        .env(
+            "GIT_SSH_COMMAND",
+            format!(
+                "sh -c 'echo $$ > {}; exec sleep 30' ssh-stub",
+                pid_file.display()
+            ),
+        )
+        .timeout(std::time::Duration::from_millis(500));
+    let err = cli.fetch_tags("hung").expect_err("stopped at the deadline");
+    let pid = std::fs::read_to_string(&pid_file).expect("ssh started");
+    let stat = format!("/proc/{}/stat", pid.trim());
+    // Killed with git: gone, or a zombie until its new parent reaps it.
+    let stopped = (0..100).any(|_| {
+        let alive = std::fs::read_to_string(&stat).is_ok_and(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
+        });
+        if alive {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        !alive
+    });
+    assert!(stopped, "the ssh git started still runs");
+    assert!(matches!(err, GitError::TimedOut { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "`git fetch --prune --tags hung` did not finish within 0.5 s and was stopped: run it yourself in the repository to see where it waits (network, credentials, a passphrase), or set REWIND_GIT_TIMEOUT (seconds) to allow longer"
+    );
+    // Quick commands are untouched by the deadline.
+    assert!(cli.tag_index().expect("tags").len() >= 3);
+}
+
+#[test]
+fn without_a_terminal_ssh_runs_in_batch_mode_with_the_users_ssh_command() {
+    let (repo, _) = released();
+    ssh_remote(&repo, "far");
+    let seen = repo.work().join("ssh-args");
+    // The repository's core.sshCommand (a key of its own, say) is kept,
+    // and BatchMode added: a passphrase or host-key question fails fast.
+    repo.git(&[
+        "config",
+        "core.sshCommand",
+        &format!(
+            "sh -c 'echo \"$*\" >> {}; exit 255' ssh-stub",
+            seen.display()
+        ),
+    ]);
+    let err = repo.cli().fetch_tags("far").expect_err("no such host");
+    assert!(matches!(err, GitError::Failed { .. }), "{err:?}");
+    let args = std::fs::read_to_string(&seen).expect("ssh ran");
+    assert!(args.contains("-o BatchMode=yes"), "{args}");
+    assert!(args.contains("ssh.invalid"), "{args}");
+
+    // In a terminal, ssh may ask: nothing is added.
+    std::fs::remove_file(&seen).expect("reset");
+    let _ = repo.cli().interactive(true).fetch_tags("far");
+    let args = std::fs::read_to_string(&seen).expect("ssh ran");
+    assert!(!args.contains("BatchMode"), "{args}");
+}

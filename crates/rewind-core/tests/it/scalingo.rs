@@ -1,11 +1,15 @@
 //! The Scalingo client against the sandbox: bearer refresh, region lookup,
-//! addon tokens, reads retried and writes never retried blindly, and no
-//! secret in what it prints.
+//! addon tokens, reads retried (a malformed body included) and writes never
+//! retried blindly, 429s waited out within a bound, a request budget shared
+//! through the journal directory, Ctrl-C during any wait, ids encoded in
+//! paths, and no secret in what it prints.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rewind_core::platform::scalingo::{RequestBudget, Scalingo, ScalingoSettings};
-use rewind_core::platform::{Platform, PlatformError};
+use rewind_core::interrupt::Interrupt;
+use rewind_core::platform::scalingo::{RateLimitPolicy, RequestBudget, Scalingo, ScalingoSettings};
+use rewind_core::platform::{Platform, PlatformError, Wait, WaitKind, WaitObserver};
 use rewind_sandbox::{AddonSeed, AppSeed, Sandbox, SandboxConfig, ScmSeed};
 use serde_json::json;
 
@@ -269,4 +273,288 @@ fn threads_share_one_request_budget() {
             "six requests within {spread}"
         );
     }
+}
+
+/// Every wait the client tells, as `kind path`; raises `stop` on the
+/// first wait of `stop_on` kind, as a person pressing Ctrl-C would.
+#[derive(Default)]
+struct Waits {
+    seen: Mutex<Vec<Wait>>,
+    stop: Option<(Interrupt, &'static str)>,
+}
+
+impl WaitObserver for Waits {
+    fn wait_started(&self, wait: &Wait) {
+        self.seen.lock().unwrap().push(wait.clone());
+        if let Some((interrupt, kind)) = &self.stop
+            && kind_of(wait) == *kind
+        {
+            interrupt.raise();
+        }
+    }
+}
+
+impl Waits {
+    fn kinds(&self) -> Vec<&'static str> {
+        self.seen.lock().unwrap().iter().map(kind_of).collect()
+    }
+}
+
+fn kind_of(wait: &Wait) -> &'static str {
+    match wait.kind {
+        WaitKind::Retry { .. } => "retry",
+        WaitKind::RateLimited => "rate limited",
+        WaitKind::Budget => "budget",
+    }
+}
+
+fn watched(env: &PlatformEnv, attempts: u32, waits: &Arc<Waits>) -> ScalingoSettings {
+    let mut s = env.settings(attempts);
+    s.waits = waits.clone();
+    s
+}
+
+#[test]
+fn a_read_is_retried_through_a_malformed_body_a_500_and_a_dropped_connection() {
+    let env = env_with(SandboxConfig {
+        apps: vec![app_seed("shop")],
+        rate_limit_per_minute: 0,
+        ..SandboxConfig::default()
+    });
+    let waits = Arc::new(Waits::default());
+    let client = Scalingo::new(watched(&env, 4, &waits)).expect("client");
+    for fault in [
+        json!({"method": "GET", "path": "/v1/apps/shop", "malformed_body": true}),
+        json!({"method": "GET", "path": "/v1/apps/shop", "status": 500}),
+        json!({"method": "GET", "path": "/v1/apps/shop", "drop_connection": true}),
+    ] {
+        env.admin("/_sandbox/faults", fault);
+    }
+    let app = client.app("shop").expect("the fourth attempt answers");
+    assert_eq!(app.name, "shop");
+    assert_eq!(env.received("/v1/apps/shop").len(), 4);
+    assert_eq!(waits.kinds(), ["retry", "retry", "retry"]);
+    let causes: Vec<String> = waits
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|w| match &w.kind {
+            WaitKind::Retry { cause, .. } => cause.clone(),
+            _ => String::new(),
+        })
+        .collect();
+    assert_eq!(causes[0], "the answer could not be read");
+    assert_eq!(causes[1], "HTTP 500");
+
+    // A body that stays unreadable is a Malformed error once the attempts
+    // are spent, and a sandbox's fault is never blamed on Scalingo.
+    env.admin(
+        "/_sandbox/faults",
+        json!({"method": "GET", "path": "/v1/apps/shop", "malformed_body": true, "times": 4}),
+    );
+    let err = client.app("shop").expect_err("unreadable four times");
+    assert!(matches!(err, PlatformError::Malformed { .. }), "{err:?}");
+    assert!(err.to_string().starts_with("the sandbox's answer"), "{err}");
+    assert!(
+        !err.hints().join(" ").contains("Scalingo"),
+        "{:?}",
+        err.hints()
+    );
+}
+
+#[test]
+fn the_addon_token_request_is_retried_and_sends_an_empty_json_object() {
+    let env = env_with(SandboxConfig {
+        apps: vec![AppSeed {
+            addons: vec![AddonSeed {
+                provider: "scalingo-postgresql".into(),
+                plan: "postgresql-starter-512".into(),
+            }],
+            ..app_seed("shop")
+        }],
+        rate_limit_per_minute: 0,
+        postgres: rewind_sandbox::PostgresMode::Off,
+        ..SandboxConfig::default()
+    });
+    let client = env.client_trying(3);
+    let addon = client.addons("shop").expect("addons").remove(0);
+    env.admin(
+        "/_sandbox/faults",
+        json!({"method": "POST", "path": "/v1/apps/shop/addons/*/token", "status": 503}),
+    );
+    client.database("shop", &addon.id).expect("database");
+    let tokens: Vec<_> = env
+        .received("/addons/")
+        .into_iter()
+        .filter(|r| r["path"].as_str().is_some_and(|p| p.ends_with("/token")))
+        .collect();
+    assert_eq!(tokens.len(), 2, "{tokens:?}");
+    assert_eq!(tokens[0]["status"], 503);
+    assert_eq!(tokens[1]["status"], 200, "{tokens:?}");
+    assert_eq!(tokens[1]["body"], json!({}), "{tokens:?}");
+}
+
+/// Settings whose 429 waits take a fraction of a second: the window is
+/// 300 ms instead of a minute, the bound 3 s instead of two minutes.
+fn short_rate_limit(env: &PlatformEnv, waits: &Arc<Waits>) -> ScalingoSettings {
+    let mut s = watched(env, 2, waits);
+    s.rate_limit = RateLimitPolicy {
+        window: Duration::from_millis(300),
+        max_wait: Duration::from_secs(3),
+    };
+    s.budget = RequestBudget::new(10_000, Duration::from_millis(300));
+    s
+}
+
+#[test]
+fn a_429_on_a_read_is_waited_out_and_told_not_failed_on() {
+    let env = env_with(SandboxConfig {
+        apps: vec![app_seed("shop")],
+        rate_limit_per_minute: 0,
+        ..SandboxConfig::default()
+    });
+    let waits = Arc::new(Waits::default());
+    let client = Scalingo::new(short_rate_limit(&env, &waits)).expect("client");
+    env.admin(
+        "/_sandbox/faults",
+        json!({"method": "GET", "path": "/v1/apps/shop", "status": 429, "times": 3}),
+    );
+    client.app("shop").expect("read once the limit passed");
+    // Three 429s waited out, none counted as a failed attempt (the client
+    // tries a read twice only).
+    assert_eq!(waits.kinds(), ["rate limited"; 3]);
+    let statuses: Vec<u64> = env
+        .received("/v1/apps/shop")
+        .iter()
+        .filter_map(|r| r["status"].as_u64())
+        .collect();
+    assert_eq!(statuses, [429, 429, 429, 200]);
+
+    // The wait is bounded: past it, the read fails and says so.
+    env.admin(
+        "/_sandbox/faults",
+        json!({"method": "GET", "path": "/v1/apps/shop", "status": 429, "times": 1000}),
+    );
+    let err = client.app("shop").expect_err("still limited");
+    assert!(
+        matches!(err, PlatformError::RateLimited { waited_secs: 3, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("rewind waited 3 s"), "{err}");
+    let waited: Duration = waits.seen.lock().unwrap()[3..]
+        .iter()
+        .map(|w| w.length)
+        .sum();
+    assert_eq!(waited, Duration::from_secs(3));
+    // A write that meets a 429 is not sent again: the caller decides.
+    env.agent
+        .delete(&format!("{}/_sandbox/faults", env.sandbox.base_url()))
+        .call()
+        .expect("clear faults");
+    env.admin(
+        "/_sandbox/faults",
+        json!({"method": "POST", "path": "/v1/apps/shop/restart", "status": 429}),
+    );
+    let err = client.restart("shop", &[]).expect_err("429");
+    assert!(matches!(err, PlatformError::RateLimited { .. }), "{err:?}");
+    assert_eq!(env.received("/v1/apps/shop/restart").len(), 1);
+}
+
+#[test]
+fn ctrl_c_stops_a_rate_limit_wait_and_a_retry_wait() {
+    let env = env_with(SandboxConfig {
+        apps: vec![app_seed("shop")],
+        rate_limit_per_minute: 0,
+        ..SandboxConfig::default()
+    });
+    for kind in ["rate limited", "retry"] {
+        let interrupt = Interrupt::new();
+        let waits = Arc::new(Waits {
+            seen: Mutex::default(),
+            stop: Some((interrupt.clone(), kind)),
+        });
+        // Waits a minute long, cut short by the interruption.
+        let mut s = watched(&env, 3, &waits);
+        s.retry.base_delay = Duration::from_secs(60);
+        s.retry.max_delay = Duration::from_secs(60);
+        s.interrupt = interrupt;
+        let client = Scalingo::new(s).expect("client");
+        let status = if kind == "retry" { 500 } else { 429 };
+        env.admin(
+            "/_sandbox/faults",
+            json!({"method": "GET", "path": "/v1/apps/shop", "status": status}),
+        );
+        let err = client.app("shop").expect_err("interrupted");
+        assert!(matches!(err, PlatformError::Interrupted { .. }), "{err:?}");
+        assert_eq!(waits.kinds(), [kind]);
+    }
+    assert_eq!(env.received("/v1/apps/shop").len(), 2, "one request each");
+}
+
+#[test]
+fn two_clients_on_one_journal_directory_share_the_request_budget() {
+    // Two rewind processes of one person: each has its client, and both
+    // keep their budget in the same journal directory. The sandbox allows
+    // three app reads a minute; the budget five requests (exchanges
+    // count for the budget, not for the sandbox's limit).
+    let env = env_with(SandboxConfig {
+        apps: vec![app_seed("shop")],
+        rate_limit_per_minute: 3,
+        ..SandboxConfig::default()
+    });
+    let journal = tempfile::tempdir().expect("journal dir");
+    let interrupt = Interrupt::new();
+    let waits = Arc::new(Waits {
+        seen: Mutex::default(),
+        stop: Some((interrupt.clone(), "budget")),
+    });
+    let client = |interrupt: Interrupt| {
+        let mut s = watched(&env, 1, &waits);
+        s.budget = RequestBudget::persistent(5, Duration::from_secs(60), journal.path());
+        s.interrupt = interrupt;
+        Scalingo::new(s).expect("client")
+    };
+    let first = client(Interrupt::new());
+    let second = client(interrupt);
+    first.app("shop").expect("first read");
+    second.app("shop").expect("second read");
+    first.app("shop").expect("third read");
+    assert!(
+        journal
+            .path()
+            .join(rewind_core::platform::scalingo::BUDGET_FILE)
+            .is_file()
+    );
+    // The sixth request would pass the shared budget: the second client
+    // waits for it instead of earning a 429 (and Ctrl-C ends the wait).
+    let err = second.app("shop").expect_err("waits for the budget");
+    assert!(matches!(err, PlatformError::Interrupted { .. }), "{err:?}");
+    assert_eq!(waits.kinds(), ["budget"]);
+    let statuses: Vec<u64> = env
+        .received("/v1/apps/shop")
+        .iter()
+        .filter_map(|r| r["status"].as_u64())
+        .collect();
+    assert_eq!(statuses, [200, 200, 200], "no 429 earned");
+}
+
+#[test]
+fn ids_are_percent_encoded_in_paths() {
+    let env = env_with(SandboxConfig {
+        apps: vec![app_seed("shop")],
+        rate_limit_per_minute: 0,
+        ..SandboxConfig::default()
+    });
+    let client = env.client();
+    let err = client
+        .deployment("shop", "../../shop")
+        .expect_err("no such deployment");
+    assert!(matches!(err, PlatformError::NotFound { .. }), "{err:?}");
+    let paths: Vec<String> = env
+        .received("/deployments/")
+        .iter()
+        .filter_map(|r| r["path"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(paths, ["/v1/apps/shop/deployments/..%2F..%2Fshop"]);
 }

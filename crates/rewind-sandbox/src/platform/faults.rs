@@ -30,8 +30,9 @@ const MAX_BODY: usize = 16 * 1024 * 1024;
 pub enum Effect {
     /// Every matching call waits this long first.
     Latency(Duration),
-    /// The call answers this status with the API's body for it.
-    Status(u16),
+    /// The call answers this status with the API's body for it, and a
+    /// `Retry-After` of so many seconds when the rule asks for one.
+    Status(u16, Option<u32>),
     /// The connection is closed without a complete response.
     DropConnection,
     /// The call is handled, then answers 200 with a body that is not JSON.
@@ -78,6 +79,11 @@ pub struct RuleRequest {
     pub malformed_body: bool,
     #[serde(default)]
     pub times: Option<u32>,
+    /// With `status`: a `Retry-After` header of so many seconds. Scalingo's
+    /// documentation does not say it sends one; this lets a test see how a
+    /// client honours it when a proxy does.
+    #[serde(default)]
+    pub retry_after: Option<u32>,
 }
 
 /// What the guard must do with one call.
@@ -119,7 +125,7 @@ impl Faults {
                     "must be an error status (400 to 599)",
                 ));
             }
-            effects.push(Effect::Status(status));
+            effects.push(Effect::Status(status, request.retry_after));
         }
         if request.drop_connection {
             effects.push(Effect::DropConnection);
@@ -211,7 +217,9 @@ impl Rule {
     pub fn to_json(&self) -> Value {
         let (effect, detail) = match self.effect {
             Effect::Latency(d) => ("latency", json!({ "latency_ms": d.as_millis() as u64 })),
-            Effect::Status(s) => ("status", json!({ "status": s })),
+            Effect::Status(s, retry_after) => {
+                ("status", json!({ "status": s, "retry_after": retry_after }))
+            }
             Effect::DropConnection => ("drop_connection", json!({})),
             Effect::MalformedBody => ("malformed_body", json!({})),
         };
@@ -243,7 +251,17 @@ pub fn path_matches(pattern: &str, path: &str) -> bool {
 
 /// The answer of an injected error status, with the body the real API (or
 /// the proxy in front of it) gives for that status.
-pub fn status_response(status: u16) -> Response {
+pub fn status_response(status: u16, retry_after: Option<u32>) -> Response {
+    let mut response = bare_status_response(status);
+    if let Some(secs) = retry_after {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
+}
+
+fn bare_status_response(status: u16) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let reason = code.canonical_reason().unwrap_or("Error");
     let message = format!("injected fault: {status} {reason}");

@@ -119,7 +119,9 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         tokio::time::sleep(decision.latency).await;
     }
     match decision.effect {
-        Some(faults::Effect::Status(status)) => return faults::status_response(status),
+        Some(faults::Effect::Status(status, retry_after)) => {
+            return faults::status_response(status, retry_after);
+        }
         Some(faults::Effect::DropConnection) => return faults::dropped_connection(),
         _ => {}
     }

@@ -573,6 +573,7 @@ pub(crate) fn into_cli_error(e: RollbackError) -> CliError {
         ErrorClass::Refused => ErrorKind::Refused,
         ErrorClass::Config => ErrorKind::Config,
         ErrorClass::Failed => ErrorKind::Failed,
+        ErrorClass::Interrupted => ErrorKind::Interrupted,
     };
     let hints = e.hints();
     let mut err = CliError::new(kind, e);

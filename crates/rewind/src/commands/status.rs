@@ -90,6 +90,7 @@ fn summary_line(s: &AppStatus, now: DateTime<Utc>, style: &Style) -> String {
         .unwrap_or_else(|| "none".to_string());
     let auto = match &s.scm_link {
         _ if s.hold.is_some() => "auto-deploy held by rewind",
+        _ if s.scm_link_error.is_some() => "auto-deploy unknown (could not read the SCM link)",
         Some(l) if l.auto_deploy_enabled => "auto-deploy on",
         Some(_) => "auto-deploy off",
         None => "no SCM link",
@@ -156,7 +157,10 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
             "  auto-deploy   off (branch {})",
             l.branch.as_deref().unwrap_or("?")
         ),
-        None => outln!("  auto-deploy   no SCM link"),
+        None => match &s.scm_link_error {
+            Some(why) => outln!("  auto-deploy   {}", style.warn(&could_not_read(why))),
+            None => outln!("  auto-deploy   no SCM link"),
+        },
     }
     match &s.database {
         Some(db) => {
@@ -171,6 +175,12 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
                 db.addon.provider_id,
                 db.addon.plan.as_deref().unwrap_or("")
             );
+            if let Some(why) = &db.database_error {
+                outln!(
+                    "                details  {}",
+                    style.warn(&could_not_read(why))
+                );
+            }
             if let Some(w) = &db.recovery_window {
                 outln!(
                     "                point-in-time window {} -> {}",
@@ -178,8 +188,19 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
                     stamp(w.latest)
                 );
             }
-            if db.backups.is_empty() {
-                outln!("                no backups");
+            if let Some(why) = &db.recovery_window_error {
+                outln!(
+                    "                point-in-time window  {}",
+                    style.warn(&could_not_read(why))
+                );
+            }
+            match &db.backups_error {
+                Some(why) => outln!(
+                    "                backups  {}",
+                    style.warn(&could_not_read(why))
+                ),
+                None if db.backups.is_empty() => outln!("                no backups"),
+                None => {}
             }
             for b in &db.backups {
                 outln!(
@@ -194,7 +215,10 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
                 outln!("                {}", style.dim(n));
             }
         }
-        None => outln!("  database      none"),
+        None => match &s.database_error {
+            Some(why) => outln!("  database      {}", style.warn(&could_not_read(why))),
+            None => outln!("  database      none"),
+        },
     }
     outln!();
     outln!("Recent deployments");
@@ -243,6 +267,12 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
             );
         }
     }
+}
+
+/// A part that could not be read, never shown as absent. The reason may
+/// quote the platform's answer: no escape sequence reaches the terminal.
+fn could_not_read(why: &str) -> String {
+    format!("could not read: {}", ui::sanitize(why, false))
 }
 
 fn app_state(status: &str, style: &Style) -> String {

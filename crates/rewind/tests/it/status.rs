@@ -296,11 +296,18 @@ fn bad_inputs_end_with_a_message_a_hint_and_the_right_exit_status() {
     admin_post(
         &sandbox,
         "/_sandbox/faults",
-        json!({"path": "/v1/apps/shop", "malformed_body": true, "times": 1}),
+        json!({"path": "/v1/apps/shop", "malformed_body": true, "times": 4}),
     );
+    // A malformed answer is a failed read, asked again; four in a row fail.
     let run = rewind(dir.path(), &env, &["status"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("could not be read"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the sandbox's answer to /v1/apps/shop could not be read"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("Scalingo's side"), "{}", run.stderr);
 
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -438,4 +445,185 @@ fn the_database_shows_its_backups_and_point_in_time_window() {
         "{out}"
     );
     assert!(out.contains("auto-deploy   no SCM link"), "{out}");
+}
+
+#[test]
+fn a_part_that_could_not_be_read_says_so_and_is_never_shown_as_absent() {
+    let (dir, shas) = repo();
+    let sandbox = Sandbox::start(SandboxConfig {
+        apps: vec![AppSeed {
+            name: "shop".into(),
+            repo: Some(dir.path().display().to_string()),
+            scm: Some(ScmSeed {
+                branch: "main".into(),
+                auto_deploy: true,
+            }),
+            addons: vec![rewind_sandbox::AddonSeed {
+                provider: "scalingo-postgresql".into(),
+                plan: "postgresql-starter-512".into(),
+            }],
+        }],
+        postgres: rewind_sandbox::PostgresMode::Off,
+        rate_limit_per_minute: 0,
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox");
+    deployed(&sandbox, &shas);
+    // Every attempt of the two reads fails (rewind tries a read 4 times).
+    for path in ["/v1/apps/shop/scm_repo_link", "/v1/apps/shop/addons"] {
+        admin_post(
+            &sandbox,
+            "/_sandbox/faults",
+            json!({"method": "GET", "path": path, "status": 500, "times": 4}),
+        );
+    }
+    let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = &run.stdout;
+    assert!(
+        out.contains("  auto-deploy   could not read: the sandbox failed to answer /v1/apps/shop/scm_repo_link (HTTP 500"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  database      could not read: the sandbox failed to answer /v1/apps/shop/addons (HTTP 500"),
+        "{out}"
+    );
+    assert!(!out.contains("no SCM link"), "{out}");
+    assert!(!out.contains("database      none"), "{out}");
+    assert!(!out.contains("scalingostatus"), "{out}");
+    // Without a terminal, each retry is one line on stderr.
+    assert_eq!(
+        run.stderr.matches("asking again (attempt 2 of 4)").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+
+    // In JSON: the part is null and its `_error` says why.
+    let addon = admin_get(&sandbox, "/_sandbox/apps/shop/state")["addons"][0]["id"]
+        .as_str()
+        .expect("addon")
+        .to_string();
+    admin_post(
+        &sandbox,
+        "/_sandbox/faults",
+        json!({"method": "GET", "path": format!("/api/databases/{addon}/backups"), "malformed_body": true, "times": 4}),
+    );
+    let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(v["scm_link_error"], Value::Null);
+    assert_eq!(v["scm_link"]["auto_deploy_enabled"], true);
+    assert_eq!(v["database_error"], Value::Null);
+    assert_eq!(v["database"]["backups"], json!([]));
+    let why = v["database"]["backups_error"].as_str().expect("an error");
+    assert!(
+        why.starts_with("the sandbox's answer to /api/databases/"),
+        "{why}"
+    );
+    assert_eq!(v["database"]["database_error"], Value::Null);
+
+    // In text: the backups line says it could not read them, not "no backups".
+    admin_post(
+        &sandbox,
+        "/_sandbox/faults",
+        json!({"method": "GET", "path": format!("/api/databases/{addon}/backups"), "status": 503, "times": 4}),
+    );
+    let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!(
+            "                backups  could not read: the sandbox failed to answer /api/databases/{addon}/backups (HTTP 503"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("no backups"), "{}", run.stdout);
+}
+
+#[test]
+fn successive_runs_share_one_request_budget_beside_the_journal() {
+    let (dir, shas) = repo();
+    let sandbox = sandbox(dir.path());
+    deployed(&sandbox, &shas);
+    for _ in 0..3 {
+        let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    // Every request of the three processes is counted in one file, so
+    // that the next run knows what the minute has already spent.
+    let budget = std::fs::read_to_string(dir.path().join(".test-journal/scalingo-requests"))
+        .expect("the budget file beside the journal");
+    let counted = budget.lines().filter(|l| !l.starts_with('#')).count();
+    let received = admin_get(&sandbox, "/_sandbox/requests")["requests"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or_default();
+    assert!(received > 6, "{received}");
+    assert_eq!(counted, received, "{budget}");
+}
+
+#[test]
+fn a_rate_limit_is_waited_out_in_view_and_ctrl_c_ends_the_wait_with_exit_130() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let (dir, shas) = repo();
+    let sandbox = sandbox(dir.path());
+    deployed(&sandbox, &shas);
+    admin_post(
+        &sandbox,
+        "/_sandbox/faults",
+        json!({"method": "GET", "path": "/v1/apps/shop", "status": 429, "times": 1000}),
+    );
+    let home = tempfile::tempdir().expect("home");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rewind"))
+        .arg("status")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("REWIND_JOURNAL_DIR", dir.path().join(".test-journal"))
+        .envs(crate::support::GIT_ENV)
+        .envs(sandbox_env(&sandbox))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rewind runs");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut seen = String::new();
+    // Without a terminal, the wait is one line; then Ctrl-C.
+    loop {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).expect("stderr") == 0 {
+            break;
+        }
+        seen.push_str(&line);
+        if line.contains("waiting it out") {
+            let sent = Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .expect("kill");
+            assert!(sent.success());
+        }
+    }
+    let status = child.wait().expect("rewind ends");
+    assert_eq!(status.code(), Some(130), "{seen}");
+    assert!(
+        seen.contains("note: the sandbox's rate limit answered `too many requests` for /v1/apps/shop; waiting it out: waiting "),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("interrupted while waiting out the rate limit for /v1/apps/shop"),
+        "{seen}"
+    );
+    // One request was refused, and none was sent while rewind waited.
+    let sent = admin_get(&sandbox, "/_sandbox/requests")["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .filter(|r| r["path"] == "/v1/apps/shop")
+        .count();
+    assert_eq!(sent, 1, "{seen}");
 }

@@ -4,7 +4,8 @@
 
 use serde_json::Value;
 
-use crate::platform::PlatformError;
+use super::http::path_of;
+use crate::platform::{PlatformError, Service};
 
 /// What the caller was looking for, to name it in a 404.
 pub(crate) struct Subject<'a> {
@@ -13,13 +14,16 @@ pub(crate) struct Subject<'a> {
     pub region: &'a str,
 }
 
-/// Maps a failed answer. `path` is the request's path, for messages.
+/// Maps a failed answer to a request to `url` (only its path is kept for
+/// messages; its host says whether Scalingo or a sandbox answered).
 pub(crate) fn from_status(
     status: u16,
     body: &str,
-    path: &str,
+    url: &str,
     subject: &Subject<'_>,
 ) -> PlatformError {
+    let service = Service::of_url(url);
+    let path = path_of(url);
     let json: Option<Value> = serde_json::from_str(body).ok();
     let message = json
         .as_ref()
@@ -27,7 +31,6 @@ pub(crate) fn from_status(
         .and_then(Value::as_str)
         .map(str::to_string)
         .unwrap_or_else(|| short_text(body));
-    let path = path.to_string();
     match status {
         401 if message.contains("OTP") => PlatformError::OtpRequired,
         401 => PlatformError::Unauthorized {
@@ -47,16 +50,23 @@ pub(crate) fn from_status(
             region: subject.region.to_string(),
         },
         422 => PlatformError::Unprocessable {
+            service,
             path,
             fields: field_errors(json.as_ref(), &message),
         },
-        429 => PlatformError::RateLimited { path },
+        429 => PlatformError::RateLimited {
+            service,
+            path,
+            waited_secs: 0,
+        },
         500..=599 => PlatformError::Server {
+            service,
             path,
             status,
             message,
         },
         _ => PlatformError::Rejected {
+            service,
             path,
             status,
             message,
@@ -116,34 +126,77 @@ mod tests {
         let e = from_status(
             404,
             r#"{"resource":"app","error":"not found"}"#,
-            "/v1/apps/my-app",
+            "https://api.example/v1/apps/my-app",
             &APP,
         );
         assert_eq!(e.to_string(), "app `my-app` was not found (region osc-fr1)");
         let e = from_status(
             422,
             r#"{"errors":{"branch":["is unknown"],"git_ref":["can't start with -"]}}"#,
-            "/p",
+            "https://api.example/p",
             &APP,
         );
         assert!(e.to_string().contains("branch is unknown"), "{e}");
         assert!(e.to_string().contains("git_ref can't start with -"), "{e}");
         assert!(matches!(
-            from_status(429, "Retry later", "/p", &APP),
+            from_status(429, "Retry later", "https://api.example/p", &APP),
             PlatformError::RateLimited { .. }
         ));
         assert!(matches!(
-            from_status(401, r#"{"error":"OTP Required"}"#, "/p", &APP),
+            from_status(
+                401,
+                r#"{"error":"OTP Required"}"#,
+                "https://api.example/p",
+                &APP
+            ),
             PlatformError::OtpRequired
         ));
-        let e = from_status(503, "<html>upstream error</html>", "/p", &APP);
+        let e = from_status(
+            503,
+            "<html>upstream error</html>",
+            "https://api.example/p",
+            &APP,
+        );
         assert!(e.to_string().contains("upstream error"), "{e}");
+        assert!(
+            e.hints()[0].contains("scalingostatus.com"),
+            "{:?}",
+            e.hints()
+        );
         let e = from_status(
             402,
             r#"{"error":"payment required","url":"u","name":"n"}"#,
-            "/p",
+            "https://api.example/p",
             &APP,
         );
         assert!(matches!(e, PlatformError::PaymentRequired { .. }));
+    }
+
+    #[test]
+    fn a_sandbox_is_never_blamed_on_scalingo() {
+        for url in [
+            "http://127.0.0.1:4123/v1/apps/shop",
+            "http://localhost:4123/v1/apps/shop",
+            "http://[::1]:4123/v1/apps/shop",
+        ] {
+            let e = from_status(500, r#"{"error":"injected fault"}"#, url, &APP);
+            assert!(e.to_string().starts_with("the sandbox failed"), "{e}");
+            let hints = e.hints().join("\n");
+            assert!(!hints.contains("scalingostatus"), "{hints}");
+            assert!(hints.contains("/_sandbox/faults"), "{hints}");
+            let e = from_status(429, "Retry later", url, &APP);
+            assert!(
+                !e.hints().join("\n").contains("Scalingo"),
+                "{:?}",
+                e.hints()
+            );
+        }
+        let e = from_status(
+            500,
+            "{}",
+            "https://api.osc-fr1.scalingo.com/v1/apps/shop",
+            &APP,
+        );
+        assert!(e.to_string().starts_with("Scalingo failed"), "{e}");
     }
 }

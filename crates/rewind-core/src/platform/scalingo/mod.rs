@@ -8,12 +8,15 @@ mod budget;
 mod errors;
 mod http;
 mod jwt;
+mod rate_limit;
 mod retry;
+mod segment;
 mod settings;
 mod stream;
 mod wire;
 
-pub use budget::RequestBudget;
+pub use budget::{BUDGET_FILE, RequestBudget};
+pub use rate_limit::{RateLimitPolicy, parse_retry_after};
 pub use retry::RetryPolicy;
 pub use settings::{DEFAULT_AUTH_URL, DEFAULT_REGION, ScalingoSettings};
 
@@ -29,9 +32,10 @@ use ureq::http::Method;
 use self::auth::CachedToken;
 use self::errors::Subject;
 use self::http::{Auth, Call, Http, Reply, path_of};
+use self::segment::Seg;
 use self::wire::*;
 use crate::platform::model::*;
-use crate::platform::{Platform, PlatformError};
+use crate::platform::{Platform, PlatformError, Service};
 use crate::secret::Secret;
 
 /// Deployments found after an uncertain deploy request count as ours when
@@ -52,6 +56,9 @@ pub struct Scalingo {
     bearer: Mutex<Option<CachedToken>>,
     endpoints: Mutex<Option<Endpoints>>,
     addon_tokens: Mutex<HashMap<String, CachedToken>>,
+    /// Deployments read without a build-log link: id -> (app, read on
+    /// its own already).
+    unlinked: Mutex<HashMap<String, (String, bool)>>,
 }
 
 impl std::fmt::Debug for Scalingo {
@@ -71,7 +78,7 @@ impl Scalingo {
             .clone()
             .filter(|t| !t.is_empty())
             .ok_or(PlatformError::MissingToken)?;
-        let http = Http::new(settings.budget.clone(), settings.retry, settings.timeout);
+        let http = Http::new(&settings);
         Ok(Scalingo {
             settings,
             api_token,
@@ -79,6 +86,7 @@ impl Scalingo {
             bearer: Mutex::new(None),
             endpoints: Mutex::new(None),
             addon_tokens: Mutex::new(HashMap::new()),
+            unlinked: Mutex::new(HashMap::new()),
         })
     }
 
@@ -116,7 +124,7 @@ impl Scalingo {
         let reply = self.http.send(&call)?;
         if reply.status == 401 {
             return Err(
-                match errors::from_status(401, &reply.body, "", &self.subject("token", "")) {
+                match errors::from_status(401, &reply.body, &url, &self.subject("token", "")) {
                     PlatformError::OtpRequired => PlatformError::OtpRequired,
                     PlatformError::Unauthorized { detail, .. } => {
                         PlatformError::InvalidToken { detail }
@@ -189,6 +197,14 @@ impl Scalingo {
         self.http.send(&with_auth(&call, Auth::Bearer(&bearer)))
     }
 
+    /// Who answers this client: Scalingo, or a sandbox on loopback.
+    fn service(&self) -> Service {
+        match self.endpoints() {
+            Ok(e) => Service::of_url(&e.api),
+            Err(_) => Service::of_url(&self.settings.auth_url),
+        }
+    }
+
     fn subject<'a>(&'a self, resource: &'a str, name: &'a str) -> Subject<'a> {
         Subject {
             resource,
@@ -205,17 +221,17 @@ impl Scalingo {
         resource: &str,
         name: &str,
     ) -> Result<T, PlatformError> {
-        let path = path_of(url);
         if !(200..300).contains(&reply.status) {
             return Err(errors::from_status(
                 reply.status,
                 &reply.body,
-                &path,
+                url,
                 &self.subject(resource, name),
             ));
         }
         serde_json::from_str(&reply.body).map_err(|e| PlatformError::Malformed {
-            path,
+            service: Service::of_url(url),
+            path: path_of(url),
             detail: e.to_string(),
         })
     }
@@ -253,14 +269,21 @@ impl Scalingo {
                 return Ok(t.token.clone());
             }
         }
-        let path = format!("/v1/apps/{app}/addons/{addon_id}/token");
-        let (reply, url) = self.api_write(Method::POST, &path, None)?;
+        let path = format!("/v1/apps/{}/addons/{}/token", Seg(app), Seg(addon_id));
+        let url = format!("{}{path}", self.endpoints()?.api);
+        // A POST that changes nothing (it hands out a short-lived token):
+        // safe to send again after a failure. `{}` as the official client
+        // sends it.
+        let mut call = Call::write(Method::POST, url.clone(), Auth::None, Some(json!({})));
+        call.idempotent = true;
+        let reply = self.send_with_bearer(call)?;
         let answer: AddonTokenEnvelope = self.decode(&reply, &url, "addon", addon_id)?;
         let token = answer
             .addon
             .token
             .filter(|t| !t.is_empty())
             .ok_or_else(|| PlatformError::Malformed {
+                service: Service::of_url(&url),
                 path: path_of(&url),
                 detail: "no token in the answer".into(),
             })?;
@@ -302,6 +325,47 @@ impl Scalingo {
         self.decode(&reply, &url, resource, name)
     }
 
+    // ---- build log links -------------------------------------------------
+
+    /// Remembers the app of deployments that came without `links.output`
+    /// (the documented list example has no `links`), and whether they were
+    /// read one by one already.
+    fn remember_unlinked(&self, app: &str, items: &[Deployment], single: bool) {
+        let mut unlinked = self.unlinked.lock().unwrap_or_else(|e| e.into_inner());
+        for d in items.iter().filter(|d| d.output_url.is_none()) {
+            let seen_single = single || unlinked.get(&d.id).is_some_and(|(_, s)| *s);
+            unlinked.insert(d.id.clone(), (app.to_string(), seen_single));
+        }
+    }
+
+    /// The build log's URL: the deployment's link; else, as the official
+    /// CLI does, the link of the deployment read on its own; else the
+    /// documented `/deployments/{id}/output` path. `None` when the
+    /// deployment's app is not known (it did not come from this client).
+    fn output_url_of(&self, deployment: &Deployment) -> Result<Option<String>, PlatformError> {
+        if let Some(url) = &deployment.output_url {
+            return Ok(Some(url.clone()));
+        }
+        let known = self
+            .unlinked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&deployment.id)
+            .cloned();
+        let Some((app, single)) = known else {
+            return Ok(None);
+        };
+        if !single && let Some(url) = self.deployment(&app, &deployment.id)?.output_url {
+            return Ok(Some(url));
+        }
+        Ok(Some(format!(
+            "{}/v1/apps/{}/deployments/{}/output",
+            self.endpoints()?.api,
+            Seg(&app),
+            Seg(&deployment.id)
+        )))
+    }
+
     // ---- uncertain writes ------------------------------------------------
 
     /// After a write failed in a way that leaves its effect unknown, asks
@@ -322,6 +386,7 @@ impl Scalingo {
                 cause: cause.to_string(),
             }),
             Err(_) => Err(PlatformError::WriteUncertain {
+                service: self.service(),
                 action: action.to_string(),
                 cause: cause.to_string(),
             }),
@@ -364,7 +429,8 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 
 impl Platform for Scalingo {
     fn app(&self, app: &str) -> Result<App, PlatformError> {
-        let e: AppEnvelope = self.api_get(&format!("/v1/apps/{app}"), "app", app)?;
+        let e: AppEnvelope =
+            self.api_get(&format!("/v1/apps/{app}", app = Seg(app)), "app", app)?;
         Ok(e.app.into())
     }
 
@@ -374,28 +440,41 @@ impl Platform for Scalingo {
         page: u32,
         per_page: u32,
     ) -> Result<Page<Deployment>, PlatformError> {
-        let path = format!("/v1/apps/{app}/deployments?page={page}&per_page={per_page}");
+        let path = format!(
+            "/v1/apps/{app}/deployments?page={page}&per_page={per_page}",
+            app = Seg(app)
+        );
         let e: DeploymentsEnvelope = self.api_get(&path, "app", app)?;
-        Ok(e.into_page(page))
+        let page = e.into_page(page);
+        self.remember_unlinked(app, &page.items, false);
+        Ok(page)
     }
 
     fn deployment(&self, app: &str, id: &str) -> Result<Deployment, PlatformError> {
         let e: DeploymentEnvelope = self.api_get(
-            &format!("/v1/apps/{app}/deployments/{id}"),
+            &format!(
+                "/v1/apps/{app}/deployments/{id}",
+                app = Seg(app),
+                id = Seg(id)
+            ),
             "deployment",
             id,
         )?;
-        Ok(e.deployment.into())
+        let deployment: Deployment = e.deployment.into();
+        self.remember_unlinked(app, std::slice::from_ref(&deployment), true);
+        Ok(deployment)
     }
 
     fn build_log(
         &self,
         deployment: &Deployment,
     ) -> Result<Option<Box<dyn Read + Send>>, PlatformError> {
-        // The documentation says to follow the link, not to build the path.
-        let Some(url) = deployment.output_url.as_deref() else {
+        // The documentation says to follow the link, not to build the path;
+        // without one, see `output_url_of`.
+        let Some(url) = self.output_url_of(deployment)? else {
             return Ok(None);
         };
+        let url = url.as_str();
         let mut bearer = self.bearer()?;
         for attempt in 0..2 {
             let (status, reader) = self.http.open(url, Auth::Bearer(&bearer), "text/plain")?;
@@ -410,7 +489,7 @@ impl Platform for Scalingo {
                     return Err(errors::from_status(
                         status,
                         "",
-                        &path_of(url),
+                        url,
                         &self.subject("build log", &deployment.id),
                     ));
                 }
@@ -431,14 +510,14 @@ impl Platform for Scalingo {
         };
         let bearer = self.bearer()?;
         // Opening the stream is one more request against the rate limit.
-        self.settings.budget.acquire();
+        self.http.take_slot(&url)?;
         let opened = stream::open(&url, &bearer, &self.subject("deployment stream", app))?;
         Ok(Some(Box::new(opened)))
     }
 
     fn scm_link(&self, app: &str) -> Result<Option<ScmLink>, PlatformError> {
         match self.api_get::<ScmLinkEnvelope>(
-            &format!("/v1/apps/{app}/scm_repo_link"),
+            &format!("/v1/apps/{app}/scm_repo_link", app = Seg(app)),
             "scm_repo_link",
             app,
         ) {
@@ -453,7 +532,7 @@ impl Platform for Scalingo {
         let result = self
             .api_write(
                 Method::PATCH,
-                &format!("/v1/apps/{app}/scm_repo_link"),
+                &format!("/v1/apps/{app}/scm_repo_link", app = Seg(app)),
                 Some(body),
             )
             .and_then(|(reply, url)| {
@@ -480,7 +559,7 @@ impl Platform for Scalingo {
         let result = self
             .api_write(
                 Method::POST,
-                &format!("/v1/apps/{app}/scm_repo_link/manual_deploy"),
+                &format!("/v1/apps/{app}/scm_repo_link/manual_deploy", app = Seg(app)),
                 Some(body),
             )
             .and_then(|(reply, url)| self.decode::<DeploymentEnvelope>(&reply, &url, "app", app));
@@ -490,6 +569,7 @@ impl Platform for Scalingo {
                 let Some(commit) = expected_commit else {
                     return Err(if cause.is_uncertain() {
                         PlatformError::WriteUncertain {
+                            service: self.service(),
                             action: format!("deploying {branch}"),
                             cause: cause.to_string(),
                         }
@@ -516,7 +596,7 @@ impl Platform for Scalingo {
         let result = self
             .api_write(
                 Method::POST,
-                &format!("/v1/apps/{app}/deployments"),
+                &format!("/v1/apps/{app}/deployments", app = Seg(app)),
                 Some(body),
             )
             .and_then(|(reply, url)| self.decode::<DeploymentEnvelope>(&reply, &url, "app", app));
@@ -538,7 +618,11 @@ impl Platform for Scalingo {
         let started = Utc::now();
         let body = json!({ "scope": scope });
         let result = self
-            .api_write(Method::POST, &format!("/v1/apps/{app}/restart"), Some(body))
+            .api_write(
+                Method::POST,
+                &format!("/v1/apps/{app}/restart", app = Seg(app)),
+                Some(body),
+            )
             .and_then(|(reply, url)| {
                 if (200..300).contains(&reply.status) {
                     Ok(reply
@@ -551,7 +635,7 @@ impl Platform for Scalingo {
                     Err(errors::from_status(
                         reply.status,
                         &reply.body,
-                        &path_of(&url),
+                        &url,
                         &self.subject("app", app),
                     ))
                 }
@@ -573,14 +657,24 @@ impl Platform for Scalingo {
     }
 
     fn operation(&self, app: &str, id: &str) -> Result<Operation, PlatformError> {
-        let e: OperationEnvelope =
-            self.api_get(&format!("/v1/apps/{app}/operations/{id}"), "operation", id)?;
+        let e: OperationEnvelope = self.api_get(
+            &format!(
+                "/v1/apps/{app}/operations/{id}",
+                app = Seg(app),
+                id = Seg(id)
+            ),
+            "operation",
+            id,
+        )?;
         Ok(e.operation.into())
     }
 
     fn variables(&self, app: &str) -> Result<Vec<Variable>, PlatformError> {
-        let e: VariablesEnvelope =
-            self.api_get(&format!("/v1/apps/{app}/variables"), "app", app)?;
+        let e: VariablesEnvelope = self.api_get(
+            &format!("/v1/apps/{app}/variables", app = Seg(app)),
+            "app",
+            app,
+        )?;
         Ok(e.variables.into_iter().map(Variable::from).collect())
     }
 
@@ -589,12 +683,12 @@ impl Platform for Scalingo {
         let result = match &existing {
             Some(v) => self.api_write(
                 Method::PATCH,
-                &format!("/v1/apps/{app}/variables/{}", v.id),
+                &format!("/v1/apps/{app}/variables/{}", Seg(&v.id), app = Seg(app)),
                 Some(json!({ "variable": { "value": value } })),
             ),
             None => self.api_write(
                 Method::POST,
-                &format!("/v1/apps/{app}/variables"),
+                &format!("/v1/apps/{app}/variables", app = Seg(app)),
                 Some(json!({ "variable": { "name": name, "value": value } })),
             ),
         }
@@ -611,13 +705,20 @@ impl Platform for Scalingo {
     }
 
     fn events(&self, app: &str, page: u32, per_page: u32) -> Result<Page<Event>, PlatformError> {
-        let path = format!("/v1/apps/{app}/events?page={page}&per_page={per_page}");
+        let path = format!(
+            "/v1/apps/{app}/events?page={page}&per_page={per_page}",
+            app = Seg(app)
+        );
         let e: EventsEnvelope = self.api_get(&path, "app", app)?;
         Ok(e.into_page(page))
     }
 
     fn addons(&self, app: &str) -> Result<Vec<Addon>, PlatformError> {
-        let e: AddonsEnvelope = self.api_get(&format!("/v1/apps/{app}/addons"), "app", app)?;
+        let e: AddonsEnvelope = self.api_get(
+            &format!("/v1/apps/{app}/addons", app = Seg(app)),
+            "app",
+            app,
+        )?;
         Ok(e.addons.into_iter().map(Addon::from).collect())
     }
 
@@ -625,7 +726,7 @@ impl Platform for Scalingo {
         let e: DatabaseEnvelope = self.db_get(
             app,
             addon_id,
-            &format!("/api/databases/{addon_id}"),
+            &format!("/api/databases/{addon_id}", addon_id = Seg(addon_id)),
             "database",
             addon_id,
         )?;
@@ -636,7 +737,10 @@ impl Platform for Scalingo {
         let e: BackupsEnvelope = self.db_get(
             app,
             addon_id,
-            &format!("/api/databases/{addon_id}/backups"),
+            &format!(
+                "/api/databases/{addon_id}/backups",
+                addon_id = Seg(addon_id)
+            ),
             "database",
             addon_id,
         )?;
@@ -645,7 +749,11 @@ impl Platform for Scalingo {
 
     fn create_backup(&self, app: &str, addon_id: &str) -> Result<Backup, PlatformError> {
         let started = Utc::now();
-        let url = format!("{}/api/databases/{addon_id}/backups", self.endpoints()?.db);
+        let url = format!(
+            "{}/api/databases/{addon_id}/backups",
+            self.endpoints()?.db,
+            addon_id = Seg(addon_id)
+        );
         let result = self
             .db_send(
                 app,
@@ -665,7 +773,11 @@ impl Platform for Scalingo {
     }
 
     fn backup(&self, app: &str, addon_id: &str, backup_id: &str) -> Result<Backup, PlatformError> {
-        let path = format!("/api/databases/{addon_id}/backups/{backup_id}");
+        let path = format!(
+            "/api/databases/{addon_id}/backups/{backup_id}",
+            addon_id = Seg(addon_id),
+            backup_id = Seg(backup_id)
+        );
         let e: BackupEnvelope = self.db_get(app, addon_id, &path, "backup", backup_id)?;
         Ok(e.database_backup.into())
     }
@@ -676,24 +788,24 @@ impl Platform for Scalingo {
         addon_id: &str,
         backup_id: &str,
     ) -> Result<Secret, PlatformError> {
-        let path = format!("/api/databases/{addon_id}/backups/{backup_id}/archive");
+        let path = format!(
+            "/api/databases/{addon_id}/backups/{backup_id}/archive",
+            addon_id = Seg(addon_id),
+            backup_id = Seg(backup_id)
+        );
         let e: DownloadUrl = self.db_get(app, addon_id, &path, "backup", backup_id)?;
         Ok(Secret::new(e.download_url))
     }
 
     fn recovery_window(&self, app: &str, addon_id: &str) -> Result<RecoveryWindow, PlatformError> {
-        let path = format!("/api/databases/{addon_id}/pitr/recovery_window");
+        let path = format!(
+            "/api/databases/{addon_id}/pitr/recovery_window",
+            addon_id = Seg(addon_id)
+        );
         let e: RecoveryWindowEnvelope = self.db_get(app, addon_id, &path, "database", addon_id)?;
-        match (
-            e.recovery_window.earliest_recoverable_at,
-            e.recovery_window.latest_recoverable_at,
-        ) {
-            (Some(earliest), Some(latest)) => Ok(RecoveryWindow { earliest, latest }),
-            _ => Err(PlatformError::Malformed {
-                path,
-                detail: "the recovery window has no earliest or latest time".into(),
-            }),
-        }
+        e.window().ok_or(PlatformError::NoRecoveryWindow {
+            addon_id: addon_id.to_string(),
+        })
     }
 
     fn pitr_restore(
@@ -704,7 +816,8 @@ impl Platform for Scalingo {
     ) -> Result<String, PlatformError> {
         let url = format!(
             "{}/api/databases/{addon_id}/pitr/restore",
-            self.endpoints()?.db
+            self.endpoints()?.db,
+            addon_id = Seg(addon_id)
         );
         let body = json!({ "restore_time": rfc3339(at) });
         let result = self
@@ -718,6 +831,7 @@ impl Platform for Scalingo {
                 answer
                     .operation_id()
                     .ok_or_else(|| PlatformError::Malformed {
+                        service: Service::of_url(&url),
                         path: path_of(&url),
                         detail: "no operation id in the answer".into(),
                     })
@@ -736,7 +850,11 @@ impl Platform for Scalingo {
         addon_id: &str,
         operation_id: &str,
     ) -> Result<DatabaseOperation, PlatformError> {
-        let path = format!("/api/databases/{addon_id}/operations/{operation_id}");
+        let path = format!(
+            "/api/databases/{addon_id}/operations/{operation_id}",
+            addon_id = Seg(addon_id),
+            operation_id = Seg(operation_id)
+        );
         let e: OperationEnvelope = self.db_get(app, addon_id, &path, "operation", operation_id)?;
         Ok(e.operation.into())
     }

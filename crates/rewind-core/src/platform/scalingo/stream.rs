@@ -55,9 +55,8 @@ pub(crate) fn open(
         url: shown.clone(),
         detail,
     };
-    let request = url
-        .into_client_request()
-        .map_err(|e| unreachable(format!("not a WebSocket URL ({e})")))?;
+    let request =
+        stream_request(url).map_err(|e| unreachable(format!("not a WebSocket URL ({e})")))?;
     let uri = request.uri();
     let host = uri
         .host()
@@ -104,6 +103,21 @@ pub(crate) fn open(
         socket,
         tcp: handle,
     })
+}
+
+/// The value both official clients (Go client and CLI) send as `Origin`:
+/// the stream's server is only known to accept connections that carry one,
+/// and this one.
+const ORIGIN: &str = "http://scalingo-cli.local/1";
+
+/// The handshake request, with an `Origin` header.
+fn stream_request(url: &str) -> Result<tungstenite::handshake::client::Request, WsError> {
+    let mut request = url.into_client_request()?;
+    request.headers_mut().insert(
+        tungstenite::http::header::ORIGIN,
+        tungstenite::http::HeaderValue::from_static(ORIGIN),
+    );
+    Ok(request)
 }
 
 /// A socket whose reads and writes start again when a signal interrupts
@@ -250,6 +264,14 @@ fn id_of(value: Option<&Value>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stream_handshake_carries_an_origin() {
+        let request =
+            stream_request("wss://api.example/apps/shop/deployments/stream").expect("request");
+        assert_eq!(request.headers()["origin"], ORIGIN);
+        assert!(stream_request("not a url").is_err());
+    }
 
     #[test]
     fn a_stream_that_cannot_be_reached_is_named_without_query_or_bearer() {

@@ -532,7 +532,21 @@ pub(crate) struct DownloadUrl {
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct RecoveryWindowEnvelope {
-    pub recovery_window: WireRecoveryWindow,
+    /// Absent, `null` or without its times for a database that has no
+    /// point-in-time base backup yet (Go's client makes both optional).
+    #[serde(default)]
+    pub recovery_window: Option<WireRecoveryWindow>,
+}
+
+impl RecoveryWindowEnvelope {
+    /// The window, or `None` when the database has none yet.
+    pub fn window(self) -> Option<RecoveryWindow> {
+        let w = self.recovery_window?;
+        Some(RecoveryWindow {
+            earliest: w.earliest_recoverable_at?,
+            latest: w.latest_recoverable_at?,
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -692,5 +706,24 @@ mod tests {
             serde_json::from_str(r#"{"operation":{"id":"op-2","type":"pitr","status":"pending"}}"#)
                 .expect("b");
         assert_eq!(b.operation_id().as_deref(), Some("op-2"));
+    }
+
+    #[test]
+    fn a_recovery_window_without_times_is_no_window_not_a_malformed_answer() {
+        for body in [
+            r#"{"recovery_window":{}}"#,
+            r#"{"recovery_window":{"earliest_recoverable_at":null,"latest_recoverable_at":null}}"#,
+            r#"{"recovery_window":{"earliest_recoverable_at":"2026-11-20T10:00:00Z"}}"#,
+            r#"{"recovery_window":null}"#,
+            r#"{}"#,
+        ] {
+            let e: RecoveryWindowEnvelope = serde_json::from_str(body).expect(body);
+            assert_eq!(e.window(), None, "{body}");
+        }
+        let e: RecoveryWindowEnvelope = serde_json::from_str(
+            r#"{"recovery_window":{"earliest_recoverable_at":"2026-11-20T10:00:00Z","latest_recoverable_at":"2026-11-21T10:00:00.5Z"}}"#,
+        )
+        .expect("window");
+        assert!(e.window().is_some());
     }
 }
