@@ -6,7 +6,9 @@
 //! answer, a 429 burst, a timeout, a dropped connection, a body cut short,
 //! a cut or refused deployment stream, a real git failure, and `kill -9`
 //! of rewind in the middle of the step. After each failure the person
-//! retries, either with `rewind resume` or by running the command again.
+//! retries, either with `rewind resume` or by running the command again
+//! (each in a world of its own: `NAME/resume`, `NAME/rerun`; a case whose
+//! first run finishes is one outcome, `NAME`).
 //! Every run must end without a panic, with a documented exit code, and
 //! say only what the sandbox confirms; at the end exactly one deployment
 //! of the target, one safety backup and one restore were made, the target
@@ -19,7 +21,7 @@
 //! N duplicate backups, N duplicate restores, N bad releases redeployed,
 //! N panics, N false statements`, then each failing case with what went
 //! wrong. `FAULT_MATRIX_ONLY=deploy:500` (comma-separated pieces of case
-//! names such as `guide/`, `restore:kill-9`, `/rerun`, `concurrent`) runs
+//! names such as `guide/`, `restore:kill-9`, `concurrent`) runs
 //! only the matching cases; `FAULT_MATRIX_THREADS` (default 4) sets how
 //! many of the busy cases run at once; the
 //! timeout cases, which mostly wait, run beside them, twelve at a time.
@@ -73,14 +75,15 @@ fn fault_matrix() {
                     // The lock is let go before the case runs.
                     let next = || queue.lock().expect("queue").pop_front();
                     while let Some(case) = next() {
-                        let outcome = runner::run(case);
-                        if std::env::var_os("FAULT_MATRIX_VERBOSE").is_some() {
-                            eprintln!("{} ({:.1}s)", outcome.name, outcome.seconds);
-                            for line in &outcome.transcript {
-                                eprintln!("    {line}");
+                        for outcome in runner::run(case) {
+                            if std::env::var_os("FAULT_MATRIX_VERBOSE").is_some() {
+                                eprintln!("{} ({:.1}s)", outcome.name, outcome.seconds);
+                                for line in &outcome.transcript {
+                                    eprintln!("    {line}");
+                                }
                             }
+                            outcomes.lock().expect("outcomes").push(outcome);
                         }
-                        outcomes.lock().expect("outcomes").push(outcome);
                     }
                 });
             }
