@@ -61,26 +61,14 @@ fn statements(stderr: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// What a run said that the sandbox contradicts. `writes` are the
-/// requests the platform accepted during that run; `running` the commit
-/// that runs once it ended.
-pub fn false_statements(
-    world: &World,
-    run: &Run,
-    writes: &[Value],
-    running: Option<&str>,
-) -> Vec<String> {
+/// What a run said about what runs that the sandbox contradicts;
+/// `running` is the commit that runs once it ended.
+pub fn about_what_runs(world: &World, run: &Run, running: Option<&str>) -> Vec<String> {
     let mut wrong = Vec::new();
     let runs = running.map(|c| world.label(c)).unwrap_or("nothing");
     if run.code == 0 && running != Some(world.good.as_str()) {
         wrong.push(format!("exit 0 but {runs} runs, not v1.0.0"));
     }
-    let deploys = accepted(writes, DEPLOY.0, DEPLOY.1);
-    let restores = accepted(writes, RESTORE.0, RESTORE.1);
-    let changes = deploys
-        + restores
-        + accepted(writes, BACKUP.0, BACKUP.1)
-        + accepted(writes, HOLD.0, HOLD.1);
     for line in statements(&run.stderr) {
         let says_bad_runs = [
             "(v1.1.0) keeps running",
@@ -104,6 +92,20 @@ pub fn false_statements(
         if says_good_runs && runs != "v1.0.0" {
             wrong.push(format!("said `{line}` but {runs} runs"));
         }
+    }
+    wrong
+}
+
+/// What a run said about the changes it made that the sandbox
+/// contradicts; `writes` are the requests the platform accepted that the
+/// run sent (including those handled after it gave up on them).
+pub fn about_changes(stderr: &str, writes: &[Value]) -> Vec<String> {
+    let mut wrong = Vec::new();
+    let count = |(method, pattern): (&str, &str)| accepted(writes, method, pattern);
+    let (deploys, restores, backups, holds) =
+        (count(DEPLOY), count(RESTORE), count(BACKUP), count(HOLD));
+    let changes = deploys + restores + backups + holds;
+    for line in statements(stderr) {
         if (line.contains("nothing changed") || line.contains("nothing was changed")) && changes > 0
         {
             wrong.push(format!(
@@ -116,8 +118,48 @@ pub fn false_statements(
         if line.contains("nothing was restored") && restores > 0 {
             wrong.push(format!("said `{line}` but this run's restore was accepted"));
         }
+        // "X: the request failed (...); rewind checked afterwards and it
+        // did not happen": the platform may handle X after the check.
+        if line.contains("did not happen") {
+            let (what, n) = if line.contains("deploying") {
+                ("deploy", deploys)
+            } else if line.contains("point-in-time restore") {
+                ("restore", restores)
+            } else if line.contains("backup") {
+                ("backup", backups)
+            } else if line.contains("auto-deploy") {
+                ("auto-deploy switch", holds)
+            } else {
+                ("request", 0)
+            };
+            if n > 0 {
+                wrong.push(format!(
+                    "said the {what} did not happen, but the platform handled it (`{}`)",
+                    line.chars().take(160).collect::<String>()
+                ));
+            }
+        }
     }
     wrong
+}
+
+/// The requests that arrived between `from` and `to` (the sandbox stamps
+/// a request when it arrives, and records it once answered).
+pub fn arrived_between(
+    requests: &[Value],
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Vec<Value> {
+    requests
+        .iter()
+        .filter(|r| {
+            r["at"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .is_some_and(|t| t >= from && t <= to)
+        })
+        .cloned()
+        .collect()
 }
 
 /// Checks that every journal line is a JSON entry, except the lines a

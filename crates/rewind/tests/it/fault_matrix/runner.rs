@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::process::Child;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::cases::{Case, Fault, Flow, Retry, Step};
@@ -15,10 +16,10 @@ use super::hook::HookFault;
 use super::world::{World, wait_for};
 use crate::support::{Run, admin_delete, finish};
 
-/// Well past rewind's 30 s request timeout: a write is handled only after
-/// rewind has given up on it and looked whether it happened, as when a
-/// request is stuck in the network.
-const TIMEOUT_LATENCY_MS: u64 = 45_000;
+/// Past rewind's 30 s request timeout. When rewind gives up, the sandbox
+/// drops the call before handling it: a request lost in the network. (It
+/// cannot yet handle a call and answer it too late.)
+const TIMEOUT_LATENCY_MS: u64 = 31_000;
 /// A slowed request, for a kill to land in it.
 const KILL_LATENCY_MS: u64 = 3_000;
 /// After the step begins, when its request is under way.
@@ -99,6 +100,8 @@ fn one(case: Case, story: impl FnOnce(&mut Book<'_>)) -> Outcome {
         },
         start: world.request_mark(),
         torn: BTreeSet::new(),
+        said: Vec::new(),
+        settle_until: Instant::now(),
     };
     story(&mut book);
     book.end();
@@ -115,12 +118,25 @@ struct Book<'a> {
     start: u64,
     /// Journal lines torn by a kill.
     torn: BTreeSet<usize>,
+    /// What the runs said, to check against the requests at the end.
+    said: Vec<Said>,
+    /// Until when slowed requests may still land.
+    settle_until: Instant,
+}
+
+/// One run's words and when it ran.
+struct Said {
+    label: String,
+    stderr: String,
+    began: DateTime<Utc>,
+    ended: DateTime<Utc>,
 }
 
 impl Book<'_> {
-    /// Checks one run right after it ended; `since` is the request index
-    /// when it began.
-    fn check(&mut self, label: &str, run: &Run, killed: bool, since: u64) {
+    /// Checks one run right after it ended (what it says runs); what it
+    /// says it changed is checked at the end, once late requests landed.
+    /// `began` is when it started.
+    fn check(&mut self, label: &str, run: &Run, killed: bool, began: DateTime<Utc>) {
         let o = &mut self.outcome;
         o.transcript.push(format!(
             "$ rewind {label} -> {}{}",
@@ -148,28 +164,45 @@ impl Book<'_> {
         if let Some(wrong) = checks::undocumented_exit(run) {
             o.problems.push(format!("`rewind {label}`: {wrong}"));
         }
-        let writes = self.world.requests(since);
         let running = self.world.running();
-        for wrong in checks::false_statements(self.world, run, &writes, running.as_deref()) {
+        for wrong in checks::about_what_runs(self.world, run, running.as_deref()) {
             o.false_statements
                 .push(format!("`rewind {label}`: {wrong}"));
         }
+        self.said.push(Said {
+            label: label.to_string(),
+            stderr: run.stderr.clone(),
+            began,
+            ended: Utc::now(),
+        });
     }
 
     /// A plain run of `args`.
     fn plain(&mut self, args: &[&str]) -> Run {
-        let since = self.world.request_mark();
+        let began = Utc::now();
         let run = self.world.rewind(args).run();
-        self.check(&args.join(" "), &run, false, since);
+        self.check(&args.join(" "), &run, false, began);
         run
     }
 
     /// What must be true once the person is done.
     fn end(&mut self) {
         let w = self.world;
-        // A request slowed past a kill may still be handled: let it land.
-        std::thread::sleep(Duration::from_millis(200));
+        // A slowed request may still be handled after rewind gave up on it
+        // or was killed: let it land.
+        let settle = self
+            .settle_until
+            .max(Instant::now() + Duration::from_millis(200));
+        std::thread::sleep(settle.saturating_duration_since(Instant::now()));
         let requests = w.requests(self.start);
+        for said in &self.said {
+            let writes = checks::arrived_between(&requests, said.began, said.ended);
+            for wrong in checks::about_changes(&said.stderr, &writes) {
+                self.outcome
+                    .false_statements
+                    .push(format!("`rewind {}`: {wrong}", said.label));
+            }
+        }
         let o = &mut self.outcome;
         let backups = checks::accepted(&requests, BACKUP.0, BACKUP.1);
         let restores = checks::accepted(&requests, RESTORE.0, RESTORE.1);
@@ -257,9 +290,15 @@ impl Book<'_> {
 /// by itself.
 fn fault_case(book: &mut Book<'_>, flow: Flow, step: Step, fault: Fault, retry: Retry) -> bool {
     let args = flow.args();
-    let since = book.world.request_mark();
+    let began = Utc::now();
+    book.settle_until = Instant::now()
+        + match fault {
+            Fault::Timeout => Duration::from_millis(TIMEOUT_LATENCY_MS + 1_000),
+            Fault::Kill => Duration::from_millis(KILL_LATENCY_MS + 1_000),
+            _ => Duration::ZERO,
+        };
     let (run, killed, landed) = faulted_run(book.world, flow, step, fault);
-    book.check(&args.join(" "), &run, killed, since);
+    book.check(&args.join(" "), &run, killed, began);
     if !landed && step == Step::MarkBad {
         // Marking bad is one journal line: nothing can hold rewind there,
         // and the kill may come when it has ended.
@@ -573,8 +612,8 @@ fn concurrent(book: &mut Book<'_>) {
     let second = finish(second);
     admin_delete(&world.sandbox, "/_sandbox/faults");
     // Each saw the other's writes: only what runs is checked against
-    // their words, not "nothing changed".
-    let after = world.request_mark();
+    // their words, not what they changed.
+    let after = Utc::now();
     book.check(
         "rollback --with-db (first, confirmed at once)",
         &first,
@@ -587,6 +626,7 @@ fn concurrent(book: &mut Book<'_>) {
         false,
         after,
     );
+    book.said.clear();
     let codes = [first.code, second.code];
     let went_on = codes.iter().filter(|c| **c == 0).count();
     if went_on != 1 || !codes.contains(&3) {
