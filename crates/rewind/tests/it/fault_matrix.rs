@@ -28,8 +28,10 @@
 
 mod cases;
 mod checks;
+mod concurrent;
 mod git_faults;
 mod hook;
+mod inject;
 mod runner;
 mod world;
 
