@@ -24,7 +24,8 @@
 //! names such as `guide/`, `restore:kill-9`, `concurrent`) runs
 //! only the matching cases; `FAULT_MATRIX_THREADS` (default 4) sets how
 //! many of the busy cases run at once; the
-//! timeout cases, which mostly wait, run beside them, twelve at a time.
+//! timeout and 429 cases, which mostly wait, run beside them, twelve at a
+//! time.
 
 mod cases;
 mod checks;
@@ -42,7 +43,7 @@ use std::time::Instant;
 use cases::Case;
 use runner::Outcome;
 
-/// Threads for the cases that mostly wait (timeouts).
+/// Threads for the cases that mostly wait (timeouts, 429 bursts).
 const SLOW_THREADS: usize = 12;
 
 #[test]
@@ -64,8 +65,8 @@ fn fault_matrix() {
     );
     let started = Instant::now();
     let outcomes = Mutex::new(Vec::new());
-    // The timeout cases mostly wait for rewind's 30 s timeout: they get
-    // their own pool, wide, beside the busy one.
+    // The timeout and 429 cases mostly wait: they get their own pool,
+    // wide, beside the busy one.
     let pools = [(fast, threads), (slow, SLOW_THREADS)];
     std::thread::scope(|scope| {
         for (cases, width) in pools {

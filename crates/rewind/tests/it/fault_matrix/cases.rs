@@ -248,6 +248,9 @@ pub enum Case {
         step: Step,
         fault: Fault,
     },
+    /// No fault at all: what every check must find clean, or the matrix
+    /// itself is wrong.
+    Control { flow: Flow },
     /// Two rollbacks of the app confirmed seconds apart on one machine.
     Concurrent,
 }
@@ -267,18 +270,21 @@ impl fmt::Display for Case {
             Case::Fault { flow, step, fault } => {
                 write!(f, "{}/{}:{}", flow.name(), step.name(), fault.name())
             }
+            Case::Control { flow } => write!(f, "{}/no-fault", flow.name()),
             Case::Concurrent => f.write_str("rollback/concurrent:two-confirmed"),
         }
     }
 }
 
 impl Case {
-    /// The cases that wait out rewind's request timeout.
+    /// The cases that mostly wait: rewind's request timeout, and a 429
+    /// burst, which rewind is to wait out (the sandbox sends no
+    /// Retry-After, so the wait may be the rest of a minute).
     pub fn is_slow(&self) -> bool {
         matches!(
             self,
             Case::Fault {
-                fault: Fault::Timeout,
+                fault: Fault::Timeout | Fault::Burst429,
                 ..
             }
         )
@@ -288,6 +294,7 @@ impl Case {
     pub fn all() -> Vec<Case> {
         let mut cases = vec![Case::Concurrent];
         for flow in Flow::ALL {
+            cases.push(Case::Control { flow });
             for step in Step::ALL {
                 for fault in Fault::at(step) {
                     cases.push(Case::Fault { flow, step, fault });

@@ -56,8 +56,15 @@ impl Outcome {
 /// again as the retry. Each retry gives an outcome (`NAME/resume`,
 /// `NAME/rerun`); a first run that finishes gives one, `NAME`.
 pub fn run(case: Case) -> Vec<Outcome> {
-    let Case::Fault { flow, step, fault } = case else {
-        return vec![one(case, concurrent)];
+    let (flow, step, fault) = match case {
+        Case::Fault { flow, step, fault } => (flow, step, fault),
+        Case::Control { flow } => {
+            return vec![one(case, |book| {
+                let run = book.plain(&flow.args());
+                book.outcome.finished = run.code == 0;
+            })];
+        }
+        Case::Concurrent => return vec![one(case, concurrent)],
     };
     let mut first_finished = false;
     let resume = one(case, |book| {
