@@ -139,6 +139,27 @@ impl Rewind {
         self
     }
 
+    /// Starts the run without waiting for it, for tests that act while it
+    /// runs (a signal, a late answer on stdin). Stdin is a pipe the caller
+    /// may write to (the text given, if any, is already written); dropping
+    /// it closes it. See [`finish`].
+    pub fn spawn(mut self) -> std::process::Child {
+        self.command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = self.command.spawn().expect("rewind runs");
+        if let Some(text) = &self.stdin {
+            child
+                .stdin
+                .as_mut()
+                .expect("stdin")
+                .write_all(text.as_bytes())
+                .expect("write stdin");
+        }
+        child
+    }
+
     pub fn run(mut self) -> Run {
         self.command
             .stdin(if self.stdin.is_some() {
@@ -198,6 +219,24 @@ impl Rewind {
     }
 }
 
+/// Waits for a run started with [`Rewind::spawn`]. A run ended by a
+/// signal gets the shell's code for it, 128 + the signal's number.
+pub fn finish(mut child: std::process::Child) -> Run {
+    use std::os::unix::process::ExitStatusExt;
+    drop(child.stdin.take());
+    let out = child.wait_with_output().expect("rewind ends");
+    let code = out
+        .status
+        .code()
+        .or_else(|| out.status.signal().map(|s| 128 + s))
+        .expect("an exit code or a signal");
+    Run {
+        code,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// The sandbox's variables as owned pairs, for tests that remove or
 /// replace some of them.
 pub fn sandbox_env(sandbox: &Sandbox) -> Vec<(String, String)> {
@@ -235,6 +274,15 @@ pub fn admin_post(sandbox: &Sandbox, path: &str, body: Value) -> Value {
     }
     .expect("the sandbox answers");
     answer("POST", path, response)
+}
+
+/// Deletes `path` of the sandbox's admin surface; it must answer 2xx.
+pub fn admin_delete(sandbox: &Sandbox, path: &str) {
+    let response = agent()
+        .delete(&format!("{}{path}", sandbox.base_url()))
+        .call()
+        .expect("the sandbox answers");
+    answer("DELETE", path, response);
 }
 
 fn answer(method: &str, path: &str, mut response: ureq::http::Response<ureq::Body>) -> Value {
