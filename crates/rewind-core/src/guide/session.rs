@@ -155,6 +155,7 @@ pub fn guide(
             "tree": tree.source_name(),
             "lang": options.lang.code(),
             "dry_run": options.dry_run,
+            "no_db": options.no_db,
         }),
     )?;
     let mut session = Session {

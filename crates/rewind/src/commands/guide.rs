@@ -140,6 +140,37 @@ pub fn run(args: GuideArgs, global: &Global) -> Result<(), CliError> {
     finish(&summary, &style, lang)
 }
 
+/// Walks the tree again for a guide incident that did not finish and
+/// started no rollback to resume: the same app, language and answers as
+/// recorded, as a new incident. What the first walk did is not done twice:
+/// a restore made for the same bad release is not made again, and the
+/// release marked bad stays out of the targets.
+pub fn walk_again(
+    app: &str,
+    answers: Vec<String>,
+    lang: Option<Lang>,
+    no_db: bool,
+    yes: bool,
+    global: &Global,
+) -> Result<(), CliError> {
+    let args = GuideArgs {
+        app: Some(app.to_string()),
+        answer: answers,
+        answers_file: None,
+        lang: lang.map(|l| match l {
+            Lang::Fr => LangArg::Fr,
+            Lang::En => LangArg::En,
+        }),
+        dry_run: false,
+        yes,
+        ticket_dir: None,
+        flag: None,
+        no_db,
+        restore_again: false,
+    };
+    run(args, global)
+}
+
 /// The team's tree, or the built-in one; a broken tree lists every problem
 /// as `file:line: message`.
 fn load_tree(path: Option<&Path>) -> Result<Tree, CliError> {

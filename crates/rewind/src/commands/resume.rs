@@ -4,8 +4,9 @@
 //! started twice.
 
 use clap::Args;
-use rewind_core::journal::IncidentState;
+use rewind_core::journal::{EntryKind, Incident, IncidentState};
 use rewind_core::rollback::{self, Plan, RunOptions, Tools};
+use rewind_core::tree::Lang;
 
 use crate::cli_error::{CliError, ErrorKind};
 use crate::commands::rollback::{Lines, archive_template, finish, into_cli_error, print_database};
@@ -41,15 +42,7 @@ pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
     // A guide walk is finished by finishing the rollback it started.
     if incident.opening["command"].as_str() == Some("guide") {
         let Some(id) = rollback::guide_rollback(&incident) else {
-            return Err(CliError::new(
-                ErrorKind::Refused,
-                format!(
-                    "guide incident {} started no rollback: there is no rollback to resume",
-                    incident.id
-                ),
-            )
-            .hint(format!("`rewind report {}` tells what it did", incident.id))
-            .hint("run `rewind guide` again: a database restore already made for the same bad release is not made twice"));
+            return walk_again(&incident, &args, global);
         };
         msgln!(
             "incident {} is a guide walk: finishing its rollback, incident {id}",
@@ -120,4 +113,43 @@ pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
     let summary = rollback::resume(&tools, &id, args.force, &options, &mut progress)
         .map_err(into_cli_error)?;
     finish(&summary, args.json, &style)
+}
+
+/// A guide walk that stopped before it started a rollback (a failed
+/// restore, a refusal): walked again with the answers it recorded.
+fn walk_again(incident: &Incident, args: &ResumeArgs, global: &Global) -> Result<(), CliError> {
+    if let IncidentState::Closed(outcome) = &incident.state
+        && (outcome == "succeeded" || outcome == "dry-run")
+    {
+        return Err(CliError::new(
+            ErrorKind::Config,
+            format!(
+                "guide incident {} is closed ({outcome}): there is nothing to resume",
+                incident.id
+            ),
+        )
+        .hint(format!("`rewind report {}` tells what it did", incident.id)));
+    }
+    let answers: Vec<String> = incident
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Answer)
+        .filter_map(|e| {
+            let question = e.data["question"].as_str()?;
+            let answer = e.data["answer"].as_str()?;
+            (question != "went_well").then(|| format!("{question}={answer}"))
+        })
+        .collect();
+    let lang = match incident.opening["lang"].as_str() {
+        Some("fr") => Some(Lang::Fr),
+        Some("en") => Some(Lang::En),
+        _ => None,
+    };
+    let no_db = incident.opening["no_db"].as_bool().unwrap_or(false);
+    msgln!(
+        "incident {} is a guide walk that started no rollback: walking the tree again with its answers ({}); what it did is not done twice",
+        incident.id,
+        answers.join(",")
+    );
+    crate::commands::guide::walk_again(&incident.app, answers, lang, no_db, args.yes, global)
 }
