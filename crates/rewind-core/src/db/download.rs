@@ -80,7 +80,7 @@ pub fn download_with(
         if dir.as_os_str().is_empty() {
             continue;
         }
-        std::fs::create_dir_all(dir).map_err(|source| DbError::Io {
+        private_dir(dir).map_err(|source| DbError::Io {
             action: "create the folder",
             path: dir.to_path_buf(),
             source,
@@ -116,6 +116,18 @@ pub fn download_with(
         size,
         sha256,
     })
+}
+
+/// A dump holds the production's personal data: the folders rewind makes
+/// for it are the user's alone (0700), and so are its files (0600, set
+/// when the file is created). A folder that exists already keeps its
+/// mode: it is the person's choice.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 fn discard(part: &Path) {
@@ -157,10 +169,11 @@ fn fetch(
     interrupt: &Interrupt,
     retry: RetryPolicy,
 ) -> Result<(u64, String), DbError> {
-    let file = OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
+    let mut options = OpenOptions::new();
+    options.create(true).write(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
         .open(part)
         .map_err(|e| io_error("create", part, e))?;
     let mut progress = Progress {

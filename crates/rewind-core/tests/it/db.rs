@@ -53,24 +53,19 @@ fn the_safety_backup_is_downloaded_with_its_size_and_sha256() {
     let sandbox = sandbox("scalingo-postgresql", PostgresMode::Off).expect("sandbox");
     let platform = sandbox.client_trying(2);
     let addon = db_addon(&platform);
-    let dir = tempfile::tempdir().expect("temp dir");
+    let root = tempfile::tempdir().expect("temp dir");
+    // A folder rewind makes, as `backups/<app>` beside the journal.
+    let dir = root.path().join("backups").join("shop");
     let mut events = Vec::new();
-    let done = safety_backup(
-        &platform,
-        "shop",
-        &addon.id,
-        dir.path(),
-        &poll(),
-        &mut |e| {
-            events.push(
-                format!("{e:?}")
-                    .split('(')
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
-            )
-        },
-    )
+    let done = safety_backup(&platform, "shop", &addon.id, &dir, &poll(), &mut |e| {
+        events.push(
+            format!("{e:?}")
+                .split('(')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        )
+    })
     .expect("backup");
     assert_eq!(events.first().map(String::as_str), Some("Created"));
     assert_eq!(events.last().map(String::as_str), Some("Downloading"));
@@ -82,8 +77,15 @@ fn the_safety_backup_is_downloaded_with_its_size_and_sha256() {
         db::sha256_file(&done.archive.path).expect("hash"),
         done.archive.sha256
     );
-    assert!(done.archive.path.starts_with(dir.path()));
-    let dump = extract_dump(&done.archive.path, dir.path()).expect("one dump file");
+    assert!(done.archive.path.starts_with(&dir));
+    // A dump holds production's personal data: the user's alone.
+    use std::os::unix::fs::PermissionsExt;
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode(&done.archive.path), 0o600);
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&root.path().join("backups")), 0o700);
+    let dump = extract_dump(&done.archive.path, &dir).expect("one dump file");
     assert!(dump.to_string_lossy().ends_with(".pgsql"), "{dump:?}");
     assert_eq!(dump_format(&dump).expect("format"), DumpFormat::Other);
 }

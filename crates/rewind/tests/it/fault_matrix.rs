@@ -106,7 +106,9 @@ fn fault_matrix() {
         sum(|o| o.panics),
         sum(|o| o.false_statements.len()),
     );
-    println!("{line}");
+    // Written past the test harness's capture, so that every CI run shows
+    // the figures, not only a failing one.
+    shown(&line);
     let failing: Vec<&Outcome> = outcomes.iter().filter(|o| o.failed()).collect();
     for o in &failing {
         println!("FAILED {} ({:.1}s)", o.name, o.seconds);
@@ -117,15 +119,23 @@ fn fault_matrix() {
             println!("    {run}");
         }
     }
-    println!(
-        "{} of {} case(s) failed; {:.0}s with {threads} thread(s)",
+    shown(&format!(
+        "fault matrix: {} of {} case(s) failed; {:.0}s with {threads} thread(s)",
         failing.len(),
         outcomes.len(),
         started.elapsed().as_secs_f64()
-    );
+    ));
     assert!(
         failing.is_empty(),
         "{line}\n{} case(s) failed (listed above)",
         failing.len()
     );
+}
+
+/// Writes a line on the test process's stderr directly: libtest captures
+/// `println!` and `eprintln!`, not writes to the stream itself.
+fn shown(line: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
 }
