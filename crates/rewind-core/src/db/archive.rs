@@ -19,6 +19,32 @@ pub enum DumpFormat {
     Other,
 }
 
+/// Whether `archive` is a `.tar.gz` that reads to its end: every entry,
+/// every byte, and gzip's own check. A download cut short fails here.
+pub(crate) fn reads_whole(archive: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(archive) else {
+        return false;
+    };
+    let mut tar = tar::Archive::new(GzDecoder::new(file));
+    let Ok(entries) = tar.entries() else {
+        return false;
+    };
+    let mut files = 0;
+    for entry in entries {
+        let Ok(mut entry) = entry else {
+            return false;
+        };
+        if std::io::copy(&mut entry, &mut std::io::sink()).is_err() {
+            return false;
+        }
+        files += 1;
+    }
+    // The rest of the gzip stream (tar's end blocks and the trailer with
+    // its checksum) must read too.
+    let mut rest = tar.into_inner();
+    files > 0 && std::io::copy(&mut rest, &mut std::io::sink()).is_ok()
+}
+
 /// Extracts the one dump file of `archive` into `dir`; returns its path.
 pub fn extract_dump(archive: &Path, dir: &Path) -> Result<PathBuf, DbError> {
     let bad = |detail: String| DbError::Archive {

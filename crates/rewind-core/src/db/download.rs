@@ -30,6 +30,10 @@ pub struct Archive {
     pub size: u64,
     /// Lowercase hex.
     pub sha256: String,
+    /// The size the API announced, when it differs from the bytes received
+    /// and the archive still reads whole to its end: kept, and said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub announced_size: Option<u64>,
 }
 
 /// Where an archive is written until complete: in a hidden folder beside
@@ -86,22 +90,38 @@ pub fn download_with(
             source,
         })?;
     }
-    let result = fetch(next_url, &part, interrupt, retry);
-    let (size, sha256) = match result {
-        Ok(done) => done,
-        Err(e) => {
-            discard(&part);
-            return Err(e);
+    // Nothing in Scalingo's sources says a backup's `size` is its archive's
+    // byte count. A difference alone proves nothing: an archive that reads
+    // whole (gzip and tar to their ends) is kept and the difference said;
+    // one that does not is a cut download, fetched once more.
+    let mut announced_size = None;
+    let mut attempts_left = 2;
+    let (size, sha256) = loop {
+        attempts_left -= 1;
+        let (size, sha256) = match fetch(next_url, &part, interrupt, retry) {
+            Ok(done) => done,
+            Err(e) => {
+                discard(&part);
+                return Err(e);
+            }
+        };
+        match expected_size.filter(|&e| e > 0 && e != size) {
+            None => break (size, sha256),
+            Some(expected) if super::archive::reads_whole(&part) => {
+                announced_size = Some(expected);
+                break (size, sha256);
+            }
+            Some(expected) if attempts_left == 0 => {
+                discard(&part);
+                return Err(DbError::SizeMismatch {
+                    path: dest.to_path_buf(),
+                    expected,
+                    got: size,
+                });
+            }
+            Some(_) => {}
         }
     };
-    if let Some(expected) = expected_size.filter(|&e| e > 0 && e != size) {
-        discard(&part);
-        return Err(DbError::SizeMismatch {
-            path: dest.to_path_buf(),
-            expected,
-            got: size,
-        });
-    }
     std::fs::rename(&part, dest).map_err(|source| DbError::Io {
         action: "write",
         path: dest.to_path_buf(),
@@ -115,6 +135,7 @@ pub fn download_with(
         path: dest.to_path_buf(),
         size,
         sha256,
+        announced_size,
     })
 }
 

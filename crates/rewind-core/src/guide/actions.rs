@@ -21,6 +21,10 @@ pub enum ActionOutcome {
     Failed {
         error: String,
         hints: Vec<String>,
+        /// A safety check stopped it (another rollback to finish, a second
+        /// restore, `--yes` over destructive migrations): a refusal.
+        #[serde(default)]
+        refused: bool,
     },
 }
 
@@ -45,6 +49,7 @@ pub struct ActionReport {
 pub(crate) struct Failure {
     pub error: String,
     pub hints: Vec<String>,
+    pub refused: bool,
 }
 
 impl Failure {
@@ -52,7 +57,14 @@ impl Failure {
         Failure {
             error: error.into(),
             hints: Vec::new(),
+            refused: false,
         }
+    }
+
+    /// The same failure, as a refusal by a safety check.
+    pub fn refused(mut self) -> Self {
+        self.refused = true;
+        self
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
@@ -66,6 +78,7 @@ impl From<PlatformError> for Failure {
         Failure {
             hints: e.hints(),
             error: e.to_string(),
+            refused: false,
         }
     }
 }
@@ -75,6 +88,7 @@ impl From<DbError> for Failure {
         Failure {
             hints: e.hints(),
             error: e.to_string(),
+            refused: e.kind() == crate::db::DbErrorKind::Refused,
         }
     }
 }
@@ -84,6 +98,7 @@ impl From<RollbackError> for Failure {
         Failure {
             hints: e.hints(),
             error: e.to_string(),
+            refused: e.class() == crate::rollback::ErrorClass::Refused,
         }
     }
 }

@@ -31,6 +31,7 @@ pub use actions::{ActionOutcome, ActionReport};
 pub use error::{GuideError, UnansweredQuestion};
 pub use evidence::{Evidence, ProbeResult};
 pub use narrator::{AnswerSource, Narrator};
+pub use redeploy::rollback_reason;
 pub use session::{GuideOptions, GuideSummary, Outcome, Tools, guide};
 pub use ticket::TicketDraft;
 

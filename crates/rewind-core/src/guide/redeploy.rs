@@ -73,7 +73,7 @@ pub(crate) fn prepare(
             failure = failure.hint(format!("migration {} {}", m.change, m.path));
         }
         failure = failure.hint(words::yes_db_choices(lang, &plan.from.label));
-        return Err(failure.into());
+        return Err(failure.refused().into());
     }
     let mut lines = vec![
         words::plan_redeploy(
@@ -99,6 +99,12 @@ pub(crate) fn prepare(
         lines.push(format!("{}. {}", i + 1, step.title));
     }
     Ok(Prepared { plan, lines })
+}
+
+/// The reason a guide's rollback records: it names the walk, so that the
+/// walk finds its rollback even when it was cut short before noting it.
+pub fn rollback_reason(guide_incident: &str) -> String {
+    format!("rewind guide, incident {guide_incident}")
 }
 
 /// Forwards the rollback's progress as lines.
@@ -133,7 +139,7 @@ pub(crate) fn run(
     incident: &str,
     progress: &mut dyn FnMut(&str),
 ) -> (Result<Vec<String>, Failure>, Option<String>) {
-    let reason = format!("rewind guide, incident {incident}");
+    let reason = rollback_reason(incident);
     let run_options = RunOptions {
         reason: Some(&reason),
         archive_template: options.archive_template.as_ref(),
@@ -166,6 +172,7 @@ pub(crate) fn run(
             mut hints,
             previous_release_running,
             runs_now,
+            refused,
             ..
         } => {
             match runs_now {
@@ -181,6 +188,7 @@ pub(crate) fn run(
             Err(Failure {
                 error: format!("the rollback failed at step {step}: {error}"),
                 hints,
+                refused,
             })
         }
         Outcome::Interrupted { message, .. } => Err(Failure::new(format!(

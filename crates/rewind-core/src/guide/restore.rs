@@ -8,7 +8,6 @@ use std::path::Path;
 use crate::config::DEFAULT_MARGIN;
 use crate::db::{self, BackupEvent, DbError, PitrPlan, Poll, Target};
 use crate::journal::{EntryKind, IncidentId};
-use crate::platform::PlatformError;
 
 /// The step the guide journals the restore's records under.
 const RESTORE_STEP: &str = "restore_database";
@@ -53,17 +52,31 @@ pub(crate) fn prepare(
         .hint("restore to a time with `rewind db restore --to TIME`")
     })?;
     let margin = app.database.as_ref().map_or(DEFAULT_MARGIN, |d| d.margin);
+    // The release running now may be one a rollback put back (a walk run
+    // again after it was cut short): the bad release is then the one that
+    // rollback went back from, never the good one running now.
+    let incidents = tools
+        .journal
+        .incidents()
+        .map_err(|e| Failure::new(e.to_string()))?;
+    let (bad_deployment, bad_label) =
+        match crate::rollback::rolled_back_from(&incidents, &app.name, &bad.deployment.id) {
+            Some((_, label, deployment_id)) => {
+                (tools.platform.deployment(&app.name, &deployment_id)?, label)
+            }
+            None => (bad.deployment.clone(), bad.release.label.clone()),
+        };
     let plan = db::plan_pitr(
         tools.platform,
         &app.name,
         &addon,
         Target::BeforeDeploy {
-            deployment: Box::new(bad.deployment.clone()),
+            deployment: Box::new(bad_deployment.clone()),
             margin,
         },
     )?;
     let lang = options.lang;
-    let earlier = db::earlier_restores(tools.journal, &app.name, &bad.deployment.id, None)
+    let earlier = db::earlier_restores(tools.journal, &app.name, &bad_deployment.id, None)
         .map_err(|e| Failure::new(e.to_string()))?;
     let earlier = earlier.into_iter().last();
     if let Some(done) = earlier.as_ref().filter(|_| !options.restore_again) {
@@ -76,9 +89,9 @@ pub(crate) fn prepare(
         return Ok(Prepared {
             plan,
             lines: vec![line],
-            bad_deployment_id: bad.deployment.id.clone(),
-            bad_label: bad.release.label.clone(),
-            bad_created_at: bad.deployment.created_at,
+            bad_deployment_id: bad_deployment.id.clone(),
+            bad_label,
+            bad_created_at: bad_deployment.created_at,
             already: earlier,
         });
     }
@@ -88,8 +101,8 @@ pub(crate) fn prepare(
             lang,
             &date(plan.restore_to),
             margin.as_secs(),
-            &bad.deployment.id,
-            &bad.release.label,
+            &bad_deployment.id,
+            &bad_label,
         ),
         words::plan_data_loss(
             lang,
@@ -109,9 +122,9 @@ pub(crate) fn prepare(
     Ok(Prepared {
         plan,
         lines,
-        bad_deployment_id: bad.deployment.id.clone(),
-        bad_label: bad.release.label.clone(),
-        bad_created_at: bad.deployment.created_at,
+        bad_deployment_id: bad_deployment.id.clone(),
+        bad_label,
+        bad_created_at: bad_deployment.created_at,
         already: None,
     })
 }
@@ -196,7 +209,9 @@ pub(crate) fn run(
         &mut |op| (progress.borrow_mut())(&words::restore_status(lang, &op.status)),
     )
     .map_err(|e| {
-        if let DbError::Platform(p @ PlatformError::WriteNotApplied { .. }) = &e {
+        if let DbError::Platform(p) = &e
+            && crate::rollback::restore_not_applied(p)
+        {
             // Known not made: a later run may ask again.
             let _ = tools.journal.record(
                 incident,

@@ -458,6 +458,7 @@ impl Session<'_, '_> {
                 let failure = Failure {
                     error: e.to_string(),
                     hints: e.hints(),
+                    refused: true,
                 };
                 self.record(
                     EntryKind::StepFailed,
@@ -507,6 +508,7 @@ impl Session<'_, '_> {
         report.outcome = ActionOutcome::Failed {
             error: failure.error,
             hints: failure.hints,
+            refused: failure.refused,
         };
         self.narrator.action_ended(node, &report);
         report

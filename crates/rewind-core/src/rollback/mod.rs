@@ -37,7 +37,8 @@ pub use method::Method;
 pub use plan::{Plan, ReleaseRef, Removed, RemovedCommit, RemovedMigration, RemovedSection};
 pub use prepare::{PrepareOptions, prepare};
 pub use report::{Report, report};
-pub use resume::{guide_rollback, resumable, resume};
+pub use restore::not_applied as restore_not_applied;
+pub use resume::{guide_rollback, resumable, resume, rolled_back_from};
 pub use run::{Outcome, Progress, RunOptions, StepOutcome, StepReport, Summary, Tools, run};
 pub use steps::{PlannedStep, StepId};
 

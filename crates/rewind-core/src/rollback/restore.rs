@@ -108,13 +108,19 @@ impl Engine<'_> {
         self.facts.backup_archive = Some(done.archive.path.display().to_string());
         self.facts.backup_size = Some(done.archive.size);
         self.facts.backup_sha256 = Some(done.archive.sha256.clone());
-        Ok(Ended::Done(format!(
+        let mut detail = format!(
             "safety backup {} saved to {} ({} bytes, sha256 {})",
             done.backup.id,
             done.archive.path.display(),
             done.archive.size,
             done.archive.sha256
-        )))
+        );
+        if let Some(announced) = done.archive.announced_size {
+            detail.push_str(&format!(
+                "; Scalingo announced {announced} bytes, and the archive reads whole to its end: kept"
+            ));
+        }
+        Ok(Ended::Done(detail))
     }
 
     pub(crate) fn pitr_restore(&mut self) -> Result<Ended, Stop> {
@@ -133,7 +139,43 @@ impl Engine<'_> {
         let operation_id = match self.facts.restore_operation_id.clone() {
             Some(id) => Some(id),
             None if self.facts.restore_requested == Some(true) => {
-                self.running_operation(&restore)?
+                match self.running_operation(&restore)? {
+                    Some(id) => Some(id),
+                    // Nothing runs now: the restore either never ran or
+                    // is over, and Scalingo's API does not say which.
+                    // Only the person, reading the dashboard, can.
+                    None => match self.options.restore_ran {
+                        Some(true) => {
+                            self.facts.restored_to = Some(restore.restore_to);
+                            self.record(
+                                EntryKind::Note,
+                                Some(StepId::PitrRestore),
+                                json!({
+                                    "text": format!("{} says the restore to {} ran (--restore-ran yes)", self.options.actor, utc(restore.restore_to)),
+                                    "facts": { "restored_to": restore.restore_to },
+                                }),
+                            )
+                            .map_err(Stop::from)?;
+                            return Ok(Ended::Done(format!(
+                                "database restored to {} (as {} says: --restore-ran yes)",
+                                utc(restore.restore_to),
+                                self.options.actor
+                            )));
+                        }
+                        Some(false) => {
+                            self.facts.restore_requested = Some(false);
+                            let mut data = RestoreRecord::not_made(&format!(
+                                "{} says it did not run (--restore-ran no)",
+                                self.options.actor
+                            ));
+                            data["facts"] = json!({ "restore_requested": false });
+                            self.record(EntryKind::Note, Some(StepId::PitrRestore), data)
+                                .map_err(Stop::from)?;
+                            None
+                        }
+                        None => return Err(self.restore_unknown(&restore)),
+                    },
+                }
             }
             None => None,
         };
@@ -236,7 +278,9 @@ impl Engine<'_> {
                 if let Some(noted) = started {
                     self.facts.restore_operation_id = Some(noted?);
                 }
-                if let Err(DbError::Platform(e @ PlatformError::WriteNotApplied { .. })) = &result {
+                if let Err(DbError::Platform(e)) = &result
+                    && not_applied(e)
+                {
                     // Scalingo refused and rewind checked: nothing was
                     // restored, and a resume may ask again.
                     self.facts.restore_requested = Some(false);
@@ -260,29 +304,28 @@ impl Engine<'_> {
     }
 
     /// The restore asked for before an interruption, without its operation
-    /// id in the journal: the database's current operation, if any. Asking
-    /// again could restore twice, so without one rewind stops and says so.
+    /// id in the journal: the database's current operation, if any.
     fn running_operation(&self, restore: &RestorePlan) -> Result<Option<String>, Stop> {
         let database = self.platform.database(&self.plan.app, &restore.addon_id)?;
-        match database.current_operation_id.filter(|id| !id.is_empty()) {
-            Some(id) => Ok(Some(id)),
-            None => Err(Stop::Failed(Failure::new(
+        Ok(database.current_operation_id.filter(|id| !id.is_empty()))
+    }
+
+    /// Asking again could restore twice, and not asking could leave the
+    /// bad release's data in place: rewind stops and lets the person say.
+    fn restore_unknown(&self, restore: &RestorePlan) -> Stop {
+        Stop::Failed(Failure::new(
+            format!(
+                "the restore to {} was requested when rewind was cut short, and rewind cannot tell whether it ran: it is not requested twice without your word",
+                utc(restore.restore_to)
+            ),
+            vec![
+                "look at the database's operations in the Scalingo dashboard (a point-in-time restore since the incident began, or none)".to_string(),
                 format!(
-                    "the restore to {} was requested before the interruption, and rewind cannot tell whether it ran: it is not requested twice",
-                    utc(restore.restore_to)
+                    "then finish with `rewind resume {} --restore-ran yes` if it ran, or `--restore-ran no` to ask for it now",
+                    self.incident
                 ),
-                vec![
-                    format!(
-                        "look at the database's operations in the Scalingo dashboard and `rewind db status {}`",
-                        self.plan.app
-                    ),
-                    format!(
-                        "if it did not run, restore by hand (`rewind db restore --to {}`), then finish with `rewind rollback --no-db --force`",
-                        restore.restore_to.to_rfc3339()
-                    ),
-                ],
-            ))),
-        }
+            ],
+        ))
     }
 }
 
@@ -331,4 +374,11 @@ fn restore_failed(e: DbError, restore: &RestorePlan, archive: Option<&str>) -> S
         previous_release_running: restore.order == RollbackOrder::BeforeDeploy,
         ..Failure::new(e.to_string(), hints)
     })
+}
+
+/// A restore request Scalingo answered with a refusal (a 4xx, 429
+/// included) or that rewind checked did not happen: nothing was restored,
+/// and a later run may ask again. A lost answer is not one of them.
+pub fn not_applied(e: &PlatformError) -> bool {
+    !e.is_uncertain() && !matches!(e, PlatformError::WriteUncertain { .. })
 }

@@ -158,18 +158,59 @@ pub fn resumable(incidents: &[Incident]) -> HashSet<IncidentId> {
     let guides: Vec<IncidentId> = incidents
         .iter()
         .filter(|i| i.opening["command"].as_str() == Some("guide"))
-        .filter(|i| guide_rollback(i).is_some_and(|id| out.contains(&IncidentId(id))))
+        .filter(|i| guide_rollback(incidents, i).is_some_and(|id| out.contains(&IncidentId(id))))
         .map(|i| i.id.clone())
         .collect();
     out.extend(guides);
     out
 }
 
-/// The rollback a guide walk started (its redeploy action), if any.
-pub fn guide_rollback(incident: &Incident) -> Option<String> {
-    incident
+/// The rollback a guide walk started (its redeploy action), if any: the
+/// one its journal names, or, when the walk was cut short before it could
+/// write that down, the rollback whose reason names the walk.
+pub fn guide_rollback(incidents: &[Incident], guide: &Incident) -> Option<String> {
+    let noted = guide
         .entries
         .iter()
         .rev()
-        .find_map(|e| e.data["rollback_incident"].as_str().map(str::to_string))
+        .find_map(|e| e.data["rollback_incident"].as_str().map(str::to_string));
+    noted.or_else(|| {
+        let reason = crate::guide::rollback_reason(guide.id.as_str());
+        incidents
+            .iter()
+            .rev()
+            .find(|i| {
+                i.opening["command"].as_str() == Some(super::COMMAND)
+                    && i.opening["reason"].as_str() == Some(reason.as_str())
+            })
+            .map(|i| i.id.to_string())
+    })
+}
+
+/// The release a rollback went back from, when `deployment_id` is that
+/// rollback's own deployment: what was bad before the release running now
+/// was put back. `(incident, from label, from deployment)`.
+pub fn rolled_back_from(
+    incidents: &[Incident],
+    app: &str,
+    deployment_id: &str,
+) -> Option<(IncidentId, String, String)> {
+    incidents.iter().rev().find_map(|i| {
+        if i.app != app || i.opening["command"].as_str() != Some(super::COMMAND) {
+            return None;
+        }
+        let mut facts = Facts::default();
+        for entry in &i.entries {
+            facts.absorb(&entry.data);
+        }
+        if facts.deployment_id.as_deref() != Some(deployment_id) {
+            return None;
+        }
+        let from = &i.opening["plan"]["from"];
+        Some((
+            i.id.clone(),
+            from["label"].as_str()?.to_string(),
+            from["deployment_id"].as_str()?.to_string(),
+        ))
+    })
 }

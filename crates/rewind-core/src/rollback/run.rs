@@ -59,6 +59,9 @@ pub struct RunOptions<'a> {
     /// `--force`: the one-rollback-at-a-time checks made again once the
     /// app is locked are warnings, as they were when planning.
     pub force: bool,
+    /// `resume --restore-ran yes|no`: the person's word on a restore rewind
+    /// asked for when it was cut short, and cannot see the end of.
+    pub restore_ran: Option<bool>,
 }
 
 impl<'a> RunOptions<'a> {
@@ -74,6 +77,7 @@ impl<'a> RunOptions<'a> {
             db_poll_first: Duration::from_millis(500),
             db_poll_max: Duration::from_secs(10),
             force: false,
+            restore_ran: None,
         }
     }
 }

@@ -16,7 +16,7 @@ use rewind_core::db::{
 use rewind_core::git::Git;
 use rewind_core::identify::{Resolver, identify};
 use rewind_core::journal::{AppLock, EntryKind, Holder, IncidentId, Journal, LockError};
-use rewind_core::platform::{Addon, Platform, PlatformError};
+use rewind_core::platform::{Addon, Platform};
 use rewind_core::secret::Secret;
 use serde_json::json;
 
@@ -588,7 +588,9 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
             } else {
                 EntryKind::StepFailed
             };
-            if let DbError::Platform(p @ PlatformError::WriteNotApplied { .. }) = &e {
+            if let DbError::Platform(p) = &e
+                && rewind_core::rollback::restore_not_applied(p)
+            {
                 journal.record(
                     &incident,
                     &app.name,

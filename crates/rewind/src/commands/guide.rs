@@ -360,11 +360,20 @@ fn finish(summary: &GuideSummary, style: &Style, lang: Lang) -> Result<(), CliEr
         }
         Outcome::ActionFailed { node } => {
             let failed = summary.actions.iter().find(|a| &a.node == node);
-            let (error, hints) = match failed.map(|a| &a.outcome) {
-                Some(ActionOutcome::Failed { error, hints }) => (error.clone(), hints.clone()),
-                _ => (format!("action {node} failed"), Vec::new()),
+            let (error, hints, refused) = match failed.map(|a| &a.outcome) {
+                Some(ActionOutcome::Failed {
+                    error,
+                    hints,
+                    refused,
+                }) => (error.clone(), hints.clone(), *refused),
+                _ => (format!("action {node} failed"), Vec::new(), false),
             };
-            let mut err = CliError::failed(format!("{node} failed: {error}"));
+            let kind = if refused {
+                ErrorKind::Refused
+            } else {
+                ErrorKind::Failed
+            };
+            let mut err = CliError::new(kind, format!("{node} failed: {error}"));
             err.hints = hints;
             Err(err)
         }

@@ -34,6 +34,21 @@ pub struct ResumeArgs {
     /// Show the deployment's build log while following it.
     #[arg(long)]
     verbose: bool,
+
+    /// When rewind was cut short while asking for the database restore and
+    /// cannot tell whether it ran: what the database's operations in the
+    /// Scalingo dashboard show. `yes` goes on without restoring; `no` asks
+    /// for the restore now.
+    #[arg(long, value_name = "yes|no", value_parser = parse_yes_no)]
+    restore_ran: Option<bool>,
+}
+
+fn parse_yes_no(text: &str) -> Result<bool, String> {
+    match text {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("expected `yes` or `no`".into()),
+    }
 }
 
 pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
@@ -41,7 +56,8 @@ pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
     let mut incident = ctx.journal.incident(&args.id)?;
     // A guide walk is finished by finishing the rollback it started.
     if incident.opening["command"].as_str() == Some("guide") {
-        let Some(id) = rollback::guide_rollback(&incident) else {
+        let incidents = ctx.journal.incidents()?;
+        let Some(id) = rollback::guide_rollback(&incidents, &incident) else {
             return walk_again(&incident, &args, global);
         };
         msgln!(
@@ -103,6 +119,7 @@ pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
         archive_template: template.as_ref(),
         webhook: ctx.config.webhook_url(app),
         force: args.force,
+        restore_ran: args.restore_ran,
         ..RunOptions::new(app, &who)
     };
     let mut progress = Lines::new(

@@ -47,7 +47,6 @@ use runner::Outcome;
 const SLOW_THREADS: usize = 12;
 
 #[test]
-#[ignore = "enabled once the rollback engine fixes land"]
 fn fault_matrix() {
     let only = std::env::var("FAULT_MATRIX_ONLY").ok();
     let threads: usize = std::env::var("FAULT_MATRIX_THREADS")

@@ -326,10 +326,20 @@ fn fault_case(book: &mut Book<'_>, flow: Flow, step: Step, fault: Fault, retry: 
             Retry::Rerun if !last_was_resume && last.code == 3 => hint,
             Retry::Rerun => None,
         };
-        let next: Vec<String> = match &resume_id {
+        let mut next: Vec<String> = match &resume_id {
             Some(id) => vec!["resume".into(), id.clone(), "--yes".into()],
             None => args.iter().map(|a| a.to_string()).collect(),
         };
+        // rewind was cut short while asking for the restore and asks the
+        // person to look at the database's operations in the dashboard:
+        // the person does (the sandbox's record of accepted restores) and
+        // answers.
+        if resume_id.is_some() && last.stderr.contains("--restore-ran yes") {
+            let (method, pattern) = checks::RESTORE;
+            let ran = checks::accepted(&book.world.requests(0), method, pattern) > 0;
+            next.push("--restore-ran".into());
+            next.push(if ran { "yes" } else { "no" }.into());
+        }
         let next: Vec<&str> = next.iter().map(String::as_str).collect();
         last = book.plain(&next);
         last_was_resume = resume_id.is_some();
