@@ -255,6 +255,7 @@ fn rewind_once(work: &Path, sandbox: &Sandbox) -> Duration {
             database: Default::default(),
             backup_dir: None,
             restore_again: false,
+            restore_ran: None,
         },
     )
     .expect("plan");

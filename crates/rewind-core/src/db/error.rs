@@ -73,6 +73,13 @@ pub enum DbError {
     #[error("{}: restoring again would lose every write made since then", .earlier.describe())]
     AlreadyRestored { earlier: Box<super::EarlierRestore> },
 
+    #[error(
+        "incident {} asked for a restore to {} and was cut short: rewind cannot tell whether it ran, and does not restore again without your word",
+        .earlier.incident,
+        .earlier.record.restore_to.format("%Y-%m-%d %H:%M:%S UTC")
+    )]
+    RestoreUnknown { earlier: Box<super::EarlierRestore> },
+
     #[error("cannot read the journal: {detail}")]
     Journal { detail: String },
 
@@ -122,7 +129,9 @@ impl DbError {
             DbError::Interrupted { .. } | DbError::Platform(PlatformError::Interrupted { .. }) => {
                 DbErrorKind::Interrupted
             }
-            DbError::AlreadyRestored { .. } => DbErrorKind::Refused,
+            DbError::AlreadyRestored { .. } | DbError::RestoreUnknown { .. } => {
+                DbErrorKind::Refused
+            }
             DbError::NoDatabaseAddon { .. }
             | DbError::AddonNotFound { .. }
             | DbError::AmbiguousAddon { .. }
@@ -166,6 +175,13 @@ impl DbError {
             DbError::AlreadyRestored { earlier } => vec![
                 format!("`rewind report {}` shows that restore and where its safety backup is", earlier.incident),
                 "to restore once more anyway, knowing what is lost, run the command again with --restore-again".into(),
+            ],
+            DbError::RestoreUnknown { earlier } => vec![
+                "look at the database's operations in the Scalingo dashboard: a point-in-time restore since that incident began, or none".into(),
+                format!(
+                    "then run the command again with --restore-ran yes if it ran, or --restore-ran no if it did not (`rewind resume {} --restore-ran yes|no` finishes that incident)",
+                    earlier.incident
+                ),
             ],
             DbError::Journal { .. } => vec![
                 "check that the journal directory is readable, or set REWIND_JOURNAL_DIR".into(),

@@ -70,6 +70,9 @@ pub struct EarlierRestore {
     /// restore loses.
     pub at: DateTime<Utc>,
     pub record: RestoreRecord,
+    /// Scalingo answered with an operation, or the restore ended: it ran.
+    /// Otherwise the incident was cut short while asking, and nobody knows.
+    pub certain: bool,
 }
 
 impl EarlierRestore {
@@ -106,6 +109,54 @@ pub fn earlier_restores(
         .collect())
 }
 
+/// The restore made for `bad_deployment_id` most recently, if any, as the
+/// journal and the person know it. A restore an incident asked for when it
+/// was cut short is unknown: `restore_ran` is the person's word on it
+/// (`--restore-ran yes|no`, from the database's operations in the
+/// dashboard); without it, [`super::DbError::RestoreUnknown`].
+pub fn made_restore(
+    journal: &Journal,
+    app: &str,
+    bad_deployment_id: &str,
+    except: Option<&IncidentId>,
+    restore_ran: Option<bool>,
+) -> Result<Option<EarlierRestore>, super::DbError> {
+    let earlier = earlier_restores(journal, app, bad_deployment_id, except).map_err(|e| {
+        super::DbError::Journal {
+            detail: e.to_string(),
+        }
+    })?;
+    let mut made = None;
+    for restore in earlier {
+        if !restore.certain
+            && let Some(ran) = restore_ran
+        {
+            // The person's word is kept in that incident, so that nobody
+            // is asked again.
+            let note = if ran {
+                json!({ "text": "the person said this restore ran (--restore-ran yes)", MADE_BY_WORD: true })
+            } else {
+                RestoreRecord::not_made("the person said it did not run (--restore-ran no)")
+            };
+            journal
+                .record(&restore.incident, app, EntryKind::Note, None, note)
+                .map_err(|e| super::DbError::Journal {
+                    detail: e.to_string(),
+                })?;
+        }
+        match (restore.certain, restore_ran) {
+            (true, _) | (false, Some(true)) => made = Some(restore),
+            (false, Some(false)) => {}
+            (false, None) => {
+                return Err(super::DbError::RestoreUnknown {
+                    earlier: Box::new(restore),
+                });
+            }
+        }
+    }
+    Ok(made)
+}
+
 /// The rule every restore path applies before asking Scalingo: an earlier
 /// restore for the same bad deployment refuses this one, unless the
 /// person chose `again` (`--restore-again`); then that earlier restore is
@@ -116,13 +167,9 @@ pub fn check_not_restored(
     bad_deployment_id: &str,
     except: Option<&IncidentId>,
     again: bool,
+    restore_ran: Option<bool>,
 ) -> Result<Option<EarlierRestore>, super::DbError> {
-    let earlier = earlier_restores(journal, app, bad_deployment_id, except).map_err(|e| {
-        super::DbError::Journal {
-            detail: e.to_string(),
-        }
-    })?;
-    match earlier.into_iter().last() {
+    match made_restore(journal, app, bad_deployment_id, except, restore_ran)? {
         Some(done) if !again => Err(super::DbError::AlreadyRestored {
             earlier: Box::new(done),
         }),
@@ -130,10 +177,17 @@ pub fn check_not_restored(
     }
 }
 
-/// The restore an incident asked for and did not learn was refused.
+/// The restore an incident asked for and did not learn was refused, and
+/// whether it is known to have run.
 pub fn restore_of(incident: &Incident) -> Option<EarlierRestore> {
     let mut found: Option<EarlierRestore> = None;
     for entry in &incident.entries {
+        if let Some(restore) = found.as_mut()
+            && !restore.certain
+            && ran(&entry.kind, &entry.data)
+        {
+            restore.certain = true;
+        }
         if entry.kind != EntryKind::Note {
             continue;
         }
@@ -146,6 +200,7 @@ pub fn restore_of(incident: &Incident) -> Option<EarlierRestore> {
                 incident: incident.id.clone(),
                 at: entry.at,
                 record,
+                certain: false,
             });
         } else if entry.data.get(NOT_MADE) == Some(&Value::Bool(true)) {
             found = None;
@@ -153,6 +208,19 @@ pub fn restore_of(incident: &Incident) -> Option<EarlierRestore> {
     }
     found.or_else(|| older_rollback_restore(incident))
 }
+
+/// An entry after a restore record that shows the restore ran: Scalingo
+/// gave its operation, the step ended well, or the person said so.
+fn ran(kind: &EntryKind, data: &Value) -> bool {
+    let operation = ["restore_operation_id", "operation_id"].iter().any(|k| {
+        data.get(*k).is_some_and(|v| v.is_string())
+            || data["facts"].get(*k).is_some_and(|v| v.is_string())
+    });
+    operation || *kind == EntryKind::StepDone || data.get(MADE_BY_WORD) == Some(&Value::Bool(true))
+}
+
+/// The key of the note a person's `--restore-ran yes` leaves.
+pub const MADE_BY_WORD: &str = "database_restore_ran";
 
 /// Rollbacks journaled before restore records existed: the plan names the
 /// bad deployment, and the restore step started.
@@ -172,6 +240,7 @@ fn older_rollback_restore(incident: &Incident) -> Option<EarlierRestore> {
         incident: incident.id.clone(),
         at: step.started_at.unwrap_or(incident.opened_at),
         record,
+        certain: step.state == crate::journal::StepState::Done,
     })
 }
 

@@ -40,7 +40,10 @@ pub use download::{
     Archive, archive_file_name, download, download_with, partial_path, sha256_file,
 };
 pub use error::{DbError, DbErrorKind};
-pub use ledger::{EarlierRestore, RestoreRecord, check_not_restored, earlier_restores, restore_of};
+pub use ledger::{
+    EarlierRestore, MADE_BY_WORD, RestoreRecord, check_not_restored, earlier_restores,
+    made_restore, restore_of,
+};
 pub use pg_restore::{DumpRestored, find_program, restore_archive};
 pub use pg_url::DatabaseUrl;
 pub use pitr::{PitrPlan, Target, pitr_restore, plan_pitr, restore_instant, running_deployment};

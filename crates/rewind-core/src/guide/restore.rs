@@ -12,6 +12,28 @@ use crate::journal::{EntryKind, IncidentId};
 /// The step the guide journals the restore's records under.
 const RESTORE_STEP: &str = "restore_database";
 
+/// The key of the note naming a safety backup and the bad deployment it
+/// was taken for.
+const SAFETY_BACKUP_FOR: &str = "safety_backup_for";
+
+/// The newest safety backup a guide walk asked for before restoring for
+/// `bad_deployment`, when no restore for that deployment was asked for
+/// since: the backup a walk cut short never used.
+fn earlier_safety_backup(tools: &Tools<'_>, app: &str, bad_deployment: &str) -> Option<String> {
+    let (entries, _) = tools.journal.entries().ok()?;
+    let mut found = None;
+    for entry in entries.iter().filter(|e| e.app == app) {
+        if entry.data[SAFETY_BACKUP_FOR].as_str() == Some(bad_deployment) {
+            found = entry.data["backup_id"].as_str().map(str::to_string);
+        } else if entry.data["database_restore"]["bad_deployment_id"].as_str()
+            == Some(bad_deployment)
+        {
+            found = None;
+        }
+    }
+    found
+}
+
 use super::actions::{Failure, Stop};
 use super::probes::Known;
 use super::say::{self, leaves as words};
@@ -76,9 +98,13 @@ pub(crate) fn prepare(
         },
     )?;
     let lang = options.lang;
-    let earlier = db::earlier_restores(tools.journal, &app.name, &bad_deployment.id, None)
-        .map_err(|e| Failure::new(e.to_string()))?;
-    let earlier = earlier.into_iter().last();
+    let earlier = db::made_restore(
+        tools.journal,
+        &app.name,
+        &bad_deployment.id,
+        None,
+        options.restore_ran,
+    )?;
     if let Some(done) = earlier.as_ref().filter(|_| !options.restore_again) {
         let line = words::already_restored(
             lang,
@@ -150,6 +176,7 @@ pub(crate) fn run(
         &prepared.bad_deployment_id,
         Some(incident),
         options.restore_again,
+        options.restore_ran,
     )?;
     let mut done = Vec::new();
     let poll = |deadline| Poll {
@@ -158,18 +185,70 @@ pub(crate) fn run(
         ..Poll::new(deadline, tools.interrupt.clone())
     };
     let dir: &Path = &options.backup_dir;
-    let safety = db::safety_backup(
-        tools.platform,
-        &plan.app,
-        &plan.addon.id,
-        dir,
-        &poll(Poll::BACKUP_DEADLINE),
-        &mut |event| match event {
-            BackupEvent::Created(b) => progress(&words::backup_requested(lang, &b.id)),
-            BackupEvent::Status(b) => progress(&words::backup_status(lang, &b.status)),
-            BackupEvent::Downloading(_) => progress(&words::backup_downloading(lang)),
-        },
-    )
+    // A safety backup an earlier walk asked for, for this bad release, and
+    // never got to use (cut short while downloading it): that one is
+    // followed and downloaded, not a second one taken.
+    let earlier = earlier_safety_backup(tools, &plan.app, &prepared.bad_deployment_id);
+    let step = Some(RESTORE_STEP);
+    let new_backup = |progress: &mut dyn FnMut(&str)| {
+        db::safety_backup(
+            tools.platform,
+            &plan.app,
+            &plan.addon.id,
+            dir,
+            &poll(Poll::BACKUP_DEADLINE),
+            &mut |event| match event {
+                BackupEvent::Created(b) => {
+                    // Journaled the moment Scalingo accepts it.
+                    let _ = tools.journal.record(
+                        incident,
+                        &plan.app,
+                        EntryKind::Note,
+                        step,
+                        serde_json::json!({
+                            "text": format!("safety backup {} requested", b.id),
+                            SAFETY_BACKUP_FOR: prepared.bad_deployment_id,
+                            "backup_id": b.id,
+                        }),
+                    );
+                    progress(&words::backup_requested(lang, &b.id))
+                }
+                BackupEvent::Status(b) => progress(&words::backup_status(lang, &b.status)),
+                BackupEvent::Downloading(_) => progress(&words::backup_downloading(lang)),
+            },
+        )
+    };
+    let safety = match earlier {
+        Some(id) => {
+            progress(&words::backup_requested(lang, &id));
+            let followed = db::follow_backup(
+                tools.platform,
+                &plan.app,
+                &plan.addon.id,
+                &id,
+                &poll(Poll::BACKUP_DEADLINE),
+                &mut |b| progress(&words::backup_status(lang, &b.status)),
+            )
+            .and_then(|backup| {
+                progress(&words::backup_downloading(lang));
+                let archive = db::download_backup(
+                    tools.platform,
+                    &plan.app,
+                    &plan.addon.id,
+                    &backup,
+                    dir,
+                    &poll(Poll::BACKUP_DEADLINE),
+                )?;
+                Ok(db::DownloadedBackup { backup, archive })
+            });
+            match followed {
+                // That backup failed on Scalingo: a new one is needed.
+                Err(DbError::BackupFailed { .. }) => new_backup(progress),
+                other => other,
+            }
+        }
+        None => new_backup(progress),
+    }
     .map_err(|e| {
         let mut failure = Failure::from(e);
         failure.error = format!(
@@ -194,7 +273,6 @@ pub(crate) fn run(
         backup_sha256: Some(safety.archive.sha256.clone()),
         bad_created_at: prepared.bad_created_at,
     };
-    let step = Some(RESTORE_STEP);
     tools
         .journal
         .record(incident, &plan.app, EntryKind::Note, step, record.note())
@@ -205,7 +283,19 @@ pub(crate) fn run(
         tools.platform,
         plan,
         &poll(Poll::RESTORE_DEADLINE),
-        &mut |id| (progress.borrow_mut())(&words::restore_started(lang, id)),
+        &mut |id| {
+            if !id.is_empty() {
+                // Journaled the moment Scalingo gives it: the restore ran.
+                let _ = tools.journal.record(
+                    incident,
+                    &plan.app,
+                    EntryKind::Note,
+                    step,
+                    serde_json::json!({ "text": format!("restore operation {id} started"), "restore_operation_id": id }),
+                );
+            }
+            (progress.borrow_mut())(&words::restore_started(lang, id))
+        },
         &mut |op| (progress.borrow_mut())(&words::restore_status(lang, &op.status)),
     )
     .map_err(|e| {

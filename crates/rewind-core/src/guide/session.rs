@@ -76,6 +76,9 @@ pub struct GuideOptions {
     /// `--no-db`: a redeploy leaves the database as the bad release left
     /// it, knowingly (what `--yes` alone does not decide).
     pub no_db: bool,
+    /// `--restore-ran yes|no`: the person's word on a restore an earlier
+    /// incident asked for when it was cut short.
+    pub restore_ran: Option<bool>,
 }
 
 impl GuideOptions {
@@ -95,6 +98,7 @@ impl GuideOptions {
             restart_deadline: Duration::from_secs(10 * 60),
             restore_again: false,
             no_db: false,
+            restore_ran: None,
         }
     }
 }

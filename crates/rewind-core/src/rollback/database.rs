@@ -177,6 +177,7 @@ pub(crate) fn apply(
     choice: DatabaseChoice,
     backup_dir: Option<&Path>,
     restore_again: bool,
+    restore_ran: Option<bool>,
 ) -> Result<(), RollbackError> {
     let migrations = evidence(tools, app, plan)?;
     let earlier = database_warnings(plan);
@@ -212,9 +213,14 @@ pub(crate) fn apply(
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| tools.journal.backup_dir(&app.name));
             let mut restore = restore_plan(tools, app, plan, dir)?;
-            let earlier =
-                db::earlier_restores(tools.journal, &app.name, &restore.bad_deployment_id, None)?;
-            match earlier.last() {
+            let earlier = db::made_restore(
+                tools.journal,
+                &app.name,
+                &restore.bad_deployment_id,
+                None,
+                restore_ran,
+            )?;
+            match earlier.as_ref() {
                 // Restored already for this bad release (a rerun after a
                 // failure): the database is not put back a second time,
                 // which would wipe every write made since the first.
@@ -261,7 +267,15 @@ pub fn add_database(
     if plan.has_step(StepId::PitrRestore) {
         return Ok(());
     }
-    apply(tools, app, plan, DatabaseChoice::WithDb, backup_dir, false)
+    apply(
+        tools,
+        app,
+        plan,
+        DatabaseChoice::WithDb,
+        backup_dir,
+        false,
+        None,
+    )
 }
 
 fn evidence(

@@ -47,6 +47,9 @@ pub struct PrepareOptions<'a> {
     /// `--restore-again`: restore the database even though an earlier
     /// incident already restored it for the same bad release.
     pub restore_again: bool,
+    /// `--restore-ran yes|no`: the person's word on a restore an earlier
+    /// incident asked for when it was cut short.
+    pub restore_ran: Option<bool>,
 }
 
 pub fn prepare(
@@ -216,6 +219,7 @@ pub fn prepare(
         options.database,
         options.backup_dir,
         options.restore_again,
+        options.restore_ran,
     )?;
     Ok(plan)
 }

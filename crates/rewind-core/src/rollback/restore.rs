@@ -209,14 +209,20 @@ impl Engine<'_> {
                 // Under the app's lock, the journal is asked once more: a
                 // restore for this bad release made by another incident
                 // (a rerun, `db restore`, the guide) is not made twice.
-                let earlier = db::earlier_restores(
+                let earlier = db::made_restore(
                     self.journal,
                     &app,
                     &restore.bad_deployment_id,
                     Some(&self.incident),
+                    self.options.restore_ran,
                 )
-                .map_err(RollbackError::from)?;
-                if let (Some(done), None) = (earlier.last(), &restore.again) {
+                .map_err(|e| {
+                    Stop::Failed(Failure {
+                        refused: true,
+                        ..Failure::new(e.to_string(), e.hints())
+                    })
+                })?;
+                if let (Some(done), None) = (earlier.as_ref(), &restore.again) {
                     return Err(Stop::Failed(Failure {
                         refused: true,
                         ..Failure::new(

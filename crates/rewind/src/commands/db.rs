@@ -109,6 +109,12 @@ pub struct RestoreArgs {
     /// restore is lost too. Without it, rewind never restores twice.
     #[arg(long, conflicts_with_all = ["from_backup", "from_file"])]
     restore_again: bool,
+    /// When an earlier rewind was cut short while asking for a restore for
+    /// the same bad release, and rewind cannot tell whether it ran: what the
+    /// database's operations in the Scalingo dashboard show (`yes`: it ran,
+    /// it is not made again; `no`: it did not).
+    #[arg(long, value_name = "yes|no", value_parser = crate::commands::parse_yes_no)]
+    restore_ran: Option<bool>,
 }
 
 pub fn run(command: DbCommand, global: &Global) -> Result<(), CliError> {
@@ -457,6 +463,7 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
                 id,
                 None,
                 args.restore_again,
+                args.restore_ran,
             )?),
             None => Ok(None),
         }
@@ -560,6 +567,16 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
         &poll,
         &mut |id| {
             started = Some(id.to_string());
+            // Journaled the moment Scalingo gives it: the restore ran.
+            if !id.is_empty() {
+                let _ = journal.record(
+                    &incident,
+                    &app.name,
+                    EntryKind::Note,
+                    step,
+                    json!({ "text": format!("restore operation {id} started"), "restore_operation_id": id }),
+                );
+            }
             msgln!("restore started (operation {id}); the database is stopped until it ends");
         },
         &mut |op| msgln!("restore: {}", op.status),

@@ -68,6 +68,13 @@ pub struct GuideArgs {
     /// restore is lost too). Without it, the restore is not made twice.
     #[arg(long)]
     restore_again: bool,
+
+    /// When an earlier rewind was cut short while asking for a restore for
+    /// the same bad release, and rewind cannot tell whether it ran: what the
+    /// database's operations in the Scalingo dashboard show (`yes`: it ran,
+    /// it is not made again; `no`: it did not).
+    #[arg(long, value_name = "yes|no", value_parser = crate::commands::parse_yes_no)]
+    restore_ran: Option<bool>,
 }
 
 /// `--lang`, shared with `rewind drill`.
@@ -118,6 +125,7 @@ pub fn run(args: GuideArgs, global: &Global) -> Result<(), CliError> {
     options.yes = args.yes;
     options.no_db = args.no_db;
     options.restore_again = args.restore_again;
+    options.restore_ran = args.restore_ran;
     options.flag = args.flag.clone();
     options.archive_template = std::env::var(ARCHIVE_TEMPLATE_ENV)
         .ok()
@@ -151,6 +159,7 @@ pub fn walk_again(
     lang: Option<Lang>,
     no_db: bool,
     yes: bool,
+    restore_ran: Option<bool>,
     global: &Global,
 ) -> Result<(), CliError> {
     let args = GuideArgs {
@@ -167,6 +176,7 @@ pub fn walk_again(
         flag: None,
         no_db,
         restore_again: false,
+        restore_ran,
     };
     run(args, global)
 }

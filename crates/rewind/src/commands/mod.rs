@@ -91,3 +91,12 @@ impl Command {
         )
     }
 }
+
+/// `--restore-ran yes|no`.
+pub(crate) fn parse_yes_no(text: &str) -> Result<bool, String> {
+    match text {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("expected `yes` or `no`".into()),
+    }
+}

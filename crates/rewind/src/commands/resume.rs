@@ -39,16 +39,8 @@ pub struct ResumeArgs {
     /// cannot tell whether it ran: what the database's operations in the
     /// Scalingo dashboard show. `yes` goes on without restoring; `no` asks
     /// for the restore now.
-    #[arg(long, value_name = "yes|no", value_parser = parse_yes_no)]
+    #[arg(long, value_name = "yes|no", value_parser = crate::commands::parse_yes_no)]
     restore_ran: Option<bool>,
-}
-
-fn parse_yes_no(text: &str) -> Result<bool, String> {
-    match text {
-        "yes" => Ok(true),
-        "no" => Ok(false),
-        _ => Err("expected `yes` or `no`".into()),
-    }
 }
 
 pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
@@ -157,6 +149,16 @@ fn walk_again(incident: &Incident, args: &ResumeArgs, global: &Global) -> Result
             (question != "went_well").then(|| format!("{question}={answer}"))
         })
         .collect();
+    if answers.is_empty() {
+        return Err(CliError::new(
+            ErrorKind::Refused,
+            format!(
+                "guide incident {} stopped before any question was answered: nothing was done",
+                incident.id
+            ),
+        )
+        .hint("run `rewind guide` again"));
+    }
     let lang = match incident.opening["lang"].as_str() {
         Some("fr") => Some(Lang::Fr),
         Some("en") => Some(Lang::En),
@@ -168,5 +170,13 @@ fn walk_again(incident: &Incident, args: &ResumeArgs, global: &Global) -> Result
         incident.id,
         answers.join(",")
     );
-    crate::commands::guide::walk_again(&incident.app, answers, lang, no_db, args.yes, global)
+    crate::commands::guide::walk_again(
+        &incident.app,
+        answers,
+        lang,
+        no_db,
+        args.yes,
+        args.restore_ran,
+        global,
+    )
 }

@@ -87,6 +87,13 @@ pub struct RollbackArgs {
     /// twice.
     #[arg(long, requires = "with_db")]
     restore_again: bool,
+
+    /// When an earlier rewind was cut short while asking for a restore for
+    /// the same bad release, and rewind cannot tell whether it ran: what the
+    /// database's operations in the Scalingo dashboard show (`yes`: it ran,
+    /// it is not made again; `no`: it did not).
+    #[arg(long, value_name = "yes|no", value_parser = crate::commands::parse_yes_no)]
+    restore_ran: Option<bool>,
 }
 
 fn parse_method(text: &str) -> Result<Method, String> {
@@ -122,6 +129,7 @@ pub fn run(args: RollbackArgs, global: &Global) -> Result<(), CliError> {
         },
         backup_dir: Some(&backup_dir),
         restore_again: args.restore_again,
+        restore_ran: args.restore_ran,
     };
     msgln!(
         "fetching tags from {} and reading {}'s deployments...",

@@ -315,13 +315,20 @@ fn fault_case(book: &mut Book<'_>, flow: Flow, step: Step, fault: Fault, retry: 
     clear_faults(book.world, step);
     let mut last = run;
     let mut last_was_resume = false;
+    // Once rewind asked for the person's word on a restore it could not see
+    // the end of, the person keeps giving it.
+    let mut word_asked = false;
     if !killed && last.code == 0 {
         book.outcome.finished = true;
         return true;
     }
     for _ in 0..RETRIES {
         let hint = checks::resume_hint(&last.stderr);
+        // rewind says nothing was done and to run the command again: the
+        // person does.
+        let start_over = last.stderr.contains("nothing was done") && hint.is_none();
         let resume_id = match retry {
+            Retry::Resume if start_over => None,
             Retry::Resume => hint.or_else(|| first_incident(book.world, flow)),
             Retry::Rerun if !last_was_resume && last.code == 3 => hint,
             Retry::Rerun => None,
@@ -334,7 +341,8 @@ fn fault_case(book: &mut Book<'_>, flow: Flow, step: Step, fault: Fault, retry: 
         // person to look at the database's operations in the dashboard:
         // the person does (the sandbox's record of accepted restores) and
         // answers.
-        if resume_id.is_some() && last.stderr.contains("--restore-ran yes") {
+        word_asked |= last.stderr.contains("--restore-ran yes");
+        if word_asked {
             let (method, pattern) = checks::RESTORE;
             let ran = checks::accepted(&book.world.requests(0), method, pattern) > 0;
             next.push("--restore-ran".into());
