@@ -22,16 +22,24 @@ const SAFETY_BACKUP_FOR: &str = "safety_backup_for";
 fn earlier_safety_backup(tools: &Tools<'_>, app: &str, bad_deployment: &str) -> Option<String> {
     let (entries, _) = tools.journal.entries().ok()?;
     let mut found = None;
+    // The incident that asked for a restore since that backup, if any: a
+    // restore asked for (and not known to be refused) uses the backup up.
+    let mut restored_by: Option<&crate::journal::IncidentId> = None;
     for entry in entries.iter().filter(|e| e.app == app) {
         if entry.data[SAFETY_BACKUP_FOR].as_str() == Some(bad_deployment) {
             found = entry.data["backup_id"].as_str().map(str::to_string);
+            restored_by = None;
         } else if entry.data["database_restore"]["bad_deployment_id"].as_str()
             == Some(bad_deployment)
         {
-            found = None;
+            restored_by = Some(&entry.incident);
+        } else if entry.data["database_restore_not_made"] == serde_json::Value::Bool(true)
+            && restored_by == Some(&entry.incident)
+        {
+            restored_by = None;
         }
     }
-    found
+    found.filter(|_| restored_by.is_none())
 }
 
 use super::actions::{Failure, Stop};

@@ -773,3 +773,67 @@ fn a_second_rewind_changing_the_same_app_is_refused_naming_who_holds_it() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(world.deploys(), 1);
 }
+
+#[test]
+fn status_and_rollback_leave_out_the_same_bad_releases_when_a_tag_was_moved() {
+    let world = World::new(None);
+    // v1.0.0 was marked bad at another commit, before its tag was moved to
+    // the commit deployed now: the one rule leaves it out for both.
+    let journal = Journal::open(&world.journal_dir());
+    let id = journal
+        .begin(
+            "shop",
+            json!({"command": "rollback", "from": "v1.0.0", "to": "v0.9.0"}),
+        )
+        .expect("begin");
+    journal
+        .record(
+            &id,
+            "shop",
+            EntryKind::ReleaseMarkedBad,
+            None,
+            json!({"tag": "v1.0.0", "commit": "0123456789abcdef0123456789abcdef01234567", "label": "v1.0.0"}),
+        )
+        .expect("mark");
+    journal
+        .record(
+            &id,
+            "shop",
+            EntryKind::IncidentClosed,
+            None,
+            json!({"outcome": "succeeded"}),
+        )
+        .expect("close");
+    let status = world.rewind(&["status", "--json"], None);
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    let status: Value = serde_json::from_str(&status.stdout).expect("json");
+    assert!(
+        status["situation"]["last_good"].is_null(),
+        "{}",
+        status["situation"]["last_good"]
+    );
+    let plan = world.rewind(&["rollback", "--dry-run", "--json"], None);
+    assert_ne!(
+        plan.code, 0,
+        "the rollback must not pick it: {}",
+        plan.stdout
+    );
+    assert!(
+        plan.stderr.contains("no release to go back to"),
+        "{}",
+        plan.stderr
+    );
+
+    // Without the mark, both name v1.0.0.
+    let world = World::new(None);
+    let status = world.rewind(&["status", "--json"], None);
+    let status: Value = serde_json::from_str(&status.stdout).expect("json");
+    assert_eq!(
+        status["situation"]["last_good"]["release"]["label"],
+        "v1.0.0"
+    );
+    let plan = world.rewind(&["rollback", "--dry-run", "--json"], None);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let plan: Value = serde_json::from_str(&plan.stdout).expect("json");
+    assert_eq!(plan["plan"]["to"]["label"], "v1.0.0");
+}

@@ -16,7 +16,7 @@ use super::world::World;
 use crate::support::Run;
 
 /// Retries a person makes before giving up.
-const RETRIES: usize = 3;
+const RETRIES: usize = 5;
 
 /// What a case found.
 #[derive(Debug, Default)]
