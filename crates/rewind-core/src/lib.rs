@@ -17,6 +17,7 @@ pub mod migrations;
 pub mod notify;
 pub mod platform;
 pub mod prompt;
+pub mod redact;
 pub mod release;
 pub mod rollback;
 pub mod secret;

@@ -12,6 +12,8 @@
 //!   as `\u{1b}`, never acted on; only plain colours pass, and only on a
 //!   colour stream. Commands neutralise outside text before painting it
 //!   too; this is the net under them;
+//! - credentials that slipped into a line (an API error echoing a URL with
+//!   its token) are redacted ([`rewind_core::redact`]);
 //! - a write never panics and never stops an operation. A read command
 //!   whose reader went away (`rewind status | head -1`) ends quietly with
 //!   exit 0, as ripgrep does; once a command may change production
@@ -147,7 +149,8 @@ pub fn progress(line: &str) {
 /// characters) are escaped here as `\uXXXX`, which JSON reads back as the
 /// same string.
 pub fn json(value: &serde_json::Value) -> Result<(), serde_json::Error> {
-    let mut safe = safe_json(&serde_json::to_string_pretty(value)?);
+    let text = serde_json::to_string_pretty(value)?;
+    let mut safe = safe_json(&rewind_core::redact::redact(&text));
     safe.push('\n');
     write_stdout(safe.as_bytes());
     Ok(())
@@ -180,10 +183,13 @@ fn render(line: &str, newline: bool, stream: Stream) -> String {
         if i > 0 {
             out.push('\n');
         }
+        // A credential that slipped into a message (an API error echoing
+        // a URL with its token) never reaches the terminal.
+        let part = rewind_core::redact::redact(part);
         if colour {
-            out.push_str(&text::neutralise_keeping_colours(part));
+            out.push_str(&text::neutralise_keeping_colours(&part));
         } else {
-            out.push_str(&text::neutralise(part));
+            out.push_str(&text::neutralise(&part));
         }
     }
     if newline {

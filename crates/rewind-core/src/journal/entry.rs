@@ -78,7 +78,11 @@ pub struct Entry {
 /// makes sure one that slipped in is not written.
 pub fn scrub(value: &mut Value) {
     match value {
-        Value::String(s) if looks_secret(s) => *s = "[redacted]".to_string(),
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(clean) = crate::redact::redact(s) {
+                *s = clean;
+            }
+        }
         Value::Array(items) => items.iter_mut().for_each(scrub),
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {
@@ -95,18 +99,6 @@ pub fn scrub(value: &mut Value) {
     }
 }
 
-fn looks_secret(s: &str) -> bool {
-    s.contains("tk-us-")
-        || s.contains("token=")
-        || s.starts_with("Bearer ")
-        || s.contains("://")
-            && s.split("://").nth(1).is_some_and(|rest| {
-                rest.split('/')
-                    .next()
-                    .is_some_and(|authority| authority.contains('@') && authority.contains(':'))
-            })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,12 +111,18 @@ mod tests {
             "db": "postgres://user:pw@host/db",
             "nested": ["Bearer xyz", "fine"],
             "branch": "release/v1.2.0",
+            "archive": "https://a.example/x.tar.gz?sha=1&private_token=p; and https://b:c@d/",
         });
         scrub(&mut v);
+        // The secret goes, what tells the story stays.
         assert_eq!(v["api_token"], "[redacted]");
-        assert_eq!(v["url"], "[redacted]");
-        assert_eq!(v["db"], "[redacted]");
-        assert_eq!(v["nested"][0], "[redacted]");
+        assert_eq!(v["url"], "https://db-api/x?token=[redacted]");
+        assert_eq!(v["db"], "postgres://[redacted]@host/db");
+        assert_eq!(v["nested"][0], "Bearer [redacted]");
+        assert_eq!(
+            v["archive"],
+            "https://a.example/x.tar.gz?sha=1&private_token=[redacted]; and https://[redacted]@d/"
+        );
         assert_eq!(v["nested"][1], "fine");
         assert_eq!(v["branch"], "release/v1.2.0");
     }

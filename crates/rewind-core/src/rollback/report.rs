@@ -433,10 +433,13 @@ impl Report {
         if let Some(method) = &self.method {
             line(format!("- **Method**: {method}"));
         }
-        line(format!(
-            "- **Reason**: {}",
-            self.reason.as_deref().unwrap_or("not given")
-        ));
+        let reason = match (&self.reason, self.decisions.is_empty()) {
+            (Some(reason), _) => reason.clone(),
+            // A guide walk's reason is its answers.
+            (None, false) => "the answers to the decision tree, below".to_string(),
+            (None, true) => "not given".to_string(),
+        };
+        line(format!("- **Reason**: {reason}"));
         if !self.deployments.is_empty() {
             line(format!(
                 "- **Deployments**: {}",

@@ -282,7 +282,12 @@ impl World {
     }
 
     fn rewind(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        self.rewind_with(args, stdin, &[])
+    }
+
+    fn rewind_with(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
         let command = Rewind::new(args)
+            .envs(env.iter().copied())
             .dir(&self.work())
             .home(&self.dir.path().join("home"))
             .env("USER", "alice")
@@ -836,4 +841,45 @@ fn status_and_rollback_leave_out_the_same_bad_releases_when_a_tag_was_moved() {
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     let plan: Value = serde_json::from_str(&plan.stdout).expect("json");
     assert_eq!(plan["plan"]["to"]["label"], "v1.0.0");
+}
+
+#[test]
+fn hostile_a_token_in_the_archive_url_template_never_reaches_output_journal_or_report() {
+    let world = World::new(None);
+    let canary = "CANARY0c4f9e";
+    let template =
+        format!("http://127.0.0.1:9/archive/{{tag}}.tar.gz?sha={{commit}}&private_token={canary}");
+    let run = world.rewind_with(
+        &[
+            "rollback",
+            "--yes",
+            "--method",
+            "archive",
+            "--reason",
+            "archive rollback",
+        ],
+        None,
+        &[("REWIND_ARCHIVE_URL_TEMPLATE", template.as_str())],
+    );
+    let journal =
+        std::fs::read_to_string(world.journal_dir().join("journal.jsonl")).expect("journal");
+    let listed = world.rewind(&["journal", "--json"], None);
+    let rows: Value = serde_json::from_str(&listed.stdout).expect("json");
+    let id = rows[0]["id"].as_str().expect("id").to_string();
+    let report = world.rewind(&["report", &id], None);
+    let shown = world.rewind(&["journal", "show", &id], None);
+    for (place, text) in [
+        ("stderr", run.stderr.as_str()),
+        ("stdout", run.stdout.as_str()),
+        ("journal", journal.as_str()),
+        ("report", report.stdout.as_str()),
+        ("journal show", shown.stdout.as_str()),
+    ] {
+        assert!(
+            !text.contains(canary),
+            "the token leaked in the {place}:\n{text}"
+        );
+    }
+    // The rest of the story stays readable.
+    assert!(journal.contains("private_token=[redacted]"), "{journal}");
 }
