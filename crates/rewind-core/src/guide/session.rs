@@ -160,6 +160,12 @@ pub fn guide(
             "lang": options.lang.code(),
             "dry_run": options.dry_run,
             "no_db": options.no_db,
+            "platform_user": tools
+                .platform
+                .current_user()
+                .ok()
+                .flatten()
+                .map(|u| u.username),
         }),
     )?;
     let mut session = Session {

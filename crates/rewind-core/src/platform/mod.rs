@@ -58,6 +58,12 @@ pub trait Platform {
     /// The app's SCM link, or `None` when the app has none.
     fn scm_link(&self, app: &str) -> Result<Option<ScmLink>, PlatformError>;
 
+    /// The account the token belongs to, or `None` when the platform does
+    /// not say.
+    fn current_user(&self) -> Result<Option<PlatformUser>, PlatformError> {
+        Ok(None)
+    }
+
     /// Switches auto-deploy of the SCM link on or off.
     fn set_auto_deploy(&self, app: &str, enabled: bool) -> Result<ScmLink, PlatformError>;
 

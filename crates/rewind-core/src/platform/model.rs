@@ -279,3 +279,14 @@ impl DatabaseOperation {
         self.status == "finished" || self.status == "done"
     }
 }
+
+/// The account the API token belongs to: who acts on the platform.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PlatformUser {
+    pub id: String,
+    pub username: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub fullname: Option<String>,
+}

@@ -196,6 +196,8 @@ pub struct Report {
     pub app: String,
     pub command: String,
     pub user: Option<String>,
+    /// The platform account the token belonged to, when it said.
+    pub platform_user: Option<String>,
     pub reason: Option<String>,
     pub opened_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -281,6 +283,7 @@ pub fn report(incident: &Incident) -> Report {
         app: incident.app.clone(),
         command: text(&opening["command"]).unwrap_or_else(|| "unknown".into()),
         user: text(&opening["user"]),
+        platform_user: text(&opening["platform_user"]),
         reason: text(&opening["reason"]),
         opened_at: incident.opened_at,
         closed_at: incident.closed_at,
@@ -421,10 +424,11 @@ impl Report {
         };
         line(format!("# Incident {}: {what}", self.incident));
         line(String::new());
-        line(format!(
-            "- **Who**: {}",
-            self.user.as_deref().unwrap_or("unknown")
-        ));
+        let who = self.user.as_deref().unwrap_or("unknown");
+        line(match &self.platform_user {
+            Some(account) => format!("- **Who**: {who} (platform account {account})"),
+            None => format!("- **Who**: {who}"),
+        });
         line(format!("- **Opened**: {}", time(&self.opened_at)));
         if let Some(closed) = &self.closed_at {
             line(format!("- **Closed**: {}", time(closed)));

@@ -289,7 +289,13 @@ pub fn run(
         return Err(obstacle);
     }
     guard::still_runs(platform, plan)?;
-    let incident = journal.begin(&plan.app, opening(plan, options))?;
+    // Who acts on the platform, as the platform knows them (the token's
+    // account), beside the name the team knows: best effort, a rollback
+    // does not wait on it.
+    let platform_user = platform.current_user().ok().flatten().map(|u| u.username);
+    let mut opened = opening(plan, options);
+    opened["platform_user"] = json!(platform_user);
+    let incident = journal.begin(&plan.app, opened)?;
     lock.set_incident(incident.as_str());
     let opened_at = journal.incident(incident.as_str())?.opened_at;
     for note in &plan.overrides {

@@ -558,3 +558,20 @@ fn ids_are_percent_encoded_in_paths() {
         .collect();
     assert_eq!(paths, ["/v1/apps/shop/deployments/..%2F..%2Fshop"]);
 }
+
+#[test]
+fn the_account_behind_the_token_is_read_from_the_authentication_api() {
+    let env = env_with(SandboxConfig {
+        apps: vec![app_seed("shop")],
+        rate_limit_per_minute: 0,
+        ..SandboxConfig::default()
+    });
+    let client = Scalingo::new(settings(&env.sandbox, &ALL)).expect("client");
+    let user = client
+        .current_user()
+        .expect("read")
+        .expect("the sandbox says who");
+    assert_eq!(user.username, "sandbox-user");
+    assert!(!user.id.is_empty());
+    assert_eq!(env.received("/v1/users/self").len(), 1);
+}

@@ -388,7 +388,9 @@ fn a_confirmed_rollback_reports_json_and_its_incident_can_be_told_and_unheld() {
     assert_eq!(report.code, 0, "{}", report.stderr);
     for wanted in [
         "rollback shop: v1.1.0 -> v1.0.0",
-        "**Who**: alice",
+        // Who acted, as the team and as the platform (GET /v1/users/self)
+        // know them.
+        "**Who**: alice (platform account sandbox-user)",
         "**Reason**: checkout broken",
         &deployment,
         "| verify | done |",

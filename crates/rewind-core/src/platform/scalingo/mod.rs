@@ -428,6 +428,14 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 impl Platform for Scalingo {
+    fn current_user(&self) -> Result<Option<PlatformUser>, PlatformError> {
+        // On the authentication API, as Scalingo's clients read it.
+        let url = format!("{}/v1/users/self", self.settings.auth_url);
+        let reply = self.send_with_bearer(Call::get(url.clone(), Auth::None))?;
+        let body: serde_json::Value = self.decode(&reply, &url, "user", "self")?;
+        Ok(serde_json::from_value(body["user"].clone()).ok())
+    }
+
     fn app(&self, app: &str) -> Result<App, PlatformError> {
         let e: AppEnvelope =
             self.api_get(&format!("/v1/apps/{app}", app = Seg(app)), "app", app)?;
