@@ -110,6 +110,14 @@ pub fn stdout(line: &str, newline: bool) {
     write_stdout(shown.as_bytes());
 }
 
+/// Writes one of the sandbox's own `export NAME=value` lines on stdout,
+/// neutralised but not redacted: its token is the sandbox's, made up, and
+/// printed so that a person can paste it.
+pub fn sandbox_export(line: &str) {
+    let shown = format!("{}\n", text::neutralise(line));
+    write_stdout(shown.as_bytes());
+}
+
 /// Writes a message on stderr, neutralised, unless `--quiet`.
 pub fn message(line: &str, newline: bool) {
     if !settings().quiet {

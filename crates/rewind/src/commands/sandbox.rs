@@ -61,7 +61,7 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
     msgln!("rewind sandbox listening on {}", sandbox.base_url());
     msgln!("export these to point a Scalingo client at it:");
     for (name, value) in sandbox.env_vars() {
-        outln!("export {name}={value}");
+        crate::output::sandbox_export(&format!("export {name}={value}"));
     }
     msgln!("press Ctrl-C to stop");
     match signals.serve(sandbox) {
