@@ -114,6 +114,32 @@ impl Context {
             .unwrap_or_else(|| "unknown".to_string())
     }
 
+    /// Refuses, as a configuration error, a command that needs the
+    /// repository's history when the configuration sits outside any git
+    /// repository (`--config` pointing elsewhere): git's own failure would
+    /// come later and read like a network or credentials problem.
+    pub fn require_repository(&self, command: &str) -> Result<(), CliError> {
+        let inside = std::process::Command::new("git")
+            .args(["rev-parse", "--git-dir"])
+            .current_dir(&self.repo)
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+        match inside {
+            // Git missing or the folder unreadable: the command's own git
+            // call says it better.
+            Err(_) => Ok(()),
+            Ok(status) if status.success() => Ok(()),
+            Ok(_) => Err(CliError::config(format!(
+                "{} is not inside a git repository: `rewind {command}` reads the app's releases from its tags",
+                self.config.path.display()
+            ))
+            .hint("run rewind from your app's repository, or pass --config a rewind.toml that is inside it")),
+        }
+    }
+
     /// Git in the repository, interactive when a person is there, each
     /// command stopped after `REWIND_GIT_TIMEOUT` seconds (five minutes by
     /// default; a value that is not a whole number of seconds keeps it).

@@ -44,12 +44,10 @@ pub enum ConfigError {
         searched: Vec<PathBuf>,
     },
     /// The file exists (or was named) but cannot be read.
-    #[error("cannot read {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    // The reason is in the message, not the cause chain: printed both
+    // ways, it would be said twice.
+    #[error("cannot read {}: {reason}", path.display())]
+    Read { path: PathBuf, reason: io::Error },
     /// The file was read and is wrong; every problem found, sorted by line.
     #[error("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Invalid { problems: Vec<Problem> },

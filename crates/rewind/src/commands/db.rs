@@ -138,6 +138,25 @@ fn backup_dir(ctx: &Context, given: Option<PathBuf>, app: &str) -> PathBuf {
     given.unwrap_or_else(|| ctx.journal.backup_dir(app))
 }
 
+/// Makes the download folder as the download would (the user's alone, 0700)
+/// and proves a file can be written in it.
+fn writable_dir(dir: &std::path::Path) -> Result<(), CliError> {
+    let fail = |action: &str, e: std::io::Error| {
+        CliError::config(format!("cannot {action} the folder {}: {e}", dir.display())).hint(
+            "nothing was asked of the platform; choose a folder you can write to with --download DIR",
+        )
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| fail("create", e))?;
+    let probe = dir.join(format!(".rewind-write-check-{}", std::process::id()));
+    std::fs::File::create(&probe).map_err(|e| fail("write in", e))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
 /// `2026-07-18 14:02:00 UTC (16:02:00 local)`.
 fn both(t: DateTime<Utc>) -> String {
     let local = t.with_timezone(&Local);
@@ -207,6 +226,9 @@ fn backup(ctx: &Context, args: BackupArgs) -> Result<(), CliError> {
     let platform = ctx.platform(app)?;
     let addon = addon_of(&platform, app)?;
     let dir = backup_dir(ctx, args.download, &app.name);
+    // Before the platform is asked for a backup: one that cannot be kept
+    // would be made for nothing.
+    writable_dir(&dir)?;
     let journal = &ctx.journal;
     let incident = journal.begin(
         &app.name,
@@ -329,6 +351,25 @@ fn run_backup(
     }
 }
 
+/// `db restore --before-deploy shop`: clap takes the app's name for the
+/// deployment id, since the flag's value is optional. Said before anything
+/// is asked of the platform, where it would only be "deployment not found".
+fn app_after_flag(ctx: &Context, args: &RestoreArgs) -> Result<(), CliError> {
+    let Some(id) = args.before_deploy.as_deref() else {
+        return Ok(());
+    };
+    if args.app.is_some() || !ctx.config.apps.iter().any(|a| a.name == id) {
+        return Ok(());
+    }
+    Err(CliError::config(format!(
+        "`{id}` is an app of {}, not a deployment id: --before-deploy took it as its value",
+        ctx.config.path.display()
+    ))
+    .hint(format!(
+        "put the app before the flag: rewind db restore {id} --before-deploy [DEPLOYMENT_ID]"
+    )))
+}
+
 /// The deployment a `--before-deploy` restore goes back before.
 fn deployment_for(
     ctx: &Context,
@@ -337,7 +378,22 @@ fn deployment_for(
     id: &str,
 ) -> Result<rewind_core::platform::Deployment, CliError> {
     if !id.is_empty() {
-        return Ok(platform.deployment(&app.name, id)?);
+        return platform.deployment(&app.name, id).map_err(|e| {
+            let names_an_app = ctx.config.apps.iter().any(|a| a.name == id);
+            let err = CliError::from(e);
+            if names_an_app && err.kind == ErrorKind::Failed {
+                // Not found, or any other failure: the id was an app name.
+                CliError {
+                    kind: ErrorKind::Config,
+                    ..err
+                }
+                .hint(format!(
+                    "`{id}` is an app of rewind.toml: the app goes before the flag, rewind db restore {id} --before-deploy DEPLOYMENT_ID"
+                ))
+            } else {
+                err
+            }
+        });
     }
     let git = ctx.git();
     // Without tags the build logs still tell releases apart; the restore
@@ -431,6 +487,7 @@ fn confirm(app: &str, summary: &str, yes: bool) -> Result<(), CliError> {
 }
 
 fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
+    app_after_flag(ctx, &args)?;
     let app = ctx.app(args.app.as_deref())?;
     let platform = ctx.platform(app)?;
     let addon = addon_of(&platform, app)?;

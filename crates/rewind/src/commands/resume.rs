@@ -60,6 +60,7 @@ pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
     }
     let id = incident.id.to_string();
     let app = ctx.app(Some(&incident.app))?;
+    ctx.require_repository("resume")?;
     let platform = ctx.platform(app)?;
     let git = ctx.git();
     let tools = Tools {

@@ -103,6 +103,7 @@ fn parse_method(text: &str) -> Result<Method, String> {
 pub fn run(args: RollbackArgs, global: &Global) -> Result<(), CliError> {
     let ctx = Context::load(global)?;
     let app = ctx.app(args.app.as_deref())?;
+    ctx.require_repository("rollback")?;
     let platform = ctx.platform(app)?;
     let git = ctx.git();
     let tools = Tools {

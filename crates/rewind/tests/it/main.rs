@@ -5,6 +5,7 @@
 mod db;
 mod db_from_backup;
 mod drill;
+mod exits;
 mod fault_matrix;
 mod guide;
 mod hostile;
