@@ -83,9 +83,11 @@ fn query_values(text: &str) -> String {
     let mut rest = text;
     while let Some(eq) = rest.find('=') {
         let before = &rest[..eq];
+        // Trimmed rather than found by index: the character before the name
+        // may take several bytes (`clé=`).
         let name_start = before
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-            .map_or(0, |i| i + 1);
+            .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            .len();
         let name = before[name_start..].to_ascii_lowercase();
         out.push_str(&rest[..=eq]);
         let after = &rest[eq + 1..];
@@ -178,6 +180,9 @@ mod tests {
             assert_eq!(redact(given), wanted, "{given}");
         }
         assert!(matches!(redact("nothing here"), Cow::Borrowed(_)));
+        // A multi-byte character just before a `name=` once panicked.
+        assert_eq!(redact("clé=valeur \u{202e}="), "clé=valeur \u{202e}=");
+        assert_eq!(redact("é_token=abc"), "é_token=[redacted]");
         // Idempotent.
         let once = redact("https://u:p@h/?token=t tk-us-x").into_owned();
         assert_eq!(redact(&once), once);

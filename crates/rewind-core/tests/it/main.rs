@@ -4,6 +4,7 @@
 mod config;
 mod db;
 mod follow;
+mod fuzz;
 mod git;
 mod guide;
 mod health;

@@ -351,4 +351,83 @@ mod tests {
             None
         );
     }
+
+    /// Cases per property: 256, or `REWIND_FUZZ_CASES` for a long run
+    /// (the other parsers' properties are in tests/it/fuzz.rs).
+    fn fuzz_config() -> proptest::test_runner::Config {
+        proptest::test_runner::Config {
+            cases: std::env::var("REWIND_FUZZ_CASES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(256),
+            failure_persistence: None,
+            ..proptest::test_runner::Config::default()
+        }
+    }
+
+    /// JSON values of every shape, a few levels deep.
+    fn any_json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+            prop::sample::select(vec!["log", "ping", "new", "status", "success", "id"])
+                .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop::sample::select(vec![
+                        "type",
+                        "id",
+                        "data",
+                        "content",
+                        "status",
+                        "deployment",
+                        "git_ref"
+                    ])
+                    .prop_map(str::to_string),
+                    inner,
+                    0..4,
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(fuzz_config())]
+
+        /// Any text the platform sends: a frame or nothing, never a panic.
+        #[test]
+        fn hostile_fuzz_stream_frames_text(text in ".{0,200}") {
+            let _ = parse_frame(&text);
+        }
+
+        /// Any JSON, frame-shaped or not: a frame or nothing, never a panic;
+        /// a log frame keeps its content as sent.
+        #[test]
+        fn hostile_fuzz_stream_frames_json(
+            value in any_json(),
+            kind in proptest::sample::select(vec!["log", "ping", "new", "status", "other"]),
+            id in any_json(),
+            data in any_json(),
+            content in ".{0,40}",
+        ) {
+            let _ = parse_frame(&value.to_string());
+            let frame = serde_json::json!({"type": kind, "id": id, "data": data});
+            let _ = parse_frame(&frame.to_string());
+            let log = serde_json::json!({"type": "log", "id": id, "data": {"content": content}});
+            match parse_frame(&log.to_string()) {
+                Some(StreamFrame::Log { content: read, .. }) => {
+                    proptest::prop_assert_eq!(read, content)
+                }
+                other => proptest::prop_assert!(false, "{other:?}"),
+            }
+        }
+    }
 }
