@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::journal::{EntryKind, Incident, IncidentId, Journal, JournalError};
+use crate::platform::PlatformError;
 
 /// The key a journal note carries a restore under.
 const KEY: &str = "database_restore";
@@ -62,6 +63,64 @@ impl RestoreRecord {
     }
 }
 
+/// The note saying Scalingo gave the restore's operation: from then on the
+/// restore is known to have run.
+pub fn operation_started(operation_id: &str) -> Value {
+    json!({
+        "text": format!("restore operation {operation_id} started"),
+        "restore_operation_id": operation_id,
+    })
+}
+
+/// The note for a restore request that failed in a way that proves nothing
+/// was restored (a refusal, 429 included, or a failure rewind checked did
+/// not apply), so that a later run may ask again; `None` when the failure
+/// leaves it unknown (a lost answer) or is not the request's.
+pub fn not_made_by(e: &super::DbError) -> Option<Value> {
+    match e {
+        super::DbError::Platform(p)
+            if !p.is_uncertain() && !matches!(p, PlatformError::WriteUncertain { .. }) =>
+        {
+            Some(RestoreRecord::not_made(&p.to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// The key of the note naming a safety backup and the bad deployment it
+/// was taken for.
+const SAFETY_BACKUP_FOR: &str = "safety_backup_for";
+
+/// The note a safety backup leaves the moment Scalingo accepts it.
+pub fn safety_backup_taken(bad_deployment_id: &str, backup_id: &str) -> Value {
+    json!({
+        "text": format!("safety backup {backup_id} requested"),
+        SAFETY_BACKUP_FOR: bad_deployment_id,
+        "backup_id": backup_id,
+    })
+}
+
+/// The newest safety backup taken before restoring for `bad_deployment`
+/// that no restore used since (a restore asked for, and not known to be
+/// refused, uses it up): the backup a run cut short never used, to be
+/// downloaded rather than taken twice.
+pub fn unused_safety_backup(journal: &Journal, app: &str, bad_deployment: &str) -> Option<String> {
+    let (entries, _) = journal.entries().ok()?;
+    let mut found = None;
+    let mut used_by: Option<&IncidentId> = None;
+    for entry in entries.iter().filter(|e| e.app == app) {
+        if entry.data[SAFETY_BACKUP_FOR].as_str() == Some(bad_deployment) {
+            found = entry.data["backup_id"].as_str().map(str::to_string);
+            used_by = None;
+        } else if entry.data[KEY]["bad_deployment_id"].as_str() == Some(bad_deployment) {
+            used_by = Some(&entry.incident);
+        } else if entry.data[NOT_MADE] == Value::Bool(true) && used_by == Some(&entry.incident) {
+            used_by = None;
+        }
+    }
+    found.filter(|_| used_by.is_none())
+}
+
 /// A restore made (or asked for, and maybe made) by an earlier incident.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EarlierRestore {
@@ -94,7 +153,7 @@ impl EarlierRestore {
 
 /// The restores of `app` made for `bad_deployment_id`, oldest first,
 /// `except` one incident (the one asking, on a resume).
-pub fn earlier_restores(
+fn earlier_restores(
     journal: &Journal,
     app: &str,
     bad_deployment_id: &str,
@@ -220,7 +279,7 @@ fn ran(kind: &EntryKind, data: &Value) -> bool {
 }
 
 /// The key of the note a person's `--restore-ran yes` leaves.
-pub const MADE_BY_WORD: &str = "database_restore_ran";
+const MADE_BY_WORD: &str = "database_restore_ran";
 
 /// Rollbacks journaled before restore records existed: the plan names the
 /// bad deployment, and the restore step started.

@@ -9,8 +9,9 @@
 //!   to `done`, downloaded, its size checked and its SHA-256 computed;
 //! - [`plan_pitr`] / [`pitr_restore`]: a point-in-time restore checked
 //!   against the window, then run and followed;
-//! - [`earlier_restores`]: the restores already made for a bad release,
-//!   so that none is made twice by a retry;
+//! - [`made_restore`] / [`check_not_restored`]: the restore already made
+//!   for a bad release (from the journal's restore records), so that none
+//!   is made twice by a retry;
 //! - [`restore_archive`]: a backup archive restored with `pg_restore` into
 //!   a database URL (the password kept out of argv).
 //!
@@ -41,8 +42,8 @@ pub use download::{
 };
 pub use error::{DbError, DbErrorKind};
 pub use ledger::{
-    EarlierRestore, MADE_BY_WORD, RestoreRecord, check_not_restored, earlier_restores,
-    made_restore, restore_of,
+    EarlierRestore, RestoreRecord, check_not_restored, made_restore, not_made_by,
+    operation_started, restore_of, safety_backup_taken, unused_safety_backup,
 };
 pub use pg_restore::{DumpRestored, find_program, restore_archive};
 pub use pg_url::DatabaseUrl;

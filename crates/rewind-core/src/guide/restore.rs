@@ -12,36 +12,6 @@ use crate::journal::{EntryKind, IncidentId};
 /// The step the guide journals the restore's records under.
 const RESTORE_STEP: &str = "restore_database";
 
-/// The key of the note naming a safety backup and the bad deployment it
-/// was taken for.
-const SAFETY_BACKUP_FOR: &str = "safety_backup_for";
-
-/// The newest safety backup a guide walk asked for before restoring for
-/// `bad_deployment`, when no restore for that deployment was asked for
-/// since: the backup a walk cut short never used.
-fn earlier_safety_backup(tools: &Tools<'_>, app: &str, bad_deployment: &str) -> Option<String> {
-    let (entries, _) = tools.journal.entries().ok()?;
-    let mut found = None;
-    // The incident that asked for a restore since that backup, if any: a
-    // restore asked for (and not known to be refused) uses the backup up.
-    let mut restored_by: Option<&crate::journal::IncidentId> = None;
-    for entry in entries.iter().filter(|e| e.app == app) {
-        if entry.data[SAFETY_BACKUP_FOR].as_str() == Some(bad_deployment) {
-            found = entry.data["backup_id"].as_str().map(str::to_string);
-            restored_by = None;
-        } else if entry.data["database_restore"]["bad_deployment_id"].as_str()
-            == Some(bad_deployment)
-        {
-            restored_by = Some(&entry.incident);
-        } else if entry.data["database_restore_not_made"] == serde_json::Value::Bool(true)
-            && restored_by == Some(&entry.incident)
-        {
-            restored_by = None;
-        }
-    }
-    found.filter(|_| restored_by.is_none())
-}
-
 use super::actions::{Failure, Stop};
 use super::probes::Known;
 use super::say::{self, leaves as words};
@@ -196,7 +166,7 @@ pub(crate) fn run(
     // A safety backup an earlier walk asked for, for this bad release, and
     // never got to use (cut short while downloading it): that one is
     // followed and downloaded, not a second one taken.
-    let earlier = earlier_safety_backup(tools, &plan.app, &prepared.bad_deployment_id);
+    let earlier = db::unused_safety_backup(tools.journal, &plan.app, &prepared.bad_deployment_id);
     let step = Some(RESTORE_STEP);
     let new_backup = |progress: &mut dyn FnMut(&str)| {
         db::safety_backup(
@@ -213,11 +183,7 @@ pub(crate) fn run(
                         &plan.app,
                         EntryKind::Note,
                         step,
-                        serde_json::json!({
-                            "text": format!("safety backup {} requested", b.id),
-                            SAFETY_BACKUP_FOR: prepared.bad_deployment_id,
-                            "backup_id": b.id,
-                        }),
+                        db::safety_backup_taken(&prepared.bad_deployment_id, &b.id),
                     );
                     progress(&words::backup_requested(lang, &b.id))
                 }
@@ -299,7 +265,7 @@ pub(crate) fn run(
                     &plan.app,
                     EntryKind::Note,
                     step,
-                    serde_json::json!({ "text": format!("restore operation {id} started"), "restore_operation_id": id }),
+                    db::operation_started(id),
                 );
             }
             (progress.borrow_mut())(&words::restore_started(lang, id))
@@ -307,17 +273,11 @@ pub(crate) fn run(
         &mut |op| (progress.borrow_mut())(&words::restore_status(lang, &op.status)),
     )
     .map_err(|e| {
-        if let DbError::Platform(p) = &e
-            && crate::rollback::restore_not_applied(p)
-        {
+        if let Some(note) = db::not_made_by(&e) {
             // Known not made: a later run may ask again.
-            let _ = tools.journal.record(
-                incident,
-                &plan.app,
-                EntryKind::Note,
-                step,
-                db::RestoreRecord::not_made(&p.to_string()),
-            );
+            let _ = tools
+                .journal
+                .record(incident, &plan.app, EntryKind::Note, step, note);
         }
         Failure::from(e).hint(format!(
             "the safety backup {} is at {}",

@@ -87,11 +87,6 @@ impl ReadReport {
             self.skipped.push(SkippedLine { line, why });
         }
     }
-
-    /// Whether anything was left out.
-    pub fn is_clean(&self) -> bool {
-        !self.partial_last_line && self.unreadable_lines == 0
-    }
 }
 
 #[derive(Debug, Clone)]

@@ -63,6 +63,15 @@ impl Facts {
         self.restored_to = found.restored_to.or(self.restored_to);
     }
 
+    /// Everything an incident's entries learnt, later facts first.
+    pub fn of(incident: &crate::journal::Incident) -> Facts {
+        let mut facts = Facts::default();
+        for entry in &incident.entries {
+            facts.absorb(&entry.data);
+        }
+        facts
+    }
+
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }

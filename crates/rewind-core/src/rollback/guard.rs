@@ -43,7 +43,7 @@ pub(crate) fn obstacles(
                 // release it went back from, or its own deployment, is the
                 // newest that succeeded.
                 let from = incident.opening["plan"]["from"]["deployment_id"].as_str();
-                let own = own_deployment(incident);
+                let own = super::facts::Facts::of(incident).deployment_id;
                 let current = newest_success.map(|d| d.id.as_str());
                 let relevant = current.is_some() && (current == from || current == own.as_deref());
                 if !relevant {
@@ -70,17 +70,8 @@ pub(crate) fn obstacles(
 }
 
 /// Closed outcomes `rewind resume` can finish.
-pub(crate) fn resumable_outcome(outcome: &str) -> bool {
+pub fn resumable_outcome(outcome: &str) -> bool {
     matches!(outcome, "failed" | "refused")
-}
-
-/// The deployment the incident started or adopted, from its facts.
-fn own_deployment(incident: &crate::journal::Incident) -> Option<String> {
-    let mut facts = super::facts::Facts::default();
-    for entry in &incident.entries {
-        facts.absorb(&entry.data);
-    }
-    facts.deployment_id
 }
 
 fn failed_step(incident: &crate::journal::Incident) -> String {

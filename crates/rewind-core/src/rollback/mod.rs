@@ -32,12 +32,12 @@ pub use database::{
 };
 pub use error::{ErrorClass, RollbackError};
 pub use facts::Facts;
+pub use guard::resumable_outcome;
 pub use hold::{HoldChange, HoldState, hold, hold_state, unhold};
 pub use method::Method;
 pub use plan::{Plan, ReleaseRef, Removed, RemovedCommit, RemovedMigration, RemovedSection};
 pub use prepare::{PrepareOptions, prepare};
 pub use report::{Report, report};
-pub use restore::not_applied as restore_not_applied;
 pub use resume::{guide_rollback, resumable, resume, rolled_back_from};
 pub use run::{Outcome, Progress, RunOptions, StepOutcome, StepReport, Summary, Tools, run};
 pub use steps::{PlannedStep, StepId};

@@ -48,10 +48,7 @@ pub struct DatabaseReport {
 
 fn database_report(plan: Option<&Plan>, incident: &Incident) -> Option<DatabaseReport> {
     let database = plan?.database.as_ref()?;
-    let mut facts = Facts::default();
-    for entry in &incident.entries {
-        facts.absorb(&entry.data);
-    }
+    let facts = Facts::of(incident);
     let restore = database.restore.as_ref();
     Some(DatabaseReport {
         choice: database.choice,

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::config::RollbackOrder;
 use crate::db::{self, BackupEvent, DbError, DbErrorKind, PitrPlan, Poll, RestoreRecord, Target};
 use crate::journal::EntryKind;
-use crate::platform::{PlatformError, RecoveryWindow};
+use crate::platform::RecoveryWindow;
 
 use super::database::{RestorePlan, utc};
 use super::error::RollbackError;
@@ -284,13 +284,9 @@ impl Engine<'_> {
                 if let Some(noted) = started {
                     self.facts.restore_operation_id = Some(noted?);
                 }
-                if let Err(DbError::Platform(e)) = &result
-                    && not_applied(e)
-                {
-                    // Scalingo refused and rewind checked: nothing was
-                    // restored, and a resume may ask again.
+                if let Some(mut data) = result.as_ref().err().and_then(db::not_made_by) {
+                    // Nothing was restored: a resume may ask again.
                     self.facts.restore_requested = Some(false);
-                    let mut data = RestoreRecord::not_made(&e.to_string());
                     data["facts"] = json!({ "restore_requested": false });
                     self.record(EntryKind::Note, Some(StepId::PitrRestore), data)
                         .map_err(Stop::from)?;
@@ -380,11 +376,4 @@ fn restore_failed(e: DbError, restore: &RestorePlan, archive: Option<&str>) -> S
         previous_release_running: restore.order == RollbackOrder::BeforeDeploy,
         ..Failure::new(e.to_string(), hints)
     })
-}
-
-/// A restore request Scalingo answered with a refusal (a 4xx, 429
-/// included) or that rewind checked did not happen: nothing was restored,
-/// and a later run may ask again. A lost answer is not one of them.
-pub fn not_applied(e: &PlatformError) -> bool {
-    !e.is_uncertain() && !matches!(e, PlatformError::WriteUncertain { .. })
 }

@@ -78,10 +78,7 @@ pub fn resume(
             json!({ "override": format!("--force: {obstacle}") }),
         )?;
     }
-    let mut facts = Facts::default();
-    for entry in &incident.entries {
-        facts.absorb(&entry.data);
-    }
+    let mut facts = Facts::of(&incident);
     let mut complete: HashSet<StepId> = incident
         .steps
         .iter()
@@ -199,11 +196,7 @@ pub fn rolled_back_from(
         if i.app != app || i.opening["command"].as_str() != Some(super::COMMAND) {
             return None;
         }
-        let mut facts = Facts::default();
-        for entry in &i.entries {
-            facts.absorb(&entry.data);
-        }
-        if facts.deployment_id.as_deref() != Some(deployment_id) {
+        if Facts::of(i).deployment_id.as_deref() != Some(deployment_id) {
             return None;
         }
         let from = &i.opening["plan"]["from"];

@@ -634,27 +634,23 @@ impl Engine<'_> {
     }
 }
 
-/// A request's "nothing changed, safe to run again" is true of that
-/// request only: once the rollback changed something, the hint says what,
-/// and that `rewind resume` finishes it without doing it twice.
+/// A request's hint speaks of that request only (the platform error says
+/// "this request changed nothing"); once the rollback changed something,
+/// a hint says what, and that `rewind resume` finishes it without doing it
+/// twice.
 fn truthful_hints(
-    hints: Vec<String>,
+    mut hints: Vec<String>,
     changed: &[String],
     incident: &IncidentId,
     step: StepId,
 ) -> Vec<String> {
-    if changed.is_empty() {
-        return hints;
+    if !changed.is_empty() {
+        hints.push(format!(
+            "this rollback already made changes ({}): `rewind resume {incident}` finishes it from `{step}` without making them again",
+            changed.join(", ")
+        ));
     }
-    let mut out: Vec<String> = hints
-        .into_iter()
-        .filter(|h| !h.contains("nothing changed") && !h.contains("safe to run the command again"))
-        .collect();
-    out.push(format!(
-        "this rollback already made changes ({}): `rewind resume {incident}` finishes it from `{step}` without making them again",
-        changed.join(", ")
-    ));
-    out
+    hints
 }
 
 fn report(

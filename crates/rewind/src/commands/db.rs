@@ -631,7 +631,7 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
                     &app.name,
                     EntryKind::Note,
                     step,
-                    json!({ "text": format!("restore operation {id} started"), "restore_operation_id": id }),
+                    db::operation_started(id),
                 );
             }
             msgln!("restore started (operation {id}); the database is stopped until it ends");
@@ -662,16 +662,8 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
             } else {
                 EntryKind::StepFailed
             };
-            if let DbError::Platform(p) = &e
-                && rewind_core::rollback::restore_not_applied(p)
-            {
-                journal.record(
-                    &incident,
-                    &app.name,
-                    EntryKind::Note,
-                    step,
-                    db::RestoreRecord::not_made(&p.to_string()),
-                )?;
+            if let Some(note) = db::not_made_by(&e) {
+                journal.record(&incident, &app.name, EntryKind::Note, step, note)?;
             }
             journal.record(
                 &incident,

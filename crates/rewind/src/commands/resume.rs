@@ -73,7 +73,7 @@ pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
     let plan: Option<Plan> = serde_json::from_value(incident.opening["plan"].clone()).ok();
     // One that succeeded, or that is not a rollback: the core says why.
     let resumable = plan.as_ref().filter(|_| match &incident.state {
-        IncidentState::Closed(outcome) => outcome == "failed" || outcome == "refused",
+        IncidentState::Closed(outcome) => rollback::resumable_outcome(outcome),
         _ => true,
     });
     if let Some(plan) = resumable {

@@ -288,7 +288,14 @@ pub fn restored(lang: Lang, to: &str, operation: &str) -> String {
 
 // redeploy_previous
 
+/// `verdict`: the migration summary's code (`destructive`, `unknown`).
 pub fn yes_needs_db_choice(lang: Lang, verdict: &str, to: &str, from: &str) -> String {
+    let verdict = match (lang, verdict) {
+        (Lang::Fr, "destructive") => "destructives",
+        (Lang::Fr, _) => "inconnues de rewind",
+        (Lang::En, "destructive") => "destructive",
+        (Lang::En, _) => "unknown to rewind",
+    };
     match lang {
         Lang::En => format!(
             "--yes does not choose for the database: the migrations between {to} and {from} are {verdict}; nothing was changed"
