@@ -101,6 +101,10 @@ impl Sandbox {
         if let Err(message) = crate::deploy::fresh_git_root(&git_root) {
             eprintln!("rewind-sandbox: {message}");
         }
+        // The seeded apps' remotes too: a `git init` still running when a
+        // sandbox is killed right after it announced itself would write
+        // into a directory the next sandbox is deleting.
+        crate::deploy::ensure_remotes(&shared);
         let (tx, rx) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("rewind-sandbox".into())

@@ -116,7 +116,7 @@ pub fn reap(root: &Path) -> Vec<Reaped> {
             continue;
         }
         let postgres = stop_orphaned_postgres(&dir);
-        if let Err(e) = std::fs::remove_dir_all(&dir) {
+        if let Err(e) = remove_settled(&dir) {
             eprintln!(
                 "rewind-sandbox: cannot delete {} left by a killed sandbox: {e}",
                 dir.display()
@@ -126,6 +126,21 @@ pub fn reap(root: &Path) -> Vec<Reaped> {
         reaped.push(Reaped { dir, postgres });
     }
     reaped
+}
+
+/// Deletes `dir`, trying again for a while when something still writes
+/// into it: a child process of the killed sandbox (a `git` it started)
+/// outlives it by a moment.
+fn remove_settled(dir: &Path) -> std::io::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        match std::fs::remove_dir_all(dir) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) if Instant::now() >= deadline => return Err(e),
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
 }
 
 /// Whether this process may reap `dir`: its own user's, or anything when

@@ -93,6 +93,11 @@ pub fn routes() -> Router<AppState> {
 
 /// Starts the deployment machinery's background work (the auto-deploy
 /// watcher) on the sandbox's runtime.
+/// Creates the git remote of every app that has none yet.
+pub fn ensure_remotes(state: &AppState) {
+    watcher::ensure_remotes(state);
+}
+
 pub fn start_background(state: &AppState) {
     watcher::start(state);
 }

@@ -61,16 +61,21 @@ impl Watch {
     }
 }
 
-/// Creates the apps' remotes and takes the first look at every watched
-/// branch before the server answers anything (so a push made after the
-/// sandbox is up always counts as a push), then polls on the runtime.
-pub fn start(state: &AppState) {
+/// Creates the git remote of every app that has none yet.
+pub fn ensure_remotes(state: &AppState) {
     let names: Vec<String> = state.world().apps.keys().cloned().collect();
     for name in names {
         if let Err(message) = push::ensure(&state.git_root, &name) {
             eprintln!("rewind-sandbox: {message}");
         }
     }
+}
+
+/// Creates the apps' remotes and takes the first look at every watched
+/// branch before the server answers anything (so a push made after the
+/// sandbox is up always counts as a push), then polls on the runtime.
+pub fn start(state: &AppState) {
+    ensure_remotes(state);
     let mut seen = HashMap::new();
     for watch in watches(state) {
         if let Ok(head) = head(&watch) {
