@@ -22,5 +22,6 @@ pub mod release;
 pub mod rollback;
 pub mod secret;
 pub mod status;
+pub mod team;
 pub mod text;
 pub mod tree;

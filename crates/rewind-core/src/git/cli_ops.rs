@@ -9,6 +9,37 @@ use super::history::{self, ChangedFile, CommitSubject};
 use super::tag_index::{self, TagIndex};
 
 impl Git for GitCli {
+    fn record_commit(
+        &self,
+        message: &str,
+        name: &str,
+        parent: Option<&str>,
+    ) -> Result<String, GitError> {
+        super::refs::record_commit(self, message, name, parent)
+    }
+
+    fn remote_ref(&self, remote: &str, refname: &str) -> Result<Option<String>, GitError> {
+        super::refs::remote_ref(self, remote, refname)
+    }
+
+    fn fetch_record(
+        &self,
+        remote: &str,
+        refname: &str,
+    ) -> Result<Option<(String, String)>, GitError> {
+        super::refs::fetch_record(self, remote, refname)
+    }
+
+    fn push_cas(
+        &self,
+        remote: &str,
+        refname: &str,
+        expected: Option<&str>,
+        new: Option<&str>,
+    ) -> Result<super::CasOutcome, GitError> {
+        super::refs::push_cas(self, remote, refname, expected, new)
+    }
+
     fn fetch_tags(&self, remote: &str) -> Result<(), GitError> {
         check_arg("remote", remote)?;
         self.run(&["fetch", "--prune", "--tags", remote]).map(drop)

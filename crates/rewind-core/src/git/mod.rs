@@ -12,6 +12,7 @@ mod describe;
 mod error;
 mod history;
 mod redact;
+mod refs;
 mod tag_index;
 
 pub use cli::{DEFAULT_GIT_TIMEOUT, GitCli};
@@ -19,6 +20,7 @@ pub use describe::Description;
 pub use error::{GitError, STDERR_LINES};
 pub use history::{ChangeStatus, ChangedFile, CommitSubject};
 pub use redact::redact_credentials;
+pub use refs::CasOutcome;
 pub use tag_index::TagIndex;
 
 /// The git operations rewind needs. Revisions are anything git accepts
@@ -88,4 +90,38 @@ pub trait Git {
 
     /// Whether the working tree or index has changes or untracked files.
     fn is_dirty(&self) -> Result<bool, GitError>;
+
+    /// Writes a commit with no files whose message is `message`, authored
+    /// by `name` (after `parent` when given), and returns its SHA. Only
+    /// the object database changes: no branch, no index, no working tree.
+    fn record_commit(
+        &self,
+        message: &str,
+        name: &str,
+        parent: Option<&str>,
+    ) -> Result<String, GitError>;
+
+    /// The commit `refname` points at on `remote`, if it exists.
+    fn remote_ref(&self, remote: &str, refname: &str) -> Result<Option<String>, GitError>;
+
+    /// Fetches `refname` from `remote` (into no local ref) and returns its
+    /// commit and that commit's message; `None` when there is no such ref.
+    fn fetch_record(
+        &self,
+        remote: &str,
+        refname: &str,
+    ) -> Result<Option<(String, String)>, GitError>;
+
+    /// Moves `refname` on `remote` from `expected` (`None`: must not
+    /// exist) to `new` (`None`: delete it), atomically: of two people
+    /// pushing at once, exactly one wins. An unreachable remote is an
+    /// error; a rule of the host that refuses the ref is
+    /// [`CasOutcome::Refused`].
+    fn push_cas(
+        &self,
+        remote: &str,
+        refname: &str,
+        expected: Option<&str>,
+        new: Option<&str>,
+    ) -> Result<CasOutcome, GitError>;
 }

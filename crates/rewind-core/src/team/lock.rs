@@ -1,0 +1,422 @@
+//! One change to an app at a time for the whole team: the app's lock is a
+//! ref on the repository's own git remote, `refs/rewind/locks/<app>`,
+//! created with a compare-and-swap push (it must not exist) and deleted the
+//! same way (it must still be ours). The commit it points at holds no files;
+//! its message says who holds the lock, from which machine, for which
+//! incident and since when, so `git log -1 refs/rewind/locks/shop` after a
+//! fetch shows it to anyone.
+//!
+//! The machine's own lock (`journal::AppLock`) is still taken first: it
+//! goes with the process however it ends. The team lock cannot, so a
+//! holder killed with SIGKILL leaves it behind; the next person is told who
+//! held it and since when, and `rewind unlock APP` takes it away after a
+//! typed confirmation. It is never broken silently.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use crate::git::{CasOutcome, Git, GitError};
+use crate::journal::Holder;
+
+/// Where the locks live on the remote.
+pub const LOCKS: &str = "refs/rewind/locks/";
+
+/// The first line of every lock commit, before the holder as JSON.
+const TITLE: &str = "rewind lock";
+
+/// The ref of `app`'s lock: app names are Scalingo's (lower-case letters,
+/// digits, dashes); anything else is replaced so the ref stays valid.
+pub fn lock_ref(app: &str) -> String {
+    let safe: String = app
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{LOCKS}{safe}")
+}
+
+/// Who holds a team lock, read from the remote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldBy {
+    /// The lock commit, for `rewind unlock` to remove exactly this one.
+    pub commit: String,
+    /// `None` when the commit's message is not one rewind wrote.
+    pub holder: Option<Holder>,
+}
+
+/// Why the team lock was not taken.
+#[derive(Debug)]
+pub enum TeamLockError {
+    /// Someone else holds it.
+    Held(Box<HeldBy>),
+    /// The remote could not be used for the lock: unreachable, or it
+    /// refuses rewind's refs. The caller works alone and says so.
+    Unavailable { reason: String },
+}
+
+/// The team lock on one app, released when dropped (best effort: a
+/// release that fails leaves the lock for `rewind unlock`, and
+/// [`TeamLock::release`] says why).
+pub struct TeamLock<'g> {
+    git: &'g dyn Git,
+    remote: String,
+    refname: String,
+    commit: String,
+    holder: Holder,
+    released: bool,
+}
+
+/// The team locks this process holds, with how many guards share each
+/// (a guide action that runs a rollback takes the app's lock once).
+fn held() -> MutexGuard<'static, BTreeMap<String, (String, usize)>> {
+    static HELD: Mutex<BTreeMap<String, (String, usize)>> = Mutex::new(BTreeMap::new());
+    HELD.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A lock is re-entered only by the same person on the same machine, in
+/// the same process, for the same remote repository.
+fn key(git: &dyn Git, remote: &str, refname: &str, holder: &Holder) -> String {
+    let url = git
+        .remote_url(remote)
+        .unwrap_or_else(|_| remote.to_string());
+    format!(
+        "{url}\u{0}{refname}\u{0}{}\u{0}{}",
+        holder.user, holder.host
+    )
+}
+
+impl<'g> TeamLock<'g> {
+    /// Takes `app`'s lock on `remote` for `holder`, or says who holds it.
+    /// Never waits and never breaks a lock.
+    pub fn acquire(
+        git: &'g dyn Git,
+        remote: &str,
+        app: &str,
+        holder: &Holder,
+    ) -> Result<TeamLock<'g>, TeamLockError> {
+        let refname = lock_ref(app);
+        let unavailable = |e: GitError| TeamLockError::Unavailable {
+            reason: e.to_string(),
+        };
+        {
+            let mut held = held();
+            if let Some((commit, count)) = held.get_mut(&key(git, remote, &refname, holder)) {
+                *count += 1;
+                return Ok(TeamLock {
+                    git,
+                    remote: remote.to_string(),
+                    refname,
+                    commit: commit.clone(),
+                    holder: holder.clone(),
+                    released: false,
+                });
+            }
+        }
+        let commit = git
+            .record_commit(&message(app, holder), &holder.user, None)
+            .map_err(unavailable)?;
+        match git
+            .push_cas(remote, &refname, None, Some(&commit))
+            .map_err(unavailable)?
+        {
+            CasOutcome::Done => {}
+            CasOutcome::Moved => {
+                return Err(match read(git, remote, app) {
+                    Ok(Some(by)) => TeamLockError::Held(Box::new(by)),
+                    // Released between the push and the read: say so
+                    // rather than try again behind the person's back.
+                    Ok(None) => TeamLockError::Held(Box::new(HeldBy {
+                        commit: String::new(),
+                        holder: None,
+                    })),
+                    Err(e) => unavailable(e),
+                });
+            }
+            CasOutcome::Refused { detail } => {
+                return Err(TeamLockError::Unavailable {
+                    reason: format!("{remote} refuses {refname}: {detail}"),
+                });
+            }
+        }
+        held().insert(key(git, remote, &refname, holder), (commit.clone(), 1));
+        Ok(TeamLock {
+            git,
+            remote: remote.to_string(),
+            refname,
+            commit,
+            holder: holder.clone(),
+            released: false,
+        })
+    }
+
+    /// Adds the incident the operation opened, for whoever is refused
+    /// next: the lock moves to a new commit saying so, only from ours.
+    pub fn set_incident(&mut self, app: &str, incident: &str) -> Result<(), GitError> {
+        let mut holder = self.holder.clone();
+        holder.incident = Some(incident.to_string());
+        let commit =
+            self.git
+                .record_commit(&message(app, &holder), &holder.user, Some(&self.commit))?;
+        if self.git.push_cas(
+            &self.remote,
+            &self.refname,
+            Some(&self.commit),
+            Some(&commit),
+        )? == CasOutcome::Done
+        {
+            if let Some((held, _)) =
+                held().get_mut(&key(self.git, &self.remote, &self.refname, &self.holder))
+            {
+                *held = commit.clone();
+            }
+            self.commit = commit;
+            self.holder = holder;
+        }
+        Ok(())
+    }
+
+    /// Releases the lock when this is its last guard in the process.
+    /// `Err` says why the ref stays on the remote.
+    pub fn release(mut self) -> Result<(), String> {
+        self.release_inner()
+    }
+
+    fn release_inner(&mut self) -> Result<(), String> {
+        if self.released {
+            return Ok(());
+        }
+        self.released = true;
+        {
+            let mut held = held();
+            let k = key(self.git, &self.remote, &self.refname, &self.holder);
+            let last = match held.get_mut(&k) {
+                Some((_, count)) => {
+                    *count -= 1;
+                    *count == 0
+                }
+                None => false,
+            };
+            if !last {
+                return Ok(());
+            }
+            if let Some((commit, _)) = held.remove(&k) {
+                self.commit = commit;
+            }
+        }
+        match self
+            .git
+            .push_cas(&self.remote, &self.refname, Some(&self.commit), None)
+        {
+            Ok(CasOutcome::Done) => Ok(()),
+            Ok(CasOutcome::Moved) => Err(format!(
+                "{} on {} is no longer this lock: someone removed or replaced it",
+                self.refname, self.remote
+            )),
+            Ok(CasOutcome::Refused { detail }) => Err(format!(
+                "{} refused to delete {}: {detail}",
+                self.remote, self.refname
+            )),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Debug for TeamLock<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TeamLock")
+            .field("remote", &self.remote)
+            .field("refname", &self.refname)
+            .field("commit", &self.commit)
+            .finish()
+    }
+}
+
+impl Drop for TeamLock<'_> {
+    fn drop(&mut self) {
+        let _ = self.release_inner();
+    }
+}
+
+/// Who holds `app`'s lock on `remote`, if anyone.
+pub fn read(git: &dyn Git, remote: &str, app: &str) -> Result<Option<HeldBy>, GitError> {
+    let Some((commit, text)) = git.fetch_record(remote, &lock_ref(app))? else {
+        return Ok(None);
+    };
+    Ok(Some(HeldBy {
+        commit,
+        holder: parse(&text),
+    }))
+}
+
+/// Removes the lock `held` names, and only that one: if it moved since it
+/// was read, nothing is removed and `Ok(false)` says so.
+pub fn unlock(git: &dyn Git, remote: &str, app: &str, held: &HeldBy) -> Result<bool, String> {
+    match git
+        .push_cas(remote, &lock_ref(app), Some(&held.commit), None)
+        .map_err(|e| e.to_string())?
+    {
+        CasOutcome::Done => Ok(true),
+        CasOutcome::Moved => Ok(false),
+        CasOutcome::Refused { detail } => Err(format!(
+            "{remote} refused to delete {}: {detail}",
+            lock_ref(app)
+        )),
+    }
+}
+
+fn message(app: &str, holder: &Holder) -> String {
+    let json = serde_json::to_string(holder).unwrap_or_else(|_| "{}".to_string());
+    format!("{TITLE}: {app} held by {}\n\n{json}\n", holder.user)
+}
+
+fn parse(text: &str) -> Option<Holder> {
+    if !text.starts_with(TITLE) {
+        return None;
+    }
+    let json = text.lines().find(|l| l.trim_start().starts_with('{'))?;
+    serde_json::from_str(json).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::git::GitCli;
+    use std::path::Path;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let status = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("git runs");
+        assert!(status.success(), "git {args:?}");
+    }
+
+    fn clone(root: &Path, name: &str) -> GitCli {
+        git(
+            root,
+            &[
+                "clone",
+                "--quiet",
+                root.join("remote.git").to_str().expect("utf-8"),
+                name,
+            ],
+        );
+        GitCli::new(root.join(name))
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+    }
+
+    fn holder(user: &str) -> Holder {
+        let mut holder = Holder::me(user, "rollback");
+        // Another machine, as far as the lock can tell.
+        holder.host = format!("{user}-laptop");
+        holder
+    }
+
+    #[test]
+    fn a_teammate_is_refused_told_who_holds_it_and_may_take_it_once_released() {
+        let root = tempfile::tempdir().expect("tempdir");
+        git(root.path(), &["init", "--quiet", "--bare", "remote.git"]);
+        let a = clone(root.path(), "a");
+        let b = clone(root.path(), "b");
+
+        let mut lock = TeamLock::acquire(&a, "origin", "shop", &holder("alice")).expect("alice");
+        lock.set_incident("shop", "20261202-020304-ab12")
+            .expect("incident");
+        let by = match TeamLock::acquire(&b, "origin", "shop", &holder("bob")) {
+            Err(TeamLockError::Held(by)) => *by,
+            other => panic!("bob must be refused: {other:?}"),
+        };
+        let alice = by.holder.expect("a holder rewind wrote");
+        assert_eq!(alice.user, "alice");
+        assert_eq!(alice.host, "alice-laptop");
+        assert_eq!(alice.incident.as_deref(), Some("20261202-020304-ab12"));
+        // Another app is another lock.
+        let other = TeamLock::acquire(&b, "origin", "api", &holder("bob")).expect("api");
+        other.release().expect("released");
+
+        lock.release().expect("released");
+        assert_eq!(read(&b, "origin", "shop").expect("read"), None);
+        let again = TeamLock::acquire(&b, "origin", "shop", &holder("bob")).expect("bob");
+        drop(again);
+        assert_eq!(read(&a, "origin", "shop").expect("read"), None, "dropped");
+    }
+
+    #[test]
+    fn unlock_removes_only_the_lock_that_was_read() {
+        let root = tempfile::tempdir().expect("tempdir");
+        git(root.path(), &["init", "--quiet", "--bare", "remote.git"]);
+        let a = clone(root.path(), "a");
+        let b = clone(root.path(), "b");
+        let lock = TeamLock::acquire(&a, "origin", "shop", &holder("carol")).expect("carol");
+        let seen = read(&b, "origin", "shop").expect("read").expect("held");
+        // Alice's rewind dies without releasing it.
+        let k = key(&a, "origin", &lock_ref("shop"), &holder("carol"));
+        std::mem::forget(lock);
+        held().remove(&k);
+        // Someone else's lock taken meanwhile is not the one bob saw.
+        let stale = HeldBy {
+            commit: "0".repeat(40),
+            holder: None,
+        };
+        assert_eq!(unlock(&b, "origin", "shop", &stale), Ok(false));
+        assert_eq!(unlock(&b, "origin", "shop", &seen), Ok(true));
+        assert_eq!(read(&b, "origin", "shop").expect("read"), None);
+    }
+
+    #[test]
+    fn an_unreachable_remote_leaves_the_person_working_alone() {
+        let root = tempfile::tempdir().expect("tempdir");
+        git(root.path(), &["init", "--quiet", "--bare", "remote.git"]);
+        let a = clone(root.path(), "a");
+        git(
+            a.repo(),
+            &["remote", "set-url", "origin", "/nonexistent/remote.git"],
+        );
+        match TeamLock::acquire(&a, "origin", "shop", &holder("alice")) {
+            Err(TeamLockError::Unavailable { reason }) => {
+                assert!(reason.contains("push"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn two_clones_racing_for_the_lock_never_both_win() {
+        let root = tempfile::tempdir().expect("tempdir");
+        git(root.path(), &["init", "--quiet", "--bare", "remote.git"]);
+        let a = clone(root.path(), "a");
+        let b = clone(root.path(), "b");
+        for round in 0..10 {
+            let barrier = std::sync::Barrier::new(2);
+            let (wa, wb) = std::thread::scope(|s| {
+                let ta = s.spawn(|| {
+                    barrier.wait();
+                    let lock = TeamLock::acquire(&a, "origin", "shop", &holder("alice")).ok();
+                    // Held until both tried.
+                    barrier.wait();
+                    lock.is_some()
+                });
+                let tb = s.spawn(|| {
+                    barrier.wait();
+                    let lock = TeamLock::acquire(&b, "origin", "shop", &holder("bob")).ok();
+                    barrier.wait();
+                    lock.is_some()
+                });
+                (ta.join().expect("a"), tb.join().expect("b"))
+            });
+            assert!(wa ^ wb, "round {round}: exactly one wins ({wa}, {wb})");
+            assert_eq!(read(&a, "origin", "shop").expect("read"), None);
+        }
+    }
+}
