@@ -15,7 +15,7 @@ use crate::config::AppConfig;
 use crate::follow::FollowOptions;
 use crate::git::Git;
 use crate::interrupt::Interrupt;
-use crate::journal::{AppLock, EntryKind, Holder, IncidentId, Journal};
+use crate::journal::{EntryKind, Holder, IncidentId, Journal};
 use crate::platform::Platform;
 use crate::prompt::{Choice, PromptError, Prompter};
 use crate::secret::Secret;
@@ -462,7 +462,17 @@ impl Session<'_, '_> {
         // this machine changes the app (a rollback inside finds the lock
         // held by this process).
         let holder = Holder::me(&self.options.actor, "guide");
-        let lock = match AppLock::acquire(self.tools.journal, &self.tools.app.name, &holder) {
+        let shared = crate::team::Shared {
+            git: self.tools.git,
+            remote: &self.tools.app.remote,
+        };
+        let acquired = crate::team::Lock::acquire(
+            self.tools.journal,
+            &self.tools.app.name,
+            &holder,
+            Some(shared),
+        );
+        let mut lock = match acquired {
             Ok(lock) => lock,
             Err(e) => {
                 let failure = Failure {
@@ -478,7 +488,11 @@ impl Session<'_, '_> {
                 return Ok(self.failed(node, report, failure));
             }
         };
-        lock.set_incident(self.incident.as_str());
+        if let Some(reason) = lock.alone() {
+            self.narrator
+                .progress(&crate::team::alone_warning(&self.tools.app.name, reason));
+        }
+        lock.set_incident(self.tools.journal, &self.incident)?;
         self.record(
             EntryKind::StepStarted,
             step,

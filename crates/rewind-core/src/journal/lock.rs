@@ -87,6 +87,14 @@ pub enum LockError {
         /// `None` when the holder had not written its name yet.
         holder: Option<Box<Holder>>,
     },
+    /// A teammate holds the app's lock on the team's git remote.
+    #[error("{app} is being changed by {holder} (the team lock {refname} on {remote})", holder = holder.as_deref().map_or_else(|| "a teammate".to_string(), Holder::describe))]
+    HeldByTeammate {
+        app: String,
+        remote: String,
+        refname: String,
+        holder: Option<Box<Holder>>,
+    },
     #[error("cannot lock {path}")]
     Io {
         path: PathBuf,
@@ -108,6 +116,22 @@ impl LockError {
                 hints.push(
                     "wait for it to end and run the command again: the lock goes with the process that holds it, even if it is killed".into(),
                 );
+                hints
+            }
+            LockError::HeldByTeammate { app, holder, .. } => {
+                let mut hints = Vec::new();
+                if let Some(holder) = holder {
+                    hints.push(format!("ask {} where they are", holder.user));
+                    if let Some(id) = holder.incident.as_deref() {
+                        hints.push(format!(
+                            "follow what it does with `rewind journal show {id}`"
+                        ));
+                    }
+                }
+                hints.push("wait for it to end and run the command again".into());
+                hints.push(format!(
+                    "if their rewind is gone (laptop closed, process killed), take the lock away with `rewind unlock {app}`"
+                ));
                 hints
             }
             LockError::Io { .. } => vec![

@@ -190,7 +190,8 @@ impl RollbackError {
             Database(e) if e.kind() == DbErrorKind::Interrupted => ErrorClass::Interrupted,
             Database(e) if e.kind() == DbErrorKind::Usage => ErrorClass::Config,
             Database(e) if e.kind() == DbErrorKind::Refused => ErrorClass::Refused,
-            Locked(LockError::Held { .. }) | AppChanged { .. } => ErrorClass::Refused,
+            Locked(LockError::Held { .. } | LockError::HeldByTeammate { .. })
+            | AppChanged { .. } => ErrorClass::Refused,
             Locked(LockError::Io { .. }) => ErrorClass::Failed,
             NoGitUrl { .. }
             | Database(_)

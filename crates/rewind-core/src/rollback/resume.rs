@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
-use crate::journal::{AppLock, EntryKind, Holder, Incident, IncidentId, IncidentState, StepState};
+use crate::journal::{EntryKind, Holder, Incident, IncidentId, IncidentState, StepState};
 use crate::platform::DeploymentStatus;
 
 use super::error::RollbackError;
@@ -57,8 +57,19 @@ pub fn resume(
             detail: e.to_string(),
         }
     })?;
-    let lock = AppLock::acquire(journal, &plan.app, &Holder::me(options.actor, "resume"))?;
-    lock.set_incident(incident.id.as_str());
+    let mut lock = crate::team::Lock::acquire(
+        journal,
+        &plan.app,
+        &Holder::me(options.actor, "resume"),
+        Some(crate::team::Shared {
+            git,
+            remote: &options.app.remote,
+        }),
+    )?;
+    if let Some(reason) = lock.alone() {
+        progress.notice(&crate::team::alone_warning(&plan.app, reason));
+    }
+    lock.set_incident(journal, &incident.id)?;
     for obstacle in guard::obstacles(journal, platform, &plan.app, Some(&incident.id))? {
         // Our own deployment, still running: the deploy step adopts it.
         if let RollbackError::DeploymentRunning { id, .. } = &obstacle {

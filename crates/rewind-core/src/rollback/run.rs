@@ -16,7 +16,7 @@ use crate::config::AppConfig;
 use crate::follow::{FollowEvent, FollowOptions};
 use crate::git::Git;
 use crate::interrupt::Interrupt;
-use crate::journal::{AppLock, EntryKind, Holder, IncidentId, Journal};
+use crate::journal::{EntryKind, Holder, IncidentId, Journal};
 use crate::platform::Platform;
 use crate::secret::Secret;
 
@@ -94,6 +94,11 @@ pub trait Progress {
     /// A status change, log line or note of the deployment being followed.
     fn deploy_event(&mut self, event: &FollowEvent) {
         let _ = event;
+    }
+    /// Something the person must know before the steps start (the team
+    /// lock could not be taken, so the rollback works alone).
+    fn notice(&mut self, text: &str) {
+        let _ = text;
     }
 }
 
@@ -276,11 +281,18 @@ pub fn run(
     // From the confirmation to the end, nobody else on this machine
     // changes the app; what was checked when planning is checked again
     // under the lock, since time passed while the person read the plan.
-    let lock = AppLock::acquire(
+    let mut lock = crate::team::Lock::acquire(
         journal,
         &plan.app,
         &Holder::me(options.actor, super::COMMAND),
+        Some(crate::team::Shared {
+            git,
+            remote: &options.app.remote,
+        }),
     )?;
+    if let Some(reason) = lock.alone() {
+        progress.notice(&crate::team::alone_warning(&plan.app, reason));
+    }
     if !options.force
         && let Some(obstacle) = guard::obstacles(journal, platform, &plan.app, None)?
             .into_iter()
@@ -296,7 +308,7 @@ pub fn run(
     let mut opened = opening(plan, options);
     opened["platform_user"] = json!(platform_user);
     let incident = journal.begin(&plan.app, opened)?;
-    lock.set_incident(incident.as_str());
+    lock.set_incident(journal, &incident)?;
     let opened_at = journal.incident(incident.as_str())?.opened_at;
     for note in &plan.overrides {
         journal.record(

@@ -5,3 +5,182 @@
 pub mod lock;
 
 pub use lock::{HeldBy, TeamLock, TeamLockError};
+
+use crate::git::Git;
+use crate::journal::{AppLock, EntryKind, Holder, IncidentId, Journal, JournalError, LockError};
+
+/// The lock an operation holds from the confirmation to its end: this
+/// machine's (`AppLock`, gone with the process however it ends), then the
+/// team's on the app's git remote. When the remote cannot hold it
+/// (unreachable, or it refuses rewind's refs), the operation goes on alone
+/// and [`Lock::alone`] says why, for the person and the journal.
+#[derive(Debug)]
+pub struct Lock<'g> {
+    local: AppLock,
+    team: Option<TeamLock<'g>>,
+    alone: Option<String>,
+    app: String,
+}
+
+/// Where the team lock lives: the repository and the remote's name.
+#[derive(Clone, Copy)]
+pub struct Shared<'g> {
+    pub git: &'g dyn Git,
+    pub remote: &'g str,
+}
+
+impl<'g> Lock<'g> {
+    /// Takes `app`'s lock on this machine, then on the team's remote when
+    /// `shared` is given. Never waits; never breaks anyone's lock.
+    pub fn acquire(
+        journal: &Journal,
+        app: &str,
+        holder: &Holder,
+        shared: Option<Shared<'g>>,
+    ) -> Result<Lock<'g>, LockError> {
+        let local = AppLock::acquire(journal, app, holder)?;
+        let (team, alone) = match shared {
+            None => (None, None),
+            Some(shared) => match TeamLock::acquire(shared.git, shared.remote, app, holder) {
+                Ok(team) => (Some(team), None),
+                Err(TeamLockError::Held(by)) => {
+                    return Err(LockError::HeldByTeammate {
+                        app: app.to_string(),
+                        remote: shared.remote.to_string(),
+                        refname: lock::lock_ref(app),
+                        holder: by.holder.map(Box::new),
+                    });
+                }
+                Err(TeamLockError::Unavailable { reason }) => (None, Some(reason)),
+            },
+        };
+        Ok(Lock {
+            local,
+            team,
+            alone,
+            app: app.to_string(),
+        })
+    }
+
+    /// Why the team's lock was not taken, when it was not: the operation
+    /// works alone, and a teammate's rewind would not be stopped.
+    pub fn alone(&self) -> Option<&str> {
+        self.alone.as_deref()
+    }
+
+    /// Names the incident the operation opened in both locks, for whoever
+    /// is refused next, and journals that it works alone when it does.
+    pub fn set_incident(
+        &mut self,
+        journal: &Journal,
+        incident: &IncidentId,
+    ) -> Result<(), JournalError> {
+        self.local.set_incident(incident.as_str());
+        if let Some(team) = self.team.as_mut() {
+            // Best effort: the lock itself is what matters.
+            let _ = team.set_incident(&self.app, incident.as_str());
+        }
+        if let Some(reason) = &self.alone {
+            journal.record(
+                incident,
+                &self.app,
+                EntryKind::Note,
+                None,
+                serde_json::json!({
+                    "team_lock": "not taken",
+                    "text": format!("worked alone: the team lock could not be taken ({reason})"),
+                }),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// What to tell the person when the team lock was not taken.
+pub fn alone_warning(app: &str, reason: &str) -> String {
+    format!(
+        "working alone: the team lock on {app} could not be taken ({reason}); a teammate's rewind will not be stopped, so tell the team you are rolling back"
+    )
+}
+
+/// How `rewind unlock` ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unlocked {
+    /// The lock that was shown is gone; the journal's incident says who
+    /// took it away and why.
+    Removed { incident: IncidentId },
+    /// The lock moved since it was shown (its holder released it, or
+    /// someone else took it): nothing was removed.
+    Moved,
+}
+
+/// Why `rewind unlock` could not remove a lock.
+#[derive(Debug, thiserror::Error)]
+pub enum UnlockError {
+    #[error("cannot remove the team lock of {app} on {remote}: {reason}")]
+    Remote {
+        app: String,
+        remote: String,
+        reason: String,
+    },
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+/// Takes away `app`'s team lock, the very one `seen` shows (a holder whose
+/// rewind is gone), and journals who did it and why, before and after.
+pub fn remove_lock(
+    journal: &Journal,
+    git: &dyn Git,
+    remote: &str,
+    app: &str,
+    by: &str,
+    reason: Option<&str>,
+    seen: &HeldBy,
+) -> Result<Unlocked, UnlockError> {
+    let holder = seen.holder.as_ref().map(Holder::describe);
+    let incident = journal.begin(
+        app,
+        serde_json::json!({
+            "command": "unlock",
+            "user": by,
+            "reason": reason,
+            "lock": { "ref": lock::lock_ref(app), "remote": remote, "commit": seen.commit, "holder": holder },
+        }),
+    )?;
+    let result = lock::unlock(git, remote, app, seen);
+    let (kind, data, outcome) = match &result {
+        Ok(true) => (
+            EntryKind::Note,
+            serde_json::json!({ "text": format!("team lock of {app} removed by {by}") }),
+            "succeeded",
+        ),
+        Ok(false) => (
+            EntryKind::Note,
+            serde_json::json!({ "text": "the lock had moved since it was shown: nothing removed" }),
+            "refused",
+        ),
+        Err(reason) => (
+            EntryKind::Note,
+            serde_json::json!({ "error": reason }),
+            "failed",
+        ),
+    };
+    journal.record(&incident, app, kind, None, data)?;
+    journal.record(
+        &incident,
+        app,
+        EntryKind::IncidentClosed,
+        None,
+        serde_json::json!({ "outcome": outcome }),
+    )?;
+    match result {
+        Ok(true) => Ok(Unlocked::Removed { incident }),
+        Ok(false) => Ok(Unlocked::Moved),
+        Err(reason) => Err(UnlockError::Remote {
+            app: app.to_string(),
+            remote: remote.to_string(),
+            reason,
+        }),
+    }
+}

@@ -15,7 +15,7 @@ use rewind_core::db::{
 };
 use rewind_core::git::Git;
 use rewind_core::identify::{Resolver, identify};
-use rewind_core::journal::{AppLock, EntryKind, Holder, IncidentId, Journal, LockError};
+use rewind_core::journal::{EntryKind, Holder, IncidentId, Journal, LockError};
 use rewind_core::platform::{Addon, Platform};
 use rewind_core::secret::Secret;
 use serde_json::json;
@@ -429,7 +429,7 @@ fn deployment_for(
 /// Another rewind on this machine is changing the app: a refusal.
 pub(crate) fn lock_error(e: LockError) -> CliError {
     let kind = match e {
-        LockError::Held { .. } => ErrorKind::Refused,
+        LockError::Held { .. } | LockError::HeldByTeammate { .. } => ErrorKind::Refused,
         LockError::Io { .. } => ErrorKind::Failed,
     };
     let hints = e.hints();
@@ -555,11 +555,27 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
     )?;
     // From here to the end nobody else on this machine changes the app;
     // the journal is asked again under the lock.
-    let lock = AppLock::acquire(journal, &app.name, &Holder::me(&ctx.actor(), "db restore"))
-        .map_err(lock_error)?;
+    let git = ctx.git();
+    let shared = rewind_core::team::Shared {
+        git: &git,
+        remote: &app.remote,
+    };
+    let mut lock = rewind_core::team::Lock::acquire(
+        journal,
+        &app.name,
+        &Holder::me(&ctx.actor(), "db restore"),
+        Some(shared),
+    )
+    .map_err(lock_error)?;
+    if let Some(reason) = lock.alone() {
+        errln!(
+            "warning: {}",
+            rewind_core::team::alone_warning(&app.name, reason)
+        );
+    }
     check(journal)?;
     let incident = journal.begin(&app.name, facts)?;
-    lock.set_incident(incident.as_str());
+    lock.set_incident(journal, &incident)?;
     let poll = Poll::new(Poll::BACKUP_DEADLINE, ctx.interrupt.clone());
     let safety = run_backup(
         &platform,

@@ -13,6 +13,7 @@ mod rollback;
 mod sandbox;
 mod status;
 mod tree;
+mod unlock;
 
 use clap::Subcommand;
 
@@ -43,6 +44,8 @@ pub enum Command {
     Rollback(rollback::RollbackArgs),
     /// Switch auto-deploy back on after `rewind hold` or a rollback.
     Unhold(hold::HoldArgs),
+    /// Take away an app's team lock whose holder's rewind is gone.
+    Unlock(unlock::UnlockArgs),
     /// Run a local Scalingo-compatible API server, to rehearse or to test
     /// without an account.
     #[command(subcommand)]
@@ -70,6 +73,7 @@ pub fn run(command: Command, global: &Global) -> Result<(), CliError> {
         Command::Resume(args) => resume::run(args, global),
         Command::Rollback(args) => rollback::run(args, global),
         Command::Unhold(args) => hold::run_unhold(args, global),
+        Command::Unlock(args) => unlock::run(args, global),
         Command::Sandbox(cmd) => sandbox::run(cmd),
         Command::Status(args) => status::run(args, global),
         Command::Tree(cmd) => tree::run(cmd),

@@ -472,6 +472,10 @@ impl Progress for Lines {
         msgln!("{line}");
     }
 
+    fn notice(&mut self, text: &str) {
+        errln!("{}", self.style.warn(&format!("warning: {text}")));
+    }
+
     fn deploy_event(&mut self, event: &FollowEvent) {
         let started = *self.deploy_started.get_or_insert_with(Instant::now);
         match event {

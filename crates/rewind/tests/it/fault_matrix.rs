@@ -107,7 +107,7 @@ fn fault_matrix() {
     );
     // Written past the test harness's capture, so that every CI run shows
     // the figures, not only a failing one.
-    shown(&line);
+    crate::support::shown(&line);
     let failing: Vec<&Outcome> = outcomes.iter().filter(|o| o.failed()).collect();
     for o in &failing {
         println!("FAILED {} ({:.1}s)", o.name, o.seconds);
@@ -118,7 +118,7 @@ fn fault_matrix() {
             println!("    {run}");
         }
     }
-    shown(&format!(
+    crate::support::shown(&format!(
         "fault matrix: {} of {} case(s) failed; {:.0}s with {threads} thread(s)",
         failing.len(),
         outcomes.len(),
@@ -129,12 +129,4 @@ fn fault_matrix() {
         "{line}\n{} case(s) failed (listed above)",
         failing.len()
     );
-}
-
-/// Writes a line on the test process's stderr directly: libtest captures
-/// `println!` and `eprintln!`, not writes to the stream itself.
-fn shown(line: &str) {
-    use std::io::Write;
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{line}");
 }

@@ -16,5 +16,6 @@ mod sandbox_cleanup;
 mod sandbox_hostile;
 mod status;
 mod support;
+mod team;
 mod terminal;
 mod tree;

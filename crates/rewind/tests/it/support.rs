@@ -317,3 +317,11 @@ pub fn step_data<'a>(journal: &'a [Value], kind: &str) -> Vec<(&'a str, &'a Valu
         .map(|e| (e["step"].as_str().unwrap_or_default(), &e["data"]))
         .collect()
 }
+
+/// Writes a line on the test process's stderr directly: libtest captures
+/// `println!` and `eprintln!`, not writes to the stream itself. For the
+/// figure lines every CI run shows.
+pub fn shown(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
+}
