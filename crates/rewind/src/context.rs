@@ -18,6 +18,24 @@ use crate::output::ColorWhen;
 use crate::prompter::LinePrompter;
 use crate::waits::WaitDisplay;
 
+/// How long one git command of the team's journal may take: it runs in
+/// the background and must never hold a command's end for long.
+const TEAM_GIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The journal shared with the team on the git remote (`[team]`), when the
+/// repository has that remote; else this machine's alone.
+fn share_with_team(journal: Journal, config: &Config, repo: &Path) -> Journal {
+    let Some(remote) = config.team_remote() else {
+        return journal;
+    };
+    // Never a prompt from the background: no terminal, ssh in batch mode.
+    let git = GitCli::new(repo).timeout(TEAM_GIT_TIMEOUT);
+    if !rewind_core::team::has_remote(&git, remote) {
+        return journal;
+    }
+    journal.shared(rewind_core::team::TeamJournal::new(git, remote))
+}
+
 /// Options every command accepts.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Global {
@@ -63,7 +81,7 @@ impl Context {
             .map(Path::to_path_buf)
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("."));
-        let journal = Journal::open(&journal_dir(&repo));
+        let journal = share_with_team(Journal::open(&journal_dir(&repo)), &config, &repo);
         warn_about_journal(&journal);
         Ok(Context {
             config,

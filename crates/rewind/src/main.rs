@@ -36,6 +36,9 @@ struct Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     output::configure(cli.global.color, cli.global.quiet);
+    // Problems with the team's journal (an unreachable remote) are told
+    // as warnings, once each, whatever the command.
+    rewind_core::team::journal::set_reporter(|problem| errln!("warning: {problem}"));
     match commands::run(cli.command, &cli.global) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -168,6 +168,18 @@ impl<'a, 'i> Table<'a, 'i> {
         Some(Spanned::new(value.span(), text))
     }
 
+    /// A boolean; `None` when absent or not a boolean (recorded).
+    pub fn boolean(&self, c: &mut Collector, key: &str, expected: &str) -> Option<Spanned<bool>> {
+        let value = self.get(key)?;
+        match value.get_ref() {
+            DeValue::Boolean(b) => Some(Spanned::new(value.span(), *b)),
+            _ => {
+                self.wrong_type(c, key, value, expected);
+                None
+            }
+        }
+    }
+
     /// An integer; `None` when absent or not an integer (recorded).
     pub fn integer(&self, c: &mut Collector, key: &str, expected: &str) -> Option<Spanned<i64>> {
         let value = self.get(key)?;

@@ -37,6 +37,8 @@ pub struct Config {
     pub tree: Option<PathBuf>,
     /// Settings shared by every app.
     pub notify: Notify,
+    /// What the team shares on the git remote.
+    pub team: Team,
     /// At least one app, names unique, in the file's order.
     pub apps: Vec<AppConfig>,
 }
@@ -46,6 +48,25 @@ pub struct Config {
 pub struct Notify {
     /// A chat webhook; it carries a token, hence a [`Secret`].
     pub webhook_url: Option<Secret>,
+}
+
+/// `[team]`: the lock and the journal every teammate's rewind shares,
+/// kept on the repository's git remote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Team {
+    /// `false`: this machine only (no refs on the remote).
+    pub shared: bool,
+    /// The remote that holds them; default: the first app's `remote`.
+    pub remote: Option<String>,
+}
+
+impl Default for Team {
+    fn default() -> Self {
+        Team {
+            shared: true,
+            remote: None,
+        }
+    }
 }
 
 /// The hosting platforms rewind can act on.
@@ -80,6 +101,10 @@ pub struct AppConfig {
     pub region: String,
     /// The git remote holding the release tags.
     pub remote: String,
+    /// The git remote holding the team's lock and journal (`[team]`):
+    /// `remote` unless `[team] remote` names another; `None` when
+    /// `[team] shared = false`.
+    pub team_remote: Option<String>,
     pub tag_format: TagFormat,
     /// Fills `{component}` in the tag format; set exactly when the format
     /// has one.
@@ -195,6 +220,18 @@ impl Config {
     /// Every app's name, in the file's order.
     pub fn app_names(&self) -> Vec<String> {
         self.apps.iter().map(|a| a.name.clone()).collect()
+    }
+
+    /// The git remote that holds the team's journal: `[team] remote`, else
+    /// the first app's `remote`; `None` when `[team] shared = false`.
+    pub fn team_remote(&self) -> Option<&str> {
+        if !self.team.shared {
+            return None;
+        }
+        self.team
+            .remote
+            .as_deref()
+            .or_else(|| self.apps.first().map(|a| a.remote.as_str()))
     }
 
     /// The webhook for `app`: its own, else the shared `[notify]` one.

@@ -10,11 +10,12 @@ use super::app::read_app;
 use super::collector::Collector;
 use super::error::ConfigError;
 use super::fields::Table;
-use super::model::{AppConfig, Config, Notify};
+use super::model::{AppConfig, Config, Notify, Team};
 use super::values::webhook_url;
 
-const TOP_KEYS: [&str; 3] = ["apps", "tree", "notify"];
+const TOP_KEYS: [&str; 4] = ["apps", "tree", "notify", "team"];
 const NOTIFY_KEYS: [&str; 1] = ["webhook_url"];
+const TEAM_KEYS: [&str; 2] = ["shared", "remote"];
 
 /// Reads `text`, the content of `path`; relative paths in the file are
 /// resolved against `path`'s directory.
@@ -36,11 +37,18 @@ pub(crate) fn read(text: &str, path: &Path) -> Result<Config, ConfigError> {
     root.check_keys(&mut c, &TOP_KEYS);
     let tree = read_tree(&mut c, &root, path);
     let notify = read_notify(&mut c, &root);
-    let apps = read_apps(&mut c, &root);
+    let team = read_team(&mut c, &root);
+    let mut apps = read_apps(&mut c, &root);
+    for app in &mut apps {
+        app.team_remote = team
+            .shared
+            .then(|| team.remote.clone().unwrap_or_else(|| app.remote.clone()));
+    }
     c.finish(Some(Config {
         path: path.to_path_buf(),
         tree,
         notify,
+        team,
         apps,
     }))
 }
@@ -77,6 +85,36 @@ fn read_notify(c: &mut Collector, root: &Table<'_, '_>) -> Notify {
     Notify {
         webhook_url: webhook_url(c, &notify),
     }
+}
+
+fn read_team(c: &mut Collector, root: &Table<'_, '_>) -> Team {
+    let Some(team) = root.table(c, "team") else {
+        return Team::default();
+    };
+    team.check_keys(c, &TEAM_KEYS);
+    let shared = team
+        .boolean(
+            c,
+            "shared",
+            "true (the lock and the journal on the git remote) or false (this machine only)",
+        )
+        .is_none_or(|b| *b.get_ref());
+    let remote = team
+        .string(c, "remote", "the name of a git remote, such as \"origin\"")
+        .and_then(|r| {
+            let name = r.get_ref().trim().to_string();
+            if name.is_empty() || name.starts_with('-') {
+                c.at(
+                    r.span().start,
+                    "team.remote",
+                    "not a remote name; expected the name of a git remote, such as \"origin\"",
+                );
+                None
+            } else {
+                Some(name)
+            }
+        });
+    Team { shared, remote }
 }
 
 fn read_apps(c: &mut Collector, root: &Table<'_, '_>) -> Vec<AppConfig> {

@@ -12,7 +12,7 @@ mod describe;
 mod error;
 mod history;
 mod redact;
-mod refs;
+pub(crate) mod refs;
 mod tag_index;
 
 pub use cli::{DEFAULT_GIT_TIMEOUT, GitCli};

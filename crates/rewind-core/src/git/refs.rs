@@ -38,7 +38,22 @@ pub(super) fn record_commit(
     // The empty tree exists in every repository's eyes, but not always
     // as an object on disk: write it (idempotent).
     git.run(&["hash-object", "-w", "-t", "tree", "/dev/null"])?;
-    let mut args = vec!["commit-tree", EMPTY_TREE, "-m", message];
+    commit_tree(git, EMPTY_TREE, message, name, parent, |_| {})
+}
+
+/// `git commit-tree`: a commit of `tree` with `message`, authored by
+/// `name`, after `parent` when given. `adjust` may set more of the
+/// command's environment (an index file).
+pub(crate) fn commit_tree(
+    git: &GitCli,
+    tree: &str,
+    message: &str,
+    name: &str,
+    parent: Option<&str>,
+    adjust: impl FnOnce(&mut Command),
+) -> Result<String, GitError> {
+    check_arg("tree", tree)?;
+    let mut args = vec!["commit-tree", tree, "-m", message];
     if let Some(parent) = parent {
         check_arg("commit", parent)?;
         args.extend(["-p", parent]);
@@ -52,6 +67,7 @@ pub(super) fn record_commit(
             .env("GIT_AUTHOR_EMAIL", "rewind@localhost")
             .env("GIT_COMMITTER_NAME", &name)
             .env("GIT_COMMITTER_EMAIL", "rewind@localhost");
+        adjust(command);
     })?;
     if finished.code != Some(0) {
         return Err(finished.into_error());
@@ -112,7 +128,7 @@ pub(super) fn commit_message(git: &GitCli, sha: &str) -> Result<String, GitError
     Ok(text)
 }
 
-fn has_object(git: &GitCli, sha: &str) -> Result<bool, GitError> {
+pub(crate) fn has_object(git: &GitCli, sha: &str) -> Result<bool, GitError> {
     check_arg("commit", sha)?;
     let spec = format!("{sha}^{{commit}}");
     let finished = git.run_any(&["cat-file", "-e", &spec])?;

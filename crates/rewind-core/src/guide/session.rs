@@ -462,15 +462,11 @@ impl Session<'_, '_> {
         // this machine changes the app (a rollback inside finds the lock
         // held by this process).
         let holder = Holder::me(&self.options.actor, "guide");
-        let shared = crate::team::Shared {
-            git: self.tools.git,
-            remote: &self.tools.app.remote,
-        };
         let acquired = crate::team::Lock::acquire(
             self.tools.journal,
             &self.tools.app.name,
             &holder,
-            Some(shared),
+            crate::team::Shared::of(self.tools.git, self.tools.app),
         );
         let mut lock = match acquired {
             Ok(lock) => lock,

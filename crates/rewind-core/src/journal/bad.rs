@@ -47,16 +47,25 @@ impl BadMarks {
     pub fn read(journal: &Journal, app: &str) -> Result<BadMarks, JournalError> {
         let (entries, _) = journal.entries()?;
         let text = |v: &Value| v.as_str().map(str::to_string);
-        let marks = entries
-            .into_iter()
-            .filter(|e| e.app == app && e.kind == EntryKind::ReleaseMarkedBad)
-            .map(|e| BadMark {
-                incident: e.incident.to_string(),
-                tag: text(&e.data["tag"]),
-                commit: text(&e.data["commit"]),
-                label: text(&e.data["label"]),
-            })
-            .collect();
+        let mut marks: Vec<BadMark> = Vec::new();
+        for e in entries.into_iter().filter(|e| e.app == app) {
+            match e.kind {
+                EntryKind::ReleaseMarkedBad => marks.push(BadMark {
+                    incident: e.incident.to_string(),
+                    tag: text(&e.data["tag"]),
+                    commit: text(&e.data["commit"]),
+                    label: text(&e.data["label"]),
+                }),
+                // Taken back: every mark of that release until then goes
+                // (a later mark counts again).
+                EntryKind::ReleaseUnmarked => {
+                    let tag = text(&e.data["tag"]);
+                    let commit = text(&e.data["commit"]);
+                    marks.retain(|m| !m.matches(tag.as_deref(), commit.as_deref()));
+                }
+                _ => {}
+            }
+        }
         Ok(BadMarks { marks })
     }
 
@@ -68,6 +77,63 @@ impl BadMarks {
     pub fn is_bad(&self, release: &Release) -> bool {
         self.find(release.tag.as_deref(), release.commit.as_deref())
             .is_some()
+    }
+
+    /// Takes back the marks of the release with `tag` and `commit`:
+    /// journaled as an incident of its own saying who did it and why.
+    /// Returns that incident and the marks taken back (none: nothing was
+    /// written).
+    #[allow(clippy::too_many_arguments)]
+    pub fn unmark(
+        &self,
+        journal: &Journal,
+        app: &str,
+        tag: Option<&str>,
+        commit: Option<&str>,
+        label: &str,
+        by: &str,
+        reason: &str,
+    ) -> Result<Option<(crate::journal::IncidentId, Vec<BadMark>)>, JournalError> {
+        let taken: Vec<BadMark> = self
+            .marks
+            .iter()
+            .filter(|m| m.matches(tag, commit))
+            .cloned()
+            .collect();
+        if taken.is_empty() {
+            return Ok(None);
+        }
+        let incident = journal.begin(
+            app,
+            serde_json::json!({
+                "command": "unmark",
+                "user": by,
+                "reason": reason,
+                "release": label,
+                "marked_by": taken.iter().map(|m| m.incident.clone()).collect::<Vec<_>>(),
+            }),
+        )?;
+        journal.record(
+            &incident,
+            app,
+            EntryKind::ReleaseUnmarked,
+            None,
+            serde_json::json!({
+                "tag": tag,
+                "commit": commit,
+                "label": label,
+                "by": by,
+                "reason": reason,
+            }),
+        )?;
+        journal.record(
+            &incident,
+            app,
+            EntryKind::IncidentClosed,
+            None,
+            serde_json::json!({ "outcome": "succeeded" }),
+        )?;
+        Ok(Some((incident, taken)))
     }
 
     /// Whether `incident` marked something already.
@@ -87,6 +153,63 @@ mod tests {
             commit: commit.map(str::to_string),
             label: None,
         }
+    }
+
+    #[test]
+    fn an_unmark_takes_back_the_marks_before_it_and_a_later_mark_counts_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::open(dir.path());
+        let mark_bad = |tag: &str, commit: &str| {
+            let id = journal.begin("shop", serde_json::json!({})).expect("begin");
+            journal
+                .record(
+                    &id,
+                    "shop",
+                    EntryKind::ReleaseMarkedBad,
+                    None,
+                    serde_json::json!({"tag": tag, "commit": commit, "label": tag}),
+                )
+                .expect("mark");
+        };
+        mark_bad("v1.3.0", "ccc");
+        mark_bad("v1.2.0", "bbb");
+        let marks = BadMarks::read(&journal, "shop").expect("read");
+        assert!(marks.find(Some("v1.3.0"), Some("ccc")).is_some());
+        let (_, taken) = marks
+            .unmark(
+                &journal,
+                "shop",
+                Some("v1.3.0"),
+                Some("ccc"),
+                "v1.3.0",
+                "bob",
+                "false alarm",
+            )
+            .expect("unmark")
+            .expect("a mark taken back");
+        assert_eq!(taken.len(), 1);
+        let marks = BadMarks::read(&journal, "shop").expect("read");
+        assert!(marks.find(Some("v1.3.0"), Some("ccc")).is_none());
+        assert!(
+            marks.find(Some("v1.2.0"), Some("bbb")).is_some(),
+            "others stay"
+        );
+        // Nothing to take back: nothing written.
+        let before = journal.incidents().expect("read").len();
+        assert!(
+            marks
+                .unmark(&journal, "shop", Some("v9.9.9"), None, "v9.9.9", "bob", "x")
+                .expect("unmark")
+                .is_none()
+        );
+        assert_eq!(journal.incidents().expect("read").len(), before);
+        mark_bad("v1.3.0", "ccc");
+        assert!(
+            BadMarks::read(&journal, "shop")
+                .expect("read")
+                .find(Some("v1.3.0"), None)
+                .is_some()
+        );
     }
 
     #[test]

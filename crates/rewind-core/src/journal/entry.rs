@@ -50,6 +50,9 @@ pub enum EntryKind {
     Answer,
     /// A release was marked bad: `data` holds its tag, commit and label.
     ReleaseMarkedBad,
+    /// A mark was taken back (`rewind unmark`): `data` holds the tag and
+    /// commit it no longer makes bad, who and why.
+    ReleaseUnmarked,
     /// A dry run: the plan was shown, nothing was done.
     DryRun,
     /// A free note (a warning acknowledged, a choice made).

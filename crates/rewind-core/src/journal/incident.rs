@@ -149,7 +149,10 @@ impl Incident {
                 self.state = IncidentState::Closed("dry-run".to_string());
                 self.closed_at = Some(entry.at);
             }
-            EntryKind::Answer | EntryKind::ReleaseMarkedBad | EntryKind::Note => {}
+            EntryKind::Answer
+            | EntryKind::ReleaseMarkedBad
+            | EntryKind::ReleaseUnmarked
+            | EntryKind::Note => {}
         }
     }
 

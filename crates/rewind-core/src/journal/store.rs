@@ -92,6 +92,8 @@ impl ReadReport {
 #[derive(Debug, Clone)]
 pub struct Journal {
     path: PathBuf,
+    /// The team's journal on the git remote, when shared.
+    team: Option<std::sync::Arc<crate::team::TeamJournal>>,
 }
 
 impl Journal {
@@ -99,7 +101,57 @@ impl Journal {
     pub fn open(dir: &Path) -> Self {
         Journal {
             path: dir.join("journal.jsonl"),
+            team: None,
         }
+    }
+
+    /// This journal, shared with the team through `team`: read with the
+    /// team's incidents, and every line written published to it.
+    pub fn shared(mut self, team: crate::team::TeamJournal) -> Self {
+        self.team = Some(std::sync::Arc::new(team));
+        self
+    }
+
+    /// The team's journal, when this one is shared.
+    pub fn team(&self) -> Option<&crate::team::TeamJournal> {
+        self.team.as_deref()
+    }
+
+    /// Appends to the journal file at `path` the whole lines of `lines` it
+    /// does not hold yet (the team's, imported), under the journal's lock.
+    pub(crate) fn import_lines(path: &Path, lines: &[String]) -> std::io::Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut file = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .open(path)?;
+        file.lock()?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        let text = String::from_utf8_lossy(&bytes);
+        let known: std::collections::HashSet<&str> = text.lines().collect();
+        let mut out = String::new();
+        if !bytes.is_empty() && bytes.last() != Some(&b'\n') {
+            out.push('\n');
+        }
+        let mut added = std::collections::HashSet::new();
+        for line in lines {
+            if !known.contains(line.as_str()) && added.insert(line.as_str()) {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        if added.is_empty() {
+            return Ok(());
+        }
+        file.write_all(out.as_bytes())?;
+        file.sync_data()
     }
 
     pub fn path(&self) -> &Path {
@@ -195,6 +247,10 @@ impl Journal {
         }
         file.write_all(line.as_bytes()).map_err(write_err)?;
         file.sync_data().map_err(write_err)?;
+        drop(file);
+        if let Some(team) = &self.team {
+            team.mark(entry.incident.as_str(), &self.path);
+        }
         Ok(())
     }
 
@@ -202,6 +258,9 @@ impl Journal {
     /// or not a journal entry is skipped and reported, never fatal: a
     /// damaged journal must not stand between a person and a rollback.
     pub fn entries(&self) -> Result<(Vec<Entry>, ReadReport), JournalError> {
+        if let Some(team) = &self.team {
+            team.import_once(&self.path);
+        }
         let mut bytes = Vec::new();
         match File::open(&self.path) {
             Ok(mut f) => {

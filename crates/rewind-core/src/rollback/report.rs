@@ -258,6 +258,12 @@ pub fn report(incident: &Incident) -> Report {
                 marked_bad.push(label.clone());
                 Some(format!("{label} marked bad"))
             }
+            EntryKind::ReleaseUnmarked => Some(format!(
+                "{} no longer marked bad, by {}: {}",
+                text(&entry.data["label"]).unwrap_or_default(),
+                text(&entry.data["by"]).unwrap_or_default(),
+                text(&entry.data["reason"]).unwrap_or_default()
+            )),
             EntryKind::Interrupted => Some(format!(
                 "interrupted: {}",
                 text(&entry.data["message"]).unwrap_or_default()

@@ -61,10 +61,7 @@ pub fn resume(
         journal,
         &plan.app,
         &Holder::me(options.actor, "resume"),
-        Some(crate::team::Shared {
-            git,
-            remote: &options.app.remote,
-        }),
+        crate::team::Shared::of(git, options.app),
     )?;
     if let Some(reason) = lock.alone() {
         progress.notice(&crate::team::alone_warning(&plan.app, reason));

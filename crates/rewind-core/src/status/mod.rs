@@ -36,10 +36,23 @@ pub struct AppStatus {
     pub database_error: Option<String>,
     /// Auto-deploy held by rewind (`rewind hold` or a rollback), if it is.
     pub hold: Option<crate::rollback::HoldState>,
+    /// The releases the journal (the team's, when shared) marks bad: left
+    /// out of "last good" and of a rollback's choice of target.
+    pub marked_bad: Vec<MarkedBad>,
     /// Things that could not be read, in words.
     pub warnings: Vec<String>,
     /// Build logs downloaded to answer (0 when git knew every commit).
     pub build_logs_read: usize,
+}
+
+/// A release marked bad, as `status` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MarkedBad {
+    pub label: Option<String>,
+    pub tag: Option<String>,
+    pub commit: Option<String>,
+    /// The incident that marked it.
+    pub incident: String,
 }
 
 /// Whether the journal marks a release bad for this app (the one rule,
@@ -80,7 +93,18 @@ pub fn app_status(
         config.package.clone(),
         config.component.clone(),
     );
-    let is_bad = bad_release_filter(journal, &config.name)?;
+    let marks = crate::journal::BadMarks::read(journal, &config.name)?;
+    let marked_bad = marks
+        .marks
+        .iter()
+        .map(|m| MarkedBad {
+            label: m.label.clone(),
+            tag: m.tag.clone(),
+            commit: m.commit.clone(),
+            incident: m.incident.clone(),
+        })
+        .collect();
+    let is_bad = move |release: &Release| marks.is_bad(release);
     let situation = identify(platform, &config.name, &resolver, limit, &is_bad)?;
     let (scm_link, scm_link_error) = match platform.scm_link(&config.name) {
         Ok(link) => (link, None),
@@ -105,6 +129,7 @@ pub fn app_status(
         database,
         database_error,
         hold,
+        marked_bad,
         warnings,
         build_logs_read: resolver.logs_read(),
     })

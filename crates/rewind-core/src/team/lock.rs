@@ -13,6 +13,7 @@
 //! typed confirmation. It is never broken silently.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use crate::git::{CasOutcome, Git, GitError};
@@ -154,6 +155,52 @@ impl<'g> TeamLock<'g> {
         })
     }
 
+    /// Takes over the lock `by` shows, left by a rewind of this very
+    /// machine that is gone (its process no longer runs): the ref moves
+    /// from that commit to ours, only if it still holds it.
+    pub fn take_over(
+        git: &'g dyn Git,
+        remote: &str,
+        app: &str,
+        holder: &Holder,
+        by: &HeldBy,
+    ) -> Result<TeamLock<'g>, TeamLockError> {
+        let refname = lock_ref(app);
+        let unavailable = |e: GitError| TeamLockError::Unavailable {
+            reason: e.to_string(),
+        };
+        let commit = git
+            .record_commit(&message(app, holder), &holder.user, None)
+            .map_err(unavailable)?;
+        match git
+            .push_cas(remote, &refname, Some(&by.commit), Some(&commit))
+            .map_err(unavailable)?
+        {
+            CasOutcome::Done => {}
+            CasOutcome::Moved => {
+                return Err(match read(git, remote, app) {
+                    Ok(Some(now)) => TeamLockError::Held(Box::new(now)),
+                    Ok(None) => TeamLockError::Held(Box::new(by.clone())),
+                    Err(e) => unavailable(e),
+                });
+            }
+            CasOutcome::Refused { detail } => {
+                return Err(TeamLockError::Unavailable {
+                    reason: format!("{remote} refuses {refname}: {detail}"),
+                });
+            }
+        }
+        held().insert(key(git, remote, &refname, holder), (commit.clone(), 1));
+        Ok(TeamLock {
+            git,
+            remote: remote.to_string(),
+            refname,
+            commit,
+            holder: holder.clone(),
+            released: false,
+        })
+    }
+
     /// Adds the incident the operation opened, for whoever is refused
     /// next: the lock moves to a new commit saying so, only from ours.
     pub fn set_incident(&mut self, app: &str, incident: &str) -> Result<(), GitError> {
@@ -267,6 +314,40 @@ pub fn unlock(git: &dyn Git, remote: &str, app: &str, held: &HeldBy) -> Result<b
             lock_ref(app)
         )),
     }
+}
+
+/// Whether the holder of a lock is a rewind of this machine whose process
+/// is gone: then nobody is changing the app from there, and this machine's
+/// next rewind may take the lock over (this machine's own lock, a `flock`
+/// that died with that process, was just taken, which says the same).
+pub fn left_by_a_dead_rewind_here(by: &HeldBy, me: &Holder) -> bool {
+    let Some(holder) = &by.holder else {
+        return false;
+    };
+    !holder.host.is_empty()
+        && holder.host == me.host
+        && holder.pid != me.pid
+        && holder.pid != 0
+        && !process_runs(holder.pid)
+}
+
+fn process_runs(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    if proc.is_dir() {
+        // A zombie is gone for this purpose.
+        return std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                s.rfind(')')
+                    .and_then(|i| s[i + 1..].split_whitespace().next().map(|st| st != "Z"))
+            })
+            .unwrap_or(false);
+    }
+    std::process::Command::new("kill")
+        .args(["-0", &pid.to_string()])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 fn message(app: &str, holder: &Holder) -> String {

@@ -1,9 +1,11 @@
 //! What a team shares on the bad night, kept on the repository's own git
 //! remote (no server of its own): the lock that lets one person at a time
-//! change an app.
+//! change an app, and the journal of every teammate's incidents.
 
+pub mod journal;
 pub mod lock;
 
+pub use journal::TeamJournal;
 pub use lock::{HeldBy, TeamLock, TeamLockError};
 
 use crate::git::Git;
@@ -19,7 +21,16 @@ pub struct Lock<'g> {
     local: AppLock,
     team: Option<TeamLock<'g>>,
     alone: Option<String>,
+    /// The holder of a lock left by a killed rewind of this machine, taken
+    /// over (journaled).
+    took_over: Option<Holder>,
     app: String,
+}
+
+/// Whether the repository `git` runs in has a remote named `remote`: a
+/// repository without one shares nothing (and has nothing to warn about).
+pub fn has_remote(git: &dyn Git, remote: &str) -> bool {
+    git.remote_url(remote).is_ok()
 }
 
 /// Where the team lock lives: the repository and the remote's name.
@@ -27,6 +38,17 @@ pub struct Lock<'g> {
 pub struct Shared<'g> {
     pub git: &'g dyn Git,
     pub remote: &'g str,
+}
+
+impl<'g> Shared<'g> {
+    /// Where `app`'s team lock lives, or `None` when the team shares
+    /// nothing (`[team] shared = false`).
+    pub fn of(git: &'g dyn Git, app: &'g crate::config::AppConfig) -> Option<Shared<'g>> {
+        app.team_remote
+            .as_deref()
+            .filter(|remote| has_remote(git, remote))
+            .map(|remote| Shared { git, remote })
+    }
 }
 
 impl<'g> Lock<'g> {
@@ -39,25 +61,40 @@ impl<'g> Lock<'g> {
         shared: Option<Shared<'g>>,
     ) -> Result<Lock<'g>, LockError> {
         let local = AppLock::acquire(journal, app, holder)?;
+        let mut took_over = None;
         let (team, alone) = match shared {
             None => (None, None),
-            Some(shared) => match TeamLock::acquire(shared.git, shared.remote, app, holder) {
-                Ok(team) => (Some(team), None),
-                Err(TeamLockError::Held(by)) => {
-                    return Err(LockError::HeldByTeammate {
-                        app: app.to_string(),
-                        remote: shared.remote.to_string(),
-                        refname: lock::lock_ref(app),
-                        holder: by.holder.map(Box::new),
-                    });
+            Some(shared) => {
+                match TeamLock::acquire(shared.git, shared.remote, app, holder).or_else(|e| match e
+                {
+                    // A rewind of this machine that was killed: this
+                    // machine's lock is ours now, so it is gone for sure.
+                    TeamLockError::Held(by) if lock::left_by_a_dead_rewind_here(&by, holder) => {
+                        let team =
+                            TeamLock::take_over(shared.git, shared.remote, app, holder, &by)?;
+                        took_over = by.holder.clone();
+                        Ok(team)
+                    }
+                    other => Err(other),
+                }) {
+                    Ok(team) => (Some(team), None),
+                    Err(TeamLockError::Held(by)) => {
+                        return Err(LockError::HeldByTeammate {
+                            app: app.to_string(),
+                            remote: shared.remote.to_string(),
+                            refname: lock::lock_ref(app),
+                            holder: by.holder.map(Box::new),
+                        });
+                    }
+                    Err(TeamLockError::Unavailable { reason }) => (None, Some(reason)),
                 }
-                Err(TeamLockError::Unavailable { reason }) => (None, Some(reason)),
-            },
+            }
         };
         Ok(Lock {
             local,
             team,
             alone,
+            took_over,
             app: app.to_string(),
         })
     }
@@ -79,6 +116,21 @@ impl<'g> Lock<'g> {
         if let Some(team) = self.team.as_mut() {
             // Best effort: the lock itself is what matters.
             let _ = team.set_incident(&self.app, incident.as_str());
+        }
+        if let Some(gone) = &self.took_over {
+            journal.record(
+                incident,
+                &self.app,
+                EntryKind::Note,
+                None,
+                serde_json::json!({
+                    "team_lock": "taken over",
+                    "text": format!(
+                        "took over the team lock left by {}, a rewind of this machine that no longer runs",
+                        gone.describe()
+                    ),
+                }),
+            )?;
         }
         if let Some(reason) = &self.alone {
             journal.record(

@@ -556,15 +556,11 @@ fn pitr(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
     // From here to the end nobody else on this machine changes the app;
     // the journal is asked again under the lock.
     let git = ctx.git();
-    let shared = rewind_core::team::Shared {
-        git: &git,
-        remote: &app.remote,
-    };
     let mut lock = rewind_core::team::Lock::acquire(
         journal,
         &app.name,
         &Holder::me(&ctx.actor(), "db restore"),
-        Some(shared),
+        rewind_core::team::Shared::of(&git, app),
     )
     .map_err(lock_error)?;
     if let Some(reason) = lock.alone() {

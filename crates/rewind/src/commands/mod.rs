@@ -14,6 +14,7 @@ mod sandbox;
 mod status;
 mod tree;
 mod unlock;
+mod unmark;
 
 use clap::Subcommand;
 
@@ -46,6 +47,8 @@ pub enum Command {
     Unhold(hold::HoldArgs),
     /// Take away an app's team lock whose holder's rewind is gone.
     Unlock(unlock::UnlockArgs),
+    /// Take back a bad mark: the release counts again for status and rollback.
+    Unmark(unmark::UnmarkArgs),
     /// Run a local Scalingo-compatible API server, to rehearse or to test
     /// without an account.
     #[command(subcommand)]
@@ -74,6 +77,7 @@ pub fn run(command: Command, global: &Global) -> Result<(), CliError> {
         Command::Rollback(args) => rollback::run(args, global),
         Command::Unhold(args) => hold::run_unhold(args, global),
         Command::Unlock(args) => unlock::run(args, global),
+        Command::Unmark(args) => unmark::run(args, global),
         Command::Sandbox(cmd) => sandbox::run(cmd),
         Command::Status(args) => status::run(args, global),
         Command::Tree(cmd) => tree::run(cmd),

@@ -126,9 +126,27 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
             g.release.source,
             when(g.deployment.created_at, now)
         ),
+        None if !s.marked_bad.is_empty() => outln!(
+            "  last good     none found: no earlier successful deployment of another release that is not marked bad"
+        ),
         None => outln!(
             "  last good     none found: no earlier successful deployment of another release"
         ),
+    }
+    for mark in &s.marked_bad {
+        let what = mark
+            .label
+            .as_deref()
+            .or(mark.tag.as_deref())
+            .or(mark.commit.as_deref())
+            .unwrap_or("?");
+        outln!(
+            "  marked bad    {} (incident {}): left out of last good; `rewind unmark {} {} --reason …` takes it back",
+            style.warn(&ui::sanitize(what, false)),
+            mark.incident,
+            s.app.name,
+            ui::sanitize(mark.tag.as_deref().unwrap_or(what), false)
+        );
     }
     if let Some(d) = &s.situation.in_progress {
         outln!(

@@ -125,6 +125,18 @@ impl Team {
         )
     }
 
+    /// Whether the team's journal at `commit` holds `text`.
+    fn published_contains(&self, commit: &str, text: &str) -> bool {
+        let out = std::process::Command::new("git")
+            .args(["grep", "-F", "-c", text, commit, "--"])
+            .current_dir(self.dir.path().join("origin.git"))
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git grep runs");
+        out.status.success() && !out.stdout.is_empty()
+    }
+
     /// Deployments the platform accepted.
     fn deploys(&self) -> usize {
         admin_get(&self.sandbox, "/_sandbox/requests")["requests"]
@@ -372,4 +384,195 @@ fn lock_race() {
         "lock race: {rounds} rounds, {single} single winners, {double} double deploys ({by_lock} refused by the team lock)"
     ));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The id of the first incident `journal` opened.
+fn first_incident(journal: &Path) -> String {
+    journal_lines(journal)
+        .into_iter()
+        .find(|e| e["kind"] == "incident_opened")
+        .and_then(|e| e["incident"].as_str().map(str::to_string))
+        .expect("an incident")
+}
+
+#[test]
+fn a_teammates_incident_shows_in_the_journal_while_it_runs() {
+    let team = Team::new(Duration::from_secs(4));
+    let journals = tempfile::tempdir().expect("journals");
+    let (alice_journal, bob_journal) = (journals.path().join("a"), journals.path().join("b"));
+    let alice = team
+        .rewind("alice", &alice_journal, &["rollback", "--yes"])
+        .spawn();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let listed = loop {
+        let run = team.rewind("bob", &bob_journal, &["journal"]).run();
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        if run.stdout.contains("rollback") {
+            break run.stdout;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "alice's incident never reached bob: {}",
+            run.stdout
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let alice = finish(alice);
+    assert_eq!(alice.code, 0, "{}", alice.stderr);
+    let id = first_incident(&alice_journal);
+    assert!(listed.contains(&id), "bob lists {id}: {listed}");
+    // Once it ended, bob's report of it says how it ended.
+    let report = team.rewind("bob", &bob_journal, &["report", &id]).run();
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    assert!(report.stdout.contains("alice"), "{}", report.stdout);
+    assert!(report.stdout.contains("succeeded"), "{}", report.stdout);
+}
+
+#[test]
+fn a_release_marked_bad_by_one_is_left_out_for_the_other_until_unmarked() {
+    let team = Team::new(Duration::from_millis(300));
+    let journals = tempfile::tempdir().expect("journals");
+    let (alice_journal, bob_journal) = (journals.path().join("a"), journals.path().join("b"));
+    let rollback = team
+        .rewind("alice", &alice_journal, &["rollback", "--yes"])
+        .run();
+    assert_eq!(rollback.code, 0, "{}", rollback.stderr);
+    // v1.0.0 runs again; v1.1.0 is marked bad, on alice's laptop and so
+    // on the team's journal.
+    let status = team
+        .rewind("bob", &bob_journal, &["status", "--json"])
+        .run();
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    let json = status.json();
+    assert_eq!(json["marked_bad"][0]["tag"], "v1.1.0", "{json}");
+    assert!(json["situation"]["last_good"].is_null(), "{json}");
+    let text = team.rewind("bob", &bob_journal, &["status"]).run();
+    assert!(text.stdout.contains("not marked bad"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("rewind unmark shop v1.1.0"),
+        "{}",
+        text.stdout
+    );
+    let dry = team
+        .rewind("bob", &bob_journal, &["rollback", "--dry-run"])
+        .run();
+    assert!(
+        !dry.stdout.contains("to v1.1.0") && !dry.stderr.contains("to v1.1.0"),
+        "v1.1.0 is never proposed: {}{}",
+        dry.stdout,
+        dry.stderr
+    );
+
+    // A mistake is named, and changes nothing.
+    let wrong = team
+        .rewind(
+            "bob",
+            &bob_journal,
+            &["unmark", "shop", "v0.9.0", "--reason", "x"],
+        )
+        .run();
+    assert_eq!(wrong.code, 2, "{}", wrong.stderr);
+    assert!(
+        wrong.stderr.contains("v1.1.0"),
+        "lists what is marked: {}",
+        wrong.stderr
+    );
+    let unmarked = team
+        .rewind(
+            "bob",
+            &bob_journal,
+            &[
+                "unmark",
+                "shop",
+                "1.1.0",
+                "--reason",
+                "the 500s came from the CDN",
+            ],
+        )
+        .run();
+    assert_eq!(unmarked.code, 0, "{}", unmarked.stderr);
+    for (person, journal) in [("bob", &bob_journal), ("alice", &alice_journal)] {
+        let status = team.rewind(person, journal, &["status", "--json"]).run();
+        let json = status.json();
+        assert_eq!(json["marked_bad"], json!([]), "{person}: {json}");
+        assert_eq!(
+            json["situation"]["last_good"]["release"]["tag"], "v1.1.0",
+            "{person}: {json}"
+        );
+    }
+    let taken_back = journal_lines(&alice_journal)
+        .into_iter()
+        .find(|e| e["kind"] == "release_unmarked")
+        .expect("alice's journal has bob's unmark");
+    assert_eq!(taken_back["data"]["by"], "bob");
+    assert_eq!(taken_back["data"]["reason"], "the 500s came from the CDN");
+}
+
+#[test]
+fn a_rollback_killed_on_one_clone_is_finished_from_another_without_a_second_deploy() {
+    let team = Team::new(Duration::from_secs(3));
+    let journals = tempfile::tempdir().expect("journals");
+    let (alice_journal, bob_journal) = (journals.path().join("a"), journals.path().join("b"));
+    let mut alice = team
+        .rewind("alice", &alice_journal, &["rollback", "--yes"])
+        .spawn();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // Killed once the deploy is accepted and the team's journal says so.
+    loop {
+        let published = git(
+            &team.dir.path().join("origin.git"),
+            &[
+                "for-each-ref",
+                "--format=%(objectname)",
+                "refs/rewind/journal",
+            ],
+        );
+        let says_deploy =
+            !published.is_empty() && team.published_contains(&published, "\"step\":\"deploy\"");
+        if team.deploys() == 1 && says_deploy {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the deploy never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    alice.kill().expect("kill -9");
+    let _ = alice.wait();
+    let id = first_incident(&alice_journal);
+
+    // Her rewind's team lock stays on the origin; both laptops are this
+    // one machine here, where her rewind is known to be gone: bob's
+    // resume takes the lock over and journals it. (From another machine
+    // it would be refused until `rewind unlock`: see the test above.)
+    assert!(!team.lock().is_empty(), "alice's lock outlives her rewind");
+    let resumed = team
+        .rewind("bob", &bob_journal, &["resume", &id, "--yes"])
+        .run();
+    assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
+    assert_eq!(team.deploys(), 1, "one deployment in all");
+    assert_eq!(team.lock(), "", "released at the end of the resume");
+    assert!(
+        journal_lines(&bob_journal)
+            .iter()
+            .any(|e| e["data"]["team_lock"] == "taken over"),
+        "the takeover is journaled"
+    );
+    for journal in [&bob_journal, &alice_journal] {
+        let person = if journal == &bob_journal {
+            "bob"
+        } else {
+            "alice"
+        };
+        let report = team.rewind(person, journal, &["report", &id]).run();
+        assert_eq!(report.code, 0, "{}", report.stderr);
+        assert!(
+            report.stdout.contains("alice"),
+            "{person}: {}",
+            report.stdout
+        );
+        assert!(
+            report.stdout.contains("resumed by bob"),
+            "{person}: {}",
+            report.stdout
+        );
+    }
 }
