@@ -25,15 +25,19 @@ const TEAM_GIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30)
 /// The journal shared with the team on the git remote (`[team]`), when the
 /// repository has that remote; else this machine's alone.
 fn share_with_team(journal: Journal, config: &Config, repo: &Path) -> Journal {
-    let Some(remote) = config.team_remote() else {
+    let Some(place) = config.team_place() else {
         return journal;
     };
     // Never a prompt from the background: no terminal, ssh in batch mode.
     let git = GitCli::new(repo).timeout(TEAM_GIT_TIMEOUT);
-    if !rewind_core::team::has_remote(&git, remote) {
+    if !rewind_core::team::has_remote(&git, &place.remote) {
         return journal;
     }
-    journal.shared(rewind_core::team::TeamJournal::new(git, remote))
+    journal.shared(rewind_core::team::TeamJournal::new(
+        git,
+        &place.remote,
+        &place.refs.journal,
+    ))
 }
 
 /// Options every command accepts.

@@ -50,7 +50,7 @@ pub(crate) fn read_app(c: &mut Collector, t: &Table<'_, '_>) -> Option<(AppConfi
         name: name.get_ref().clone(),
         platform,
         region,
-        team_remote: Some(remote.clone()),
+        team: None,
         remote,
         tag_format,
         component,

@@ -58,6 +58,16 @@ pub struct Team {
     pub shared: bool,
     /// The remote that holds them; default: the first app's `remote`.
     pub remote: Option<String>,
+    /// How long a teammate's incident may show no progress before their
+    /// lock is reported as possibly stale.
+    pub stale_after: Duration,
+    /// Keep the team's state under branches `<state_branch>/…` instead of
+    /// `refs/rewind/…`, for hosts that refuse refs outside branches.
+    pub state_branch: Option<String>,
+}
+
+impl Team {
+    pub const STALE_AFTER: Duration = Duration::from_secs(10 * 60);
 }
 
 impl Default for Team {
@@ -65,7 +75,48 @@ impl Default for Team {
         Team {
             shared: true,
             remote: None,
+            stale_after: Team::STALE_AFTER,
+            state_branch: None,
         }
+    }
+}
+
+/// Where one app's team state lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamPlace {
+    pub remote: String,
+    pub refs: TeamRefs,
+    pub stale_after: Duration,
+}
+
+/// The refs of the team's state on the remote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamRefs {
+    /// Followed by the app's name: its lock.
+    pub locks: String,
+    /// The journal.
+    pub journal: String,
+}
+
+impl TeamRefs {
+    /// `refs/rewind/locks/<app>` and `refs/rewind/journal`, or, with a
+    /// state branch, `refs/heads/<branch>/locks/<app>` and
+    /// `refs/heads/<branch>/journal`.
+    pub fn new(state_branch: Option<&str>) -> TeamRefs {
+        let base = match state_branch {
+            Some(branch) => format!("refs/heads/{branch}/"),
+            None => "refs/rewind/".to_string(),
+        };
+        TeamRefs {
+            locks: format!("{base}locks/"),
+            journal: format!("{base}journal"),
+        }
+    }
+}
+
+impl Default for TeamRefs {
+    fn default() -> Self {
+        TeamRefs::new(None)
     }
 }
 
@@ -101,10 +152,9 @@ pub struct AppConfig {
     pub region: String,
     /// The git remote holding the release tags.
     pub remote: String,
-    /// The git remote holding the team's lock and journal (`[team]`):
-    /// `remote` unless `[team] remote` names another; `None` when
+    /// Where the team's lock and journal live (`[team]`); `None` when
     /// `[team] shared = false`.
-    pub team_remote: Option<String>,
+    pub team: Option<TeamPlace>,
     pub tag_format: TagFormat,
     /// Fills `{component}` in the tag format; set exactly when the format
     /// has one.
@@ -222,16 +272,10 @@ impl Config {
         self.apps.iter().map(|a| a.name.clone()).collect()
     }
 
-    /// The git remote that holds the team's journal: `[team] remote`, else
-    /// the first app's `remote`; `None` when `[team] shared = false`.
-    pub fn team_remote(&self) -> Option<&str> {
-        if !self.team.shared {
-            return None;
-        }
-        self.team
-            .remote
-            .as_deref()
-            .or_else(|| self.apps.first().map(|a| a.remote.as_str()))
+    /// Where the team's journal lives: `[team] remote`, else the first
+    /// app's `remote`; `None` when `[team] shared = false`.
+    pub fn team_place(&self) -> Option<&TeamPlace> {
+        self.apps.first().and_then(|a| a.team.as_ref())
     }
 
     /// The webhook for `app`: its own, else the shared `[notify]` one.

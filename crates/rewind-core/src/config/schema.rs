@@ -10,12 +10,12 @@ use super::app::read_app;
 use super::collector::Collector;
 use super::error::ConfigError;
 use super::fields::Table;
-use super::model::{AppConfig, Config, Notify, Team};
-use super::values::webhook_url;
+use super::model::{AppConfig, Config, Notify, Team, TeamPlace, TeamRefs};
+use super::values::{duration, webhook_url};
 
 const TOP_KEYS: [&str; 4] = ["apps", "tree", "notify", "team"];
 const NOTIFY_KEYS: [&str; 1] = ["webhook_url"];
-const TEAM_KEYS: [&str; 2] = ["shared", "remote"];
+const TEAM_KEYS: [&str; 4] = ["shared", "remote", "stale_after", "state_branch"];
 
 /// Reads `text`, the content of `path`; relative paths in the file are
 /// resolved against `path`'s directory.
@@ -40,9 +40,11 @@ pub(crate) fn read(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let team = read_team(&mut c, &root);
     let mut apps = read_apps(&mut c, &root);
     for app in &mut apps {
-        app.team_remote = team
-            .shared
-            .then(|| team.remote.clone().unwrap_or_else(|| app.remote.clone()));
+        app.team = team.shared.then(|| TeamPlace {
+            remote: team.remote.clone().unwrap_or_else(|| app.remote.clone()),
+            refs: TeamRefs::new(team.state_branch.as_deref()),
+            stale_after: team.stale_after,
+        });
     }
     c.finish(Some(Config {
         path: path.to_path_buf(),
@@ -114,7 +116,34 @@ fn read_team(c: &mut Collector, root: &Table<'_, '_>) -> Team {
                 Some(name)
             }
         });
-    Team { shared, remote }
+    let stale_after = duration(c, &team, "stale_after", Team::STALE_AFTER, true);
+    let state_branch = team
+        .string(c, "state_branch", "a branch name prefix, such as \"rewind-state\"")
+        .and_then(|b| {
+            let name = b.get_ref().trim().trim_matches('/').to_string();
+            let valid = !name.is_empty()
+                && !name.starts_with('-')
+                && name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '/' | '.'))
+                && !name.contains("..");
+            if valid {
+                Some(name)
+            } else {
+                c.at(
+                    b.span().start,
+                    "team.state_branch",
+                    "not a usable branch name; expected letters, digits, `-`, `_`, `.` or `/`, such as \"rewind-state\"",
+                );
+                None
+            }
+        });
+    Team {
+        shared,
+        remote,
+        stale_after,
+        state_branch,
+    }
 }
 
 fn read_apps(c: &mut Collector, root: &Table<'_, '_>) -> Vec<AppConfig> {

@@ -88,12 +88,14 @@ pub enum LockError {
         holder: Option<Box<Holder>>,
     },
     /// A teammate holds the app's lock on the team's git remote.
-    #[error("{app} is being changed by {holder} (the team lock {refname} on {remote})", holder = holder.as_deref().map_or_else(|| "a teammate".to_string(), Holder::describe))]
+    #[error("{app} is being changed by {holder} (the team lock {refname} on {remote}){stale}", holder = holder.as_deref().map_or_else(|| "a teammate".to_string(), Holder::describe), stale = stale.as_deref().map(|s| format!("; {s}")).unwrap_or_default())]
     HeldByTeammate {
         app: String,
         remote: String,
         refname: String,
         holder: Option<Box<Holder>>,
+        /// Why the lock may be stale, when it looks so.
+        stale: Option<String>,
     },
     #[error("cannot lock {path}")]
     Io {

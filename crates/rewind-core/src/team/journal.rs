@@ -31,7 +31,8 @@ use std::time::{Duration, Instant};
 use crate::git::refs::{commit_tree, has_object};
 use crate::git::{CasOutcome, Git, GitCli, GitError};
 
-/// Where the team's journal lives on the remote.
+/// Where the team's journal lives on the remote unless `[team]
+/// state_branch` says otherwise (see [`crate::config::TeamRefs`]).
 pub const JOURNAL_REF: &str = "refs/rewind/journal";
 /// The folder of incident files in its tree.
 const INCIDENTS: &str = "incidents/";
@@ -68,6 +69,7 @@ fn report(problem: &str) {
 pub struct TeamJournal {
     git: GitCli,
     remote: String,
+    refname: String,
     inner: Arc<Inner>,
 }
 
@@ -101,11 +103,13 @@ struct State {
 }
 
 impl TeamJournal {
-    /// The team's journal on `remote` of the repository `git` runs in.
-    pub fn new(git: GitCli, remote: &str) -> TeamJournal {
+    /// The team's journal at `refname` on `remote` of the repository
+    /// `git` runs in.
+    pub fn new(git: GitCli, remote: &str, refname: &str) -> TeamJournal {
         TeamJournal {
             git,
             remote: remote.to_string(),
+            refname: refname.to_string(),
             inner: Arc::new(Inner::default()),
         }
     }
@@ -125,10 +129,10 @@ impl TeamJournal {
             }
             state.imported = true;
         }
-        if let Err(problem) = import(&self.git, &self.remote, path) {
+        if let Err(problem) = import(&self.git, &self.remote, &self.refname, path) {
             report(&format!(
-                "working alone: cannot read the team's journal ({JOURNAL_REF} on {}): {problem}; incidents of teammates may be missing",
-                self.remote
+                "working alone: cannot read the team's journal ({} on {}): {problem}; incidents of teammates may be missing",
+                self.refname, self.remote
             ));
         }
     }
@@ -140,12 +144,12 @@ impl TeamJournal {
         if !state.started {
             state.started = true;
             let git = self.git.clone();
-            let remote = self.remote.clone();
+            let at = (self.remote.clone(), self.refname.clone());
             let inner = self.inner.clone();
             let path = path.to_path_buf();
             let spawned = std::thread::Builder::new()
                 .name("rewind-team-journal".into())
-                .spawn(move || publisher(&git, &remote, &path, &inner));
+                .spawn(move || publisher(&git, (&at.0, &at.1), &path, &inner));
             if spawned.is_err() {
                 state.started = false;
                 report("working alone: cannot start publishing the team's journal");
@@ -193,7 +197,7 @@ impl Drop for TeamJournal {
     }
 }
 
-fn publisher(git: &GitCli, remote: &str, path: &Path, inner: &Inner) {
+fn publisher(git: &GitCli, (remote, refname): (&str, &str), path: &Path, inner: &Inner) {
     loop {
         let ids: Vec<String> = {
             let mut state = inner.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -206,25 +210,31 @@ fn publisher(git: &GitCli, remote: &str, path: &Path, inner: &Inner) {
             state.busy = true;
             std::mem::take(&mut state.dirty).into_iter().collect()
         };
-        let result = publish(git, remote, path, &ids);
+        let result = publish(git, remote, refname, path, &ids);
         let mut state = inner.state.lock().unwrap_or_else(|p| p.into_inner());
         state.busy = false;
         inner.changed.notify_all();
         drop(state);
         if let Err(problem) = result {
             report(&format!(
-                "working alone: cannot publish to the team's journal ({JOURNAL_REF} on {remote}): {problem}; teammates will not see this incident until a later run publishes it"
+                "working alone: cannot publish to the team's journal ({refname} on {remote}): {problem}; teammates will not see this incident until a later run publishes it"
             ));
         }
     }
 }
 
 /// Publishes the local lines of `ids`, merged with the remote's.
-fn publish(git: &GitCli, remote: &str, path: &Path, ids: &[String]) -> Result<(), String> {
+fn publish(
+    git: &GitCli,
+    remote: &str,
+    refname: &str,
+    path: &Path,
+    ids: &[String],
+) -> Result<(), String> {
     let local = local_lines(path, ids)?;
     let scratch = tempfile::tempdir().map_err(|e| format!("no temporary folder: {e}"))?;
     for _ in 0..ATTEMPTS {
-        let head = fetch_head(git, remote).map_err(|e| e.to_string())?;
+        let head = fetch_head(git, remote, refname).map_err(|e| e.to_string())?;
         let index = scratch.path().join("index");
         let _ = std::fs::remove_file(&index);
         let with_index = |command: &mut std::process::Command| {
@@ -286,30 +296,30 @@ fn publish(git: &GitCli, remote: &str, path: &Path, ids: &[String]) -> Result<()
         )
         .map_err(|e| e.to_string())?;
         match git
-            .push_cas(remote, JOURNAL_REF, head.as_deref(), Some(&commit))
+            .push_cas(remote, refname, head.as_deref(), Some(&commit))
             .map_err(|e| e.to_string())?
         {
             CasOutcome::Done => return Ok(()),
             // Someone published first: read their head and merge again.
             CasOutcome::Moved => continue,
             CasOutcome::Refused { detail } => {
-                return Err(format!("{remote} refuses {JOURNAL_REF}: {detail}"));
+                return Err(format!("{remote} refuses {refname}: {detail}"));
             }
         }
     }
     Err(format!(
-        "{JOURNAL_REF} kept moving: {ATTEMPTS} attempts in a row lost to other publishes"
+        "{refname} kept moving: {ATTEMPTS} attempts in a row lost to other publishes"
     ))
 }
 
 /// The remote journal's head, fetched into the object database; `None`
 /// when the team has no journal yet.
-fn fetch_head(git: &GitCli, remote: &str) -> Result<Option<String>, GitError> {
-    let Some(head) = git.remote_ref(remote, JOURNAL_REF)? else {
+fn fetch_head(git: &GitCli, remote: &str, refname: &str) -> Result<Option<String>, GitError> {
+    let Some(head) = git.remote_ref(remote, refname)? else {
         return Ok(None);
     };
     if !has_object(git, &head)? {
-        let fetched = git.run_any(&["fetch", "--quiet", "--no-tags", remote, JOURNAL_REF])?;
+        let fetched = git.run_any(&["fetch", "--quiet", "--no-tags", remote, refname])?;
         if fetched.code != Some(0) {
             return Err(fetched.into_error());
         }
@@ -377,8 +387,8 @@ fn entry_incident(line: &str) -> Option<String> {
 }
 
 /// Appends to the local journal the team's lines it does not have.
-fn import(git: &GitCli, remote: &str, path: &Path) -> Result<(), String> {
-    let head = fetch_head(git, remote).map_err(|e| e.to_string())?;
+fn import(git: &GitCli, remote: &str, refname: &str, path: &Path) -> Result<(), String> {
+    let head = fetch_head(git, remote, refname).map_err(|e| e.to_string())?;
     let Some(head) = head else {
         return Ok(());
     };
@@ -448,7 +458,11 @@ mod tests {
         let cli = GitCli::new(root.join(name))
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1");
-        Journal::open(&root.join(format!("{name}-journal"))).shared(TeamJournal::new(cli, "origin"))
+        Journal::open(&root.join(format!("{name}-journal"))).shared(TeamJournal::new(
+            cli,
+            "origin",
+            JOURNAL_REF,
+        ))
     }
 
     fn origin(root: &Path) {
@@ -495,6 +509,7 @@ mod tests {
                     .env("GIT_CONFIG_GLOBAL", "/dev/null")
                     .env("GIT_CONFIG_NOSYSTEM", "1"),
                 "origin",
+                JOURNAL_REF,
             ));
         let incident = alice_again.incident(id.as_str()).expect("incident");
         assert_eq!(incident.entries.len(), 3, "{:?}", incident.entries);
@@ -515,7 +530,11 @@ mod tests {
         let cli = GitCli::new(root.join(name))
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1");
-        Journal::open(&root.join(format!("{name}-journal"))).shared(TeamJournal::new(cli, "origin"))
+        Journal::open(&root.join(format!("{name}-journal"))).shared(TeamJournal::new(
+            cli,
+            "origin",
+            JOURNAL_REF,
+        ))
     }
 
     #[test]
@@ -583,6 +602,7 @@ mod tests {
                 .env("GIT_CONFIG_GLOBAL", "/dev/null")
                 .env("GIT_CONFIG_NOSYSTEM", "1"),
             "origin",
+            JOURNAL_REF,
         ));
         let id = journal.begin("shop", json!({})).expect("begin");
         assert_eq!(journal.incidents().expect("read").len(), 1);

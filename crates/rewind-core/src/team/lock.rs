@@ -19,7 +19,8 @@ use std::sync::{Mutex, MutexGuard};
 use crate::git::{CasOutcome, Git, GitError};
 use crate::journal::Holder;
 
-/// Where the locks live on the remote.
+/// Where the locks live on the remote unless `[team] state_branch` says
+/// otherwise (see [`crate::config::TeamRefs`]).
 pub const LOCKS: &str = "refs/rewind/locks/";
 
 /// The first line of every lock commit, before the holder as JSON.
@@ -27,7 +28,7 @@ const TITLE: &str = "rewind lock";
 
 /// The ref of `app`'s lock: app names are Scalingo's (lower-case letters,
 /// digits, dashes); anything else is replaced so the ref stays valid.
-pub fn lock_ref(app: &str) -> String {
+pub fn lock_ref(locks: &str, app: &str) -> String {
     let safe: String = app
         .chars()
         .map(|c| {
@@ -38,7 +39,7 @@ pub fn lock_ref(app: &str) -> String {
             }
         })
         .collect();
-    format!("{LOCKS}{safe}")
+    format!("{locks}{safe}")
 }
 
 /// Who holds a team lock, read from the remote.
@@ -97,10 +98,11 @@ impl<'g> TeamLock<'g> {
     pub fn acquire(
         git: &'g dyn Git,
         remote: &str,
+        locks: &str,
         app: &str,
         holder: &Holder,
     ) -> Result<TeamLock<'g>, TeamLockError> {
-        let refname = lock_ref(app);
+        let refname = lock_ref(locks, app);
         let unavailable = |e: GitError| TeamLockError::Unavailable {
             reason: e.to_string(),
         };
@@ -127,7 +129,7 @@ impl<'g> TeamLock<'g> {
         {
             CasOutcome::Done => {}
             CasOutcome::Moved => {
-                return Err(match read(git, remote, app) {
+                return Err(match read(git, remote, locks, app) {
                     Ok(Some(by)) => TeamLockError::Held(Box::new(by)),
                     // Released between the push and the read: say so
                     // rather than try again behind the person's back.
@@ -161,11 +163,12 @@ impl<'g> TeamLock<'g> {
     pub fn take_over(
         git: &'g dyn Git,
         remote: &str,
+        locks: &str,
         app: &str,
         holder: &Holder,
         by: &HeldBy,
     ) -> Result<TeamLock<'g>, TeamLockError> {
-        let refname = lock_ref(app);
+        let refname = lock_ref(locks, app);
         let unavailable = |e: GitError| TeamLockError::Unavailable {
             reason: e.to_string(),
         };
@@ -178,7 +181,7 @@ impl<'g> TeamLock<'g> {
         {
             CasOutcome::Done => {}
             CasOutcome::Moved => {
-                return Err(match read(git, remote, app) {
+                return Err(match read(git, remote, locks, app) {
                     Ok(Some(now)) => TeamLockError::Held(Box::new(now)),
                     Ok(None) => TeamLockError::Held(Box::new(by.clone())),
                     Err(e) => unavailable(e),
@@ -290,8 +293,13 @@ impl Drop for TeamLock<'_> {
 }
 
 /// Who holds `app`'s lock on `remote`, if anyone.
-pub fn read(git: &dyn Git, remote: &str, app: &str) -> Result<Option<HeldBy>, GitError> {
-    let Some((commit, text)) = git.fetch_record(remote, &lock_ref(app))? else {
+pub fn read(
+    git: &dyn Git,
+    remote: &str,
+    locks: &str,
+    app: &str,
+) -> Result<Option<HeldBy>, GitError> {
+    let Some((commit, text)) = git.fetch_record(remote, &lock_ref(locks, app))? else {
         return Ok(None);
     };
     Ok(Some(HeldBy {
@@ -302,16 +310,22 @@ pub fn read(git: &dyn Git, remote: &str, app: &str) -> Result<Option<HeldBy>, Gi
 
 /// Removes the lock `held` names, and only that one: if it moved since it
 /// was read, nothing is removed and `Ok(false)` says so.
-pub fn unlock(git: &dyn Git, remote: &str, app: &str, held: &HeldBy) -> Result<bool, String> {
+pub fn unlock(
+    git: &dyn Git,
+    remote: &str,
+    locks: &str,
+    app: &str,
+    held: &HeldBy,
+) -> Result<bool, String> {
     match git
-        .push_cas(remote, &lock_ref(app), Some(&held.commit), None)
+        .push_cas(remote, &lock_ref(locks, app), Some(&held.commit), None)
         .map_err(|e| e.to_string())?
     {
         CasOutcome::Done => Ok(true),
         CasOutcome::Moved => Ok(false),
         CasOutcome::Refused { detail } => Err(format!(
             "{remote} refused to delete {}: {detail}",
-            lock_ref(app)
+            lock_ref(locks, app)
         )),
     }
 }
@@ -411,10 +425,11 @@ mod tests {
         let a = clone(root.path(), "a");
         let b = clone(root.path(), "b");
 
-        let mut lock = TeamLock::acquire(&a, "origin", "shop", &holder("alice")).expect("alice");
+        let mut lock =
+            TeamLock::acquire(&a, "origin", LOCKS, "shop", &holder("alice")).expect("alice");
         lock.set_incident("shop", "20261202-020304-ab12")
             .expect("incident");
-        let by = match TeamLock::acquire(&b, "origin", "shop", &holder("bob")) {
+        let by = match TeamLock::acquire(&b, "origin", LOCKS, "shop", &holder("bob")) {
             Err(TeamLockError::Held(by)) => *by,
             other => panic!("bob must be refused: {other:?}"),
         };
@@ -423,14 +438,18 @@ mod tests {
         assert_eq!(alice.host, "alice-laptop");
         assert_eq!(alice.incident.as_deref(), Some("20261202-020304-ab12"));
         // Another app is another lock.
-        let other = TeamLock::acquire(&b, "origin", "api", &holder("bob")).expect("api");
+        let other = TeamLock::acquire(&b, "origin", LOCKS, "api", &holder("bob")).expect("api");
         other.release().expect("released");
 
         lock.release().expect("released");
-        assert_eq!(read(&b, "origin", "shop").expect("read"), None);
-        let again = TeamLock::acquire(&b, "origin", "shop", &holder("bob")).expect("bob");
+        assert_eq!(read(&b, "origin", LOCKS, "shop").expect("read"), None);
+        let again = TeamLock::acquire(&b, "origin", LOCKS, "shop", &holder("bob")).expect("bob");
         drop(again);
-        assert_eq!(read(&a, "origin", "shop").expect("read"), None, "dropped");
+        assert_eq!(
+            read(&a, "origin", LOCKS, "shop").expect("read"),
+            None,
+            "dropped"
+        );
     }
 
     #[test]
@@ -439,10 +458,12 @@ mod tests {
         git(root.path(), &["init", "--quiet", "--bare", "remote.git"]);
         let a = clone(root.path(), "a");
         let b = clone(root.path(), "b");
-        let lock = TeamLock::acquire(&a, "origin", "shop", &holder("carol")).expect("carol");
-        let seen = read(&b, "origin", "shop").expect("read").expect("held");
+        let lock = TeamLock::acquire(&a, "origin", LOCKS, "shop", &holder("carol")).expect("carol");
+        let seen = read(&b, "origin", LOCKS, "shop")
+            .expect("read")
+            .expect("held");
         // Alice's rewind dies without releasing it.
-        let k = key(&a, "origin", &lock_ref("shop"), &holder("carol"));
+        let k = key(&a, "origin", &lock_ref(LOCKS, "shop"), &holder("carol"));
         std::mem::forget(lock);
         held().remove(&k);
         // Someone else's lock taken meanwhile is not the one bob saw.
@@ -450,9 +471,9 @@ mod tests {
             commit: "0".repeat(40),
             holder: None,
         };
-        assert_eq!(unlock(&b, "origin", "shop", &stale), Ok(false));
-        assert_eq!(unlock(&b, "origin", "shop", &seen), Ok(true));
-        assert_eq!(read(&b, "origin", "shop").expect("read"), None);
+        assert_eq!(unlock(&b, "origin", LOCKS, "shop", &stale), Ok(false));
+        assert_eq!(unlock(&b, "origin", LOCKS, "shop", &seen), Ok(true));
+        assert_eq!(read(&b, "origin", LOCKS, "shop").expect("read"), None);
     }
 
     #[test]
@@ -464,7 +485,7 @@ mod tests {
             a.repo(),
             &["remote", "set-url", "origin", "/nonexistent/remote.git"],
         );
-        match TeamLock::acquire(&a, "origin", "shop", &holder("alice")) {
+        match TeamLock::acquire(&a, "origin", LOCKS, "shop", &holder("alice")) {
             Err(TeamLockError::Unavailable { reason }) => {
                 assert!(reason.contains("push"), "{reason}")
             }
@@ -483,21 +504,22 @@ mod tests {
             let (wa, wb) = std::thread::scope(|s| {
                 let ta = s.spawn(|| {
                     barrier.wait();
-                    let lock = TeamLock::acquire(&a, "origin", "shop", &holder("alice")).ok();
+                    let lock =
+                        TeamLock::acquire(&a, "origin", LOCKS, "shop", &holder("alice")).ok();
                     // Held until both tried.
                     barrier.wait();
                     lock.is_some()
                 });
                 let tb = s.spawn(|| {
                     barrier.wait();
-                    let lock = TeamLock::acquire(&b, "origin", "shop", &holder("bob")).ok();
+                    let lock = TeamLock::acquire(&b, "origin", LOCKS, "shop", &holder("bob")).ok();
                     barrier.wait();
                     lock.is_some()
                 });
                 (ta.join().expect("a"), tb.join().expect("b"))
             });
             assert!(wa ^ wb, "round {round}: exactly one wins ({wa}, {wb})");
-            assert_eq!(read(&a, "origin", "shop").expect("read"), None);
+            assert_eq!(read(&a, "origin", LOCKS, "shop").expect("read"), None);
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod lock;
 pub use journal::TeamJournal;
 pub use lock::{HeldBy, TeamLock, TeamLockError};
 
+use crate::config::TeamPlace;
 use crate::git::Git;
 use crate::journal::{AppLock, EntryKind, Holder, IncidentId, Journal, JournalError, LockError};
 
@@ -33,21 +34,21 @@ pub fn has_remote(git: &dyn Git, remote: &str) -> bool {
     git.remote_url(remote).is_ok()
 }
 
-/// Where the team lock lives: the repository and the remote's name.
+/// Where the team lock lives: the repository, the remote and its refs.
 #[derive(Clone, Copy)]
 pub struct Shared<'g> {
     pub git: &'g dyn Git,
-    pub remote: &'g str,
+    pub place: &'g TeamPlace,
 }
 
 impl<'g> Shared<'g> {
     /// Where `app`'s team lock lives, or `None` when the team shares
-    /// nothing (`[team] shared = false`).
+    /// nothing (`[team] shared = false`, or no such remote here).
     pub fn of(git: &'g dyn Git, app: &'g crate::config::AppConfig) -> Option<Shared<'g>> {
-        app.team_remote
-            .as_deref()
-            .filter(|remote| has_remote(git, remote))
-            .map(|remote| Shared { git, remote })
+        app.team
+            .as_ref()
+            .filter(|place| has_remote(git, &place.remote))
+            .map(|place| Shared { git, place })
     }
 }
 
@@ -65,13 +66,14 @@ impl<'g> Lock<'g> {
         let (team, alone) = match shared {
             None => (None, None),
             Some(shared) => {
-                match TeamLock::acquire(shared.git, shared.remote, app, holder).or_else(|e| match e
+                let (remote, locks) = (&shared.place.remote, &shared.place.refs.locks);
+                match TeamLock::acquire(shared.git, remote, locks, app, holder).or_else(|e| match e
                 {
                     // A rewind of this machine that was killed: this
                     // machine's lock is ours now, so it is gone for sure.
                     TeamLockError::Held(by) if lock::left_by_a_dead_rewind_here(&by, holder) => {
                         let team =
-                            TeamLock::take_over(shared.git, shared.remote, app, holder, &by)?;
+                            TeamLock::take_over(shared.git, remote, locks, app, holder, &by)?;
                         took_over = by.holder.clone();
                         Ok(team)
                     }
@@ -79,11 +81,16 @@ impl<'g> Lock<'g> {
                 }) {
                     Ok(team) => (Some(team), None),
                     Err(TeamLockError::Held(by)) => {
+                        let stale = by
+                            .holder
+                            .as_ref()
+                            .and_then(|h| quiet_for(journal, h, shared.place.stale_after));
                         return Err(LockError::HeldByTeammate {
                             app: app.to_string(),
-                            remote: shared.remote.to_string(),
-                            refname: lock::lock_ref(app),
+                            remote: remote.to_string(),
+                            refname: lock::lock_ref(locks, app),
                             holder: by.holder.map(Box::new),
+                            stale,
                         });
                     }
                     Err(TeamLockError::Unavailable { reason }) => (None, Some(reason)),
@@ -148,6 +155,32 @@ impl<'g> Lock<'g> {
     }
 }
 
+/// "no progress in its incident for 23 min", when the holder's incident
+/// (from the team's journal) or, without one, the lock itself is older
+/// than `stale_after`: its rewind may be gone. Never acted upon: only
+/// `rewind unlock` removes a teammate's lock.
+fn quiet_for(
+    journal: &Journal,
+    holder: &Holder,
+    stale_after: std::time::Duration,
+) -> Option<String> {
+    let last = holder
+        .incident
+        .as_deref()
+        .and_then(|id| journal.incident(id).ok())
+        .and_then(|incident| incident.entries.last().map(|e| e.at))
+        .unwrap_or(holder.since);
+    let quiet = (chrono::Utc::now() - last).to_std().ok()?;
+    if quiet < stale_after {
+        return None;
+    }
+    let minutes = quiet.as_secs() / 60;
+    Some(match &holder.incident {
+        Some(id) => format!("no progress in incident {id} for {minutes} min: it may be stale"),
+        None => format!("held for {minutes} min: it may be stale"),
+    })
+}
+
 /// What to tell the person when the team lock was not taken.
 pub fn alone_warning(app: &str, reason: &str) -> String {
     format!(
@@ -184,7 +217,7 @@ pub enum UnlockError {
 pub fn remove_lock(
     journal: &Journal,
     git: &dyn Git,
-    remote: &str,
+    place: &TeamPlace,
     app: &str,
     by: &str,
     reason: Option<&str>,
@@ -197,10 +230,10 @@ pub fn remove_lock(
             "command": "unlock",
             "user": by,
             "reason": reason,
-            "lock": { "ref": lock::lock_ref(app), "remote": remote, "commit": seen.commit, "holder": holder },
+            "lock": { "ref": lock::lock_ref(&place.refs.locks, app), "remote": place.remote, "commit": seen.commit, "holder": holder },
         }),
     )?;
-    let result = lock::unlock(git, remote, app, seen);
+    let result = lock::unlock(git, &place.remote, &place.refs.locks, app, seen);
     let (kind, data, outcome) = match &result {
         Ok(true) => (
             EntryKind::Note,
@@ -231,7 +264,7 @@ pub fn remove_lock(
         Ok(false) => Ok(Unlocked::Moved),
         Err(reason) => Err(UnlockError::Remote {
             app: app.to_string(),
-            remote: remote.to_string(),
+            remote: place.remote.clone(),
             reason,
         }),
     }

@@ -490,3 +490,36 @@ fn the_environment_overrides_the_file_with_scalingo_names() {
     assert_eq!(settings.auth_url, "http://127.0.0.1:4101");
     assert_eq!(settings.db_url.as_deref(), Some("http://127.0.0.1:4102"));
 }
+
+#[test]
+fn the_team_section_places_the_lock_and_the_journal() {
+    let config = load("[[apps]]\nname = \"shop\"\nremote = \"upstream\"\n").expect("config");
+    let place = config.apps[0].team.clone().expect("shared by default");
+    assert_eq!(place.remote, "upstream", "the app's remote by default");
+    assert_eq!(place.refs.locks, "refs/rewind/locks/");
+    assert_eq!(place.refs.journal, "refs/rewind/journal");
+    assert_eq!(place.stale_after, Duration::from_secs(600));
+
+    let config = load(
+        "[team]\nremote = \"team\"\nstate_branch = \"rewind-state\"\nstale_after = \"3m\"\n\n[[apps]]\nname = \"shop\"\n",
+    )
+    .expect("config");
+    let place = config.team_place().expect("shared");
+    assert_eq!(place.remote, "team");
+    assert_eq!(place.refs.locks, "refs/heads/rewind-state/locks/");
+    assert_eq!(place.refs.journal, "refs/heads/rewind-state/journal");
+    assert_eq!(place.stale_after, Duration::from_secs(180));
+
+    let alone = load("[team]\nshared = false\n\n[[apps]]\nname = \"shop\"\n").expect("config");
+    assert!(alone.apps[0].team.is_none());
+    assert!(alone.team_place().is_none());
+
+    let (line, key, message) =
+        only_problem("[team]\nshared = \"no\"\n\n[[apps]]\nname = \"shop\"\n");
+    assert_eq!((line, key.as_str()), (2, "team.shared"), "{message}");
+    assert!(message.contains("true"), "{message}");
+    let (line, key, message) =
+        only_problem("[team]\nstate_branch = \"../x y\"\n\n[[apps]]\nname = \"shop\"\n");
+    assert_eq!((line, key.as_str()), (2, "team.state_branch"), "{message}");
+    assert!(message.contains("rewind-state"), "{message}");
+}

@@ -27,18 +27,24 @@ pub fn run(args: UnlockArgs, global: &Global) -> Result<(), CliError> {
     let ctx = Context::load(global)?;
     let app = ctx.app(args.app.as_deref())?;
     let git = ctx.git();
-    let refname = team::lock::lock_ref(&app.name);
-    let seen = team::lock::read(&git, &app.remote, &app.name).map_err(|e| {
+    let Some(place) = app.team.as_ref() else {
+        msgln!(
+            "{}: the team shares no lock ([team] shared = false in rewind.toml): nothing to remove",
+            app.name
+        );
+        return Ok(());
+    };
+    let remote = place.remote.as_str();
+    let refname = team::lock::lock_ref(&place.refs.locks, &app.name);
+    let seen = team::lock::read(&git, remote, &place.refs.locks, &app.name).map_err(|e| {
         CliError::new(ErrorKind::Failed, e).hint(format!(
-            "check that the remote `{}` answers (`git ls-remote {}`)",
-            app.remote, app.remote
+            "check that the remote `{remote}` answers (`git ls-remote {remote}`)"
         ))
     })?;
     let Some(seen) = seen else {
         msgln!(
-            "{}: no team lock ({refname} is not on {}): nothing to remove",
-            app.name,
-            app.remote
+            "{}: no team lock ({refname} is not on {remote}): nothing to remove",
+            app.name
         );
         return Ok(());
     };
@@ -47,9 +53,8 @@ pub fn run(args: UnlockArgs, global: &Global) -> Result<(), CliError> {
         |h| h.describe(),
     );
     msgln!(
-        "{}: the team lock {refname} on {} is held by {holder}",
-        app.name,
-        app.remote
+        "{}: the team lock {refname} on {remote} is held by {holder}",
+        app.name
     );
     msgln!(
         "Remove it only if their rewind is gone: a rollback still running would no longer stop a second one."
@@ -66,7 +71,7 @@ pub fn run(args: UnlockArgs, global: &Global) -> Result<(), CliError> {
     let outcome = team::remove_lock(
         &ctx.journal,
         &git,
-        &app.remote,
+        place,
         &app.name,
         &ctx.actor(),
         args.reason.as_deref(),

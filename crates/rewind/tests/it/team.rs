@@ -230,6 +230,13 @@ fn unlock_takes_away_a_lock_whose_holder_is_gone_after_a_typed_confirmation() {
         .run();
     assert_eq!(refused.code, 3, "{}", refused.stderr);
     assert!(refused.stderr.contains("carol"), "{}", refused.stderr);
+    // Her incident is not in the team's journal and the lock is hours
+    // old: reported as possibly stale, never broken.
+    assert!(
+        refused.stderr.contains("may be stale"),
+        "{}",
+        refused.stderr
+    );
     assert!(
         refused.stderr.contains("20261202-020304-ab12"),
         "{}",
@@ -575,4 +582,113 @@ fn a_rollback_killed_on_one_clone_is_finished_from_another_without_a_second_depl
             report.stdout
         );
     }
+}
+
+/// The shared journal is readable by everyone with access to the
+/// repository: no token, no bearer, no webhook URL ever reaches it.
+#[test]
+fn nothing_secret_reaches_the_shared_journal() {
+    let team = Team::new(Duration::from_millis(300));
+    let journals = tempfile::tempdir().expect("journals");
+    let journal = journals.path().join("a");
+    let webhook_secret = "canary-webhook-Zq81xKd0";
+    std::fs::write(
+        team.work("alice").join("rewind.toml"),
+        format!(
+            "[notify]\nwebhook_url = \"http://127.0.0.1:9/hooks/{webhook_secret}\"\n\n[[apps]]\nname = \"shop\"\npackage = \"shop\"\n"
+        ),
+    )
+    .expect("toml");
+    let run = team
+        .rewind(
+            "alice",
+            &journal,
+            &["rollback", "--yes", "--reason", "500s"],
+        )
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let origin = team.dir.path().join("origin.git");
+    let head = git(
+        &origin,
+        &[
+            "for-each-ref",
+            "--format=%(objectname)",
+            "refs/rewind/journal",
+        ],
+    );
+    assert!(!head.is_empty(), "the incident was published");
+    let token = team.sandbox.api_token().to_string();
+    let mut searched = 0;
+    for secret in [token.as_str(), webhook_secret, "Bearer "] {
+        searched += 1;
+        assert!(
+            !team.published_contains(&head, secret),
+            "`{secret}` reached the shared journal"
+        );
+    }
+    // The search itself finds what is there.
+    assert!(team.published_contains(&head, "500s"));
+    assert_eq!(searched, 3);
+}
+
+/// A host that refuses refs outside branches: with `[team] state_branch`
+/// the lock and the journal live under branches instead, and the team
+/// keeps them.
+#[test]
+fn a_state_branch_keeps_the_team_state_where_only_branches_are_allowed() {
+    let team = Team::new(Duration::from_secs(2));
+    let journals = tempfile::tempdir().expect("journals");
+    let journal = journals.path().join("a");
+    let hook = team.dir.path().join("origin.git/hooks/update");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\ncase \"$1\" in refs/heads/*|refs/tags/*) exit 0;; esac\necho 'only branches and tags here' >&2\nexit 1\n",
+    )
+    .expect("hook");
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    std::fs::write(
+        team.work("alice").join("rewind.toml"),
+        "[team]\nstate_branch = \"rewind-state\"\n\n[[apps]]\nname = \"shop\"\npackage = \"shop\"\n",
+    )
+    .expect("toml");
+    let origin = team.dir.path().join("origin.git");
+    let lock_branch = "refs/heads/rewind-state/locks/shop";
+    let alice = team
+        .rewind("alice", &journal, &["rollback", "--yes"])
+        .spawn();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while git(
+        &origin,
+        &["for-each-ref", "--format=%(objectname)", lock_branch],
+    )
+    .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the lock branch never appeared");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let alice = finish(alice);
+    assert_eq!(alice.code, 0, "{}", alice.stderr);
+    assert!(!alice.stderr.contains("working alone"), "{}", alice.stderr);
+    assert_eq!(
+        git(
+            &origin,
+            &["for-each-ref", "--format=%(objectname)", lock_branch]
+        ),
+        "",
+        "released"
+    );
+    let journal_head = git(
+        &origin,
+        &[
+            "for-each-ref",
+            "--format=%(objectname)",
+            "refs/heads/rewind-state/journal",
+        ],
+    );
+    assert!(
+        !journal_head.is_empty(),
+        "the journal is published on its branch"
+    );
+    assert!(git(&origin, &["for-each-ref", "refs/rewind/"]).is_empty());
 }
