@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::error::DrillError;
+use crate::error::DrillError;
 
 /// One row of the app's database.
 #[derive(Debug, Clone, PartialEq, Eq)]

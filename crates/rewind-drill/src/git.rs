@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::error::DrillError;
+use crate::error::DrillError;
 
 /// Who commits in the drill's repositories.
 const NAME: &str = "Rewind Drill";
