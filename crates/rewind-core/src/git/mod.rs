@@ -14,7 +14,7 @@ mod history;
 mod redact;
 mod tag_index;
 
-pub use cli::{DEFAULT_GIT_TIMEOUT, GitCli};
+pub use cli::{DEFAULT_GIT_TIMEOUT, GitCli, exit_of, log_ran};
 pub use describe::Description;
 pub use error::{GitError, STDERR_LINES};
 pub use history::{ChangeStatus, ChangedFile, CommitSubject};
