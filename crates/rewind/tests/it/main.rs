@@ -19,4 +19,5 @@ mod sandbox_hostile;
 mod status;
 mod support;
 mod terminal;
+mod test_files;
 mod tree;
