@@ -3,9 +3,10 @@
 //! just started may need a moment. It never fails as such: it reports what
 //! it saw, and the caller decides what a failed check means.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::interrupt::Interrupt;
+use crate::redact::display_url;
 
 /// Time allowed for one try, connection included: a health endpoint that
 /// takes longer is not healthy.
@@ -63,9 +64,13 @@ pub fn check(
             return report;
         }
         report.attempts += 1;
-        match agent.get(url).call() {
+        let started = Instant::now();
+        let answer = agent.get(url).call();
+        let (ms, shown) = (started.elapsed().as_millis() as u64, display_url(url));
+        match answer {
             Ok(response) => {
                 let status = response.status().as_u16();
+                tracing::debug!(target: "http", method = "GET", url = %shown, status, attempt = report.attempts, ms, "health check answered");
                 report.last_status = Some(status);
                 if accepts(expect_status, status) {
                     report.ok = true;
@@ -78,8 +83,10 @@ pub fn check(
                 ));
             }
             Err(e) => {
+                let error = describe(&e, url);
+                tracing::debug!(target: "http", method = "GET", url = %shown, attempt = report.attempts, ms, %error, "health check: no answer");
                 report.last_status = None;
-                report.last_error = Some(describe(&e, url));
+                report.last_error = Some(error);
             }
         }
     }

@@ -5,7 +5,6 @@
 pub mod config;
 pub mod db;
 mod diagnostics;
-pub mod drill;
 pub mod follow;
 pub mod git;
 pub mod guide;

@@ -60,11 +60,18 @@ pub fn post_webhook(url: &Secret, text: &str) -> Result<(), NotifyError> {
     // Chat clients honour bidi controls and invisible characters: what
     // the team reads is what the message holds.
     let body = serde_json::json!({ "text": crate::text::neutralise(text) });
-    let mut response = agent
-        .post(url.expose())
-        .send_json(&body)
-        .map_err(|e| failure(&e, url))?;
+    // The log names the host only: a webhook's path is its secret.
+    let host = crate::redact::url_host(url.expose());
+    let started = std::time::Instant::now();
+    let sent = agent.post(url.expose()).send_json(&body);
+    let ms = started.elapsed().as_millis() as u64;
+    let mut response = sent.map_err(|e| {
+        let error = failure(&e, url);
+        tracing::debug!(target: "http", method = "POST", host = %host, ms, %error, "webhook: no answer");
+        error
+    })?;
     let status = response.status().as_u16();
+    tracing::debug!(target: "http", method = "POST", host = %host, status, ms, "webhook answered");
     if (200..300).contains(&status) {
         return Ok(());
     }

@@ -41,6 +41,29 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// A URL fit for a message or a log line: no query string (download URLs
+/// carry their token there), no fragment, no user info.
+pub fn display_url(url: &str) -> String {
+    let without_query = url.split(['?', '#']).next().unwrap_or(url);
+    match without_query.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let host = authority.rsplit('@').next().unwrap_or(authority);
+            format!("{scheme}://{host}{path}")
+        }
+        None => without_query.to_string(),
+    }
+}
+
+/// Only the host of a URL, for a log line about a URL whose path may be
+/// a secret too (a chat webhook, a signed download); `-` when none.
+pub fn url_host(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| "-".to_string())
+}
+
 fn might_hold_secret(text: &str) -> bool {
     text.contains("://")
         || text.contains('=')

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use rewind_core::config::{AppConfig, Config};
-use rewind_core::git::GitCli;
+use rewind_core::git::{self, GitCli};
 use rewind_core::interrupt::Interrupt;
 use rewind_core::journal::Journal;
 use rewind_core::platform::scalingo::{RequestBudget, Scalingo};
@@ -121,11 +121,16 @@ impl Context {
         let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         from_env("REWIND_USER")
             .or_else(|| {
-                std::process::Command::new("git")
-                    .args(["config", "user.name"])
+                let args = ["config", "user.name"];
+                let started = std::time::Instant::now();
+                let output = std::process::Command::new("git")
+                    .args(args)
                     .current_dir(&self.repo)
                     .env("GIT_TERMINAL_PROMPT", "0")
-                    .output()
+                    .output();
+                let exit = git::exit_of(output.as_ref().ok().map(|o| o.status));
+                git::log_ran("git", &args, started, &exit);
+                output
                     .ok()
                     .filter(|o| o.status.success())
                     .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
@@ -141,14 +146,22 @@ impl Context {
     /// repository (`--config` pointing elsewhere): git's own failure would
     /// come later and read like a network or credentials problem.
     pub fn require_repository(&self, command: &str) -> Result<(), CliError> {
+        let args = ["rev-parse", "--git-dir"];
+        let started = std::time::Instant::now();
         let inside = std::process::Command::new("git")
-            .args(["rev-parse", "--git-dir"])
+            .args(args)
             .current_dir(&self.repo)
             .env("GIT_TERMINAL_PROMPT", "0")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .status();
+        git::log_ran(
+            "git",
+            &args,
+            started,
+            &git::exit_of(inside.as_ref().ok().copied()),
+        );
         match inside {
             // Git missing or the folder unreadable: the command's own git
             // call says it better.

@@ -14,6 +14,7 @@ mod output;
 mod cli_error;
 mod commands;
 mod context;
+mod log;
 mod prompter;
 mod ui;
 mod waits;
@@ -36,6 +37,7 @@ struct Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     output::configure(cli.global.color, cli.global.quiet);
+    log::init();
     // Problems with the team's journal (an unreachable remote) are told
     // as warnings, once each, whatever the command.
     rewind_core::team::journal::set_reporter(|problem| errln!("warning: {problem}"));

@@ -118,6 +118,15 @@ pub fn sandbox_export(line: &str) {
     write_stdout(shown.as_bytes());
 }
 
+/// Writes text rewind generated from its own command definitions (a shell
+/// completion script, the man page) on stdout, neutralised but not
+/// redacted: it holds no secret, and a line of shell such as `key=...`
+/// must reach the shell as written.
+pub fn generated(text: &str) {
+    let shown = text::neutralise(text);
+    write_stdout(shown.as_bytes());
+}
+
 /// Writes a message on stderr, neutralised, unless `--quiet`.
 pub fn message(line: &str, newline: bool) {
     if !settings().quiet {

@@ -248,10 +248,18 @@ fn attempt_once(
     if progress.size > 0 {
         request = request.header("Range", format!("bytes={}-", progress.size));
     }
-    let response = request
-        .call()
-        .map_err(|e| Failure::Transient(describe(&e)))?;
+    // The log names the host only: the URL carries the download's token.
+    let host = crate::redact::url_host(url.expose());
+    let started = std::time::Instant::now();
+    let response = request.call().map_err(|e| {
+        let error = describe(&e);
+        let ms = started.elapsed().as_millis() as u64;
+        tracing::debug!(target: "http", method = "GET", host = %host, from_byte = progress.size, ms, %error, "backup download: no answer");
+        Failure::Transient(error)
+    })?;
     let status = response.status().as_u16();
+    let ms = started.elapsed().as_millis() as u64;
+    tracing::debug!(target: "http", method = "GET", host = %host, from_byte = progress.size, status, ms, "backup download answered");
     match status {
         206 => {
             let from = response

@@ -66,7 +66,17 @@ fn run_pg_restore(program: &Path, dump: &Path, url: &DatabaseUrl) -> Result<Dump
     if let Some(password) = &url.password {
         command.env("PGPASSWORD", password.expose());
     }
-    let output = command.output().map_err(|source| DbError::Io {
+    let started = std::time::Instant::now();
+    let output = command.output();
+    // Never its arguments: they name the database, its user and host.
+    tracing::debug!(
+        target: "pg",
+        program = %program.display(),
+        exit = %output.as_ref().map_or_else(|_| "could not start".to_string(), |o| o.status.to_string()),
+        ms = started.elapsed().as_millis() as u64,
+        "ran"
+    );
+    let output = output.map_err(|source| DbError::Io {
         action: "run",
         path: program.to_path_buf(),
         source,

@@ -4,7 +4,9 @@
 //! terminal prompt, ssh in `BatchMode`), so an unattended run fails instead
 //! of hanging on a password question; and every command has a deadline,
 //! after which git is stopped and the error says which command and what
-//! to do.
+//! to do. Each command is a `git` event for `REWIND_LOG=debug`: its
+//! subcommand, its arguments with credentials removed, how long it took
+//! and how it ended.
 
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
@@ -120,7 +122,11 @@ impl GitCli {
             command: command_line(args),
             source,
         };
-        let mut child = command.spawn().map_err(spawn_error)?;
+        let started = Instant::now();
+        let mut child = command.spawn().map_err(|e| {
+            self.log(args, started, "could not start");
+            spawn_error(e)
+        })?;
         // Both pipes are drained while git runs, so a chatty git never
         // blocks on a full pipe while rewind waits for it.
         let stdout = drain(child.stdout.take());
@@ -129,6 +135,7 @@ impl GitCli {
         let code = match wait_until(&mut child, deadline) {
             Ok(Ended::Exited(code)) => code,
             Ok(Ended::TimedOut) => {
+                self.log(args, started, "timed out");
                 self.stop(&mut child);
                 return Err(GitError::TimedOut {
                     command: command_line(args),
@@ -136,16 +143,23 @@ impl GitCli {
                 });
             }
             Err(source) => {
+                self.log(args, started, "could not be waited for");
                 self.stop(&mut child);
                 return Err(spawn_error(source));
             }
         };
+        let exit = code.map_or_else(|| "killed by a signal".to_string(), |c| c.to_string());
+        self.log(args, started, &exit);
         Ok(Finished {
             code,
             stdout: stdout.join().unwrap_or_default(),
             stderr: stderr.join().unwrap_or_default(),
             command: command_line(args),
         })
+    }
+
+    fn log(&self, args: &[&str], started: Instant, exit: &str) {
+        log_ran(&self.program.to_string_lossy(), args, started, exit);
     }
 
     /// Stops git and what it started (ssh, a credential helper): when not
@@ -213,8 +227,11 @@ impl GitCli {
                 for (key, value) in &self.env {
                     config.env(key, value);
                 }
-                let configured = config
-                    .output()
+                let started = Instant::now();
+                let output = config.output();
+                let exit = exit_of(output.as_ref().ok().map(|o| o.status));
+                self.log(&["config", "--get", "core.sshCommand"], started, &exit);
+                let configured = output
                     .ok()
                     .filter(|o| o.status.success())
                     .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
@@ -223,6 +240,32 @@ impl GitCli {
                 Some(format!("{base} -o BatchMode=yes"))
             })
             .as_deref()
+    }
+}
+
+/// One `git` event for `REWIND_LOG=debug`: which git, which command (its
+/// credentials removed), how long it took since `started`, how it ended
+/// (`exit`: its code, or why there is none). Every git rewind runs is told
+/// here, also the few run outside [`GitCli`].
+pub fn log_ran(program: &str, args: &[&str], started: Instant, exit: &str) {
+    tracing::debug!(
+        target: "git",
+        program,
+        subcommand = args.first().copied().unwrap_or(""),
+        command = command_line(args).as_str(),
+        exit,
+        ms = started.elapsed().as_millis() as u64,
+        "ran"
+    );
+}
+
+/// How a child process ended, for [`log_ran`]: its exit code, or why
+/// there is none (`None`: it could not be started).
+pub fn exit_of(status: Option<std::process::ExitStatus>) -> String {
+    match status.map(|s| s.code()) {
+        Some(Some(code)) => code.to_string(),
+        Some(None) => "killed by a signal".to_string(),
+        None => "could not start".to_string(),
     }
 }
 

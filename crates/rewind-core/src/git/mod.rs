@@ -15,7 +15,7 @@ mod redact;
 pub(crate) mod refs;
 mod tag_index;
 
-pub use cli::{DEFAULT_GIT_TIMEOUT, GitCli};
+pub use cli::{DEFAULT_GIT_TIMEOUT, GitCli, exit_of, log_ran};
 pub use describe::Description;
 pub use error::{GitError, STDERR_LINES};
 pub use history::{ChangeStatus, ChangedFile, CommitSubject};

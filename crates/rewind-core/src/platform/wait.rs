@@ -86,6 +86,14 @@ pub(crate) fn pause(
         return Err(interrupted());
     }
     observer.wait_started(wait);
+    let why = match &wait.kind {
+        WaitKind::Retry { attempt, of, cause } => {
+            format!("retry after attempt {attempt} of {of}: {cause}")
+        }
+        WaitKind::RateLimited => "rate limited (429)".to_string(),
+        WaitKind::Budget => "request budget spent".to_string(),
+    };
+    tracing::debug!(target: "http", path = %wait.path, ms = wait.length.as_millis() as u64, why = %why, "waiting");
     let start = Instant::now();
     let mut next_tick = Duration::from_secs(1);
     let result = loop {

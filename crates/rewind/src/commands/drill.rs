@@ -1,21 +1,15 @@
 //! `rewind drill`: rehearse the whole bad night in one command, on a local
 //! sandbox, with nothing of the person's own (no account, no rewind.toml,
-//! no journal, no git configuration). The steps are rewind-core's
-//! (`rewind_core::drill`, then the very guide, restore and rollback that
-//! `rewind guide`, `rewind db restore` and `rewind rollback` run); this
-//! file starts the sandbox, which the core does not depend on, and prints
-//! one line per step.
+//! no journal, no git configuration). The steps are rewind-drill's (the
+//! workspace, the sandbox seeded for the night, production broken, the
+//! checks), then the very guide, restore and rollback that `rewind guide`,
+//! `rewind db restore` and `rewind rollback` run; this file wires them
+//! together and prints one line per step.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use rewind_core::drill::history::APP;
-use rewind_core::drill::replay::{self, ReplayFiles};
-use rewind_core::drill::{
-    self, ConfigSettings, DrillError, DrillSummary, Listener, Pace, Reporter, Scenario, Stage,
-    StepLine, Timed, Timings, Workspace,
-};
 use rewind_core::git::GitCli;
 use rewind_core::guide::say::walk as words;
 use rewind_core::guide::{
@@ -23,11 +17,17 @@ use rewind_core::guide::{
     ProbeResult, TicketDraft, Tools,
 };
 use rewind_core::journal::Journal;
-use rewind_core::platform::scalingo::{RequestBudget, RetryPolicy, Scalingo};
+use rewind_core::platform::scalingo::Scalingo;
 use rewind_core::prompt::{NoPrompter, Prompter};
 use rewind_core::rollback;
 use rewind_core::tree::{Answer, Lang, Node, Probe, Tree};
-use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, Sandbox, SandboxConfig, ScmSeed};
+use rewind_drill::history::APP;
+use rewind_drill::replay::{self, ReplayFiles};
+use rewind_drill::{
+    self as drill, ConfigSettings, DrillError, DrillSummary, Listener, Pace, Reporter, Scenario,
+    Stage, StepLine, Timed, Timings, Workspace,
+};
+use rewind_sandbox::PostgresMode;
 
 use crate::cli_error::{CliError, ErrorKind};
 use crate::commands::guide::LangArg;
@@ -171,7 +171,18 @@ fn rehearse(
 
     let since = Instant::now();
     let files = args.keep.as_ref().map(|_| ReplayFiles::in_workspace(&ws));
-    let sandbox = start_sandbox(&ws, pace, files.as_ref())?;
+    let postgres = match std::env::var(POSTGRES_ENV).ok().as_deref() {
+        Some("off") => PostgresMode::Off,
+        Some("on") => PostgresMode::On,
+        _ => PostgresMode::Auto,
+    };
+    let sandbox = drill::sandbox::start(&ws, pace, files.as_ref(), postgres).map_err(|e| {
+        let mut failure = drill_error("sandbox", e);
+        failure.error.hints.push(format!(
+            "{POSTGRES_ENV}=off runs the drill with a simulated database"
+        ));
+        failure
+    })?;
     let database = match sandbox.database_url(APP) {
         Ok(_) => "real".to_string(),
         Err(_) => "simulated".to_string(),
@@ -211,13 +222,7 @@ fn rehearse(
     let env = sandbox.env_vars();
     let mut settings =
         app.scalingo_settings(|name| env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()));
-    // The sandbox is not Scalingo: no need to share Scalingo's budget.
-    settings.budget = RequestBudget::new(10_000, Duration::from_secs(60));
-    settings.retry = RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(50),
-        max_delay: Duration::from_millis(200),
-    };
+    drill::sandbox::fit(&mut settings);
     let platform = Scalingo::new(settings).map_err(|e| fail("sandbox", CliError::from(e)))?;
     let admin = drill::admin::Admin::new(sandbox.base_url());
     let stage = Stage {
@@ -341,45 +346,6 @@ fn rehearse(
     };
     drop(sandbox);
     Ok(summary)
-}
-
-fn start_sandbox(
-    ws: &Workspace,
-    pace: &Pace,
-    files: Option<&ReplayFiles>,
-) -> Result<Sandbox, Failure> {
-    let postgres = match std::env::var(POSTGRES_ENV).ok().as_deref() {
-        Some("off") => PostgresMode::Off,
-        Some("on") => PostgresMode::On,
-        _ => PostgresMode::Auto,
-    };
-    Sandbox::start(SandboxConfig {
-        apps: vec![AppSeed {
-            name: APP.to_string(),
-            repo: Some(ws.origin.display().to_string()),
-            scm: Some(ScmSeed {
-                branch: "main".to_string(),
-                auto_deploy: true,
-            }),
-            addons: vec![AddonSeed {
-                provider: "scalingo-postgresql".to_string(),
-                plan: "postgresql-starter-512".to_string(),
-            }],
-        }],
-        deploy_duration: pace.deploy,
-        rate_limit_per_minute: 0,
-        postgres,
-        state_file: files.map(|f| f.state.clone()),
-        ..SandboxConfig::default()
-    })
-    .map_err(|e| {
-        fail(
-            "sandbox",
-            CliError::failed(e).hint(format!(
-                "{POSTGRES_ENV}=off runs the drill with a simulated database"
-            )),
-        )
-    })
 }
 
 fn guide_error(e: GuideError) -> CliError {

@@ -1,12 +1,14 @@
 //! One module per subcommand; each has an `Args` struct (its doc comments are
 //! the `--help`) and a thin `run` that calls into rewind-core.
 
+mod completions;
 mod db;
 mod drill;
 mod guide;
 mod hold;
 mod init;
 mod journal;
+mod man;
 mod report;
 mod resume;
 mod rollback;
@@ -23,6 +25,8 @@ use crate::context::Global;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print the completion script for a shell (bash, zsh, fish, powershell).
+    Completions(completions::CompletionsArgs),
     /// The database: status, manual backup, point-in-time or dump restore.
     #[command(subcommand)]
     Db(db::DbCommand),
@@ -37,6 +41,8 @@ pub enum Command {
     Hold(hold::HoldArgs),
     /// The incidents rewind recorded, or one incident's entries.
     Journal(journal::JournalArgs),
+    /// Print rewind's manual page (roff), or a subcommand's.
+    Man(man::ManArgs),
     /// An incident as Markdown (or JSON) for a ticket or a postmortem.
     Report(report::ReportArgs),
     /// Finish an interrupted rollback without deploying twice.
@@ -66,12 +72,14 @@ pub fn run(command: Command, global: &Global) -> Result<(), CliError> {
         crate::output::finish_whatever_happens();
     }
     match command {
+        Command::Completions(args) => completions::run(args),
         Command::Db(cmd) => db::run(cmd, global),
         Command::Drill(args) => drill::run(args, global),
         Command::Guide(args) => guide::run(args, global),
         Command::Init(args) => init::run(args),
         Command::Hold(args) => hold::run_hold(args, global),
         Command::Journal(args) => journal::run(args, global),
+        Command::Man(args) => man::run(args),
         Command::Report(args) => report::run(args, global),
         Command::Resume(args) => resume::run(args, global),
         Command::Rollback(args) => rollback::run(args, global),
@@ -92,6 +100,8 @@ impl Command {
         !matches!(
             self,
             Command::Status(_)
+                | Command::Completions(_)
+                | Command::Man(_)
                 | Command::Journal(_)
                 | Command::Report(_)
                 | Command::Tree(_)

@@ -2,8 +2,10 @@
 //! executable in a hermetic environment (cleared locale, temp HOME) and check
 //! what a person sees on stdout and stderr, and the exit status.
 
+mod completions;
 mod db;
 mod db_from_backup;
+mod debug_log;
 mod drill;
 mod exits;
 mod fault_matrix;
@@ -18,4 +20,5 @@ mod status;
 mod support;
 mod team;
 mod terminal;
+mod test_files;
 mod tree;

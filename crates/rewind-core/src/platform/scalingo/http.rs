@@ -6,10 +6,14 @@
 //! the observer and stops on Ctrl-C. Transport failures become
 //! [`PlatformError::Unreachable`] naming the URL tried, never with its
 //! query string (download URLs carry a token there).
+//!
+//! Each request is a `request` span (method, path) with one `http` event
+//! per attempt (status or failure, attempt, milliseconds), shown with
+//! `REWIND_LOG=debug`; headers (and so the bearer) never appear.
 
 use std::io::Read;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -88,6 +92,23 @@ pub(crate) struct Reply {
     pub unreadable: bool,
 }
 
+/// An answer whose status the request's log tells.
+trait Answer {
+    fn status(&self) -> u16;
+}
+
+impl Answer for Reply {
+    fn status(&self) -> u16 {
+        self.status
+    }
+}
+
+impl Answer for ureq::http::Response<ureq::Body> {
+    fn status(&self) -> u16 {
+        ureq::http::Response::status(self).as_u16()
+    }
+}
+
 /// What one attempt came to, for the retry loop.
 enum Verdict {
     Done,
@@ -146,6 +167,7 @@ impl Http {
     /// waiting out their 429s.
     pub fn send(&self, call: &Call<'_>) -> Result<Reply, PlatformError> {
         self.with_retries(
+            &call.method,
             &call.url,
             call.idempotent,
             || self.send_once(call),
@@ -156,8 +178,9 @@ impl Http {
     /// The loop every request goes through: a budget slot, one attempt,
     /// and for idempotent requests, a wait and another attempt while the
     /// failure may pass.
-    fn with_retries<R>(
+    fn with_retries<R: Answer>(
         &self,
+        method: &Method,
         url: &str,
         idempotent: bool,
         mut attempt_once: impl FnMut() -> Result<R, PlatformError>,
@@ -169,11 +192,23 @@ impl Http {
             1
         };
         let path = path_of(url);
+        let span = tracing::debug_span!("request", %method, path = %path);
+        let _entered = span.enter();
         let mut attempt = 1;
         let mut limited = Duration::ZERO;
         loop {
             self.take_slot(url)?;
+            let started = Instant::now();
             let result = attempt_once();
+            let ms = started.elapsed().as_millis() as u64;
+            match &result {
+                Ok(answer) => {
+                    tracing::debug!(target: "http", status = answer.status(), attempt, ms, "answered");
+                }
+                Err(error) => {
+                    tracing::debug!(target: "http", attempt, ms, %error, "no answer");
+                }
+            }
             match judge(&result) {
                 Verdict::Done => return result,
                 Verdict::RateLimited(_) if !idempotent => return result,
@@ -277,6 +312,7 @@ impl Http {
         for _ in 0..=MAX_REDIRECTS {
             let same_host = host_of(&url) == first_host;
             let response = self.with_retries(
+                &Method::GET,
                 &url,
                 true,
                 || {
@@ -422,18 +458,7 @@ fn unreachable(url: &str, error: &dyn std::fmt::Display) -> PlatformError {
     PlatformError::Unreachable { url, detail }
 }
 
-/// A URL fit for a message: no query string, no user info.
-pub(crate) fn display_url(url: &str) -> String {
-    let without_query = url.split(['?', '#']).next().unwrap_or(url);
-    match without_query.split_once("://") {
-        Some((scheme, rest)) => {
-            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-            let host = authority.rsplit('@').next().unwrap_or(authority);
-            format!("{scheme}://{host}{path}")
-        }
-        None => without_query.to_string(),
-    }
-}
+pub(crate) use crate::redact::display_url;
 
 /// The path of a URL, for messages.
 pub(crate) fn path_of(url: &str) -> String {

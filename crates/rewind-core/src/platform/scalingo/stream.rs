@@ -50,6 +50,24 @@ pub(crate) fn open(
     bearer: &Secret,
     subject: &Subject<'_>,
 ) -> Result<ScalingoStream, PlatformError> {
+    let started = std::time::Instant::now();
+    let opened = handshake(url, bearer, subject);
+    let ms = started.elapsed().as_millis() as u64;
+    let path = path_of(url);
+    match &opened {
+        Ok(_) => tracing::debug!(target: "http", path = %path, ms, "deployment stream opened"),
+        Err(error) => {
+            tracing::debug!(target: "http", path = %path, ms, %error, "deployment stream not opened");
+        }
+    }
+    opened
+}
+
+fn handshake(
+    url: &str,
+    bearer: &Secret,
+    subject: &Subject<'_>,
+) -> Result<ScalingoStream, PlatformError> {
     let shown = display_url(url);
     let unreachable = |detail: String| PlatformError::Unreachable {
         url: shown.clone(),

@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-use crate::config::ConfigError;
-use crate::config::init::InitError;
-use crate::db::DbError;
-use crate::follow::FollowError;
-use crate::platform::PlatformError;
+use rewind_core::config::ConfigError;
+use rewind_core::config::init::InitError;
+use rewind_core::db::DbError;
+use rewind_core::follow::FollowError;
+use rewind_core::platform::PlatformError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DrillError {
@@ -24,6 +24,9 @@ pub enum DrillError {
     InitShape(String),
     #[error("the drill's rewind.toml does not load: {0}")]
     Config(#[source] ConfigError),
+    /// The sandbox's own words, unchanged: they say what failed.
+    #[error(transparent)]
+    Sandbox(rewind_sandbox::StartError),
     #[error("cannot start the local webhook listener: {0}")]
     Listener(#[source] std::io::Error),
     #[error("{what}: {source}")]
@@ -84,7 +87,8 @@ impl DrillError {
                 "this is a bug in the drill or the sandbox: please report it with the output above"
                     .into(),
             ],
-            DrillError::Init(_)
+            DrillError::Sandbox(_)
+            | DrillError::Init(_)
             | DrillError::InitShape(_)
             | DrillError::Config(_)
             | DrillError::Listener(_)

@@ -7,9 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::guide::{ActionReport, AnswerSource, Narrator, ProbeResult, TicketDraft};
-use crate::journal::Journal;
-use crate::tree::{Answer, Node, Probe};
+use rewind_core::guide::{ActionReport, AnswerSource, Narrator, ProbeResult, TicketDraft};
+use rewind_core::journal::Journal;
+use rewind_core::tree::{Answer, Node, Probe};
 
 /// Forwards everything to the narrator the caller shows, and notes when
 /// the decision was made.

@@ -137,7 +137,7 @@ pub fn manifest(version: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::release::{Version, changelog::sections_between};
+    use rewind_core::release::{Version, changelog::sections_between};
 
     #[test]
     fn the_changelog_reads_as_release_please_sections() {

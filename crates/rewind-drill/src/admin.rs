@@ -1,12 +1,15 @@
 //! The sandbox's admin surface (`/_sandbox/...`), spoken over plain HTTP:
 //! the drill writes production's rows through it, as the app would, and
 //! reads them back to show what a restore kept and lost. The platform
-//! itself is only ever driven through the Scalingo API.
+//! itself is only ever driven through the Scalingo API. Each request is
+//! an `http` event for `REWIND_LOG=debug`, as the client's are.
+
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::error::DrillError;
+use crate::error::DrillError;
 
 /// One row of the app's database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,14 +38,8 @@ impl Admin {
     /// Writes rows now, as the running release would.
     pub fn write_rows(&self, addon: &str, rows: &[&str]) -> Result<Vec<Row>, DrillError> {
         let what = format!("writing rows to the database {addon}");
-        let response = self
-            .agent
-            .post(&format!(
-                "{}/_sandbox/databases/{addon}/rows",
-                self.base_url
-            ))
-            .send_json(json!({ "rows": rows }));
-        read_rows(&what, response)
+        let path = format!("/_sandbox/databases/{addon}/rows");
+        read_rows(&what, self.send(&path, Some(json!({ "rows": rows }))))
     }
 
     /// Records the nightly backups production had (`created_at` each).
@@ -54,27 +51,39 @@ impl Admin {
                 |t| json!({ "created_at": t.to_rfc3339(), "status": "done", "method": "periodic" }),
             )
             .collect();
-        let response = self
-            .agent
-            .post(&format!(
-                "{}/_sandbox/databases/{addon}/backups/history",
-                self.base_url
-            ))
-            .send_json(json!({ "backups": list }));
-        expect_success(&what, response)
+        let path = format!("/_sandbox/databases/{addon}/backups/history");
+        expect_success(&what, self.send(&path, Some(json!({ "backups": list }))))
     }
 
     /// Every row the database holds now.
     pub fn rows(&self, addon: &str) -> Result<Vec<Row>, DrillError> {
         let what = format!("reading the rows of the database {addon}");
-        let response = self
-            .agent
-            .get(&format!(
-                "{}/_sandbox/databases/{addon}/rows",
-                self.base_url
-            ))
-            .call();
-        read_rows(&what, response)
+        let path = format!("/_sandbox/databases/{addon}/rows");
+        read_rows(&what, self.send(&path, None))
+    }
+
+    /// POSTs `body` to `path`, or GETs `path` when there is none.
+    fn send(
+        &self,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        let url = format!("{}{path}", self.base_url);
+        let started = Instant::now();
+        let (method, response) = match body {
+            Some(body) => ("POST", self.agent.post(&url).send_json(body)),
+            None => ("GET", self.agent.get(&url).call()),
+        };
+        let ms = started.elapsed().as_millis() as u64;
+        match &response {
+            Ok(r) => {
+                tracing::debug!(target: "http", method, path, status = r.status().as_u16(), ms, "sandbox admin answered");
+            }
+            Err(error) => {
+                tracing::debug!(target: "http", method, path, ms, %error, "sandbox admin: no answer");
+            }
+        }
+        response
     }
 }
 

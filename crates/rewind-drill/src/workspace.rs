@@ -7,12 +7,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::config::Config;
-use crate::config::init::{InitOptions, init};
+use rewind_core::config::Config;
+use rewind_core::config::init::{InitOptions, init};
 
-use super::error::DrillError;
-use super::git::git;
-use super::history::{
+use crate::error::DrillError;
+use crate::git::git;
+use crate::history::{
     APP, FLAG, FLAG_OFF, RELEASE_PLEASE_CONFIG, RELEASES, Release, changelog, manifest,
     package_json,
 };
@@ -220,7 +220,7 @@ impl Workspace {
             path: path.clone(),
             source,
         })?;
-        let margin = crate::config::format_duration(settings.margin);
+        let margin = rewind_core::config::format_duration(settings.margin);
         let mut found = false;
         let mut out: String = text
             .lines()
@@ -236,7 +236,7 @@ impl Workspace {
         if !found {
             return Err(DrillError::InitShape("margin".into()));
         }
-        let interval = crate::config::format_duration(settings.health_interval);
+        let interval = rewind_core::config::format_duration(settings.health_interval);
         out.push_str(&format!(
             "\n# Added for the drill, as a team would by hand.\n\
              [apps.health_check]\n\

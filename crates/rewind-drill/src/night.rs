@@ -9,18 +9,18 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::config::AppConfig;
-use crate::db::database_addon;
-use crate::follow::{FollowOptions, follow};
-use crate::health::{HealthReport, check};
-use crate::interrupt::Interrupt;
-use crate::platform::{Deployment, Platform};
+use rewind_core::config::AppConfig;
+use rewind_core::db::database_addon;
+use rewind_core::follow::{FollowOptions, follow};
+use rewind_core::health::{HealthReport, check};
+use rewind_core::interrupt::Interrupt;
+use rewind_core::platform::{Deployment, Platform};
 
-use super::admin::{Admin, Row};
-use super::error::DrillError;
-use super::history::{BAD, FLAG, Release};
-use super::pace::Pace;
-use super::workspace::Workspace;
+use crate::admin::{Admin, Row};
+use crate::error::DrillError;
+use crate::history::{BAD, FLAG, Release};
+use crate::pace::Pace;
+use crate::workspace::Workspace;
 
 /// One line of the drill's progress: a step, how it went, how long.
 #[derive(Debug, Clone, Serialize)]
@@ -241,7 +241,7 @@ impl Stage<'_> {
             &self.follow_options(),
             self.interrupt,
             &mut |event| {
-                if let crate::follow::FollowEvent::Log(_) = event {
+                if let rewind_core::follow::FollowEvent::Log(_) = event {
                     lines += 1;
                 }
             },

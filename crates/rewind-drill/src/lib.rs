@@ -7,14 +7,18 @@
 //! path, or answered by a person), then checks the outcome where it lives
 //! and tells what was lost and how long it took.
 //!
-//! The sandbox itself is started by the caller: rewind-core does not
-//! depend on rewind-sandbox, it only speaks the Scalingo API (and the
-//! sandbox's admin routes over HTTP).
+//! This crate is where rewind's client and the sandbox meet: it seeds and
+//! starts the sandbox, and rewind-core speaks the Scalingo API to it as to
+//! any platform (the sandbox's admin routes over HTTP), so that neither of
+//! the two depends on the other. The `rewind drill` command prints the
+//! steps and asks the questions.
 //!
 //! - [`workspace`], [`history`], [`git`]: the app and its repositories;
 //! - [`night`]: the releases, the rows, the breakage and the alert;
 //! - [`scenario`]: the four paths, their answers and outcomes;
 //! - [`checks`]: the outcome, checked on the platform and in the data;
+//! - [`sandbox`]: the sandbox seeded for the night, and the client fitted
+//!   to it;
 //! - [`timing`], [`replay`], [`listener`], [`admin`]: the rest.
 
 pub mod admin;
@@ -26,6 +30,7 @@ pub mod listener;
 pub mod night;
 mod pace;
 pub mod replay;
+pub mod sandbox;
 pub mod scenario;
 pub mod timing;
 pub mod workspace;
@@ -43,8 +48,8 @@ pub use scenario::Scenario;
 pub use timing::{Timed, Timings};
 pub use workspace::{ConfigSettings, Workspace};
 
-use crate::guide::GuideOptions;
-use crate::tree::{Lang, PresetAnswers, PresetError, Tree};
+use rewind_core::guide::GuideOptions;
+use rewind_core::tree::{Lang, PresetAnswers, PresetError, Tree};
 
 /// The guide's options for the drill: tickets, backups and polls in the
 /// workspace and at the drill's pace; `auto` confirms every action as
@@ -52,7 +57,7 @@ use crate::tree::{Lang, PresetAnswers, PresetError, Tree};
 pub fn guide_options(
     ws: &Workspace,
     pace: &Pace,
-    follow: crate::follow::FollowOptions,
+    follow: rewind_core::follow::FollowOptions,
     auto: bool,
     lang: Lang,
 ) -> GuideOptions {

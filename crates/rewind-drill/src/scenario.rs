@@ -105,7 +105,7 @@ impl fmt::Display for Scenario {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tree::{PresetAnswers, Tree};
+    use rewind_core::tree::{PresetAnswers, Tree};
 
     #[test]
     fn every_scenario_answers_the_runbook_and_names_round_trip() {

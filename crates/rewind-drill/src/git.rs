@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::error::DrillError;
+use crate::error::DrillError;
 
 /// Who commits in the drill's repositories.
 const NAME: &str = "Rewind Drill";
@@ -30,6 +30,7 @@ pub fn hermetic_env() -> Vec<(&'static str, &'static str)> {
 /// trimmed stdout.
 pub(crate) fn git(dir: &Path, date: &str, args: &[&str]) -> Result<String, DrillError> {
     let stamp = format!("{date}T21:00:00+00:00");
+    let started = std::time::Instant::now();
     let out = Command::new("git")
         .args(args)
         .current_dir(dir)
@@ -38,11 +39,13 @@ pub(crate) fn git(dir: &Path, date: &str, args: &[&str]) -> Result<String, Drill
         .env("GIT_COMMITTER_DATE", &stamp)
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE")
-        .output()
-        .map_err(|e| DrillError::Git {
-            args: args.join(" "),
-            detail: format!("cannot run git: {e}"),
-        })?;
+        .output();
+    let exit = rewind_core::git::exit_of(out.as_ref().ok().map(|o| o.status));
+    rewind_core::git::log_ran("git", args, started, &exit);
+    let out = out.map_err(|e| DrillError::Git {
+        args: args.join(" "),
+        detail: format!("cannot run git: {e}"),
+    })?;
     if !out.status.success() {
         return Err(DrillError::Git {
             args: args.join(" "),

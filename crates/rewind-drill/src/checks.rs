@@ -5,13 +5,13 @@
 
 use serde::Serialize;
 
-use crate::guide::{GuideSummary, Outcome};
-use crate::platform::Platform;
+use rewind_core::guide::{GuideSummary, Outcome};
+use rewind_core::platform::Platform;
 
-use super::admin::Row;
-use super::history::{APP, BAD, FLAG, FLAG_OFF, GOOD};
-use super::night::{Broken, Stage};
-use super::scenario::Scenario;
+use crate::admin::Row;
+use crate::history::{APP, BAD, FLAG, FLAG_OFF, GOOD};
+use crate::night::{Broken, Stage};
+use crate::scenario::Scenario;
 
 /// One fact checked.
 #[derive(Debug, Clone, Serialize)]

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::error::DrillError;
-use super::history::{APP, GOOD};
-use super::pace::Pace;
-use super::scenario::Scenario;
-use super::workspace::Workspace;
+use crate::error::DrillError;
+use crate::history::{APP, GOOD};
+use crate::pace::Pace;
+use crate::scenario::Scenario;
+use crate::workspace::Workspace;
 
 /// The files a replay starts from.
 #[derive(Debug, Clone, Serialize)]
