@@ -5,6 +5,7 @@
 pub mod config;
 pub mod db;
 mod diagnostics;
+pub mod doctor;
 pub mod drill;
 pub mod follow;
 pub mod git;
