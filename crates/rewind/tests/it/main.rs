@@ -4,6 +4,7 @@
 
 mod db;
 mod db_from_backup;
+mod doctor;
 mod drill;
 mod exits;
 mod fault_matrix;
