@@ -179,6 +179,10 @@ impl Setup {
 
     /// Runs with `env` instead of the sandbox's variables.
     fn run_env(&self, args: &[&str], env: &[(String, String)]) -> Run {
+        self.command(args, env).run()
+    }
+
+    fn command(&self, args: &[&str], env: &[(String, String)]) -> Rewind {
         let path = format!(
             "{}:{}",
             self.tools.path().display(),
@@ -191,7 +195,6 @@ impl Setup {
             .journal(&self.ws.journal_dir)
             .envs(env.iter().map(|(k, v)| (k, v)))
             .env("PATH", &path)
-            .run()
     }
 }
 
@@ -270,6 +273,14 @@ fn a_healthy_workspace_is_all_ok() {
         "{summary}"
     );
     assert!(!out.contains("tk-us-"), "no token in the output");
+    // A reader that stops early (`rewind doctor | head -3`) ends a read.
+    for args in [&[][..], &["--json"][..]] {
+        let run = s
+            .command(args, &sandbox_env(&s.sandbox))
+            .run_closed(true, false);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
 }
 
 #[test]
