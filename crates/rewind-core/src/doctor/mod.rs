@@ -15,6 +15,7 @@ mod account;
 mod checks;
 mod database;
 mod history;
+mod methods;
 mod platform;
 mod reach;
 mod repo_url;
@@ -54,6 +55,8 @@ pub struct AppInput<'a> {
     pub journal: &'a Journal,
     /// With `--ping`: the test message to post to the webhook.
     pub ping: Option<&'a str>,
+    /// `REWIND_ARCHIVE_URL_TEMPLATE`, for `--method archive`.
+    pub archive_template: Option<&'a Secret>,
     /// The PATH the local PostgreSQL tools are looked up in.
     pub path: Option<OsString>,
     pub interrupt: &'a Interrupt,
@@ -147,7 +150,7 @@ pub fn app(input: &AppInput<'_>) -> Vec<Check> {
     let config = input.config;
     let mut out = Checks::for_app(Some(&config.name));
     let reached = match input.platform {
-        Some(p) => platform::app(p, config, &mut out).map(|_| p),
+        Some(p) => platform::app(p, config, &mut out).map(|app| (p, app)),
         None => {
             out.skip("region", "not checked: the token check failed");
             out.skip("app", "not checked: the token check failed");
@@ -155,20 +158,39 @@ pub fn app(input: &AppInput<'_>) -> Vec<Check> {
         }
     };
     let not_reached = "not checked: the app could not be reached";
-    if let Some(platform) = reached {
-        platform::scm(platform, input.git, config, input.journal, &mut out);
-    } else {
-        for id in ["scm.link", "scm.repository", "scm.auto_deploy"] {
-            out.skip(id, not_reached);
+    let link = match &reached {
+        Some((platform, _)) => platform::scm(*platform, input.git, config, input.journal, &mut out),
+        None => {
+            for id in ["scm.link", "scm.repository", "scm.auto_deploy"] {
+                out.skip(id, not_reached);
+            }
+            None
         }
-    }
-    repository::check(input.git, config, &mut out);
-    if let Some(platform) = reached {
-        history::check(platform, input.git, config, input.journal, &mut out);
-        database::check(platform, config, input.path.as_ref(), input.now, &mut out);
-    } else {
-        for id in ["history.identified", "history.last_good", "db.addon"] {
-            out.skip(id, not_reached);
+    };
+    let newest = repository::check(input.git, config, &mut out);
+    match &reached {
+        Some((platform, app)) => {
+            methods::archive(
+                &config.name,
+                input.archive_template,
+                link.as_ref(),
+                newest.as_ref(),
+                &mut out,
+            );
+            methods::git_push(input.git, app, &mut out);
+            history::check(*platform, input.git, config, input.journal, &mut out);
+            database::check(*platform, config, input.path.as_ref(), input.now, &mut out);
+        }
+        None => {
+            for id in [
+                "method.archive",
+                "method.git_push",
+                "history.identified",
+                "history.last_good",
+                "db.addon",
+            ] {
+                out.skip(id, not_reached);
+            }
         }
     }
     reach::health(config, input.interrupt, &mut out);

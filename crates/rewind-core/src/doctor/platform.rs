@@ -71,14 +71,14 @@ pub(crate) fn app(platform: &dyn Platform, config: &AppConfig, out: &mut Checks)
     }
 }
 
-/// `scm.link`, `scm.repository` and `scm.auto_deploy`.
+/// `scm.link`, `scm.repository` and `scm.auto_deploy`; the link.
 pub(crate) fn scm(
     platform: &dyn Platform,
     git: &dyn Git,
     config: &AppConfig,
     journal: &Journal,
     out: &mut Checks,
-) {
+) -> Option<ScmLink> {
     let link = match platform.scm_link(&config.name) {
         Ok(Some(link)) => link,
         Ok(None) => {
@@ -89,7 +89,7 @@ pub(crate) fn scm(
             );
             out.skip("scm.repository", "not checked: no SCM link");
             out.skip("scm.auto_deploy", "not checked: no SCM link");
-            return;
+            return None;
         }
         Err(e) => {
             out.fail(
@@ -105,7 +105,7 @@ pub(crate) fn scm(
                 "scm.auto_deploy",
                 "not checked: the SCM link could not be read",
             );
-            return;
+            return None;
         }
     };
     out.ok(
@@ -119,6 +119,7 @@ pub(crate) fn scm(
     );
     repository(git, config, &link, out);
     auto_deploy(journal, config, &link, out);
+    Some(link)
 }
 
 fn repository(git: &dyn Git, config: &AppConfig, link: &ScmLink, out: &mut Checks) {

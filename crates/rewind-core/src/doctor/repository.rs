@@ -9,8 +9,15 @@ use crate::config::AppConfig;
 use crate::git::{Git, redact_credentials};
 use crate::release::ReleaseTag;
 
-/// `git.remote`, `git.tags` and `git.push`.
-pub(crate) fn check(git: &dyn Git, config: &AppConfig, out: &mut Checks) {
+/// The newest release tag and its commit, when the local repository has
+/// it.
+pub(crate) struct Newest {
+    pub tag: ReleaseTag,
+    pub commit: Option<String>,
+}
+
+/// `git.remote`, `git.tags` and `git.push`; the newest release tag.
+pub(crate) fn check(git: &dyn Git, config: &AppConfig, out: &mut Checks) -> Option<Newest> {
     let remote = &config.remote;
     let shown_url = git
         .remote_url(remote)
@@ -44,28 +51,29 @@ pub(crate) fn check(git: &dyn Git, config: &AppConfig, out: &mut Checks) {
     };
     let Some(newest) = tags(git, config, remote_tags.as_deref(), out) else {
         out.skip("git.push", "not checked: no release tag to push");
-        return;
+        return None;
+    };
+    let found = Newest {
+        commit: git.resolve_commit(&newest.name).ok(),
+        tag: newest,
     };
     if remote_tags.is_none() {
         out.skip(
             "git.push",
             format!("not checked: `{remote}` does not answer"),
         );
-        return;
+        return Some(found);
     }
-    let branch = format!("release/{}", newest.name);
-    let commit = match git.resolve_commit(&newest.name) {
-        Ok(commit) => commit,
-        Err(_) => {
-            out.skip(
-                "git.push",
-                format!(
-                    "not checked: {} is not in the local repository yet (a rollback fetches tags first)",
-                    newest.name
-                ),
-            );
-            return;
-        }
+    let branch = format!("release/{}", found.tag.name);
+    let Some(commit) = found.commit.clone() else {
+        out.skip(
+            "git.push",
+            format!(
+                "not checked: {} is not in the local repository yet (a rollback fetches tags first)",
+                found.tag.name
+            ),
+        );
+        return Some(found);
     };
     match git.push_dry_run(remote, &commit, &branch) {
         Ok(()) => out.ok(
@@ -78,6 +86,7 @@ pub(crate) fn check(git: &dyn Git, config: &AppConfig, out: &mut Checks) {
             "a rollback pushes release/<tag> branches: give this account push rights to release/* (check branch protection rules), or plan to roll back with `--method archive`",
         ),
     }
+    Some(found)
 }
 
 /// `(tag, commit)` of every tag among `ls-remote` lines, peeled (`^{}`)

@@ -11,6 +11,8 @@ use rewind_core::config::AppConfig;
 use rewind_core::doctor::{self, AppInput, Check, Level, Summary};
 use rewind_core::platform::Platform;
 use rewind_core::platform::scalingo::Scalingo;
+use rewind_core::rollback::ARCHIVE_TEMPLATE_ENV;
+use rewind_core::secret::Secret;
 
 use crate::cli_error::CliError;
 use crate::commands::rollback::print_json;
@@ -78,6 +80,10 @@ pub fn run(args: DoctorArgs, global: &Global) -> Result<(), CliError> {
     let account_ok = !account.is_empty() && !doctor::any_failed(&account);
     checks.extend(account);
     let actor = ctx.actor();
+    let archive_template = std::env::var(ARCHIVE_TEMPLATE_ENV)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .map(Secret::new);
     let git = {
         let git = ctx.git().interactive(false);
         if std::env::var_os("REWIND_GIT_TIMEOUT").is_some() {
@@ -102,6 +108,7 @@ pub fn run(args: DoctorArgs, global: &Global) -> Result<(), CliError> {
             webhook: ctx.config.webhook_url(app),
             journal: &ctx.journal,
             ping: args.ping.then_some(ping.as_str()),
+            archive_template: archive_template.as_ref(),
             path: std::env::var_os("PATH"),
             interrupt: &ctx.interrupt,
             now,

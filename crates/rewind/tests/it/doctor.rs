@@ -244,6 +244,8 @@ fn a_healthy_workspace_is_all_ok() {
         "shop/git.remote",
         "shop/git.tags",
         "shop/git.push",
+        "shop/method.archive",
+        "shop/method.git_push",
         "shop/history.identified",
         "shop/history.last_good",
         "shop/db.addon",
@@ -269,7 +271,7 @@ fn a_healthy_workspace_is_all_ok() {
     assert!(out.contains("pg_restore 17.2"), "{out}");
     let summary = out.lines().last().expect("summary");
     assert!(
-        summary.starts_with("summary: 20 ok, 0 warn, 0 FAIL, 0 skipped;"),
+        summary.starts_with("summary: 22 ok, 0 warn, 0 FAIL, 0 skipped;"),
         "{summary}"
     );
     assert!(!out.contains("tk-us-"), "no token in the output");
@@ -382,6 +384,37 @@ fn build_logs_without_versions_warn_about_history() {
 }
 
 #[test]
+fn an_archive_url_template_is_tried_for_the_newest_tag() {
+    let s = setup(Options::default());
+    let archives = tempfile::tempdir().expect("archives");
+    std::fs::write(archives.path().join("v1.3.0.tar.gz"), b"archive").expect("archive");
+    let mut env = sandbox_env(&s.sandbox);
+    env.push((
+        "REWIND_ARCHIVE_URL_TEMPLATE".into(),
+        format!("file://{}/{{tag}}.tar.gz", archives.path().display()),
+    ));
+    let run = s.run_env(&[], &env);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(problems(&run).is_empty(), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("the URL in REWIND_ARCHIVE_URL_TEMPLATE answers for v1.3.0"),
+        "{}",
+        run.stdout
+    );
+    // A URL that answers 404: the fallback would fail on the night.
+    let base = s.sandbox.base_url().trim_end_matches('/').to_string();
+    env.pop();
+    env.push((
+        "REWIND_ARCHIVE_URL_TEMPLATE".into(),
+        format!("{base}/archives/{{tag}}.tar.gz?token=secret-token"),
+    ));
+    let run = s.run_env(&[], &env);
+    assert_one(&run, "warn", "shop/method.archive", 0);
+    assert!(!run.stdout.contains("secret-token"), "{}", run.stdout);
+}
+
+#[test]
 fn a_plan_without_point_in_time_recovery_fails_db_pitr() {
     let s = setup(Options {
         plan: "postgresql-sandbox",
@@ -417,7 +450,7 @@ fn a_backup_two_days_old_is_a_warning() {
     let run = s.run(&[]);
     assert_one(&run, "warn", "shop/db.backup", 0);
     assert!(
-        run.stdout.contains("summary: 19 ok, 1 warn, 0 FAIL"),
+        run.stdout.contains("summary: 21 ok, 1 warn, 0 FAIL"),
         "{}",
         run.stdout
     );
@@ -489,7 +522,13 @@ fn an_expired_token_fails_token_and_asks_nothing_more_of_the_platform() {
         "{}",
         run.stdout
     );
-    for id in ["user", "shop/app", "shop/scm.link", "shop/db.addon"] {
+    for id in [
+        "user",
+        "shop/app",
+        "shop/scm.link",
+        "shop/method.git_push",
+        "shop/db.addon",
+    ] {
         assert!(
             run.stdout
                 .lines()
