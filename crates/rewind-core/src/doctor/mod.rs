@@ -39,7 +39,7 @@ use crate::config::{AppConfig, Config};
 use crate::git::Git;
 use crate::interrupt::Interrupt;
 use crate::journal::Journal;
-use crate::platform::{Platform, PlatformError};
+use crate::platform::Platform;
 use crate::secret::Secret;
 use crate::tree::{Tree, TreeError};
 
@@ -133,13 +133,13 @@ pub fn account(platform: &dyn Platform, now: DateTime<Utc>) -> Vec<Check> {
 }
 
 /// `token` and `user` when no platform client could even be made (no API
-/// token, say).
-pub fn account_unavailable(e: &PlatformError) -> Vec<Check> {
+/// token, say): `detail` is why, `fix` what to do.
+pub fn account_unavailable(detail: &str, fix: Option<&str>) -> Vec<Check> {
     let mut out = Checks::for_app(None);
     out.fail(
         "token",
-        e.to_string(),
-        checks::first_hint(e.hints(), "set SCALINGO_API_TOKEN"),
+        detail,
+        fix.unwrap_or("set SCALINGO_API_TOKEN to a valid API token"),
     );
     out.skip("user", "not checked: no bearer");
     out.into_vec()

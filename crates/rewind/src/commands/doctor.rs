@@ -66,16 +66,10 @@ pub fn run(args: DoctorArgs, global: &Global) -> Result<(), CliError> {
     // with the first app's client.
     let account = match platforms.first() {
         Some(Ok(p)) => doctor::account(p, now),
-        Some(Err(_)) | None => {
-            let e = apps
-                .first()
-                .map(|a| a.scalingo_settings(|name| std::env::var(name).ok()))
-                .map(Scalingo::new);
-            match e {
-                Some(Err(e)) => doctor::account_unavailable(&e),
-                _ => Vec::new(),
-            }
+        Some(Err(e)) => {
+            doctor::account_unavailable(&e.error.to_string(), e.hints.first().map(String::as_str))
         }
+        None => Vec::new(),
     };
     let account_ok = !account.is_empty() && !doctor::any_failed(&account);
     checks.extend(account);

@@ -644,6 +644,8 @@ fn a_broken_tree_file_fails_tree() {
 #[test]
 fn a_configuration_that_does_not_load_or_an_unknown_app_is_exit_2() {
     let s = setup(Options::default());
+    let run = s.run(&["shop"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let run = s.run(&["nope"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("nope"), "{}", run.stderr);
