@@ -787,3 +787,44 @@ fn json_output_follows_the_documented_schema() {
     assert_eq!(failed[0]["id"], "scm.link");
     assert_eq!(failed[0]["app"], "shop");
 }
+
+#[test]
+fn several_apps_share_one_account_check_and_app_names_choose_them() {
+    let s = setup(Options::default());
+    admin_post(
+        &s.sandbox,
+        "/_sandbox/apps",
+        json!({
+            "name": "shop-eu",
+            "repo": s.ws.origin.display().to_string(),
+            "scm": {"branch": "main", "auto_deploy": false},
+        }),
+    );
+    s.edit_config(|t| format!("{t}\n[[apps]]\nname = \"shop-eu\"\npackage = \"shop\"\n"));
+    let run = s.run(&[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let out = &run.stdout;
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.split_whitespace().nth(1) == Some("token"))
+            .count(),
+        1,
+        "{out}"
+    );
+    assert!(out.contains("loads: 2 app(s) (shop, shop-eu)"), "{out}");
+    assert!(
+        out.lines().any(|l| l.starts_with("ok ")
+            && l.contains(" shop-eu/scm.auto_deploy ")
+            && l.contains("off (branch main)")),
+        "{out}"
+    );
+    // The new app has no deployment and no health check: warnings only.
+    let found = problems(&run);
+    assert_eq!(found.len(), 2, "{out}");
+    assert!(found[0].contains(" shop-eu/history.identified "), "{out}");
+    assert!(found[1].contains(" shop-eu/health "), "{out}");
+    let run = s.run(&["shop-eu"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains(" shop/"), "{}", run.stdout);
+    assert!(run.stdout.contains(" shop-eu/app "), "{}", run.stdout);
+}
