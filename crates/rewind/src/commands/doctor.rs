@@ -51,7 +51,7 @@ impl DoctorArgs {
 
 pub fn run(args: DoctorArgs, global: &Global) -> Result<(), CliError> {
     let ctx = Context::load(global)?;
-    let apps: Vec<&AppConfig> = if args.apps.is_empty() {
+    let mut apps: Vec<&AppConfig> = if args.apps.is_empty() {
         ctx.config.apps.iter().collect()
     } else {
         args.apps
@@ -59,6 +59,9 @@ pub fn run(args: DoctorArgs, global: &Global) -> Result<(), CliError> {
             .map(|name| ctx.app(Some(name)))
             .collect::<Result<_, _>>()?
     };
+    // `rewind doctor shop shop` checks shop once.
+    let mut seen = std::collections::HashSet::new();
+    apps.retain(|a| seen.insert(a.name.as_str()));
     let now = Utc::now();
     let mut checks = doctor::setup(&ctx.config);
     let platforms: Vec<Result<Scalingo, CliError>> = apps.iter().map(|a| ctx.platform(a)).collect();
