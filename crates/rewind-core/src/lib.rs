@@ -5,6 +5,7 @@
 pub mod config;
 pub mod db;
 mod diagnostics;
+pub mod doctor;
 pub mod follow;
 pub mod git;
 pub mod guide;

@@ -118,6 +118,34 @@ impl Git for GitCli {
         }))
     }
 
+    fn remote_refs(&self, remote: &str) -> Result<Vec<(String, String)>, GitError> {
+        check_arg("remote", remote)?;
+        let output = self.run_text(&["ls-remote", "--heads", "--tags", remote])?;
+        Ok(output
+            .lines()
+            .filter_map(|line| {
+                let (sha, name) = line.split_once('\t')?;
+                Some((sha.to_string(), name.to_string()))
+            })
+            .collect())
+    }
+
+    fn push_dry_run(&self, remote: &str, commit: &str, branch: &str) -> Result<(), GitError> {
+        check_arg("remote", remote)?;
+        check_arg("commit", commit)?;
+        check_arg("branch name", branch)?;
+        let refspec = format!("{commit}:refs/heads/{branch}");
+        self.run(&[
+            "push",
+            "--dry-run",
+            "--porcelain",
+            "--no-verify",
+            remote,
+            &refspec,
+        ])
+        .map(drop)
+    }
+
     fn force_push_commit(
         &self,
         remote_url: &str,

@@ -60,6 +60,17 @@ pub trait Git {
     /// The commit `branch` points at on `remote` (`git ls-remote`).
     fn remote_branch_commit(&self, remote: &str, branch: &str) -> Result<Option<String>, GitError>;
 
+    /// Every branch and tag of `remote` with its commit (`git ls-remote
+    /// --heads --tags`), as `(sha, refname)`: whether the remote answers,
+    /// and what it holds, without fetching anything.
+    fn remote_refs(&self, remote: &str) -> Result<Vec<(String, String)>, GitError>;
+
+    /// Whether pushing `commit` as branch `branch` to `remote` would be
+    /// accepted, without pushing (`git push --dry-run`): the remote is
+    /// asked for its refs with push credentials, nothing is sent or
+    /// written, locally or there.
+    fn push_dry_run(&self, remote: &str, commit: &str, branch: &str) -> Result<(), GitError>;
+
     /// Force-pushes `sha` to `refname` at `remote_url` (a platform's git
     /// endpoint, e.g. `refs/heads/master`).
     fn force_push_commit(&self, remote_url: &str, sha: &str, refname: &str)

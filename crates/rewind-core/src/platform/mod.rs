@@ -64,6 +64,18 @@ pub trait Platform {
         Ok(None)
     }
 
+    /// The bearer held after exchanging the API token (exchanging it when
+    /// none is held), or `None` when the platform has no such thing.
+    fn session(&self) -> Result<Option<Session>, PlatformError> {
+        Ok(None)
+    }
+
+    /// Where requests go (resolving the region when needed), or `None`
+    /// when the platform has a single address.
+    fn api_endpoints(&self) -> Result<Option<ApiEndpoints>, PlatformError> {
+        Ok(None)
+    }
+
     /// Switches auto-deploy of the SCM link on or off.
     fn set_auto_deploy(&self, app: &str, enabled: bool) -> Result<ScmLink, PlatformError>;
 

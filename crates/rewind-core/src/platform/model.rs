@@ -290,3 +290,22 @@ pub struct PlatformUser {
     #[serde(default)]
     pub fullname: Option<String>,
 }
+
+/// The bearer a client holds, as `rewind doctor` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Session {
+    /// When the bearer stops being accepted (its `exp`), when it says.
+    pub expires_at: Option<DateTime<Utc>>,
+    pub issued_at: Option<DateTime<Utc>>,
+}
+
+/// Where a client sends its requests, and how it learnt it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApiEndpoints {
+    pub region: String,
+    pub api_url: String,
+    pub db_url: String,
+    /// Both URLs came from the environment (`SCALINGO_API_URL` and
+    /// `SCALINGO_DB_URL`): the region list was not consulted.
+    pub from_environment: bool,
+}

@@ -95,14 +95,25 @@ fn window(db: &Located<'_>, real_earliest: Option<Timestamp>) -> (Timestamp, Tim
 
 fn refuse_without_pitr(db: &Located<'_>) -> Result<(), ApiError> {
     let engine = Engine::of_provider(&db.addon.provider);
-    if engine.supports_pitr() {
+    if engine.supports_pitr() && !plan_without_pitr(&db.addon.plan) {
         Ok(())
+    } else if engine.supports_pitr() {
+        Err(ApiError::BadRequest(format!(
+            "point-in-time recovery is not available on the plan {}",
+            db.addon.plan
+        )))
     } else {
         Err(ApiError::BadRequest(format!(
             "point-in-time recovery is not available for {} databases (PostgreSQL only)",
             engine.display_name()
         )))
     }
+}
+
+/// Scalingo's free `sandbox` plans (`postgresql-sandbox`) keep no
+/// write-ahead log: no point-in-time recovery on them.
+fn plan_without_pitr(plan: &str) -> bool {
+    plan == "sandbox" || plan.ends_with("-sandbox")
 }
 
 #[derive(Deserialize)]

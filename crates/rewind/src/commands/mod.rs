@@ -3,6 +3,7 @@
 
 mod completions;
 mod db;
+mod doctor;
 mod drill;
 mod guide;
 mod hold;
@@ -30,6 +31,9 @@ pub enum Command {
     /// The database: status, manual backup, point-in-time or dump restore.
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// Check, read-only, that a rollback would work: token, app, SCM link,
+    /// git remote and tags, history, database, health check, webhook.
+    Doctor(doctor::DoctorArgs),
     /// Rehearse a bad night on a local sandbox: deploy, break, walk the tree, put it right.
     Drill(drill::DrillArgs),
     /// Write a first rewind.toml at the repository root from what the
@@ -74,6 +78,7 @@ pub fn run(command: Command, global: &Global) -> Result<(), CliError> {
     match command {
         Command::Completions(args) => completions::run(args),
         Command::Db(cmd) => db::run(cmd, global),
+        Command::Doctor(args) => doctor::run(args, global),
         Command::Drill(args) => drill::run(args, global),
         Command::Guide(args) => guide::run(args, global),
         Command::Init(args) => init::run(args),
@@ -97,6 +102,9 @@ impl Command {
     /// relies on) run to their end whatever happens to the terminal; the
     /// others are reads, which a closed stdout ends quietly (exit 0).
     fn may_change_something(&self) -> bool {
+        if let Command::Doctor(args) = self {
+            return args.writes();
+        }
         !matches!(
             self,
             Command::Status(_)

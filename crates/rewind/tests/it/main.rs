@@ -6,6 +6,7 @@ mod completions;
 mod db;
 mod db_from_backup;
 mod debug_log;
+mod doctor;
 mod drill;
 mod exits;
 mod fault_matrix;

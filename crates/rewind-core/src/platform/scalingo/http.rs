@@ -125,6 +125,8 @@ pub(crate) struct Http {
     rate_limit: RateLimitPolicy,
     interrupt: Interrupt,
     waits: Arc<dyn WaitObserver>,
+    /// Requests sent (one per budget slot taken).
+    sent: std::sync::atomic::AtomicUsize,
 }
 
 impl Http {
@@ -145,7 +147,13 @@ impl Http {
             rate_limit: settings.rate_limit,
             interrupt: settings.interrupt.clone(),
             waits: settings.waits.clone(),
+            sent: std::sync::atomic::AtomicUsize::new(0),
         }
+    }
+
+    /// Requests sent so far.
+    pub fn requests_sent(&self) -> usize {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Waits (interruptibly, told) until the budget allows one more
@@ -160,6 +168,7 @@ impl Http {
             };
             pause(&wait, &self.interrupt, &*self.waits)?;
         }
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 

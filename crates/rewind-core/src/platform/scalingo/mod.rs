@@ -94,6 +94,12 @@ impl Scalingo {
         &self.settings.region
     }
 
+    /// Requests sent so far by this client (retries included), each one
+    /// counted against Scalingo's limit.
+    pub fn requests_sent(&self) -> usize {
+        self.http.requests_sent()
+    }
+
     // ---- bearers and endpoints -------------------------------------------
 
     fn bearer(&self) -> Result<Secret, PlatformError> {
@@ -428,6 +434,25 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 impl Platform for Scalingo {
+    fn session(&self) -> Result<Option<Session>, PlatformError> {
+        let bearer = self.bearer()?;
+        let claims = jwt::claims(bearer.expose());
+        Ok(Some(Session {
+            expires_at: claims.expires_at,
+            issued_at: claims.issued_at,
+        }))
+    }
+
+    fn api_endpoints(&self) -> Result<Option<ApiEndpoints>, PlatformError> {
+        let found = self.endpoints()?;
+        Ok(Some(ApiEndpoints {
+            region: self.settings.region.clone(),
+            api_url: found.api,
+            db_url: found.db,
+            from_environment: self.settings.api_url.is_some() && self.settings.db_url.is_some(),
+        }))
+    }
+
     fn current_user(&self) -> Result<Option<PlatformUser>, PlatformError> {
         // On the authentication API, as Scalingo's clients read it.
         let url = format!("{}/v1/users/self", self.settings.auth_url);
