@@ -9,6 +9,76 @@ use crate::config::AppConfig;
 use crate::git::{Git, redact_credentials};
 use crate::release::ReleaseTag;
 
+/// `team.state`: what the team shares on the remote (see docs/team.md): a
+/// lock held on the app right now, the team's journal (`git ls-remote`
+/// of those two refs). Whether the host accepts these refs can only be
+/// known by writing one, which doctor never does.
+fn team(git: &dyn Git, config: &AppConfig, answered: bool, out: &mut Checks) {
+    let Some(place) = &config.team else {
+        out.ok(
+            "team.state",
+            "this machine only ([team] shared = false): no team lock, no team journal",
+        );
+        return;
+    };
+    if place.remote != config.remote {
+        out.skip(
+            "team.state",
+            format!(
+                "not checked: the team's state is on `{}`, not on `{}`",
+                place.remote, config.remote
+            ),
+        );
+        return;
+    }
+    if !answered {
+        out.skip("team.state", "not checked: the remote did not answer");
+        return;
+    }
+    let lock = crate::team::lock::lock_ref(&place.refs.locks, &config.name);
+    let (held, journal) = match (
+        git.remote_ref(&place.remote, &lock),
+        git.remote_ref(&place.remote, &place.refs.journal),
+    ) {
+        (Ok(held), Ok(journal)) => (held.is_some(), journal.is_some()),
+        (Err(e), _) | (_, Err(e)) => {
+            out.warn(
+                "team.state",
+                format!("cannot read the team's refs on `{}`: {e}", place.remote),
+                format!("run `git ls-remote {} 'refs/rewind/*'`", place.remote),
+            );
+            return;
+        }
+    };
+    let journal = if journal {
+        format!("the team's journal is at {}", place.refs.journal)
+    } else {
+        format!(
+            "no team journal yet ({}): the first rewind that records an incident publishes it",
+            place.refs.journal
+        )
+    };
+    if held {
+        out.warn(
+            "team.state",
+            format!("{} is locked right now by a teammate's rewind ({lock} on `{}`); {journal}", config.name, place.remote),
+            format!(
+                "`git fetch {remote} {lock} && git log -1 FETCH_HEAD` shows who; if nobody is changing the app any more, `rewind unlock {app}`",
+                remote = place.remote,
+                app = config.name
+            ),
+        );
+    } else {
+        out.ok(
+            "team.state",
+            format!(
+                "no team lock on {}; {journal} (a host that refuses refs outside branches shows as a `working alone` warning at the first rollback: then set [team] state_branch)",
+                config.name
+            ),
+        );
+    }
+}
+
 /// The newest release tag and its commit, when the local repository has
 /// it.
 pub(crate) struct Newest {
@@ -49,6 +119,7 @@ pub(crate) fn check(git: &dyn Git, config: &AppConfig, out: &mut Checks) -> Opti
             None
         }
     };
+    team(git, config, remote_tags.is_some(), out);
     let Some(newest) = tags(git, config, remote_tags.as_deref(), out) else {
         out.skip("git.push", "not checked: no release tag to push");
         return None;

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::state::AppState;
 use crate::time::Timestamp;
 
-pub use push::{fresh as fresh_git_root, git_url};
+pub use push::{ensure as ensure_remote, fresh as fresh_git_root, git_url};
 
 /// Deployment-side state kept in the world.
 #[derive(Debug, Default, Serialize, Deserialize)]

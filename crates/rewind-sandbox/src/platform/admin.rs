@@ -33,16 +33,30 @@ pub async fn add_app(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let seed: AppSeed = body::parse(&bytes, r#"{"name":..,"repo":..,"scm":..,"addons":[..]}"#)?;
     seed::check_app_seed(&seed).map_err(|(field, m)| ApiError::unprocessable(&field, &m))?;
-    let mut world = state.world();
-    if world.apps.contains_key(&seed.name) {
-        return Err(ApiError::Conflict(format!(
-            "an app named `{}` already exists",
-            seed.name
-        )));
+    let shown = {
+        let mut world = state.world();
+        if world.apps.contains_key(&seed.name) {
+            return Err(ApiError::Conflict(format!(
+                "an app named `{}` already exists",
+                seed.name
+            )));
+        }
+        let app = seed::app_from_seed(&seed);
+        let shown = app_json(&state, &app);
+        world.apps.insert(seed.name.clone(), app);
+        shown
+    };
+    // Its git remote exists when the answer arrives, as a seeded app's
+    // does when the sandbox starts (the watcher would make it only at its
+    // next look).
+    let root = state.git_root.clone();
+    let name = seed.name.clone();
+    let made = tokio::task::spawn_blocking(move || crate::deploy::ensure_remote(&root, &name))
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("cannot create the app's git remote: {e}")))?;
+    if let Err(message) = made {
+        eprintln!("rewind-sandbox: {message}");
     }
-    let app = seed::app_from_seed(&seed);
-    let shown = app_json(&state, &app);
-    world.apps.insert(seed.name.clone(), app);
     Ok((StatusCode::CREATED, Json(json!({ "app": shown }))))
 }
 

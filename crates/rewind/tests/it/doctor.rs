@@ -271,7 +271,7 @@ fn a_healthy_workspace_is_all_ok() {
     assert!(out.contains("pg_restore 17.2"), "{out}");
     let summary = out.lines().last().expect("summary");
     assert!(
-        summary.starts_with("summary: 22 ok, 0 warn, 0 FAIL, 0 skipped;"),
+        summary.starts_with("summary: 23 ok, 0 warn, 0 FAIL, 0 skipped;"),
         "{summary}"
     );
     assert!(!out.contains("tk-us-"), "no token in the output");
@@ -450,7 +450,7 @@ fn a_backup_two_days_old_is_a_warning() {
     let run = s.run(&[]);
     assert_one(&run, "warn", "shop/db.backup", 0);
     assert!(
-        run.stdout.contains("summary: 21 ok, 1 warn, 0 FAIL"),
+        run.stdout.contains("summary: 22 ok, 1 warn, 0 FAIL"),
         "{}",
         run.stdout
     );
