@@ -44,6 +44,10 @@ const SEEN_FILE: &str = "team-journal-seen";
 const ATTEMPTS: usize = 8;
 /// How long the end of a command waits for the last publish.
 pub const FLUSH_WAIT: Duration = Duration::from_secs(30);
+/// How long reading the team's journal may hold a command up: a remote
+/// that hangs (the network at 3 a.m.) costs `status` this much at most,
+/// then rewind says it works with its own journal.
+pub const IMPORT_DEADLINE: Duration = Duration::from_secs(10);
 
 /// Tells the person about a problem with the team's journal (the binary
 /// installs one that prints a warning). Each distinct problem is told once.
@@ -129,7 +133,8 @@ impl TeamJournal {
             }
             state.imported = true;
         }
-        if let Err(problem) = import(&self.git, &self.remote, &self.refname, path) {
+        let git = self.git.clone().timeout(IMPORT_DEADLINE);
+        if let Err(problem) = import(&git, &self.remote, &self.refname, path) {
             report(&format!(
                 "working alone: cannot read the team's journal ({} on {}): {problem}; incidents of teammates may be missing",
                 self.refname, self.remote
