@@ -18,3 +18,4 @@ mod status;
 mod support;
 mod terminal;
 mod tree;
+mod version;
