@@ -202,3 +202,41 @@ fn the_stream_can_refuse_a_handshake_without_an_origin() {
     let (mut socket, _) = tungstenite::connect(request).expect("with an Origin it connects");
     socket.close(None).expect("closes");
 }
+
+#[test]
+fn a_seed_file_chooses_the_variants_and_bad_values_are_refused() {
+    let config = SandboxConfig::from_seed_str(
+        r#"
+[sandbox.variants]
+backup_size = "differs"
+deployment_links = "single"
+stream_requires_origin = true
+recovery_window = "no_times"
+build_log_redirects = 3
+build_log_redirect_host = "other"
+"#,
+    )
+    .expect("a valid seed");
+    assert_eq!(
+        config.variants,
+        Variants {
+            backup_size: rewind_sandbox::BackupSize::Differs,
+            deployment_links: DeploymentLinks::Single,
+            stream_requires_origin: true,
+            recovery_window: rewind_sandbox::RecoveryWindowForm::NoTimes,
+            build_log_redirects: 3,
+            build_log_redirect_host: rewind_sandbox::RedirectHost::Other,
+            ..Variants::default()
+        }
+    );
+    let empty = SandboxConfig::from_seed_str("").expect("empty seed");
+    assert_eq!(empty.variants, Variants::default());
+    for (seed, says) in [
+        ("[sandbox.variants]\nbuild_log_redirects = 6\n", "from 0 to 5"),
+        ("[sandbox.variants]\nbackup_size = \"half\"\n", "backup_size"),
+        ("[sandbox.variants]\nlinks = \"none\"\n", "links"),
+    ] {
+        let err = SandboxConfig::from_seed_str(seed).expect_err(seed);
+        assert!(err.contains(says), "{seed}: {err}");
+    }
+}
