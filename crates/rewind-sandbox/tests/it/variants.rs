@@ -232,8 +232,14 @@ build_log_redirect_host = "other"
     let empty = SandboxConfig::from_seed_str("").expect("empty seed");
     assert_eq!(empty.variants, Variants::default());
     for (seed, says) in [
-        ("[sandbox.variants]\nbuild_log_redirects = 6\n", "from 0 to 5"),
-        ("[sandbox.variants]\nbackup_size = \"half\"\n", "backup_size"),
+        (
+            "[sandbox.variants]\nbuild_log_redirects = 6\n",
+            "from 0 to 5",
+        ),
+        (
+            "[sandbox.variants]\nbackup_size = \"half\"\n",
+            "backup_size",
+        ),
         ("[sandbox.variants]\nlinks = \"none\"\n", "links"),
     ] {
         let err = SandboxConfig::from_seed_str(seed).expect_err(seed);
