@@ -16,6 +16,12 @@
 //! [sandbox.variants]              # where the docs and the live API disagree
 //! pitr_restore_body = "operation_id"   # or "operation"
 //! archive_deploy_status = 201          # or 200
+//! backup_size = "archive"              # or "differs"
+//! deployment_links = "everywhere"      # or "single", "none"
+//! stream_requires_origin = false
+//! recovery_window = "times"            # or "no_times"
+//! build_log_redirects = 0              # 0 to 5
+//! build_log_redirect_host = "same"     # or "other"
 //!
 //! [[tokens]]
 //! token = "tk-us-sandbox"         # required
@@ -38,7 +44,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Everything a sandbox needs to start.
 #[derive(Debug, Clone)]
@@ -90,9 +96,12 @@ impl Default for SandboxConfig {
     }
 }
 
-/// Where the documentation and the live API disagree, the sandbox can serve
-/// either form, so that clients are tested against both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// Where the documentation and the live API disagree, or where Scalingo's
+/// public sources leave the real behaviour uncertain, the sandbox can serve
+/// either form, so that clients are tested against both. The defaults are
+/// the forms the sandbox always served; each is also switchable while it
+/// runs (`PUT /_sandbox/variants`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Variants {
     /// Body of `POST /api/databases/{id}/pitr/restore`.
@@ -102,6 +111,27 @@ pub struct Variants {
     /// documented, 201 as seen live.
     #[serde(default = "default_archive_status")]
     pub archive_deploy_status: u16,
+    /// A finished backup's `size`: its archive's byte count, or another
+    /// figure (nothing in Scalingo's sources says it is the archive's).
+    #[serde(default)]
+    pub backup_size: BackupSize,
+    /// Which deployment objects carry `links.output`.
+    #[serde(default)]
+    pub deployment_links: DeploymentLinks,
+    /// The deployment stream refuses (403) a handshake without an
+    /// `Origin` header, as the official clients' habit suggests it may.
+    #[serde(default)]
+    pub stream_requires_origin: bool,
+    /// Whether the recovery window carries its times.
+    #[serde(default)]
+    pub recovery_window: RecoveryWindowForm,
+    /// How many redirects the build-log route answers before the log
+    /// (0 to [`MAX_BUILD_LOG_REDIRECTS`]).
+    #[serde(default)]
+    pub build_log_redirects: u8,
+    /// Where the last redirect of the build-log route goes.
+    #[serde(default)]
+    pub build_log_redirect_host: RedirectHost,
 }
 
 impl Default for Variants {
@@ -109,7 +139,32 @@ impl Default for Variants {
         Variants {
             pitr_restore_body: PitrRestoreBody::default(),
             archive_deploy_status: default_archive_status(),
+            backup_size: BackupSize::default(),
+            deployment_links: DeploymentLinks::default(),
+            stream_requires_origin: false,
+            recovery_window: RecoveryWindowForm::default(),
+            build_log_redirects: 0,
+            build_log_redirect_host: RedirectHost::default(),
         }
+    }
+}
+
+/// The most redirects the build-log route may be told to answer: one more
+/// than a client that follows three must accept.
+pub const MAX_BUILD_LOG_REDIRECTS: u8 = 5;
+
+impl Variants {
+    /// The values a seed or the admin route may not give.
+    pub fn check(&self) -> Result<(), String> {
+        if self.archive_deploy_status != 200 && self.archive_deploy_status != 201 {
+            return Err("sandbox.variants.archive_deploy_status must be 200 or 201".into());
+        }
+        if self.build_log_redirects > MAX_BUILD_LOG_REDIRECTS {
+            return Err(format!(
+                "sandbox.variants.build_log_redirects must be from 0 to {MAX_BUILD_LOG_REDIRECTS}"
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -117,9 +172,60 @@ fn default_archive_status() -> u16 {
     201
 }
 
+/// What a finished backup's `size` says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackupSize {
+    /// The byte count of the archive a client downloads.
+    #[default]
+    Archive,
+    /// Another figure: the dump's size before compression, so never the
+    /// archive's byte count.
+    Differs,
+}
+
+/// Which deployment objects carry `links.output`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeploymentLinks {
+    /// The list's items and the single deployment.
+    #[default]
+    Everywhere,
+    /// Only the single deployment (`GET .../deployments/{id}`): the list's
+    /// items have no `links`, as in the documented list example.
+    Single,
+    /// Neither: clients must know the `/deployments/{id}/output` path.
+    None,
+}
+
+/// The recovery window's shape.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecoveryWindowForm {
+    /// `earliest_recoverable_at` and `latest_recoverable_at` given.
+    #[default]
+    Times,
+    /// Both absent (Go's client makes them optional): a database with no
+    /// point-in-time base backup yet. A restore is then refused.
+    NoTimes,
+}
+
+/// Where the build-log route's last redirect points.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RedirectHost {
+    /// The API's own host: the bearer is expected there too.
+    #[default]
+    Same,
+    /// Another host name for the same server (`localhost` for
+    /// `127.0.0.1`), serving the log at a signed path that refuses a
+    /// request carrying an `Authorization` header, as a storage host does.
+    Other,
+}
+
 /// `{"operation_id": "..."}` (documentation) or `{"operation": {...}}`
 /// (clients).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PitrRestoreBody {
     #[default]
@@ -396,9 +502,7 @@ impl SandboxConfig {
             config.postgres_snapshot = Some(dir);
         }
         if let Some(v) = s.variants {
-            if v.archive_deploy_status != 200 && v.archive_deploy_status != 201 {
-                return Err("sandbox.variants.archive_deploy_status must be 200 or 201".into());
-            }
+            v.check()?;
             config.variants = v;
         }
         let mut tokens = std::collections::HashSet::new();

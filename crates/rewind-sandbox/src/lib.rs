@@ -32,8 +32,9 @@ mod time;
 mod tmp;
 
 pub use config::{
-    AddonSeed, AppSeed, PitrRestoreBody, PostgresMode, SandboxConfig, ScmSeed, SeedError,
-    TokenSeed, Variants,
+    AddonSeed, AppSeed, BackupSize, DeploymentLinks, MAX_BUILD_LOG_REDIRECTS, PitrRestoreBody,
+    PostgresMode, RecoveryWindowForm, RedirectHost, SandboxConfig, ScmSeed, SeedError, TokenSeed,
+    Variants,
 };
 pub use server::{Sandbox, StartError};
 pub use signals::StopSignals;

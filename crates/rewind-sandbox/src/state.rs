@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::config::SandboxConfig;
+use crate::config::{SandboxConfig, Variants};
 use crate::database::DatabaseState;
 use crate::deploy::DeployState;
 use crate::platform::PlatformState;
@@ -26,6 +26,8 @@ pub struct Shared {
     /// under the temporary root), deleted when the sandbox stops.
     pub git_root: std::path::PathBuf,
     world: Mutex<World>,
+    /// The answer forms in use: the seed's, until `PUT /_sandbox/variants`.
+    variants: Mutex<Variants>,
 }
 
 impl Shared {
@@ -35,6 +37,7 @@ impl Shared {
         let git_root = crate::tmp::root(config.temp_dir.as_deref())
             .join(format!("{}{port}-git", crate::tmp::PREFIX));
         Shared {
+            variants: Mutex::new(config.variants),
             config,
             base_url,
             git_root,
@@ -46,6 +49,16 @@ impl Shared {
     /// not take the whole sandbox down: the poison is ignored.
     pub fn world(&self) -> MutexGuard<'_, World> {
         self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The answer forms in use now.
+    pub fn variants(&self) -> Variants {
+        *self.variants.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Replaces the answer forms in use.
+    pub fn set_variants(&self, variants: Variants) {
+        *self.variants.lock().unwrap_or_else(|e| e.into_inner()) = variants;
     }
 }
 

@@ -23,9 +23,19 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// What `rewind --version` prints after the name: the version and the git
+/// commit the binary was built from (`unknown` when the sources had no
+/// git history, see build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("REWIND_COMMIT"),
+    ")"
+);
+
 /// Put the last good release back when production breaks after a deploy.
 #[derive(Debug, Parser)]
-#[command(name = "rewind", version, about, long_about = None)]
+#[command(name = "rewind", version = VERSION, about, long_about = None)]
 struct Cli {
     #[command(flatten)]
     global: context::Global,

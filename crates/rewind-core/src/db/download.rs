@@ -1,6 +1,8 @@
 //! Downloads a backup archive from its one-time URL (a secret: it is never
 //! shown, and errors describe the failure without it), hashing it on the
 //! way (SHA-256) and checking its size against the one the API announced.
+//! A body that ends short of its `Content-Length` is a failed attempt (the
+//! HTTP client reads no further than it, and calls a shorter body an error).
 //!
 //! The archive is written in a folder beside the destination's (see
 //! [`partial_path`]) and moved into place only when complete, so the

@@ -22,8 +22,9 @@ const CLOCK_SKEW: chrono::Duration = chrono::Duration::seconds(120);
 /// How often the git-push method looks for the deployment its push started.
 const PUSH_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// The ref a `git push` to the platform must update to deploy.
-const PLATFORM_REF: &str = "refs/heads/master";
+/// The branches a `git push` to the platform deploys from, in the order
+/// rewind pushes to them: Scalingo deploys a push to `master` or `main`.
+pub(crate) const PLATFORM_BRANCHES: [&str; 2] = ["master", "main"];
 
 impl Engine<'_> {
     fn branch_name(&self) -> Result<&str, Stop> {
@@ -197,7 +198,10 @@ impl Engine<'_> {
     }
 
     /// Force-pushes the commit to the app's git remote, then waits for the
-    /// platform to start its deployment.
+    /// platform to start its deployment. Scalingo deploys only when a push
+    /// moves `master` or `main`: the commit goes to the first of them that
+    /// does not hold it already, and when both do, no push can deploy it,
+    /// which is said before any wait.
     fn push_to_platform(&self, commit: &str) -> Result<Deployment, Stop> {
         let app = &self.plan.app;
         let git_url = self
@@ -206,10 +210,13 @@ impl Engine<'_> {
             .git_url
             .ok_or_else(|| RollbackError::NoGitUrl { app: app.clone() })?;
         let pushed_at = Utc::now();
-        let already = self.git.remote_branch_commit(&git_url, "master")?;
-        if already.as_deref() != Some(commit) {
-            self.git.force_push_commit(&git_url, commit, PLATFORM_REF)?;
-        }
+        let branch = platform_branch_to_push(self.git, &git_url, commit)?.ok_or_else(|| {
+            RollbackError::PushDeploysNothing {
+                commit: commit.to_string(),
+            }
+        })?;
+        self.git
+            .force_push_commit(&git_url, commit, &format!("refs/heads/{branch}"))?;
         let deadline = std::time::Instant::now() + self.options.push_wait;
         loop {
             if let Some(found) = self.newest_of_target(pushed_at.min(self.opened_at))? {
@@ -239,6 +246,22 @@ fn deploy_failed(e: PlatformError) -> Stop {
         hints.push("`rewind resume` looks for the deployment before starting another".into());
     }
     Stop::Failed(Failure::new(e.to_string(), hints))
+}
+
+/// The first of the platform's deploy branches that does not hold
+/// `commit`: the one a push of it moves, hence deploys. `None` when both
+/// hold it already.
+pub(crate) fn platform_branch_to_push(
+    git: &dyn crate::git::Git,
+    git_url: &str,
+    commit: &str,
+) -> Result<Option<&'static str>, crate::git::GitError> {
+    for branch in PLATFORM_BRANCHES {
+        if git.remote_branch_commit(git_url, branch)?.as_deref() != Some(commit) {
+            return Ok(Some(branch));
+        }
+    }
+    Ok(None)
 }
 
 pub(crate) fn short(commit: &str) -> &str {

@@ -101,6 +101,11 @@ pub enum RollbackError {
     NoGitUrl { app: String },
 
     #[error(
+        "both master and main of the app's git remote hold {commit} already: Scalingo deploys only when a push moves one of them, so a push would start no deployment"
+    )]
+    PushDeploysNothing { commit: String },
+
+    #[error(
         "the push of {commit} to the platform's git remote started no deployment within {waited_secs}s"
     )]
     PushNotDeployed { commit: String, waited_secs: u64 },
@@ -191,7 +196,8 @@ impl RollbackError {
             Database(e) if e.kind() == DbErrorKind::Usage => ErrorClass::Config,
             Database(e) if e.kind() == DbErrorKind::Refused => ErrorClass::Refused,
             Locked(LockError::Held { .. } | LockError::HeldByTeammate { .. })
-            | AppChanged { .. } => ErrorClass::Refused,
+            | AppChanged { .. }
+            | PushDeploysNothing { .. } => ErrorClass::Refused,
             Locked(LockError::Io { .. }) => ErrorClass::Failed,
             NoGitUrl { .. }
             | Database(_)
@@ -247,6 +253,10 @@ impl RollbackError {
                 super::ARCHIVE_TEMPLATE_ENV
             )],
             NoGitUrl { .. } => vec!["use --method branch or --method archive".into()],
+            PushDeploysNothing { .. } => vec![
+                "use --method branch or --method archive: they deploy a commit the git remote holds already".into(),
+                "or move master (or main) of the app's git remote to another commit first, then run the rollback again".into(),
+            ],
             PushNotDeployed { .. } => vec![
                 "check the app's deployments in the Scalingo dashboard before trying again".into(),
             ],

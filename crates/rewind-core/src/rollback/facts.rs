@@ -30,6 +30,10 @@ pub struct Facts {
     pub backup_size: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup_sha256: Option<String>,
+    /// The size Scalingo announced for it, when it differs from the bytes
+    /// received (the archive read whole, so it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_announced_size: Option<u64>,
     /// The restore was asked for: from then on, a second request could
     /// restore twice, so rewind only follows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,6 +60,7 @@ impl Facts {
         self.backup_archive = found.backup_archive.or(self.backup_archive.take());
         self.backup_size = found.backup_size.or(self.backup_size);
         self.backup_sha256 = found.backup_sha256.or(self.backup_sha256.take());
+        self.backup_announced_size = found.backup_announced_size.or(self.backup_announced_size);
         self.restore_requested = found.restore_requested.or(self.restore_requested);
         self.restore_operation_id = found
             .restore_operation_id

@@ -156,12 +156,24 @@ pub fn prepare(
             title
         }
         Method::GitPush => {
-            if platform.app(&app.name)?.git_url.is_none() {
+            let Some(git_url) = platform.app(&app.name)?.git_url else {
                 return Err(RollbackError::NoGitUrl {
                     app: app.name.clone(),
                 });
+            };
+            // Scalingo deploys a push only when it moves master or main:
+            // a plan whose push would move neither is refused now, not
+            // found out after a wait. A remote that cannot be read here
+            // is read again by the deploy step.
+            match super::act::platform_branch_to_push(git, &git_url, &commit) {
+                Ok(None) => return Err(RollbackError::PushDeploysNothing { commit }),
+                Ok(Some(branch)) => format!(
+                    "force-push {short} ({tag}) to the app's git remote (refs/heads/{branch}, which Scalingo deploys)"
+                ),
+                Err(_) => format!(
+                    "force-push {short} ({tag}) to the app's git remote (refs/heads/master, or main when master holds it already)"
+                ),
             }
-            format!("force-push {short} ({tag}) to the app's git remote (refs/heads/master)")
         }
     };
     let auto_deploy = link.as_ref().map(|l| l.auto_deploy_enabled);

@@ -108,6 +108,7 @@ impl Engine<'_> {
         self.facts.backup_archive = Some(done.archive.path.display().to_string());
         self.facts.backup_size = Some(done.archive.size);
         self.facts.backup_sha256 = Some(done.archive.sha256.clone());
+        self.facts.backup_announced_size = done.archive.announced_size;
         let mut detail = format!(
             "safety backup {} saved to {} ({} bytes, sha256 {})",
             done.backup.id,
@@ -117,7 +118,7 @@ impl Engine<'_> {
         );
         if let Some(announced) = done.archive.announced_size {
             detail.push_str(&format!(
-                "; Scalingo announced {announced} bytes, and the archive reads whole to its end: kept"
+                "; warning: Scalingo announced {announced} bytes, but the archive reads whole to its end, so it is kept"
             ));
         }
         Ok(Ended::Done(detail))

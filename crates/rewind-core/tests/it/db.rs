@@ -317,3 +317,122 @@ fn with_real_postgresql_the_safety_backup_is_a_dump_and_a_restore_keeps_earlier_
     let now = sandbox.get(&rows).to_string();
     assert!(now.contains("kept") && !now.contains("lost"), "{now}");
 }
+
+/// A download server on 127.0.0.1 that announces the length of what it
+/// answers and holds back the last `held` bytes of the first `cuts`
+/// answers; a request with `Range: bytes=N-` gets a 206 from byte N.
+/// Returns its URL and the requests' heads, in order.
+fn cutting_server(
+    whole: Vec<u8>,
+    held: usize,
+    cuts: usize,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://{}/archive.tar.gz",
+        listener.local_addr().expect("addr")
+    );
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let heads = seen.clone();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            let from = head
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("range: bytes=")
+                        .or(l.strip_prefix("Range: bytes="))
+                })
+                .and_then(|r| r.trim_end_matches('-').parse::<usize>().ok());
+            heads.lock().expect("lock").push(head);
+            let (status, extra, body) = match from {
+                Some(from) => (
+                    "206 Partial Content",
+                    format!(
+                        "Content-Range: bytes {from}-{}/{}\r\n",
+                        whole.len() - 1,
+                        whole.len()
+                    ),
+                    &whole[from..],
+                ),
+                None => ("200 OK", String::new(), &whole[..]),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
+                body.len()
+            );
+            let sent = if n < cuts {
+                &body[..body.len().saturating_sub(held)]
+            } else {
+                body
+            };
+            let _ = stream.write_all(sent);
+            let _ = stream.flush();
+        }
+    });
+    (url, seen)
+}
+
+/// A body that ends before the length its answer announced is a cut
+/// download: tried again from where it stopped, never kept short.
+#[test]
+fn a_download_cut_short_of_its_content_length_is_resumed_not_kept() {
+    let whole: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
+    let (url, heads) = cutting_server(whole.clone(), 600, 1);
+    let root = tempfile::tempdir().expect("temp dir");
+    let dest = root.path().join("backups/shop/archive.tar.gz");
+    let fast = rewind_core::platform::scalingo::RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(20),
+    };
+    let secret = rewind_core::secret::Secret::new(url.clone());
+    let archive = db::download_with(
+        &mut || Ok(secret.clone()),
+        &dest,
+        None,
+        &Interrupt::new(),
+        fast,
+    )
+    .expect("the second attempt finishes it");
+    assert_eq!(std::fs::read(&dest).expect("archive"), whole);
+    assert_eq!(archive.size, 1000);
+    let heads = heads.lock().expect("lock").clone();
+    assert_eq!(heads.len(), 2, "{heads:?}");
+    assert!(
+        heads[1].to_ascii_lowercase().contains("range: bytes=400-"),
+        "resumed from the 400th byte: {heads:?}"
+    );
+
+    // The last 100 bytes never come: an error naming the bytes, and
+    // nothing kept.
+    let (url, _) = cutting_server(whole, 100, 10);
+    let secret = rewind_core::secret::Secret::new(url);
+    let dest = root.path().join("again/archive.tar.gz");
+    let err = db::download_with(
+        &mut || Ok(secret.clone()),
+        &dest,
+        None,
+        &Interrupt::new(),
+        fast,
+    )
+    .expect_err("never whole");
+    assert!(err.to_string().contains("tried 3 times"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("the connection broke after 900 bytes"),
+        "{err}"
+    );
+    assert!(!dest.exists());
+}

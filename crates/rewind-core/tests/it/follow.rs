@@ -630,3 +630,24 @@ fn ctrl_c_while_the_client_waits_to_read_again_interrupts_the_following() {
         "{result:?}"
     );
 }
+
+/// Both official clients send an `Origin` on the deployment stream; a
+/// server that refuses a handshake without one still streams to rewind.
+#[test]
+fn the_stream_is_used_when_the_server_refuses_a_handshake_without_an_origin() {
+    let env = env(None, Duration::from_millis(1500));
+    env.platform.put(
+        "/_sandbox/variants",
+        json!({"stream_requires_origin": true}),
+    );
+    let id = env.deploy();
+    let (result, events) = run(&env, &id, &fast(), &Interrupt::new());
+    let followed = result.expect("followed to the end");
+    assert!(followed.via_stream, "notes: {:?}", notes(&events));
+    assert_eq!(followed.deployment.status, DeploymentStatus::Success);
+    assert!(
+        notes(&events).iter().all(|n| !n.contains("stream")),
+        "{:?}",
+        notes(&events)
+    );
+}

@@ -90,6 +90,17 @@ impl PlatformEnv {
         answer("POST", path, response)
     }
 
+    /// PUTs to the sandbox's admin surface (`/_sandbox/variants`); it must
+    /// answer 2xx.
+    pub fn put(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .agent
+            .put(&format!("{}{path}", self.sandbox.base_url()))
+            .send_json(body)
+            .expect("admin call");
+        answer("PUT", path, response)
+    }
+
     /// DELETEs on the sandbox's admin surface (`/_sandbox/faults`: every
     /// fault rule goes); it must answer 2xx.
     pub fn delete(&self, path: &str) -> Value {

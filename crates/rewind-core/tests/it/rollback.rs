@@ -854,12 +854,7 @@ fn the_git_push_method_force_pushes_the_commit_to_the_platform() {
         world.env.deploys().is_empty(),
         "no API deploy: the push deploys"
     );
-    let git_url = world
-        .platform
-        .app(APP)
-        .expect("app")
-        .git_url
-        .expect("git url");
+    let git_url = world.git_url();
     assert_eq!(
         world
             .git
@@ -868,6 +863,143 @@ fn the_git_push_method_force_pushes_the_commit_to_the_platform() {
             .as_deref(),
         Some(world.tags[0].as_str())
     );
+}
+
+impl World {
+    /// The app's own git remote on the platform.
+    fn git_url(&self) -> String {
+        self.platform
+            .app(APP)
+            .expect("app")
+            .git_url
+            .expect("git url")
+    }
+
+    /// Force-pushes `commit` to `branch` of the app's git remote, as a
+    /// teammate's `git push scalingo` does, and waits for the deployment
+    /// it starts to end.
+    fn push_deployed(&self, commit: &str, branch: &str) {
+        let before = self.deployment_count();
+        self.repo.git(&[
+            "push",
+            "--quiet",
+            "--force",
+            &self.git_url(),
+            &format!("{commit}:refs/heads/{branch}"),
+        ]);
+        self.wait_deployments(before + 1);
+    }
+
+    /// Deploys the origin's `main` (v1.1.0) through the API and waits for it.
+    fn main_deployed(&self) {
+        let before = self.deployment_count();
+        self.platform
+            .manual_deploy(APP, "main", None)
+            .expect("deploy starts");
+        self.wait_deployments(before + 1);
+    }
+
+    fn deployment_count(&self) -> u64 {
+        self.platform
+            .deployments(APP, 1, 1)
+            .expect("deployments")
+            .total_count
+            .expect("total count")
+    }
+
+    /// Waits until the app has `count` deployments and none in progress.
+    fn wait_deployments(&self, count: u64) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let page = self.platform.deployments(APP, 1, 1).expect("deployments");
+            let settled = page.items.first().is_some_and(|d| !d.status.in_progress());
+            if page.total_count == Some(count) && settled {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no deployment {count} settled"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// Scalingo deploys a push only when it moves `master` or `main`: when
+/// `master` holds the target already (it was deployed by a push, then
+/// replaced another way), rewind pushes it to `main`.
+#[test]
+fn the_git_push_method_pushes_to_main_when_master_holds_the_target_already() {
+    let world = World::new(Setup::default());
+    world.push_deployed(&world.tags[0], "master");
+    world.main_deployed();
+    assert_eq!(world.running(), "v1.1.0");
+    let options = PrepareOptions {
+        method: Method::GitPush,
+        ..PrepareOptions::default()
+    };
+    let plan = world.prepare(&options).expect("plan");
+    let deploy = plan
+        .steps
+        .iter()
+        .find(|s| s.id == StepId::Deploy)
+        .expect("deploy step");
+    assert!(deploy.title.contains("refs/heads/main"), "{}", deploy.title);
+    let before = world.deployment_count();
+    let summary = world.rollback(&options, &world.run_options(), &mut (), &Interrupt::new());
+    assert!(
+        matches!(summary.outcome, Outcome::Succeeded),
+        "{:?}",
+        summary.outcome
+    );
+    assert_eq!(world.running(), "v1.0.0");
+    assert_eq!(
+        world.deployment_count(),
+        before + 1,
+        "exactly one deployment"
+    );
+    let git_url = world.git_url();
+    for branch in ["master", "main"] {
+        assert_eq!(
+            world
+                .git
+                .remote_branch_commit(&git_url, branch)
+                .expect("ls-remote")
+                .as_deref(),
+            Some(world.tags[0].as_str()),
+            "{branch}"
+        );
+    }
+}
+
+/// When both deploy branches hold the target, no push can deploy it: the
+/// plan is refused before anything changes, instead of a wait for a
+/// deployment that never comes.
+#[test]
+fn the_git_push_method_is_refused_when_no_push_can_deploy_the_target() {
+    let world = World::new(Setup::default());
+    world.push_deployed(&world.tags[0], "master");
+    world.push_deployed(&world.tags[0], "main");
+    world.main_deployed();
+    let before = world.deployment_count();
+    let options = PrepareOptions {
+        method: Method::GitPush,
+        ..PrepareOptions::default()
+    };
+    let err = world.prepare(&options).expect_err("refused");
+    assert!(
+        matches!(err, RollbackError::PushDeploysNothing { .. }),
+        "{err}"
+    );
+    assert_eq!(err.class(), ErrorClass::Refused);
+    assert!(err.to_string().contains("both master and main"), "{err}");
+    assert!(
+        err.hints().iter().any(|h| h.contains("--method branch")),
+        "{:?}",
+        err.hints()
+    );
+    assert_eq!(world.deployment_count(), before);
+    assert!(world.journal().incidents().expect("incidents").is_empty());
 }
 
 /// Adds a fault rule to the sandbox when `after` ends: the platform fails

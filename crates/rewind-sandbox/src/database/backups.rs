@@ -35,10 +35,17 @@ pub async fn list(
     bearer: AddonBearer,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, DbError> {
+    let form = state.variants().backup_size;
     let mut world = state.world();
     let db = locate(&mut world, &id)?;
     bearer.allow(&id)?;
-    let backups: Vec<Value> = db.record.backups.iter().rev().map(Backup::json).collect();
+    let backups: Vec<Value> = db
+        .record
+        .backups
+        .iter()
+        .rev()
+        .map(|b| b.json(form))
+        .collect();
     Ok(Json(json!({ "database_backups": backups })))
 }
 
@@ -66,7 +73,7 @@ pub async fn create(
             dump: None,
             will_fail: std::mem::take(&mut db.record.fail_next_backup),
         };
-        let body = backup.json();
+        let body = backup.json(state.variants().backup_size);
         let backup_id = backup.id.clone();
         insert_in_order(&mut db.record.backups, backup);
         (backup_id, body)
@@ -93,7 +100,9 @@ pub async fn show(
         .iter()
         .find(|b| b.id == backup_id)
         .ok_or(ApiError::NotFound("backup"))?;
-    Ok(Json(json!({ "database_backup": backup.json() })))
+    Ok(Json(
+        json!({ "database_backup": backup.json(state.variants().backup_size) }),
+    ))
 }
 
 /// `GET /api/backups/{backup_id}`: the same backup found by its id alone;
@@ -112,7 +121,9 @@ pub async fn show_by_id(
         .find(|b| b.id == backup_id)
         .ok_or(ApiError::NotFound("backup"))?;
     bearer.allow(&backup.database_id)?;
-    Ok(Json(json!({ "database_backup": backup.json() })))
+    Ok(Json(
+        json!({ "database_backup": backup.json(state.variants().backup_size) }),
+    ))
 }
 
 /// `YYYYmmddHHMMSS_<resource_id>`, from the creation time in UTC.
@@ -403,7 +414,7 @@ pub async fn seed_history(
                 .len();
             backup.size = Some(size as u64);
         }
-        created.push(backup.json());
+        created.push(backup.json(state.variants().backup_size));
         insert_in_order(&mut db.record.backups, backup);
     }
     Ok((

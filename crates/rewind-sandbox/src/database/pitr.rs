@@ -8,8 +8,12 @@
 //! whole cluster (see `pg::recovery`), and the window starts at the
 //! cluster's latest base backup.
 //!
+//! With the `recovery_window = "no_times"` variant the window comes
+//! without its times (a database with no point-in-time base backup yet)
+//! and a restore is refused (422).
+//!
 //! The restore answers 201 with `{"operation_id"}` (documentation) or
-//! `{"operation":{...}}` (what clients parse), as `config.variants` says.
+//! `{"operation":{...}}` (what clients parse), as the variants in use say.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -20,7 +24,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api_error::ApiError;
-use crate::config::PitrRestoreBody;
+use crate::config::{PitrRestoreBody, RecoveryWindowForm};
 use crate::database::body;
 use crate::database::content::Store;
 use crate::database::engine::Engine;
@@ -42,6 +46,11 @@ pub async fn recovery_window(
     let db = locate(&mut world, &id)?;
     bearer.allow(&id)?;
     refuse_without_pitr(&db)?;
+    if state.variants().recovery_window == RecoveryWindowForm::NoTimes {
+        // Both times left out, as Go's client's `omitempty` fields are for
+        // a database with no point-in-time base backup yet.
+        return Ok(Json(json!({ "recovery_window": {} })));
+    }
     let (earliest, latest) = window(&db, real_earliest);
     Ok(Json(json!({
         "recovery_window": {
@@ -146,6 +155,13 @@ pub async fn restore(
                 )
             })?
             .to_utc();
+        if state.variants().recovery_window == RecoveryWindowForm::NoTimes {
+            return Err(ApiError::unprocessable(
+                "restore_time",
+                "cannot be reached: the database has no point-in-time base backup yet",
+            )
+            .into());
+        }
         let (earliest, latest) = window(&db, real_earliest);
         if restore_time < earliest || restore_time > latest {
             return Err(ApiError::unprocessable(
@@ -181,7 +197,7 @@ pub async fn restore(
         (operation_id, json)
     };
     spawn_progress(state.clone(), id, operation_id.clone());
-    let body = match state.config.variants.pitr_restore_body {
+    let body = match state.variants().pitr_restore_body {
         PitrRestoreBody::OperationId => json!({ "operation_id": operation_id }),
         PitrRestoreBody::Operation => json!({ "operation": operation }),
     };

@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
 
 use crate::api_error::ApiError;
+use crate::config::BackupSize;
 use crate::database::backend::Backend;
 use crate::database::content::Content;
 use crate::database::dump::Dump;
@@ -66,9 +67,20 @@ pub struct Backup {
 }
 
 impl Backup {
-    pub fn json(&self) -> Value {
+    /// The backup as the API shows it; `size` as the variant in use says.
+    pub fn json(&self, size_form: BackupSize) -> Value {
         let size = match (self.status.as_str(), self.size) {
             ("scheduled", _) => Value::Null,
+            (_, Some(size)) if size > 0 && size_form == BackupSize::Differs => {
+                // The dump's size before compression: another figure than
+                // the archive's bytes, never equal to them.
+                let dump = self.dump.as_ref().map_or(0, |d| d.bytes().len() as u64);
+                json!(if dump == size || dump == 0 {
+                    size * 2 + 1
+                } else {
+                    dump
+                })
+            }
             (_, size) => json!(size.unwrap_or(0)),
         };
         json!({

@@ -73,7 +73,7 @@ pub async fn finish(
         .find(|d| d.id == id)
         .ok_or(ApiError::NotFound("deployment"))?;
     Ok(Json(json!({
-        "deployment": deployment_json(&state.base_url, app, deployment),
+        "deployment": deployment_json(&state.base_url, app, deployment, true),
     })))
 }
 
@@ -241,7 +241,7 @@ pub async fn history(
     let shown: Vec<Value> = ids
         .iter()
         .filter_map(|id| app.deployments.iter().find(|d| &d.id == id))
-        .map(|d| deployment_json(&state.base_url, app, d))
+        .map(|d| deployment_json(&state.base_url, app, d, true))
         .collect();
     Ok((StatusCode::CREATED, Json(json!({ "deployments": shown }))))
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::api_error::ApiError;
 use crate::deploy::build_log::{self, Context, IMAGE_SIZE, Step};
-use crate::deploy::json::{IN_PROGRESS, deployment_json};
+use crate::deploy::json::{IN_PROGRESS, deployment_json, has_links};
 use crate::deploy::source::{Outcome, Source};
 use crate::platform::persist::save as save_state;
 use crate::state::{AppState, Deployment, World};
@@ -58,7 +58,12 @@ pub fn start(state: &AppState, app_name: &str, new: NewDeployment) -> Result<Val
             image_size: 0,
             hanging: false,
         };
-        let shown = deployment_json(&state.base_url, app, &deployment);
+        let shown = deployment_json(
+            &state.base_url,
+            app,
+            &deployment,
+            has_links(state.variants().deployment_links, true),
+        );
         let id = deployment.id.clone();
         app.deployments.push(deployment);
         world.deploy.bus.new_deployment(app_name, &id, &shown);

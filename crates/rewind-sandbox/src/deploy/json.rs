@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use crate::config::DeploymentLinks;
 use crate::platform::events::user_json;
 use crate::state::{App, Deployment};
 use crate::time::format;
@@ -29,8 +30,19 @@ pub fn output_url(base_url: &str, app: &str, id: &str) -> String {
     format!("{base_url}/v1/apps/{app}/deployments/{id}/output")
 }
 
-pub fn deployment_json(base_url: &str, app: &App, d: &Deployment) -> Value {
-    json!({
+/// Whether a deployment shown on its own (`single`) or as a list item
+/// carries `links`, as the variant in use says.
+pub fn has_links(form: DeploymentLinks, single: bool) -> bool {
+    match form {
+        DeploymentLinks::Everywhere => true,
+        DeploymentLinks::Single => single,
+        DeploymentLinks::None => false,
+    }
+}
+
+/// The deployment; `links` says whether `links.output` is shown.
+pub fn deployment_json(base_url: &str, app: &App, d: &Deployment, links: bool) -> Value {
+    let mut shown = json!({
         "id": d.id,
         "app_id": app.id,
         "created_at": format(&d.created_at),
@@ -44,5 +56,9 @@ pub fn deployment_json(base_url: &str, app: &App, d: &Deployment) -> Value {
         "duration": d.duration,
         "image_size": d.image_size,
         "stack_base_image": STACK_BASE_IMAGE,
-    })
+    });
+    if !links && let Some(object) = shown.as_object_mut() {
+        object.remove("links");
+    }
+    shown
 }

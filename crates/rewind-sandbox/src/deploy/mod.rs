@@ -64,6 +64,7 @@ pub fn routes() -> Router<AppState> {
             "/v1/apps/{app}/deployments/{id}/output",
             get(listing::output),
         )
+        .route("/_logs/{app}/{id}", get(listing::signed_output))
         .route(
             "/v1/apps/{app}/scm_repo_link",
             get(scm::show).patch(scm::update),

@@ -1,14 +1,18 @@
 //! Each app's own git remote, the `git_url` the API shows: a bare
 //! repository in a directory of the sandbox's own, reachable as a `file://`
-//! URL. Pushing to its `master` deploys the pushed commit, as
-//! `git push --force <git_url> <sha>:refs/heads/master` does on Scalingo
-//! (the watcher notices the move).
+//! URL. Pushing to its `master` or its `main` deploys the pushed commit,
+//! as `git push --force <git_url> <sha>:refs/heads/master` does on Scalingo
+//! (the watcher notices the move). A push that moves nothing (the branch
+//! holds the commit already) deploys nothing, as on Scalingo.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The branch a push must update to deploy.
+/// The branch the remote is created with.
 pub const DEPLOY_BRANCH: &str = "master";
+
+/// The branches a push deploys from, as Scalingo accepts them.
+pub const DEPLOY_BRANCHES: [&str; 2] = ["master", "main"];
 
 fn repo_dir(root: &Path, app: &str) -> PathBuf {
     root.join(format!("{app}.git"))

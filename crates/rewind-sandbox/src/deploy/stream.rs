@@ -4,14 +4,16 @@
 //! why); then it receives `new`, `status` and `log` frames for every
 //! deployment of the app, and a `ping` now and then. The admin surface can
 //! cut open streams (with or without a close frame) and have the next
-//! connection attempts refused with 503.
+//! connection attempts refused with 503. With the `stream_requires_origin`
+//! variant, a handshake without an `Origin` header is refused with 403.
 
 use std::time::Duration;
 
 use axum::Json;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::header::ORIGIN;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::broadcast::Receiver;
@@ -33,8 +35,12 @@ const AUTH_WAIT: Duration = Duration::from_secs(10);
 pub async fn connect(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
+    if state.variants().stream_requires_origin && !headers.contains_key(ORIGIN) {
+        return Ok(no_origin());
+    }
     // Subscribed and registered before the upgrade is answered: a client
     // that connects and then starts a deploy at once sees all of its
     // frames, and a cut ordered once the connection is answered reaches it.
@@ -63,6 +69,15 @@ fn refused() -> Response {
         "error": "the deployment stream is unavailable (refused by the sandbox's admin route /_sandbox/stream/refuse)",
     });
     (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+}
+
+/// The answer to a handshake without `Origin` when the variant in use
+/// requires one: what a server behind an origin check answers.
+fn no_origin() -> Response {
+    let body = json!({
+        "error": "the deployment stream refuses a connection without an Origin header",
+    });
+    (StatusCode::FORBIDDEN, Json(body)).into_response()
 }
 
 /// Serves the stream until it ends by itself or the admin surface cuts it.

@@ -116,8 +116,8 @@ pub async fn archive_deploy(
             source,
         },
     )?;
-    let status = StatusCode::from_u16(state.config.variants.archive_deploy_status)
-        .unwrap_or(StatusCode::CREATED);
+    let status =
+        StatusCode::from_u16(state.variants().archive_deploy_status).unwrap_or(StatusCode::CREATED);
     Ok((status, Json(json!({ "deployment": deployment }))))
 }
 

@@ -1,7 +1,7 @@
 //! Deploys on push: a background task polls, with `git rev-parse`, the
 //! linked branch of every app's repository (auto-deploy, as a push to
 //! GitHub does on Scalingo; only while the link has auto-deploy on) and
-//! the `master` branch of every app's own remote (`git_url`, as a
+//! the `master` and `main` branches of every app's own remote (`git_url`, as a
 //! `git push` to Scalingo does). When a head moves, the new head is
 //! deployed. Heads are remembered at start and whenever a watch is first
 //! seen or changes branch, so that existing history never deploys by
@@ -56,7 +56,7 @@ impl Watch {
     fn key(&self) -> String {
         match self.kind {
             Kind::Scm { .. } => format!("scm:{}", self.app),
-            Kind::Push => format!("push:{}", self.app),
+            Kind::Push => format!("push:{}:{}", self.app, self.branch),
         }
     }
 }
@@ -198,12 +198,14 @@ fn watches(state: &AppState) -> Vec<Watch> {
                 branch: scm.branch.clone(),
             });
         }
-        found.push(Watch {
-            app: app.name.clone(),
-            kind: Kind::Push,
-            repo: push::git_url(&state.git_root, &app.name),
-            branch: push::DEPLOY_BRANCH.to_string(),
-        });
+        for branch in push::DEPLOY_BRANCHES {
+            found.push(Watch {
+                app: app.name.clone(),
+                kind: Kind::Push,
+                repo: push::git_url(&state.git_root, &app.name),
+                branch: branch.to_string(),
+            });
+        }
     }
     found
 }

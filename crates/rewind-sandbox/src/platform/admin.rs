@@ -247,3 +247,31 @@ pub async fn reset_rate_limit(State(state): State<AppState>) -> StatusCode {
     state.world().platform.rate_limit.reset();
     StatusCode::NO_CONTENT
 }
+
+/// `GET /_sandbox/variants`: the answer forms in use.
+pub async fn variants(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({ "variants": state.variants() }))
+}
+
+/// `PUT /_sandbox/variants` with some of the seed's `[sandbox.variants]`
+/// keys as JSON: those change, the others stay. 422 naming the key for an
+/// unknown key or a value out of range; nothing changes then.
+pub async fn set_variants(
+    State(state): State<AppState>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let changes: serde_json::Map<String, Value> =
+        body::parse(&bytes, r#"{"backup_size":"differs", ...}"#)?;
+    let mut merged = serde_json::to_value(state.variants())
+        .map_err(|e| ApiError::BadRequest(format!("cannot show the variants: {e}")))?;
+    for (key, value) in changes {
+        merged[key] = value;
+    }
+    let variants: crate::config::Variants = serde_json::from_value(merged)
+        .map_err(|e| ApiError::unprocessable("variants", &e.to_string()))?;
+    variants
+        .check()
+        .map_err(|m| ApiError::unprocessable("variants", &m))?;
+    state.set_variants(variants);
+    Ok(Json(json!({ "variants": variants })))
+}

@@ -11,7 +11,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rewind_sandbox::{AddonSeed, AppSeed, PitrRestoreBody, PostgresMode, SandboxConfig};
 use serde_json::{Value, json};
 
-use crate::harness::{Env, Reply};
+use crate::harness::{Env, Reply, read};
 
 const APP: &str = "shop";
 
@@ -842,4 +842,72 @@ fn a_restart_keeps_the_databases_and_ends_interrupted_backups_in_error() {
         .collect();
     assert_eq!(statuses[0], (&interrupted_id, "error"));
     assert_eq!(statuses[1].1, "done");
+}
+
+#[test]
+fn the_backup_size_variant_announces_another_figure_than_the_archive_bytes() {
+    let fx = Fixture::start(SandboxConfig {
+        variants: rewind_sandbox::Variants {
+            backup_size: rewind_sandbox::BackupSize::Differs,
+            ..Default::default()
+        },
+        ..config()
+    });
+    let token = fx.token(&fx.pg);
+    fx.write_rows(&fx.pg, &["order 1"]);
+    let backup = fx.backup(&token, &fx.pg);
+    assert_eq!(backup["status"], "done");
+    let id = backup["id"].as_str().unwrap();
+    let link = fx.env.get(
+        &token,
+        &format!("/api/databases/{}/backups/{id}/archive", fx.pg),
+    );
+    let url = link.json()["download_url"].as_str().unwrap().to_string();
+    let (status, bytes) = download(&fx.env, &url);
+    assert_eq!(status, 200);
+    let announced = backup["size"].as_u64().unwrap();
+    assert!(announced > 0);
+    assert_ne!(announced, bytes.len() as u64, "{backup}");
+    assert_eq!(untar(&bytes).len(), 1, "the archive itself is whole");
+
+    // Switched back while it runs: the same backup shows its archive's size.
+    let reply = read(
+        fx.env
+            .agent
+            .put(&fx.env.url("/_sandbox/variants"))
+            .send_json(json!({ "backup_size": "archive" })),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let again = fx.wait_backup(&token, &fx.pg, id);
+    assert_eq!(again["size"].as_u64().unwrap(), bytes.len() as u64);
+}
+
+#[test]
+fn the_recovery_window_variant_leaves_the_times_out_and_refuses_a_restore() {
+    let fx = Fixture::start(SandboxConfig {
+        variants: rewind_sandbox::Variants {
+            recovery_window: rewind_sandbox::RecoveryWindowForm::NoTimes,
+            ..Default::default()
+        },
+        ..config()
+    });
+    let token = fx.token(&fx.pg);
+    let window = fx.env.get(
+        &token,
+        &format!("/api/databases/{}/pitr/recovery_window", fx.pg),
+    );
+    assert_eq!(window.status, 200, "{}", window.text);
+    assert_eq!(window.json(), json!({ "recovery_window": {} }));
+    let restore = fx.env.send(
+        "POST",
+        &token,
+        &format!("/api/databases/{}/pitr/restore", fx.pg),
+        Some(json!({ "restore_time": iso(Utc::now()) })),
+    );
+    assert_eq!(restore.status, 422, "{}", restore.text);
+    assert!(
+        restore.text.contains("no point-in-time base backup"),
+        "{}",
+        restore.text
+    );
 }

@@ -929,6 +929,37 @@ fn a_push_to_the_apps_git_url_deploys_the_pushed_commit() {
             .get(&bearer, &format!("/v1/apps/{APP}/deployments"))
             .json();
         assert_eq!(list["deployments"].as_array().map(Vec::len), Some(1));
+
+        // `main` is the other branch Scalingo deploys: pushing to it the
+        // commit `master` holds deploys it again; pushing it once more
+        // moves nothing and deploys nothing.
+        let to_main = format!("{old}:refs/heads/main");
+        git(
+            &repo.work,
+            &["push", "--quiet", "--force", &git_url, &to_main],
+        );
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let second = loop {
+            let list = env
+                .get(&bearer, &format!("/v1/apps/{APP}/deployments"))
+                .json();
+            if list["deployments"].as_array().map(Vec::len) == Some(2) {
+                break list["deployments"][0].clone();
+            }
+            assert!(Instant::now() < deadline, "the push to main did not deploy");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert_eq!(second["git_ref"], old.as_str());
+        wait_finished(&env, &bearer, APP, second["id"].as_str().expect("id"));
+        git(
+            &repo.work,
+            &["push", "--quiet", "--force", &git_url, &to_main],
+        );
+        std::thread::sleep(Duration::from_millis(600));
+        let list = env
+            .get(&bearer, &format!("/v1/apps/{APP}/deployments"))
+            .json();
+        assert_eq!(list["deployments"].as_array().map(Vec::len), Some(2));
     }
     // The remotes go away with the sandbox.
     assert!(!remote.exists(), "{} is left behind", remote.display());

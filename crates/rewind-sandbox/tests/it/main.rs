@@ -16,3 +16,4 @@ mod platform;
 mod postgres;
 mod scm;
 mod stream;
+mod variants;

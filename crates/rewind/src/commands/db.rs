@@ -325,15 +325,24 @@ fn run_backup(
         );
     match result {
         Ok(done) => {
-            record(
-                EntryKind::StepDone,
-                json!({
-                    "backup_id": done.backup.id,
-                    "path": done.archive.path.display().to_string(),
-                    "size": done.archive.size,
-                    "sha256": done.archive.sha256,
-                }),
-            )?;
+            let mut data = json!({
+                "backup_id": done.backup.id,
+                "path": done.archive.path.display().to_string(),
+                "size": done.archive.size,
+                "sha256": done.archive.sha256,
+            });
+            if let Some(announced) = done.archive.announced_size {
+                data["announced_size"] = json!(announced);
+            }
+            record(EntryKind::StepDone, data)?;
+            if let Some(announced) = done.archive.announced_size {
+                errln!(
+                    "warning: backup {} is {} bytes, but Scalingo announced {announced}; the archive reads whole to its end, so it is kept (sha256 {})",
+                    done.backup.id,
+                    done.archive.size,
+                    done.archive.sha256
+                );
+            }
             Ok(done)
         }
         Err(e) => {

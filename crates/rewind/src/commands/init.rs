@@ -54,6 +54,11 @@ pub fn run(args: InitArgs) -> Result<(), CliError> {
     for app in &detection.apps {
         msgln!("app {}: {}", app.name, describe(app));
     }
+    for app in &detection.apps {
+        if let Some(note) = &app.format_note {
+            msgln!("note: app {}: {note}", app.name);
+        }
+    }
     for warning in detection.warnings() {
         errln!("warning: {warning}");
     }

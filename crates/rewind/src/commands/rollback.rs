@@ -286,7 +286,7 @@ fn confirm(prompter: &dyn Prompter, plan: &Plan) -> Result<(), CliError> {
     }
     if plan.method == Method::GitPush {
         let question = format!(
-            "This force-pushes {} over the app's git remote (refs/heads/master): what it held is replaced.",
+            "This force-pushes {} over a deploy branch of the app's git remote (master, or main when master holds it already): what it held is replaced.",
             plan.to.label
         );
         if !prompter.confirm_typed(&question, "force-push")? {

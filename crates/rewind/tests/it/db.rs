@@ -12,7 +12,9 @@ use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::support::{Rewind, Run, admin_get, admin_post, git, journal_entries, step_data, steps};
+use crate::support::{
+    Rewind, Run, admin_get, admin_post, admin_put, git, journal_entries, step_data, steps,
+};
 
 /// A sandbox with app `shop` and its database addon, and a repository
 /// holding the rewind.toml that names it.
@@ -690,4 +692,86 @@ fn from_file_restores_a_real_dump_and_a_wrong_url_hides_the_password() {
         out.stderr
     );
     assert!(!out.stderr.contains("wrong-pw"), "{}", out.stderr);
+}
+
+/// Nothing in Scalingo's sources says a backup's `size` is its archive's
+/// byte count: an archive that reads whole is kept, with both sizes and
+/// its SHA-256 journaled, and a warning.
+#[test]
+fn a_backup_whose_announced_size_differs_is_kept_with_both_sizes_and_a_warning() {
+    let world = World::new("scalingo-postgresql");
+    admin_put(
+        &world.sandbox,
+        "/_sandbox/variants",
+        json!({"backup_size": "differs"}),
+    );
+    world.db_post("rows", json!({"rows": ["hello"]}));
+    let dir = world.dir.path().join("downloads");
+    let out = world.rewind(&["db", "backup", "--download", dir.to_str().expect("utf-8")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("download dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 1, "the archive is kept: {files:?}");
+    let size = std::fs::metadata(&files[0]).expect("archive").len();
+    let journal = world.journal();
+    let done = step_data(&journal, "step_done");
+    assert_eq!(done.len(), 1, "{journal:?}");
+    let data = done[0].1;
+    assert_eq!(data["size"], size);
+    assert_eq!(data["sha256"], sha256_of(&files[0]).as_str());
+    let announced = data["announced_size"].as_u64().expect("announced_size");
+    assert_ne!(announced, size);
+    assert!(
+        out.stderr.contains(&format!(
+            "warning: backup {} is {size} bytes, but Scalingo announced {announced}; the archive reads whole to its end, so it is kept (sha256 {})",
+            data["backup_id"].as_str().expect("id"),
+            sha256_of(&files[0])
+        )),
+        "{}",
+        out.stderr
+    );
+    // Only one download: a kept archive is not fetched again.
+    let downloads = world
+        .requests_since(0)
+        .iter()
+        .filter(|r| r.contains("/download"))
+        .count();
+    assert_eq!(downloads, 1);
+}
+
+/// Go's client makes the recovery window's times optional: without them
+/// there is no window yet, which `db status` says, and it goes on.
+#[test]
+fn db_status_says_no_recovery_window_yet_when_its_times_are_absent() {
+    let world = World::new("scalingo-postgresql");
+    world.seed_history();
+    admin_put(
+        &world.sandbox,
+        "/_sandbox/variants",
+        json!({"recovery_window": "no_times"}),
+    );
+    let text = world.rewind(&["db", "status"]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout.contains(&format!(
+            "addon {} has no point-in-time recovery window yet (no point-in-time base backup)",
+            world.addon
+        )),
+        "{}",
+        text.stdout
+    );
+    assert!(!text.stdout.contains("point-in-time window: from"));
+    assert!(text.stdout.contains("periodic done"), "{}", text.stdout);
+    let json = world.rewind(&["db", "status", "--json"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let status: Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(status["recovery_window"], Value::Null);
+    assert!(
+        status["recovery_window_note"]
+            .as_str()
+            .is_some_and(|n| n.contains("no point-in-time recovery window yet")),
+        "{status}"
+    );
 }

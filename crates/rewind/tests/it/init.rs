@@ -303,3 +303,70 @@ fn outside_a_repository_nothing_is_written() {
         out.stderr
     );
 }
+
+/// release-please puts the component in tags by default, but a
+/// repository whose tags are all `vX.Y.Z` follows `v{version}`: that one
+/// is written, and the reason said, instead of a format no tag matches.
+#[test]
+fn the_format_the_existing_tags_follow_wins_over_a_setting_none_matches() {
+    let repo = Repo::new();
+    repo.write(
+        "release-please-config.json",
+        r#"{ "packages": { ".": { "release-type": "node" } } }"#,
+    );
+    repo.write(".release-please-manifest.json", r#"{ ".": "1.1.0" }"#);
+    repo.write(
+        "package.json",
+        "{\n  \"name\": \"shop\",\n  \"version\": \"1.1.0\"\n}\n",
+    );
+    repo.commit_and_tag("chore(main): release 1.0.0", &["v1.0.0"]);
+    repo.commit_and_tag("chore(main): release 1.1.0", &["v1.1.0"]);
+    let out = repo.rewind(&["init", "--app", "shop"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let note = "note: app shop: release-please's settings give tag_format \"{component}-v{version}\", which no tag matches; the existing tags follow \"v{version}\" (2 of them, newest v1.1.0, v1.0.0), so that one is written\n";
+    assert!(out.stderr.contains(note), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("app shop: tag_format v{version}, package shop, newest tags v1.1.0, v1.0.0"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("warning:"), "{}", out.stderr);
+    let text = repo.config_text();
+    assert!(
+        text.contains("# release-please's settings give tag_format \"{component}-v{version}\", which no tag matches;"),
+        "{text}"
+    );
+    assert!(text.contains("tag_format = \"v{version}\"\n"), "{text}");
+    assert!(!text.contains("component = "), "{text}");
+    let config = repo.load();
+    assert_eq!(config.apps[0].tag_format.template(), "v{version}");
+    assert_eq!(config.apps[0].component, None);
+
+    // Tags of the component's own, without the `v`: that format, with it.
+    let repo = Repo::new();
+    repo.write(
+        "release-please-config.json",
+        r#"{ "packages": { ".": { "release-type": "node", "include-v-in-tag": true } } }"#,
+    );
+    repo.write(
+        "package.json",
+        "{\n  \"name\": \"shop\",\n  \"version\": \"2.0.0\"\n}\n",
+    );
+    repo.commit_and_tag("chore(main): release 2.0.0", &["shop-2.0.0", "nightly"]);
+    let out = repo.rewind(&["init", "--app", "shop"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "the existing tags follow \"{component}-{version}\" (1 of them, newest shop-2.0.0)"
+        ),
+        "{}",
+        out.stderr
+    );
+    let config = repo.load();
+    assert_eq!(
+        config.apps[0].tag_format.template(),
+        "{component}-{version}"
+    );
+    assert_eq!(config.apps[0].component.as_deref(), Some("shop"));
+}

@@ -2,6 +2,7 @@
 //! executable in a hermetic environment (cleared locale, temp HOME) and check
 //! what a person sees on stdout and stderr, and the exit status.
 
+mod ci_docs;
 mod completions;
 mod db;
 mod db_from_backup;
@@ -23,3 +24,4 @@ mod team;
 mod terminal;
 mod test_files;
 mod tree;
+mod version;

@@ -10,6 +10,7 @@ use rewind_core::config::Config;
 use rewind_core::follow::FollowOptions;
 use rewind_core::interrupt::Interrupt;
 use rewind_core::journal::{EntryKind, Journal};
+use rewind_core::platform::Platform;
 use rewind_core::platform::scalingo::{RequestBudget, RetryPolicy, Scalingo, ScalingoSettings};
 use rewind_core::rollback::{
     self, PlannedStep, PrepareOptions, Progress, RunOptions, StepId, StepReport, Tools,
@@ -228,11 +229,8 @@ impl World {
     /// answering as a person would, through REWIND_INTERACTIVE=1).
     /// Runs a rollback in the core, as `rewind rollback` would, until
     /// Ctrl-C right after `step`; returns the incident id.
-    fn cut_short(&self, prepare: &PrepareOptions<'_>, step: StepId) -> String {
-        let app = Config::load(self.work().join("rewind.toml"))
-            .expect("config")
-            .apps
-            .remove(0);
+    /// A client of the sandbox, as rewind's core makes one.
+    fn client(&self) -> Scalingo {
         let vars = self.sandbox.env_vars();
         let settings = ScalingoSettings {
             retry: RetryPolicy {
@@ -248,7 +246,29 @@ impl World {
                 .find(|(n, _)| *n == name)
                 .map(|(_, v)| v.clone())
         });
-        let platform = Scalingo::new(settings).expect("client");
+        Scalingo::new(settings).expect("client")
+    }
+
+    /// Waits until the app has `count` deployments, none in progress.
+    fn settled(&self, client: &Scalingo, count: u64) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let page = client.deployments("shop", 1, 1).expect("deployments");
+            let done = page.items.first().is_some_and(|d| !d.status.in_progress());
+            if page.total_count == Some(count) && done {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "deployment {count}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn cut_short(&self, prepare: &PrepareOptions<'_>, step: StepId) -> String {
+        let app = Config::load(self.work().join("rewind.toml"))
+            .expect("config")
+            .apps
+            .remove(0);
+        let platform = self.client();
         let mut git_cli =
             rewind_core::git::GitCli::new(self.work()).env("HOME", self.dir.path().join("home"));
         for (k, v) in GIT_ENV.into_iter().chain(GIT_DATES) {
@@ -501,6 +521,61 @@ fn refusals_and_mistakes_have_their_exit_codes() {
         elsewhere.stderr
     );
     assert_eq!(world.writes().len(), 0);
+}
+
+/// Scalingo deploys a push only when it moves `master` or `main`: when
+/// both hold the target already, the git-push method can deploy nothing,
+/// and the rollback is refused (exit 3) before anything changes, instead
+/// of waiting for a deployment that never comes.
+#[test]
+fn a_git_push_rollback_that_no_push_can_deploy_is_refused_before_anything_changes() {
+    let world = World::new(None);
+    let client = world.client();
+    let git_url = client.app("shop").expect("app").git_url.expect("git url");
+    let target = git(&world.work(), &["rev-parse", "v1.0.0^{commit}"]);
+    // v1.0.0 went out by pushes to both branches, then v1.1.0 another way.
+    for (count, branch) in [(3, "master"), (4, "main")] {
+        git(
+            &world.work(),
+            &[
+                "push",
+                "--quiet",
+                "--force",
+                &git_url,
+                &format!("{target}:refs/heads/{branch}"),
+            ],
+        );
+        world.settled(&client, count);
+    }
+    client
+        .manual_deploy("shop", "main", None)
+        .expect("v1.1.0 deploys");
+    world.settled(&client, 5);
+    let refs = world.origin_refs();
+    let writes = world.writes().len();
+
+    let run = world.rewind(&["rollback", "--method", "git-push", "--yes"], None);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "both master and main of the app's git remote hold {target} already"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("hint: use --method branch or --method archive"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(world.writes().len(), writes, "{:?}", world.writes());
+    assert_eq!(world.origin_refs(), refs);
+    assert_eq!(
+        client.deployments("shop", 1, 1).expect("list").total_count,
+        Some(5),
+        "no deployment started"
+    );
 }
 
 /// Raises the interrupt when `after` ends, as Ctrl-C would.

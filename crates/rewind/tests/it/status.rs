@@ -8,7 +8,9 @@ use std::time::Duration;
 use rewind_sandbox::{AppSeed, Sandbox, SandboxConfig, ScmSeed};
 use serde_json::{Value, json};
 
-use crate::support::{Rewind, Run, admin_get, admin_post, git, sandbox_env};
+use crate::support::{
+    Rewind, Run, admin_delete, admin_get, admin_post, admin_put, git, sandbox_env,
+};
 
 /// A repository with releases v1.0.0..v1.2.0 of package `shop` and a
 /// rewind.toml for app `shop`; returns it and the SHAs by version.
@@ -626,4 +628,160 @@ fn a_rate_limit_is_waited_out_in_view_and_ctrl_c_ends_the_wait_with_exit_130() {
         .filter(|r| r["path"] == "/v1/apps/shop")
         .count();
     assert_eq!(sent, 1, "{seen}");
+}
+
+/// Deployments of commits the repository does not hold, whose build logs
+/// name the release (`shop@1.0.0`, then `shop@1.1.0`); their ids, oldest
+/// first.
+fn deployed_unknown_commits(sandbox: &Sandbox) -> Vec<String> {
+    let answer = admin_post(
+        sandbox,
+        "/_sandbox/apps/shop/deployments/history",
+        json!({"deployments": [
+            {"git_ref": "0123456789abcdef0123456789abcdef01234567", "package": "shop",
+             "version": "1.0.0", "created_at": "2026-11-20T10:00:00Z"},
+            {"git_ref": "89abcdef0123456789abcdef0123456789abcdef", "package": "shop",
+             "version": "1.1.0", "created_at": "2026-11-21T10:00:00Z"},
+        ]}),
+    );
+    answer["deployments"]
+        .as_array()
+        .expect("deployments")
+        .iter()
+        .map(|d| d["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+/// `METHOD path -> status` of every request the sandbox received, then
+/// forgets them.
+fn received(sandbox: &Sandbox) -> Vec<String> {
+    let requests = admin_get(sandbox, "/_sandbox/requests")["requests"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    admin_delete(sandbox, "/_sandbox/requests");
+    requests
+        .iter()
+        .map(|r| format!("{} {} -> {}", r["method"], r["path"], r["status"]).replace('"', ""))
+        .collect()
+}
+
+/// The documented list example has no `links`: the build log is then
+/// found through the single deployment, or at its documented path.
+#[test]
+fn build_logs_are_found_when_deployments_come_without_links() {
+    let (dir, _) = repo();
+    let sandbox = sandbox(dir.path());
+    let ids = deployed_unknown_commits(&sandbox);
+    let newest = &ids[1];
+    for links in ["single", "none"] {
+        admin_put(
+            &sandbox,
+            "/_sandbox/variants",
+            json!({"deployment_links": links}),
+        );
+        admin_delete(&sandbox, "/_sandbox/requests");
+        let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status", "--json"]);
+        assert_eq!(run.code, 0, "{links}: {}", run.stderr);
+        let v = run.json();
+        let current = &v["situation"]["current"]["release"];
+        assert_eq!(current["label"], "v1.1.0", "{links}: {v}");
+        assert_eq!(current["source"], "build_log", "{links}: {v}");
+        let seen = received(&sandbox);
+        let single = format!("GET /v1/apps/shop/deployments/{newest} -> 200");
+        let output = format!("GET /v1/apps/shop/deployments/{newest}/output -> 200");
+        let at = |wanted: &str| seen.iter().position(|r| r == wanted);
+        assert!(
+            at(&single).is_some() && at(&single) < at(&output),
+            "{links}: the single deployment is read, then its log: {seen:#?}"
+        );
+    }
+}
+
+/// The build-log route may redirect: up to 3 redirects are followed, and
+/// the bearer goes only to the API's own host (the signed URL on the other
+/// host refuses one with 400).
+#[test]
+fn build_log_redirects_are_followed_up_to_three_and_the_bearer_stays_home() {
+    let (dir, _) = repo();
+    let sandbox = sandbox(dir.path());
+    let ids = deployed_unknown_commits(&sandbox);
+    admin_put(
+        &sandbox,
+        "/_sandbox/variants",
+        json!({"build_log_redirects": 3, "build_log_redirect_host": "other"}),
+    );
+    admin_delete(&sandbox, "/_sandbox/requests");
+    let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v = run.json();
+    assert_eq!(
+        v["situation"]["current"]["release"]["label"], "v1.1.0",
+        "{v}"
+    );
+    assert_eq!(v["situation"]["current"]["release"]["source"], "build_log");
+    let seen = received(&sandbox);
+    assert!(
+        seen.contains(&format!("GET /_logs/shop/{} -> 200", ids[1])),
+        "the signed URL served the log, without a bearer: {seen:#?}"
+    );
+    assert!(
+        !seen
+            .iter()
+            .any(|r| r.starts_with("GET /_logs/") && r.ends_with("400")),
+        "{seen:#?}"
+    );
+
+    // One redirect more than rewind follows: the release is unknown, said
+    // why, and status still ends well.
+    admin_put(
+        &sandbox,
+        "/_sandbox/variants",
+        json!({"build_log_redirects": 4, "build_log_redirect_host": "same"}),
+    );
+    let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v = run.json();
+    let current = &v["situation"]["current"]["release"];
+    assert_eq!(current["source"], "unknown", "{v}");
+    assert!(
+        current["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("more than 3 redirects")),
+        "{v}"
+    );
+}
+
+#[test]
+fn status_goes_on_when_the_recovery_window_has_no_times() {
+    let (dir, shas) = repo();
+    let sandbox = Sandbox::start(SandboxConfig {
+        apps: vec![AppSeed {
+            name: "shop".into(),
+            repo: Some(dir.path().display().to_string()),
+            scm: None,
+            addons: vec![rewind_sandbox::AddonSeed {
+                provider: "scalingo-postgresql".into(),
+                plan: "postgresql-starter-512".into(),
+            }],
+        }],
+        postgres: rewind_sandbox::PostgresMode::Off,
+        rate_limit_per_minute: 0,
+        variants: rewind_sandbox::Variants {
+            recovery_window: rewind_sandbox::RecoveryWindowForm::NoTimes,
+            ..rewind_sandbox::Variants::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox");
+    deployed(&sandbox, &shas);
+    let run = rewind(dir.path(), &sandbox_env(&sandbox), &["status"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = &run.stdout;
+    assert!(
+        out.contains("no point-in-time recovery window yet (no point-in-time base backup)"),
+        "{out}"
+    );
+    assert!(!out.contains("could not read"), "{out}");
+    assert!(out.contains("last good     v1.1.0 (tag)"), "{out}");
 }

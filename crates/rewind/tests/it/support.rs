@@ -276,6 +276,16 @@ pub fn admin_post(sandbox: &Sandbox, path: &str, body: Value) -> Value {
     answer("POST", path, response)
 }
 
+/// Puts `body` to `path` of the sandbox's admin surface (such as
+/// `/_sandbox/variants`); it must answer 2xx.
+pub fn admin_put(sandbox: &Sandbox, path: &str, body: Value) -> Value {
+    let response = agent()
+        .put(&format!("{}{path}", sandbox.base_url()))
+        .send_json(body)
+        .expect("the sandbox answers");
+    answer("PUT", path, response)
+}
+
 /// Deletes `path` of the sandbox's admin surface; it must answer 2xx.
 pub fn admin_delete(sandbox: &Sandbox, path: &str) {
     let response = agent()

@@ -61,6 +61,9 @@ pub struct DetectedApp {
     /// The manifest's version.
     pub version: Option<String>,
     pub format_check: FormatCheck,
+    /// Why `tag_format` is not the one release-please's settings give:
+    /// no tag matched that one, and the existing tags follow this one.
+    pub format_note: Option<String>,
     pub migrations: Vec<String>,
 }
 
@@ -139,12 +142,30 @@ fn detect_app(
             ),
         },
     };
-    let tag_format = package.tag_format();
-    let component = package.tag_component().map(str::to_string);
+    let mut tag_format = package.tag_format();
+    let mut component = package.tag_component().map(str::to_string);
+    let mut format_check = check_format(&facts.tags, &tag_format, component.as_deref());
+    let mut format_note = None;
+    if let FormatCheck::NoMatch(_) = format_check
+        && let Some(found) = format_the_tags_follow(&facts.tags, package, &tag_format)
+    {
+        let newest = match &found.check {
+            FormatCheck::Matches(tags) => tags.join(", "),
+            _ => String::new(),
+        };
+        format_note = Some(format!(
+            "release-please's settings give tag_format \"{tag_format}\", which no tag matches; the existing tags follow \"{}\" ({} of them, newest {newest}), so that one is written",
+            found.template, found.count
+        ));
+        tag_format = found.template;
+        component = found.component;
+        format_check = found.check;
+    }
     DetectedApp {
         name,
         name_source,
-        format_check: check_format(&facts.tags, &tag_format, component.as_deref()),
+        format_check,
+        format_note,
         tag_format,
         component,
         package: package.package_name.clone(),
@@ -152,6 +173,61 @@ fn detect_app(
         migrations: migrations(&facts.root, &package.path),
         path: package.path.clone(),
     }
+}
+
+/// A tag format the existing tags follow, found when the one the settings
+/// give matches none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Found {
+    template: String,
+    component: Option<String>,
+    /// How many tags it matches.
+    count: usize,
+    check: FormatCheck,
+}
+
+/// Among the formats release-please writes (`v{version}`, `{version}`,
+/// and with the package's component `{component}-v{version}` and
+/// `{component}-{version}`, with its separator), other than `tried`, the
+/// one matching the most existing tags (the first listed on a tie); `None`
+/// when none matches any.
+fn format_the_tags_follow(tags: &[String], package: &Package, tried: &str) -> Option<Found> {
+    let sep = &package.tag_separator;
+    let mut candidates = vec![
+        (DEFAULT_TAG_FORMAT.to_string(), None),
+        ("{version}".to_string(), None),
+    ];
+    if !package.component.is_empty() {
+        for v in ["v", ""] {
+            candidates.push((
+                format!("{{component}}{sep}{v}{{version}}"),
+                Some(package.component.clone()),
+            ));
+        }
+    }
+    let mut best: Option<Found> = None;
+    for (template, component) in candidates {
+        if template == tried {
+            continue;
+        }
+        let Ok(format) = TagFormat::parse(&template) else {
+            continue;
+        };
+        let count = format
+            .releases(tags.iter().map(String::as_str))
+            .into_iter()
+            .filter(|t| component.is_none() || t.component == component)
+            .count();
+        if count > 0 && best.as_ref().is_none_or(|b| count > b.count) {
+            best = Some(Found {
+                check: check_format(tags, &template, component.as_deref()),
+                template,
+                component,
+                count,
+            });
+        }
+    }
+    best
 }
 
 fn check_format(tags: &[String], template: &str, component: Option<&str>) -> FormatCheck {
@@ -272,5 +348,46 @@ mod tests {
             FormatCheck::NoMatch(_)
         ));
         assert_eq!(check_format(&[], "v{version}", None), FormatCheck::NoTags);
+    }
+
+    fn package(component: &str) -> Package {
+        Package {
+            path: ".".into(),
+            component: component.into(),
+            package_name: None,
+            include_component_in_tag: true,
+            include_v_in_tag: true,
+            tag_separator: "-".into(),
+            version: None,
+        }
+    }
+
+    #[test]
+    fn the_format_most_tags_follow_is_found_when_the_settings_match_none() {
+        let tags: Vec<String> = ["v1.0.0", "v1.1.0", "shop-v0.9.0", "2.0.0"]
+            .map(String::from)
+            .to_vec();
+        let found = format_the_tags_follow(&tags, &package("shop"), "{component}-v{version}")
+            .expect("found");
+        assert_eq!(found.template, "v{version}");
+        assert_eq!(found.component, None);
+        assert_eq!(found.count, 2);
+        assert_eq!(
+            found.check,
+            FormatCheck::Matches(vec!["v1.1.0".into(), "v1.0.0".into()])
+        );
+        // The component's own tags, when they are the ones there.
+        let tags: Vec<String> = ["web-v1.0.0", "shop-1.0.0", "shop-1.1.0"]
+            .map(String::from)
+            .to_vec();
+        let found = format_the_tags_follow(&tags, &package("shop"), "v{version}").expect("found");
+        assert_eq!(found.template, "{component}-{version}");
+        assert_eq!(found.component.as_deref(), Some("shop"));
+        // Nothing known: nothing found.
+        let tags = vec!["release-3.0.0".to_string()];
+        assert_eq!(
+            format_the_tags_follow(&tags, &package(""), "v{version}"),
+            None
+        );
     }
 }

@@ -118,6 +118,9 @@ fn render_tag_format(out: &mut String, detection: &Detection, app: &DetectedApp)
             ),
         );
     }
+    if let Some(note) = &app.format_note {
+        comment(out, &format!("{}.", note.trim_end_matches('.')));
+    }
     match &app.format_check {
         FormatCheck::NoTags => {
             comment(
