@@ -186,11 +186,12 @@ impl Journal {
 
     /// Records a dry run as an incident of its own, in one line: the plan
     /// was shown and nothing was done. `data` says what it was about (the
-    /// command, the app's releases...).
+    /// command, the app's releases...). A dry run changes nothing anywhere:
+    /// it stays in this journal and is never published to the team's.
     pub fn dry_run(&self, app: &str, data: Value) -> Result<IncidentId, JournalError> {
         let now = Utc::now();
         let id = IncidentId::new(now);
-        self.append(&Entry {
+        self.write(&Entry {
             at: now,
             incident: id.clone(),
             kind: EntryKind::DryRun,
@@ -220,7 +221,17 @@ impl Journal {
         })
     }
 
+    /// Appends `entry` and marks its incident for the team's journal.
     fn append(&self, entry: &Entry) -> Result<(), JournalError> {
+        self.write(entry)?;
+        if let Some(team) = &self.team {
+            team.mark(entry.incident.as_str(), &self.path);
+        }
+        Ok(())
+    }
+
+    /// Appends `entry` to this journal only.
+    fn write(&self, entry: &Entry) -> Result<(), JournalError> {
         let write_err = |source| JournalError::Write {
             path: self.path.clone(),
             source,
@@ -247,10 +258,6 @@ impl Journal {
         }
         file.write_all(line.as_bytes()).map_err(write_err)?;
         file.sync_data().map_err(write_err)?;
-        drop(file);
-        if let Some(team) = &self.team {
-            team.mark(entry.incident.as_str(), &self.path);
-        }
         Ok(())
     }
 

@@ -1,7 +1,8 @@
 //! Real git failures and real slow git, for the steps that are git and
 //! not Scalingo requests: the remote's upload-pack (fetch), the clone's
 //! reference-transaction hook (creating `release/*`), the origin's
-//! pre-receive hook (push). Each reads what to do from a file in the
+//! pre-receive hook (the push of `release/*`: the team's lock and journal
+//! go to the same origin and are left alone). Each reads what to do from a file in the
 //! case's control directory: `fail-STEP` fails once, `slow-STEP` makes the
 //! step last three seconds (marking `in-STEP` when it starts and `out-STEP`
 //! when it ends), so that rewind can be killed inside it.
@@ -60,7 +61,8 @@ pub fn install(world: &World) {
     script(
         &world.origin().join("hooks/pre-receive"),
         &format!(
-            "#!/bin/sh\ncat >/dev/null\n{}exit 0\n",
+            "#!/bin/sh\n\
+             case \"$(cat)\" in *refs/heads/release/*) ;; *) exit 0 ;; esac\n{}exit 0\n",
             act(
                 "push",
                 "injected by the fault matrix: the remote refused the push",

@@ -49,6 +49,19 @@ impl World {
         );
         git(root, &["clone", "--quiet", "origin.git", "work"]);
         let work = root.join("work");
+        // The team's lock and journal live on a remote of their own, so
+        // that the git faults injected on the origin (fetch, push) hit
+        // the rollback's own git work, not the team's.
+        git(root, &["init", "--quiet", "--bare", "team.git"]);
+        git(
+            &work,
+            &[
+                "remote",
+                "add",
+                "team",
+                root.join("team.git").to_str().expect("utf-8"),
+            ],
+        );
         std::fs::create_dir_all(work.join("migrations")).expect("mkdir");
         let mut shas = Vec::new();
         for (v, file, sql) in [
@@ -106,7 +119,7 @@ impl World {
         std::fs::write(
             work.join("rewind.toml"),
             format!(
-                "[notify]\nwebhook_url = \"{hook}\"\n\n[[apps]]\nname = \"shop\"\npackage = \"shop\"\n\n\
+                "[notify]\nwebhook_url = \"{hook}\"\n\n[team]\nremote = \"team\"\n\n[[apps]]\nname = \"shop\"\npackage = \"shop\"\n\n\
                  [apps.database]\naddon = \"scalingo-postgresql\"\nmargin = \"1m\"\nmigrations = [\"migrations\"]\n\n\
                  [apps.health_check]\nurl = \"{base}/_apps/shop/health\"\nretries = 3\ninterval = \"100ms\"\n",
                 hook = hook.url(),
