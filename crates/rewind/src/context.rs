@@ -171,6 +171,11 @@ fn warn_about_journal(journal: &Journal) {
             skipped.why
         );
     }
+    if report.partial_last_line {
+        errln!(
+            "warning: {path}: its last line was cut short (rewind stopped while writing it) and is ignored"
+        );
+    }
     let unnamed = report.unreadable_lines - report.skipped.len();
     if unnamed > 0 {
         errln!("warning: {path}: {unnamed} more unreadable line(s) skipped");

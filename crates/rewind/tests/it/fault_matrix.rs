@@ -133,7 +133,7 @@ fn fault_matrix() {
 
 /// Writes a line on the test process's stderr directly: libtest captures
 /// `println!` and `eprintln!`, not writes to the stream itself.
-fn shown(line: &str) {
+pub(crate) fn shown(line: &str) {
     use std::io::Write;
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{line}");

@@ -2,6 +2,7 @@
 //! executable in a hermetic environment (cleared locale, temp HOME) and check
 //! what a person sees on stdout and stderr, and the exit status.
 
+mod bad_inputs;
 mod db;
 mod db_from_backup;
 mod drill;
