@@ -148,6 +148,8 @@ impl From<rewind_core::prompt::PromptError> for CliError {
             PromptError::NobodyToAsk { .. } => CliError::new(ErrorKind::Refused, e)
                 .hint("run it in a terminal, or pass --yes to confirm in a script"),
             PromptError::EndOfInput => CliError::new(ErrorKind::Refused, e),
+            PromptError::Interrupted => CliError::new(ErrorKind::Interrupted, e)
+                .hint("nothing more was done; `rewind journal` shows what was done before"),
             PromptError::Io(_) => CliError::failed(e),
         }
     }

@@ -220,7 +220,7 @@ pub fn prompter() -> Box<dyn Prompter> {
 /// drill`): the person reads its own words in the language of the questions.
 pub fn prompter_in(lang: Lang) -> Box<dyn Prompter> {
     if is_interactive() {
-        Box::new(LinePrompter::stdin(lang))
+        Box::new(LinePrompter::stdin(lang, interrupt()))
     } else {
         Box::new(NoPrompter)
     }

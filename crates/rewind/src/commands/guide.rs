@@ -236,6 +236,7 @@ fn into_cli_error(e: GuideError) -> CliError {
             ErrorKind::Config
         }
         GuideError::FlagNotChosen { .. } => ErrorKind::Config,
+        GuideError::Prompt(rewind_core::prompt::PromptError::Interrupted) => ErrorKind::Interrupted,
         GuideError::NotConfirmed { .. } | GuideError::Prompt(_) => ErrorKind::Refused,
         GuideError::Journal(_) => ErrorKind::Failed,
     };
