@@ -99,7 +99,7 @@ impl Context {
         let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         from_env("REWIND_USER")
             .or_else(|| {
-                std::process::Command::new("git")
+                rewind_core::secret::without_secrets(&mut std::process::Command::new("git"))
                     .args(["config", "user.name"])
                     .current_dir(&self.repo)
                     .env("GIT_TERMINAL_PROMPT", "0")
@@ -119,7 +119,7 @@ impl Context {
     /// repository (`--config` pointing elsewhere): git's own failure would
     /// come later and read like a network or credentials problem.
     pub fn require_repository(&self, command: &str) -> Result<(), CliError> {
-        let inside = std::process::Command::new("git")
+        let inside = rewind_core::secret::without_secrets(&mut std::process::Command::new("git"))
             .args(["rev-parse", "--git-dir"])
             .current_dir(&self.repo)
             .env("GIT_TERMINAL_PROMPT", "0")

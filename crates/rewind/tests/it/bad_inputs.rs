@@ -125,8 +125,10 @@ impl Case {
 /// deployments of v1.0.0 then v1.1.0), a bare origin with those tags, its
 /// clone holding rewind.toml, a HOME and a journal directory.
 pub struct World {
-    pub dir: TempDir,
+    // Declared first, dropped first: the sandbox stops before the folder
+    // holding its temporary files goes.
     pub sandbox: Sandbox,
+    pub dir: TempDir,
 }
 
 impl World {

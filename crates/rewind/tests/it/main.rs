@@ -3,6 +3,7 @@
 //! what a person sees on stdout and stderr, and the exit status.
 
 mod bad_inputs;
+mod canary;
 mod db;
 mod db_from_backup;
 mod drill;
