@@ -90,16 +90,17 @@ fn read_tag_format(c: &mut Collector, t: &Table<'_, '_>) -> (TagFormat, Option<S
     let (tag_format, format_offset) = match &format {
         None => (default_format(), t.start()),
         Some(text) => match TagFormat::parse(text.get_ref()) {
-            Ok(_) if not_a_tag_name(text.get_ref()).is_some() => {
-                let why = not_a_tag_name(text.get_ref()).unwrap_or_default();
-                c.at(
-                    text.span().start,
-                    &t.key("tag_format"),
-                    format!("{why}; expected {FORMAT_EXAMPLES}"),
-                );
-                return (default_format(), None);
+            Ok(parsed) => {
+                if let Some(why) = not_a_tag_name(text.get_ref()) {
+                    c.at(
+                        text.span().start,
+                        &t.key("tag_format"),
+                        format!("{why}; expected {FORMAT_EXAMPLES}"),
+                    );
+                    return (default_format(), None);
+                }
+                (parsed, text.span().start)
             }
-            Ok(parsed) => (parsed, text.span().start),
             Err(error) => {
                 c.at(text.span().start, &t.key("tag_format"), describe(&error));
                 return (default_format(), None);
