@@ -132,7 +132,7 @@ pub struct World {
 }
 
 impl World {
-    fn new() -> World {
+    pub fn new() -> World {
         let dir = tempfile::tempdir().expect("temp dir");
         for sub in ["home", "journal", "sandbox-tmp"] {
             std::fs::create_dir(dir.path().join(sub)).expect("mkdir");
@@ -218,6 +218,10 @@ impl World {
             json!({"backups": [{"created_at": at(120)}]}),
         );
         World { dir, sandbox }
+    }
+
+    pub fn journal_path(&self) -> PathBuf {
+        self.journal_dir()
     }
 
     pub fn work(&self) -> PathBuf {

@@ -526,3 +526,71 @@ fn hostile_exit_codes_and_streams_of_every_command() {
         .collect();
     assert_eq!(codes.into_iter().collect::<Vec<_>>(), [0, 1, 2, 3, 130]);
 }
+
+/// 130 for a change too: `rewind rollback --yes` sent SIGINT while it
+/// follows a deploy that does not end stops at that safe point, says how
+/// to finish, and the journal records the interruption; the deploy was
+/// asked for once.
+#[test]
+fn hostile_a_rollback_interrupted_while_it_follows_the_deploy_exits_130_and_journals_it() {
+    use std::io::{BufRead, BufReader, Read};
+    let world = crate::bad_inputs::World::new();
+    admin_post(
+        &world.sandbox,
+        "/_sandbox/apps/shop/deployments/hang-next",
+        Value::Null,
+    );
+    let mut child = Rewind::new(&["rollback", "--yes", "--no-db"])
+        .dir(&world.work())
+        .home(&world.dir.path().join("home"))
+        .journal(&world.journal_path())
+        .env("TZ", "UTC")
+        .sandbox(&world.sandbox)
+        .spawn();
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut said = String::new();
+    let mut sent = false;
+    loop {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).expect("stderr") == 0 {
+            break;
+        }
+        said.push_str(&line);
+        if !sent && line.contains("] follow:") {
+            let kill = std::process::Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .expect("kill");
+            assert!(kill.success());
+            sent = true;
+        }
+    }
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut stdout)
+        .expect("stdout");
+    let status = child.wait().expect("rewind ends");
+    assert!(sent, "the follow step never started:\n{said}");
+    assert_eq!(status.code(), Some(130), "{stdout}\n{said}");
+    assert!(!said.contains("panicked"), "{said}");
+    assert!(said.contains("rewind resume"), "{said}");
+    let journal = crate::support::journal_entries(&world.journal_path());
+    assert!(
+        journal.iter().any(|e| e["kind"] == "interrupted"),
+        "no interruption in the journal: {journal:?}"
+    );
+    let deploys = admin_get(&world.sandbox, "/_sandbox/requests")["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/manual_deploy"))
+        })
+        .count();
+    assert_eq!(deploys, 1, "{said}");
+}
