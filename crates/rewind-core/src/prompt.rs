@@ -18,6 +18,8 @@ pub enum PromptError {
     NobodyToAsk { question: String },
     #[error("no answer given (end of input)")]
     EndOfInput,
+    #[error("interrupted (Ctrl-C) while waiting for an answer")]
+    Interrupted,
     #[error("cannot read the answer")]
     Io(#[from] std::io::Error),
 }

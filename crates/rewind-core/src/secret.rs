@@ -6,6 +6,25 @@
 //! value takes an explicit call to [`Secret::expose`].
 
 use std::fmt;
+use std::process::Command;
+
+/// The variables of rewind's environment that hold a secret. Programs
+/// rewind starts (`git`, and through it ssh, hooks and credential helpers;
+/// `pg_restore`) get none of them: each gets only what it needs, as
+/// `PGPASSWORD` for `pg_restore`.
+pub const SECRET_ENV: [&str; 3] = [
+    "SCALINGO_API_TOKEN",
+    "REWIND_DATABASE_URL",
+    "REWIND_ARCHIVE_URL_TEMPLATE",
+];
+
+/// Takes rewind's secrets ([`SECRET_ENV`]) out of a child's environment.
+pub fn without_secrets(command: &mut Command) -> &mut Command {
+    for name in SECRET_ENV {
+        command.env_remove(name);
+    }
+    command
+}
 
 /// A string that prints as `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]

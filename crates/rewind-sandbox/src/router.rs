@@ -40,8 +40,8 @@ async fn not_implemented(request: Request) -> impl IntoResponse {
     ApiError::NotImplemented(format!("{} {}", request.method(), request.uri().path()))
 }
 
-/// Keeps a record of each request (method, path, status, JSON body) so that
-/// tests can assert what the sandbox received.
+/// Keeps a record of each request (method, path, status, JSON body,
+/// headers) so that tests can assert what the sandbox received.
 async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // When it arrived, not when it was answered: injected latency and slow
     // handlers must not blur the order in which clients sent requests.
@@ -53,6 +53,16 @@ async fn record(State(state): State<AppState>, request: Request, next: Next) -> 
         .map(|p| p.to_string())
         .unwrap_or_default();
     let (parts, body) = request.into_parts();
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
     let bytes = match to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => return ApiError::BadRequest("request body too large".into()).into_response(),
@@ -68,6 +78,7 @@ async fn record(State(state): State<AppState>, request: Request, next: Next) -> 
             status: response.status().as_u16(),
             response_bytes: http_body::Body::size_hint(response.body()).exact(),
             body: json_body,
+            headers,
         });
     }
     response

@@ -102,6 +102,10 @@ pub struct ReceivedRequest {
     pub response_bytes: Option<u64>,
     /// The JSON body, when there was one.
     pub body: Option<Value>,
+    /// Every header as received, name (lower case) and value, so that a
+    /// test can check where credentials travel (and where they must not).
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

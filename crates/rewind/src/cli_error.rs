@@ -85,6 +85,11 @@ impl From<rewind_core::config::ConfigError> for CliError {
             ConfigError::AppRequired { .. } | ConfigError::UnknownApp { .. } => {
                 Some("name one of the apps listed above")
             }
+            ConfigError::Read { reason, .. } if reason.kind() == std::io::ErrorKind::NotFound => {
+                Some(
+                    "check the path given to --config or REWIND_CONFIG; without either, rewind looks for rewind.toml from the current directory up to the repository root",
+                )
+            }
             ConfigError::Read { .. } => None,
         };
         let err = CliError::config(e);
@@ -99,9 +104,11 @@ impl From<rewind_core::platform::PlatformError> for CliError {
     fn from(e: rewind_core::platform::PlatformError) -> Self {
         use rewind_core::platform::PlatformError as P;
         let kind = match &e {
-            P::MissingToken | P::InvalidToken { .. } | P::OtpRequired | P::UnknownRegion { .. } => {
-                ErrorKind::Config
-            }
+            P::MissingToken
+            | P::InvalidToken { .. }
+            | P::InvalidUrl { .. }
+            | P::OtpRequired
+            | P::UnknownRegion { .. } => ErrorKind::Config,
             P::NotFound { resource, .. } if resource == "app" => ErrorKind::Config,
             P::Interrupted { .. } => ErrorKind::Interrupted,
             _ => ErrorKind::Failed,
@@ -141,6 +148,8 @@ impl From<rewind_core::prompt::PromptError> for CliError {
             PromptError::NobodyToAsk { .. } => CliError::new(ErrorKind::Refused, e)
                 .hint("run it in a terminal, or pass --yes to confirm in a script"),
             PromptError::EndOfInput => CliError::new(ErrorKind::Refused, e),
+            PromptError::Interrupted => CliError::new(ErrorKind::Interrupted, e)
+                .hint("nothing more was done; `rewind journal` shows what was done before"),
             PromptError::Io(_) => CliError::failed(e),
         }
     }

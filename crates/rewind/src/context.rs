@@ -123,11 +123,12 @@ impl Context {
             .or_else(|| {
                 let args = ["config", "user.name"];
                 let started = std::time::Instant::now();
-                let output = std::process::Command::new("git")
-                    .args(args)
-                    .current_dir(&self.repo)
-                    .env("GIT_TERMINAL_PROMPT", "0")
-                    .output();
+                let output =
+                    rewind_core::secret::without_secrets(&mut std::process::Command::new("git"))
+                        .args(args)
+                        .current_dir(&self.repo)
+                        .env("GIT_TERMINAL_PROMPT", "0")
+                        .output();
                 let exit = git::exit_of(output.as_ref().ok().map(|o| o.status));
                 git::log_ran("git", &args, started, &exit);
                 output
@@ -148,7 +149,7 @@ impl Context {
     pub fn require_repository(&self, command: &str) -> Result<(), CliError> {
         let args = ["rev-parse", "--git-dir"];
         let started = std::time::Instant::now();
-        let inside = std::process::Command::new("git")
+        let inside = rewind_core::secret::without_secrets(&mut std::process::Command::new("git"))
             .args(args)
             .current_dir(&self.repo)
             .env("GIT_TERMINAL_PROMPT", "0")
@@ -206,6 +207,11 @@ fn warn_about_journal(journal: &Journal) {
             skipped.why
         );
     }
+    if report.partial_last_line {
+        errln!(
+            "warning: {path}: its last line was cut short (rewind stopped while writing it) and is ignored"
+        );
+    }
     let unnamed = report.unreadable_lines - report.skipped.len();
     if unnamed > 0 {
         errln!("warning: {path}: {unnamed} more unreadable line(s) skipped");
@@ -250,7 +256,7 @@ pub fn prompter() -> Box<dyn Prompter> {
 /// drill`): the person reads its own words in the language of the questions.
 pub fn prompter_in(lang: Lang) -> Box<dyn Prompter> {
     if is_interactive() {
-        Box::new(LinePrompter::stdin(lang))
+        Box::new(LinePrompter::stdin(lang, interrupt()))
     } else {
         Box::new(NoPrompter)
     }

@@ -5,33 +5,72 @@
 
 use std::io::BufRead;
 use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Duration;
 
+use rewind_core::interrupt::Interrupt;
 use rewind_core::prompt::{Choice, PromptError, Prompter};
 use rewind_core::tree::Lang;
 
 use crate::output;
 
+/// How often a wait for an answer looks at Ctrl-C.
+const CTRL_C_CHECK: Duration = Duration::from_millis(50);
+
+/// One line read from stdin: its text, or `None` at the end of input.
+type Line = std::io::Result<Option<String>>;
+
 pub struct LinePrompter {
-    input: Mutex<Box<dyn BufRead + Send>>,
+    /// The lines, read by a thread of their own once the first question
+    /// is asked, so that waiting for an answer can stop at Ctrl-C.
+    lines: Mutex<Option<Receiver<Line>>>,
+    interrupt: Interrupt,
     lang: Lang,
 }
 
 impl LinePrompter {
-    pub fn stdin(lang: Lang) -> Self {
+    pub fn stdin(lang: Lang, interrupt: Interrupt) -> Self {
         LinePrompter {
-            input: Mutex::new(Box::new(std::io::BufReader::new(std::io::stdin()))),
+            lines: Mutex::new(None),
+            interrupt,
             lang,
         }
     }
 
     fn read_line(&self) -> Result<String, PromptError> {
-        let mut line = String::new();
-        let mut input = self.input.lock().unwrap_or_else(|e| e.into_inner());
-        let n = input.read_line(&mut line)?;
-        if n == 0 {
-            return Err(PromptError::EndOfInput);
+        let mut lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        let lines = lines.get_or_insert_with(|| {
+            let (send, receive) = channel();
+            std::thread::spawn(move || {
+                let mut input = std::io::stdin().lock();
+                loop {
+                    let mut line = String::new();
+                    let read = match input.read_line(&mut line) {
+                        Ok(0) => Ok(None),
+                        Ok(_) => Ok(Some(line)),
+                        Err(e) => Err(e),
+                    };
+                    let last = !matches!(read, Ok(Some(_)));
+                    if send.send(read).is_err() || last {
+                        return;
+                    }
+                }
+            });
+            receive
+        });
+        loop {
+            if self.interrupt.is_raised() {
+                return Err(PromptError::Interrupted);
+            }
+            match lines.recv_timeout(CTRL_C_CHECK) {
+                Ok(Ok(Some(line))) => return Ok(line.trim().to_string()),
+                Ok(Ok(None)) | Err(RecvTimeoutError::Disconnected) => {
+                    return Err(PromptError::EndOfInput);
+                }
+                Ok(Err(e)) => return Err(PromptError::Io(e)),
+                Err(RecvTimeoutError::Timeout) => {}
+            }
         }
-        Ok(line.trim().to_string())
     }
 }
 

@@ -91,7 +91,17 @@ fn read_tag_format(c: &mut Collector, t: &Table<'_, '_>) -> (TagFormat, Option<S
     let (tag_format, format_offset) = match &format {
         None => (default_format(), t.start()),
         Some(text) => match TagFormat::parse(text.get_ref()) {
-            Ok(parsed) => (parsed, text.span().start),
+            Ok(parsed) => {
+                if let Some(why) = not_a_tag_name(text.get_ref()) {
+                    c.at(
+                        text.span().start,
+                        &t.key("tag_format"),
+                        format!("{why}; expected {FORMAT_EXAMPLES}"),
+                    );
+                    return (default_format(), None);
+                }
+                (parsed, text.span().start)
+            }
             Err(error) => {
                 c.at(text.span().start, &t.key("tag_format"), describe(&error));
                 return (default_format(), None);
@@ -150,6 +160,22 @@ fn describe(error: &TagFormatError) -> String {
         TagFormatError::MissingComponent { .. } => error.to_string(),
     };
     format!("{problem}; expected {FORMAT_EXAMPLES}")
+}
+
+/// Why tags made from `template` could not be git tag names, if so: git
+/// refuses spaces, control characters and `~^:?*[\\` in a ref name, and
+/// would read a leading dash as an option.
+fn not_a_tag_name(template: &str) -> Option<&'static str> {
+    if template.starts_with('-') {
+        return Some("starts with `-`, which git would read as an option");
+    }
+    let refused = |ch: char| ch.is_whitespace() || ch.is_control() || "~^:?*[\\".contains(ch);
+    if template.chars().any(refused) || template.contains("..") || template.contains("@{") {
+        return Some(
+            "holds a character git does not accept in a tag name (a space, a control character, `..`, `@{` or one of ~^:?*[\\)",
+        );
+    }
+    None
 }
 
 /// Git would read a leading dash as an option.

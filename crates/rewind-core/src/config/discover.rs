@@ -40,7 +40,7 @@ pub(crate) fn find(start: &Path) -> Result<PathBuf, ConfigError> {
 }
 
 /// What stands where `rewind.toml` should be, when it is not a file.
-fn not_a_file(path: &Path, meta: &std::fs::Metadata) -> String {
+pub(crate) fn not_a_file(path: &Path, meta: &std::fs::Metadata) -> String {
     if meta.file_type().is_symlink() {
         let target = std::fs::read_link(path)
             .map(|t| t.display().to_string())

@@ -16,6 +16,11 @@ use super::collector::Collector;
 /// is meant to be committed, so the token belongs in the environment.
 const TOKEN_KEYS: [&str; 4] = ["token", "api_token", "scalingo_api_token", "scalingo_token"];
 
+/// The longest text a key may hold: names, URLs, formats and descriptions
+/// are short; a megabyte there is a pasted file or a generated mistake, and
+/// would be sent to the platform or printed on every run.
+const MAX_TEXT: usize = 4096;
+
 /// A table and its place in the document (`apps[0].database`).
 pub(crate) struct Table<'a, 'i> {
     table: &'a DeTable<'i>,
@@ -112,6 +117,14 @@ impl<'a, 'i> Table<'a, 'i> {
         );
     }
 
+    fn too_long(&self, c: &mut Collector, key: &str, at: usize, len: usize) {
+        c.at(
+            at,
+            &self.key(key),
+            format!("{len} bytes long; expected at most {MAX_TEXT} (check what was pasted here)"),
+        );
+    }
+
     /// Records that a required key is absent.
     pub fn missing(&self, c: &mut Collector, key: &str, expected: &str) {
         c.at(
@@ -125,6 +138,10 @@ impl<'a, 'i> Table<'a, 'i> {
     pub fn string(&self, c: &mut Collector, key: &str, expected: &str) -> Option<Spanned<String>> {
         let value = self.get(key)?;
         match value.get_ref().as_str() {
+            Some(s) if s.len() > MAX_TEXT => {
+                self.too_long(c, key, value.span().start, s.len());
+                None
+            }
             Some(s) => Some(Spanned::new(value.span(), s.to_string())),
             None => {
                 self.wrong_type(c, key, value, expected);
@@ -210,6 +227,10 @@ impl<'a, 'i> Table<'a, 'i> {
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
             match item.get_ref().as_str() {
+                Some(s) if s.len() > MAX_TEXT => {
+                    ok = false;
+                    self.too_long(c, &format!("{key}[{i}]"), item.span().start, s.len());
+                }
                 Some(s) => out.push(Spanned::new(item.span(), s.to_string())),
                 None => {
                     ok = false;

@@ -34,9 +34,25 @@ impl Config {
     /// Reads and checks the file at `path`.
     pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|reason| ConfigError::Read {
+        let read = |reason| ConfigError::Read {
             path: path.to_path_buf(),
             reason,
+        };
+        if let Ok(meta) = std::fs::metadata(path)
+            && !meta.is_file()
+        {
+            let meta = std::fs::symlink_metadata(path).unwrap_or(meta);
+            return Err(read(std::io::Error::other(discover::not_a_file(
+                path, &meta,
+            ))));
+        }
+        let bytes = std::fs::read(path).map_err(read)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+            read(std::io::Error::other(format!(
+                "line {line} is not UTF-8 text; save the file as UTF-8"
+            )))
         })?;
         schema::read(&text, path)
     }

@@ -12,6 +12,10 @@ use crate::secret::Secret;
 
 /// A duration string, `default` when absent. `positive` refuses `0s`
 /// where zero would mean "busy loop".
+/// The longest duration a key may hold: a margin or a pause of more than
+/// a month is a typo, and one of thousands of years overflows dates.
+const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
+
 pub(crate) fn duration(
     c: &mut Collector,
     table: &Table<'_, '_>,
@@ -29,6 +33,18 @@ pub(crate) fn duration(
                 text.span().start,
                 &table.key(key),
                 format!("must be longer than zero; expected {}", duration::EXPECTED),
+            );
+            default
+        }
+        Some(d) if d > MAX_DURATION => {
+            c.at(
+                text.span().start,
+                &table.key(key),
+                format!(
+                    "\"{}\" is too large: rewind's waits and margins are at most 30 days; expected {}",
+                    text.get_ref(),
+                    duration::EXPECTED
+                ),
             );
             default
         }

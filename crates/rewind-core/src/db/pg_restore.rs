@@ -52,7 +52,7 @@ pub fn restore_archive(archive: &Path, url: &DatabaseUrl) -> Result<DumpRestored
 
 fn run_pg_restore(program: &Path, dump: &Path, url: &DatabaseUrl) -> Result<DumpRestored, DbError> {
     let mut command = Command::new(program);
-    command
+    crate::secret::without_secrets(&mut command)
         .arg("--clean")
         .arg("--if-exists")
         .arg("--no-owner")

@@ -179,7 +179,7 @@ impl GitCli {
 
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(&self.program);
-        command
+        crate::secret::without_secrets(&mut command)
             .args(args)
             .current_dir(&self.repo)
             .stdout(Stdio::piped())
@@ -219,7 +219,7 @@ impl GitCli {
                     return None;
                 }
                 let mut config = Command::new(&self.program);
-                config
+                crate::secret::without_secrets(&mut config)
                     .args(["config", "--get", "core.sshCommand"])
                     .current_dir(&self.repo)
                     .stdin(Stdio::null())

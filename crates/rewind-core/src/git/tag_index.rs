@@ -14,6 +14,9 @@ pub(crate) const FOR_EACH_REF_FORMAT: &str =
 pub struct TagIndex {
     by_commit: BTreeMap<String, Vec<String>>,
     by_tag: BTreeMap<String, String>,
+    /// Tags that name a tree or a blob, with that kind: left out, but
+    /// named when someone asks for one of them.
+    not_on_a_commit: BTreeMap<String, String>,
 }
 
 impl TagIndex {
@@ -51,7 +54,12 @@ impl TagIndex {
             let commit = match (*kind, *peeled_kind) {
                 ("commit", _) => object,
                 ("tag", "commit") => peeled,
-                _ => continue,
+                ("tag", other) | (other, _) => {
+                    index
+                        .not_on_a_commit
+                        .insert(name.to_string(), other.to_string());
+                    continue;
+                }
             };
             index.insert(name.to_string(), commit.to_string());
         }
@@ -68,6 +76,12 @@ impl TagIndex {
     /// The commit a tag points at (peeled through annotated tags).
     pub fn commit_of(&self, tag: &str) -> Option<&str> {
         self.by_tag.get(tag).map(String::as_str)
+    }
+
+    /// What a tag left out of the index names instead of a commit (`tree`,
+    /// `blob`), if it is one.
+    pub fn kind_of_non_commit(&self, tag: &str) -> Option<&str> {
+        self.not_on_a_commit.get(tag).map(String::as_str)
     }
 
     /// Every tag name, sorted by name.

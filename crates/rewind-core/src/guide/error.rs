@@ -70,6 +70,9 @@ impl GuideError {
             GuideError::Prompt(PromptError::NobodyToAsk { .. }) => {
                 vec!["run it in a terminal, or pass --yes to confirm in a script".into()]
             }
+            GuideError::Prompt(PromptError::Interrupted) => vec![
+                "nothing more was done; `rewind journal` shows this walk and its answers".into(),
+            ],
             GuideError::Prompt(_) => Vec::new(),
         }
     }

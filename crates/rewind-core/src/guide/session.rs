@@ -188,9 +188,17 @@ pub fn guide(
         Ok(Outcome::ActionFailed { .. }) => "failed",
         Ok(Outcome::NotWell { .. }) => "stopped",
         Err(GuideError::Unanswered(_) | GuideError::FlagNotChosen { .. }) => "unanswered",
+        Err(GuideError::Prompt(PromptError::Interrupted)) => "interrupted",
         Err(GuideError::NotConfirmed { .. } | GuideError::Prompt(_)) => "refused",
         Err(GuideError::Journal(_)) => "journal-error",
     };
+    if let Err(GuideError::Prompt(PromptError::Interrupted)) = &result {
+        session.record(
+            EntryKind::Interrupted,
+            None,
+            json!({"while": "waiting for an answer"}),
+        )?;
+    }
     session.close(closing, &result)?;
     let outcome = result?;
     Ok(GuideSummary {

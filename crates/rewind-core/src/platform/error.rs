@@ -12,6 +12,11 @@ pub enum PlatformError {
     #[error("Scalingo refused the API token ({detail})")]
     InvalidToken { detail: String },
 
+    /// An endpoint from the environment that is not an http(s) URL. The
+    /// value is not repeated: it may hold credentials.
+    #[error("{variable} is not an http or https URL ({detail})")]
+    InvalidUrl { variable: String, detail: String },
+
     #[error(
         "Scalingo asks for a two-factor code (OTP Required): an API token is needed, not an account password"
     )]
@@ -180,6 +185,9 @@ fn format_fields(fields: &[(String, Vec<String>)]) -> String {
         .join("; ")
 }
 
+/// How the detail of an answer too large to read begins.
+pub(crate) const TOO_LARGE: &str = "the answer is larger than";
+
 impl PlatformError {
     /// What the user should do next.
     pub fn hints(&self) -> Vec<String> {
@@ -191,6 +199,9 @@ impl PlatformError {
             PlatformError::InvalidToken { .. } => vec![
                 "the token in SCALINGO_API_TOKEN is wrong, revoked or expired: create a new one and export it".into(),
             ],
+            PlatformError::InvalidUrl { variable, .. } => vec![format!(
+                "set {variable} to the endpoint's URL, such as https://api.osc-fr1.scalingo.com, or unset it to use the region's"
+            )],
             PlatformError::OtpRequired => vec![
                 "use an API token (tk-us-...) in SCALINGO_API_TOKEN; tokens are not subject to two-factor prompts".into(),
             ],
@@ -239,6 +250,11 @@ impl PlatformError {
             PlatformError::Unreachable { .. } => vec![
                 "check your network, and SCALINGO_API_URL / SCALINGO_AUTH_URL / SCALINGO_DB_URL if you set them".into(),
             ],
+            PlatformError::Malformed { service: Service::Scalingo, detail, .. }
+                if detail.starts_with(TOO_LARGE) =>
+            {
+                vec!["this is not an answer of Scalingo's API: check SCALINGO_API_URL (a proxy or another server may answer there); try again later, and if it persists, report it with the command you ran".into()]
+            }
             PlatformError::Malformed { service: Service::Scalingo, .. } => vec![
                 "rewind asked again and the answer stayed unreadable: this may be a temporary problem on Scalingo's side; try again, and if it persists, report it with the command you ran".into(),
             ],

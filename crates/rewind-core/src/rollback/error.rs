@@ -52,6 +52,11 @@ pub enum RollbackError {
         nearest: Vec<String>,
     },
 
+    #[error(
+        "the tag `{tag}` names a {kind}, not a commit: there is no release to deploy behind it"
+    )]
+    TagNotOnACommit { tag: String, kind: String },
+
     #[error("cannot choose the target release")]
     Lookup(#[source] LookupError),
 
@@ -182,15 +187,18 @@ impl RollbackError {
             | NothingRunning { .. }
             | TargetWithoutTag { .. }
             | TagNotFound { .. }
+            | TagNotOnACommit { .. }
             | Lookup(_)
             | NoScmLink { .. }
             | NoArchiveUrl { .. }
             | ArchiveTemplate
             | NoBadDeployment { .. }
             | NotARollback { .. } => ErrorClass::Config,
-            Platform(PlatformError::MissingToken | PlatformError::InvalidToken { .. }) => {
-                ErrorClass::Config
-            }
+            Platform(
+                PlatformError::MissingToken
+                | PlatformError::InvalidToken { .. }
+                | PlatformError::InvalidUrl { .. },
+            ) => ErrorClass::Config,
             Platform(PlatformError::Interrupted { .. }) => ErrorClass::Interrupted,
             Database(e) if e.kind() == DbErrorKind::Interrupted => ErrorClass::Interrupted,
             Database(e) if e.kind() == DbErrorKind::Usage => ErrorClass::Config,
@@ -224,8 +232,11 @@ impl RollbackError {
             TargetWithoutTag { .. } => vec![
                 "name the release with --to VERSION; rollbacks deploy release tags only".into(),
             ],
+            TagNotOnACommit { tag, .. } => vec![
+                format!("`git cat-file -p {tag}` shows what it holds; retag the release's commit (`git tag -f {tag} COMMIT` and push it), or name another release with --to"),
+            ],
             TagNotFound { .. } | Lookup(_) => vec![
-                "check the version (`git tag --list`), or the app's `tag_format` and `remote` in rewind.toml".into(),
+                "check the version given to --to (`git tag --list` lists the tags), or the app's `tag_format` and `remote` in rewind.toml".into(),
             ],
             BranchElsewhere { branch, tag, .. } => vec![
                 format!("inspect it (`git log -1 {branch}`); if it is not needed, delete it with `git branch -D {branch}` and run the rollback again"),

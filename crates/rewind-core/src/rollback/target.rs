@@ -67,7 +67,7 @@ pub(crate) fn choose(
     let from = ReleaseRef::from_release(&current.release, Some(&current.deployment.id));
     let releases = releases(app, tags);
     let (tag, deployment_id) = match choice.to {
-        Some(wanted) => (named(app, &releases, wanted)?, None),
+        Some(wanted) => (named(app, &releases, tags, wanted)?, None),
         None => {
             let good = situation
                 .last_good
@@ -118,16 +118,33 @@ pub(crate) fn choose(
 fn named(
     app: &AppConfig,
     releases: &[ReleaseTag],
+    tags: &TagIndex,
     wanted: &str,
 ) -> Result<ReleaseTag, RollbackError> {
     find_tag(&app.tag_format, releases, wanted, app.component.as_deref())
         .cloned()
         .map_err(|e| match e {
-            LookupError::NotFound { input, nearest } => RollbackError::TagNotFound {
-                tag: input,
-                remote: app.remote.clone(),
-                nearest,
-            },
+            LookupError::NotFound { input, nearest } => {
+                // The tag may be there, on something that is not a commit.
+                let as_tag = [input.clone()].into_iter().chain(
+                    Version::parse(input.trim_start_matches('v'))
+                        .ok()
+                        .and_then(|v| app.tag_format.format(&v, app.component.as_deref()).ok()),
+                );
+                for name in as_tag {
+                    if let Some(kind) = tags.kind_of_non_commit(&name) {
+                        return RollbackError::TagNotOnACommit {
+                            tag: name,
+                            kind: kind.to_string(),
+                        };
+                    }
+                }
+                RollbackError::TagNotFound {
+                    tag: input,
+                    remote: app.remote.clone(),
+                    nearest,
+                }
+            }
             other => RollbackError::Lookup(other),
         })
 }

@@ -407,3 +407,18 @@ fn terminal_status(value: Option<&Value>, field: &str) -> Result<&'static str, A
             ApiError::unprocessable(field, &format!("must be one of {}", TERMINAL.join(", ")))
         })
 }
+
+/// `POST /_sandbox/stream/garbage` `{"times": 1}`: the next `times` live
+/// streams receive a text frame that is not JSON once their auth frame is
+/// accepted, before any other frame; `0` stops it.
+pub async fn garbage(State(state): State<AppState>, bytes: Bytes) -> Result<Json<Value>, ApiError> {
+    let body = parse_body(&bytes, r#"{"times": 1}"#)?;
+    only_fields(&body, &["times"])?;
+    let times = body
+        .get("times")
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| ApiError::unprocessable("times", "must be a non-negative integer"))?;
+    state.world().deploy.bus.garbage_next(times);
+    Ok(Json(json!({ "garbage_next": times })))
+}

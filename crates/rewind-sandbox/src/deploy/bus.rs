@@ -38,6 +38,8 @@ pub struct Bus {
     open: Arc<Mutex<OpenStreams>>,
     /// Stream connection attempts still to be refused.
     refusals: u32,
+    /// Streams still to receive a frame that is not JSON once logged in.
+    garbage: u32,
 }
 
 /// The streams open now, each with the way to cut it.
@@ -89,6 +91,7 @@ impl Default for Bus {
             sender,
             open: Arc::default(),
             refusals: 0,
+            garbage: 0,
         }
     }
 }
@@ -144,6 +147,22 @@ impl Bus {
             return false;
         }
         self.refusals -= 1;
+        true
+    }
+
+    /// The next `times` streams receive a text frame that is not JSON
+    /// right after their auth frame is accepted.
+    pub fn garbage_next(&mut self, times: u32) {
+        self.garbage = times;
+    }
+
+    /// Whether this stream is to receive the frame that is not JSON (and
+    /// counts it).
+    pub fn take_garbage(&mut self) -> bool {
+        if self.garbage == 0 {
+            return false;
+        }
+        self.garbage -= 1;
         true
     }
 

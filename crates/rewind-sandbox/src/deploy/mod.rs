@@ -89,6 +89,7 @@ pub fn routes() -> Router<AppState> {
         .route("/_sandbox/stream/ping-interval", post(admin::ping_interval))
         .route("/_sandbox/stream/disconnect", post(admin::disconnect))
         .route("/_sandbox/stream/refuse", post(admin::refuse))
+        .route("/_sandbox/stream/garbage", post(admin::garbage))
         .merge(app_url::routes())
 }
 

@@ -44,7 +44,7 @@ pub async fn connect(
     // Subscribed and registered before the upgrade is answered: a client
     // that connects and then starts a deploy at once sees all of its
     // frames, and a cut ordered once the connection is answered reaches it.
-    let (frames, registration, ping_ms) = {
+    let (frames, registration, ping_ms, garbage) = {
         let mut world = state.world();
         if !world.apps.contains_key(&name) {
             return Err(ApiError::NotFound("app"));
@@ -53,14 +53,19 @@ pub async fn connect(
             return Ok(refused());
         }
         let ping_ms = world.deploy.ping_interval_ms.unwrap_or(DEFAULT_PING_MS);
+        let garbage = world.deploy.bus.take_garbage();
         let bus = &world.deploy.bus;
-        (bus.subscribe(), bus.register(&name), ping_ms.max(1))
+        (
+            bus.subscribe(),
+            bus.register(&name),
+            ping_ms.max(1),
+            garbage,
+        )
     };
     let ping = Duration::from_millis(ping_ms);
-    Ok(
-        upgrade
-            .on_upgrade(move |socket| until_cut(socket, state, name, frames, registration, ping)),
-    )
+    Ok(upgrade.on_upgrade(move |socket| {
+        until_cut(socket, state, name, frames, registration, ping, garbage)
+    }))
 }
 
 /// The answer to a connection attempt the admin surface said to refuse.
@@ -88,10 +93,11 @@ async fn until_cut(
     mut frames: Receiver<Frame>,
     mut registration: Registration,
     ping: Duration,
+    garbage: bool,
 ) {
     let how = tokio::select! {
         how = registration.cut() => how,
-        () = serve(&mut socket, &state, &app, &mut frames, ping) => return,
+        () = serve(&mut socket, &state, &app, &mut frames, ping, garbage) => return,
     };
     if how == Cut::CloseFrame {
         let close = CloseFrame {
@@ -110,6 +116,7 @@ async fn serve(
     app: &str,
     frames: &mut Receiver<Frame>,
     ping_every: Duration,
+    garbage: bool,
 ) {
     let first = tokio::time::timeout(AUTH_WAIT, socket.recv()).await;
     let verdict = match first {
@@ -124,6 +131,12 @@ async fn serve(
         };
         let _ = socket.send(Message::Close(Some(close))).await;
         return;
+    }
+    if garbage {
+        let text = "<html>502 Bad Gateway</html>\u{1b}]0;stream\u{7} {\"type\":";
+        if socket.send(Message::Text(text.into())).await.is_err() {
+            return;
+        }
     }
     let mut ping = tokio::time::interval(ping_every);
     // The first tick of an interval is immediate; the first ping comes

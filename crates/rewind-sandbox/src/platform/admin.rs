@@ -142,6 +142,7 @@ pub async fn requests(
                 "status": r.status,
                 "response_bytes": r.response_bytes,
                 "body": r.body,
+                "headers": r.headers,
             })
         })
         .collect();

@@ -1,9 +1,11 @@
 //! Fault injection, driven through `/_sandbox/faults`: rules that match a
 //! method (optional) and a path (exact, or with `*` standing for one
 //! segment) and either slow every matching call down, or make the next N
-//! matching calls answer an error status, drop the connection, or answer a
-//! body that is not JSON. Clients are tested against the failures a real
-//! network and a real platform produce.
+//! matching calls answer an error status, drop the connection, answer a
+//! body that is not JSON, a JSON body of the test's choosing (wrong types,
+//! a field missing, another date format, a `next_page` that loops), or a
+//! body of 50 MB. Clients are tested against the failures a real network
+//! and a real platform produce.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -25,8 +27,11 @@ const MAX_LATENCY_MS: u64 = 60_000;
 /// The largest handler body the malformed-body fault reads back.
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
+/// The size of the huge-body fault's answer: far more than any API answer.
+pub const HUGE_BODY_BYTES: usize = 50 * 1024 * 1024;
+
 /// What a rule does to the calls it matches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Every matching call waits this long first.
     Latency(Duration),
@@ -37,6 +42,12 @@ pub enum Effect {
     DropConnection,
     /// The call is handled, then answers 200 with a body that is not JSON.
     MalformedBody,
+    /// The call is handled, then answers 200 with this JSON body instead
+    /// of its own.
+    Body(Value),
+    /// The call is handled, then answers 200 with a JSON body of
+    /// [`HUGE_BODY_BYTES`].
+    HugeBody,
 }
 
 /// One fault rule.
@@ -61,7 +72,8 @@ pub struct Faults {
 }
 
 /// `POST /_sandbox/faults` body: a method and a path, and exactly one of
-/// `latency_ms`, `status`, `drop_connection`, `malformed_body`; `times`
+/// `latency_ms`, `status`, `drop_connection`, `malformed_body`, `body`,
+/// `huge_body`; `times`
 /// (default 1) for the counted effects.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -77,6 +89,11 @@ pub struct RuleRequest {
     pub drop_connection: bool,
     #[serde(default)]
     pub malformed_body: bool,
+    /// The JSON body answered instead of the handler's.
+    #[serde(default)]
+    pub body: Option<Value>,
+    #[serde(default)]
+    pub huge_body: bool,
     #[serde(default)]
     pub times: Option<u32>,
     /// With `status`: a `Retry-After` header of so many seconds. Scalingo's
@@ -133,15 +150,19 @@ impl Faults {
         if request.malformed_body {
             effects.push(Effect::MalformedBody);
         }
-        let effect = match effects.as_slice() {
-            [one] => *one,
-            _ => {
-                return Err(ApiError::unprocessable(
-                    "effect",
-                    "give exactly one of latency_ms, status, drop_connection, malformed_body",
-                ));
-            }
-        };
+        if let Some(body) = request.body {
+            effects.push(Effect::Body(body));
+        }
+        if request.huge_body {
+            effects.push(Effect::HugeBody);
+        }
+        if effects.len() != 1 {
+            return Err(ApiError::unprocessable(
+                "effect",
+                "give exactly one of latency_ms, status, drop_connection, malformed_body, body, huge_body",
+            ));
+        }
+        let effect = effects.remove(0);
         let times = match effect {
             Effect::Latency(_) => {
                 if request.times.is_some() {
@@ -193,11 +214,11 @@ impl Faults {
             if !rule.matches(method, path) {
                 continue;
             }
-            match (rule.effect, rule.remaining.as_mut()) {
-                (Effect::Latency(d), _) => decision.latency += d,
+            match (&rule.effect, rule.remaining.as_mut()) {
+                (Effect::Latency(d), _) => decision.latency += *d,
                 (effect, Some(left)) if *left > 0 && decision.effect.is_none() => {
                     *left -= 1;
-                    decision.effect = Some(effect);
+                    decision.effect = Some(effect.clone());
                 }
                 _ => {}
             }
@@ -215,13 +236,15 @@ impl Rule {
     }
 
     pub fn to_json(&self) -> Value {
-        let (effect, detail) = match self.effect {
+        let (effect, detail) = match &self.effect {
             Effect::Latency(d) => ("latency", json!({ "latency_ms": d.as_millis() as u64 })),
-            Effect::Status(s, retry_after) => {
+            &Effect::Status(s, retry_after) => {
                 ("status", json!({ "status": s, "retry_after": retry_after }))
             }
             Effect::DropConnection => ("drop_connection", json!({})),
             Effect::MalformedBody => ("malformed_body", json!({})),
+            Effect::Body(body) => ("body", json!({ "body": body })),
+            Effect::HugeBody => ("huge_body", json!({ "bytes": HUGE_BODY_BYTES })),
         };
         let mut value = json!({
             "id": self.id,
@@ -329,4 +352,32 @@ pub async fn malformed(response: Response) -> Response {
         .headers
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     Response::from_parts(parts, Body::from(text))
+}
+
+/// Replaces a handled call's answer with 200 and `body`, as a platform
+/// whose answers changed shape would send.
+pub fn replaced(response: Response, body: &Value) -> Response {
+    let (mut parts, _) = response.into_parts();
+    parts.status = StatusCode::OK;
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    parts.headers.remove(axum::http::header::LOCATION);
+    parts
+        .headers
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Response::from_parts(parts, Body::from(body.to_string()))
+}
+
+/// Replaces a handled call's answer with 200 and a well-formed JSON
+/// object of [`HUGE_BODY_BYTES`]: a client must refuse to read that much.
+pub fn huge(response: Response) -> Response {
+    const HEAD: &str = "{\"padding\":\"";
+    const TAIL: &str = "\"}";
+    let mut text = String::with_capacity(HUGE_BODY_BYTES);
+    text.push_str(HEAD);
+    text.extend(std::iter::repeat_n(
+        'x',
+        HUGE_BODY_BYTES - HEAD.len() - TAIL.len(),
+    ));
+    text.push_str(TAIL);
+    replaced(response, &Value::Null).map(|_| Body::from(text))
 }

@@ -145,10 +145,12 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     }
     let response = next.run(request).await;
     let response = saved(&state, changes_state, response).await;
-    if decision.effect == Some(faults::Effect::MalformedBody) {
-        return faults::malformed(response).await;
+    match decision.effect {
+        Some(faults::Effect::MalformedBody) => faults::malformed(response).await,
+        Some(faults::Effect::Body(body)) => faults::replaced(response, &body),
+        Some(faults::Effect::HugeBody) => faults::huge(response),
+        _ => response,
     }
-    response
 }
 
 /// Saves the world after a change; a state file that cannot be written is

@@ -1,6 +1,7 @@
 //! Sandbox tests: fault injection through `/_sandbox/faults`, each kind
 //! seen by a plain HTTP client: added latency, error statuses for the next
-//! N calls, dropped connections, malformed bodies.
+//! N calls, dropped connections, malformed bodies, bodies of the test's
+//! choosing and bodies of 50 MB.
 
 use std::time::{Duration, Instant};
 
@@ -147,6 +148,53 @@ fn a_malformed_body_does_not_parse() {
     );
     let next = env.get(&bearer, "/v1/apps/shop-prod/variables");
     assert_eq!(next.json()["variables"], json!([]));
+}
+
+#[test]
+fn a_body_of_the_tests_choosing_replaces_the_answer_for_n_calls() {
+    let env = Env::default();
+    add_app(&env, "shop-prod");
+    let bearer = env.bearer();
+    let rule = add_fault(
+        &env,
+        json!({ "method": "GET", "path": "/v1/apps/shop-prod/variables", "body": {"variables": "many"}, "times": 2 }),
+    );
+    assert_eq!(rule["effect"], "body");
+    assert_eq!(rule["body"], json!({"variables": "many"}));
+    for _ in 0..2 {
+        let reply = env.get(&bearer, "/v1/apps/shop-prod/variables");
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.json(), json!({"variables": "many"}));
+    }
+    let next = env.get(&bearer, "/v1/apps/shop-prod/variables");
+    assert_eq!(next.json()["variables"], json!([]));
+}
+
+#[test]
+fn a_huge_body_is_well_formed_json_of_50_mb() {
+    let env = Env::default();
+    add_app(&env, "shop-prod");
+    let bearer = env.bearer();
+    add_fault(
+        &env,
+        json!({ "path": "/v1/apps/shop-prod/variables", "huge_body": true }),
+    );
+    let mut response = env
+        .agent
+        .get(&env.url("/v1/apps/shop-prod/variables"))
+        .header("Authorization", &format!("Bearer {bearer}"))
+        .call()
+        .expect("the sandbox answers");
+    assert_eq!(response.status().as_u16(), 200);
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024 * 1024)
+        .read_to_string()
+        .expect("the body");
+    assert_eq!(text.len(), 50 * 1024 * 1024);
+    let parsed: Value = serde_json::from_str(&text).expect("JSON");
+    assert!(parsed["padding"].is_string());
 }
 
 #[test]

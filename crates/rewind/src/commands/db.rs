@@ -16,7 +16,7 @@ use rewind_core::db::{
 use rewind_core::git::Git;
 use rewind_core::identify::{Resolver, identify};
 use rewind_core::journal::{EntryKind, Holder, IncidentId, Journal, LockError};
-use rewind_core::platform::{Addon, Platform};
+use rewind_core::platform::{Addon, Platform, PlatformError};
 use rewind_core::secret::Secret;
 use serde_json::json;
 
@@ -389,6 +389,7 @@ fn deployment_for(
     if !id.is_empty() {
         return platform.deployment(&app.name, id).map_err(|e| {
             let names_an_app = ctx.config.apps.iter().any(|a| a.name == id);
+            let not_found = matches!(e, PlatformError::NotFound { .. });
             let err = CliError::from(e);
             if names_an_app && err.kind == ErrorKind::Failed {
                 // Not found, or any other failure: the id was an app name.
@@ -398,6 +399,16 @@ fn deployment_for(
                 }
                 .hint(format!(
                     "`{id}` is an app of rewind.toml: the app goes before the flag, rewind db restore {id} --before-deploy DEPLOYMENT_ID"
+                ))
+            } else if not_found {
+                // An id that names no deployment of the app: a usage error.
+                CliError {
+                    kind: ErrorKind::Config,
+                    ..err
+                }
+                .hint(format!(
+                    "`rewind status {}` lists the app's deployments with their ids; or give --before-deploy no id for the one running now",
+                    app.name
                 ))
             } else {
                 err
@@ -714,6 +725,56 @@ fn dump(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
         (None, Some(path)) => path.display().to_string(),
         (None, None) => unreachable!("clap requires one source"),
     };
+    // The source is checked before the plan is shown: a backup id or a
+    // file that is not there is a mistake in the command, said at once.
+    let found = match (&args.from_backup, &args.from_file) {
+        (Some(id), _) => {
+            let platform = ctx.platform(app)?;
+            let addon = addon_of(&platform, app)?;
+            let backup = platform.backup(&app.name, &addon.id, id).map_err(|e| {
+                let not_found = matches!(e, PlatformError::NotFound { .. });
+                let err = CliError::from(e);
+                if not_found {
+                    CliError {
+                        kind: ErrorKind::Config,
+                        ..err
+                    }
+                    .hint(format!(
+                        "`rewind db status {}` lists the backups with their ids",
+                        app.name
+                    ))
+                } else {
+                    err
+                }
+            })?;
+            if !backup.is_done() {
+                return Err(CliError::config(format!(
+                    "backup {id} is `{}`: only a done backup can be restored",
+                    backup.status
+                )));
+            }
+            Some((platform, addon, backup))
+        }
+        (None, Some(path)) => {
+            if let Err(e) = std::fs::File::open(path)
+                .and_then(|f| f.metadata())
+                .and_then(|m| {
+                    if m.is_file() {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::other("it is not a regular file"))
+                    }
+                })
+            {
+                return Err(
+                    CliError::config(format!("cannot read {}: {e}", path.display()))
+                        .hint("nothing was done; check the path given to --from-file"),
+                );
+            }
+            None
+        }
+        (None, None) => unreachable!("clap requires one source"),
+    };
     msgln!(
         "Restore {source} into {} with pg_restore --clean --if-exists --no-owner --no-acl:\n  \
          every object in the dump is dropped and recreated in that database; other objects stay",
@@ -737,18 +798,9 @@ fn dump(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
         args.yes,
     )?;
     let incident = journal.begin(&app.name, facts)?;
-    let archive = match (&args.from_backup, &args.from_file) {
-        (Some(id), _) => {
-            let platform = ctx.platform(app)?;
-            let addon = addon_of(&platform, app)?;
-            let backup = platform.backup(&app.name, &addon.id, id)?;
-            if !backup.is_done() {
-                close(journal, &incident, &app.name, "failed")?;
-                return Err(CliError::config(format!(
-                    "backup {id} is `{}`: only a done backup can be restored",
-                    backup.status
-                )));
-            }
+    let archive = match (found, &args.from_file) {
+        (Some((platform, addon, backup)), _) => {
+            let id = &backup.id;
             let dir = backup_dir(ctx, args.backup_dir.clone(), &app.name);
             let poll = Poll::new(Poll::BACKUP_DEADLINE, ctx.interrupt.clone());
             msgln!("downloading backup {id}");

@@ -99,6 +99,9 @@ pub fn lang(arg: Option<LangArg>) -> Lang {
 pub fn run(args: GuideArgs, global: &Global) -> Result<(), CliError> {
     let ctx = Context::load(global)?;
     let app = ctx.app(args.app.as_deref())?;
+    if let Some(dir) = &args.ticket_dir {
+        writable_ticket_dir(dir)?;
+    }
     let tree = load_tree(ctx.config.tree.as_deref())?;
     let preset = preset(&tree, &args)?;
     let lang = lang(args.lang);
@@ -233,6 +236,7 @@ fn into_cli_error(e: GuideError) -> CliError {
             ErrorKind::Config
         }
         GuideError::FlagNotChosen { .. } => ErrorKind::Config,
+        GuideError::Prompt(rewind_core::prompt::PromptError::Interrupted) => ErrorKind::Interrupted,
         GuideError::NotConfirmed { .. } | GuideError::Prompt(_) => ErrorKind::Refused,
         GuideError::Journal(_) => ErrorKind::Failed,
     };
@@ -395,4 +399,18 @@ fn finish(summary: &GuideSummary, style: &Style, lang: Lang) -> Result<(), CliEr
             summary.incident
         ))),
     }
+}
+
+/// Makes the `--ticket-dir` folder and proves a file can be written in it,
+/// before any question is asked: an action must not fail on it at the end.
+fn writable_ticket_dir(dir: &std::path::Path) -> Result<(), CliError> {
+    let fail = |action: &str, e: std::io::Error| {
+        CliError::config(format!("cannot {action} the folder {}: {e}", dir.display()))
+            .hint("nothing was done; choose a folder you can write to with --ticket-dir DIR")
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail("create", e))?;
+    let probe = dir.join(format!(".rewind-write-check-{}", std::process::id()));
+    std::fs::File::create(&probe).map_err(|e| fail("write in", e))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
 }

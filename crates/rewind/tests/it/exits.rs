@@ -2,7 +2,8 @@
 //! the app named after `--before-deploy`, a `rewind.toml` that is a folder
 //! or a link to nothing, `--config` outside any repository, a download
 //! folder that cannot be written. And a table of every command's exit code
-//! for success, usage, configuration, failure and refusal, against the
+//! for success, usage, configuration, failure, refusal and interruption
+//! (Ctrl-C at the guide's question), against the
 //! README's list, with data on stdout and messages on stderr. Every test
 //! has `hostile` in its name.
 
@@ -145,6 +146,56 @@ impl World {
             // Logging in reads nothing and changes nothing.
             .filter(|r| !r.ends_with("/v1/tokens/exchange"))
             .collect()
+    }
+}
+
+impl World {
+    /// `rewind guide` as a person runs it (answers typed on stdin), sent
+    /// SIGINT once it waits for the first answer.
+    fn interrupted_at_a_question(&self) -> Run {
+        use std::io::{BufRead, BufReader, Read};
+        let mut child = Rewind::new(&["guide"])
+            .dir(&self.repo())
+            .home(self.dir.path())
+            .journal(&self.dir.path().join("journal"))
+            .env("TZ", "UTC")
+            .env("REWIND_INTERACTIVE", "1")
+            .sandbox(&self.sandbox)
+            .spawn();
+        // Stdin stays open: the guide waits for an answer.
+        let stdin = child.stdin.take();
+        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let mut said = String::new();
+        loop {
+            let mut line = String::new();
+            if stderr.read_line(&mut line).expect("stderr") == 0 {
+                break;
+            }
+            said.push_str(&line);
+            // The prompt has no newline: the question's last choice is
+            // the line before it.
+            if line.contains("2. There is a problem") {
+                let sent = std::process::Command::new("kill")
+                    .args(["-INT", &child.id().to_string()])
+                    .status()
+                    .expect("kill");
+                assert!(sent.success());
+            }
+        }
+        let mut stdout = String::new();
+        child
+            .stdout
+            .take()
+            .expect("stdout")
+            .read_to_string(&mut stdout)
+            .expect("stdout");
+        drop(stdin);
+        let status = child.wait().expect("rewind ends");
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout,
+            stderr: said,
+        }
     }
 }
 
@@ -439,6 +490,26 @@ fn hostile_exit_codes_and_streams_of_every_command() {
         folder.to_str().expect("utf-8"),
     ]);
     assert_error(&run, 1, &["error"], "failed backup");
+    // 130: interrupted. Ctrl-C while the guide waits at a question ends
+    // the walk at once, and the journal says it was interrupted.
+    world.fresh_budget();
+    let run = world.interrupted_at_a_question();
+    assert_eq!(run.code, 130, "interrupted: {}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.is_empty(), "interrupted: stdout: {}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("error: interrupted (Ctrl-C) while waiting for an answer"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let journal = crate::support::journal_entries(&world.dir.path().join("journal"));
+    let last = journal.last().expect("the walk is journaled");
+    assert_eq!(last["kind"], "incident_closed", "{last}");
+    assert_eq!(last["data"]["outcome"], "interrupted", "{last}");
+    let before = &journal[journal.len() - 2];
+    assert_eq!(before["kind"], "interrupted", "{before}");
+    assert_eq!(before["incident"], last["incident"], "{before}");
     // Every row of the README's list was met.
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
         .expect("README");
@@ -451,7 +522,75 @@ fn hostile_exit_codes_and_streams_of_every_command() {
     let codes: std::collections::BTreeSet<i32> = table
         .iter()
         .map(|(_, _, code, _)| *code)
-        .chain([1])
+        .chain([1, 130])
         .collect();
-    assert_eq!(codes.into_iter().collect::<Vec<_>>(), [0, 1, 2, 3]);
+    assert_eq!(codes.into_iter().collect::<Vec<_>>(), [0, 1, 2, 3, 130]);
+}
+
+/// 130 for a change too: `rewind rollback --yes` sent SIGINT while it
+/// follows a deploy that does not end stops at that safe point, says how
+/// to finish, and the journal records the interruption; the deploy was
+/// asked for once.
+#[test]
+fn hostile_a_rollback_interrupted_while_it_follows_the_deploy_exits_130_and_journals_it() {
+    use std::io::{BufRead, BufReader, Read};
+    let world = crate::bad_inputs::World::new();
+    admin_post(
+        &world.sandbox,
+        "/_sandbox/apps/shop/deployments/hang-next",
+        Value::Null,
+    );
+    let mut child = Rewind::new(&["rollback", "--yes", "--no-db"])
+        .dir(&world.work())
+        .home(&world.dir.path().join("home"))
+        .journal(&world.journal_path())
+        .env("TZ", "UTC")
+        .sandbox(&world.sandbox)
+        .spawn();
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut said = String::new();
+    let mut sent = false;
+    loop {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).expect("stderr") == 0 {
+            break;
+        }
+        said.push_str(&line);
+        if !sent && line.contains("] follow:") {
+            let kill = std::process::Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .expect("kill");
+            assert!(kill.success());
+            sent = true;
+        }
+    }
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut stdout)
+        .expect("stdout");
+    let status = child.wait().expect("rewind ends");
+    assert!(sent, "the follow step never started:\n{said}");
+    assert_eq!(status.code(), Some(130), "{stdout}\n{said}");
+    assert!(!said.contains("panicked"), "{said}");
+    assert!(said.contains("rewind resume"), "{said}");
+    let journal = crate::support::journal_entries(&world.journal_path());
+    assert!(
+        journal.iter().any(|e| e["kind"] == "interrupted"),
+        "no interruption in the journal: {journal:?}"
+    );
+    let deploys = admin_get(&world.sandbox, "/_sandbox/requests")["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/manual_deploy"))
+        })
+        .count();
+    assert_eq!(deploys, 1, "{said}");
 }

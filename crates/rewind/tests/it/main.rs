@@ -2,6 +2,8 @@
 //! executable in a hermetic environment (cleared locale, temp HOME) and check
 //! what a person sees on stdout and stderr, and the exit status.
 
+mod bad_inputs;
+mod canary;
 mod ci_docs;
 mod completions;
 mod db;

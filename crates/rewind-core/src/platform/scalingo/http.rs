@@ -25,6 +25,7 @@ use super::rate_limit::{RateLimitPolicy, parse_retry_after};
 use super::retry::RetryPolicy;
 use super::settings::ScalingoSettings;
 use crate::interrupt::Interrupt;
+use crate::platform::error::TOO_LARGE;
 use crate::platform::wait::{Wait, WaitKind, WaitObserver, pause};
 use crate::platform::{PlatformError, Service};
 use crate::secret::Secret;
@@ -290,7 +291,18 @@ impl Http {
             .with_config()
             .limit(MAX_BODY)
             .read_to_string()
-            .map_err(|e| unreachable(&call.url, &e))?;
+            .map_err(|e| match e {
+                // Asking again brings the same flood: not a network failure.
+                ureq::Error::BodyExceedsLimit(_) => PlatformError::Malformed {
+                    service: Service::of_url(&call.url),
+                    path: path_of(&call.url),
+                    detail: format!(
+                        "{TOO_LARGE} {} MB, far more than any API answer; it was not read",
+                        MAX_BODY / (1024 * 1024)
+                    ),
+                },
+                e => unreachable(&call.url, &e),
+            })?;
         // A JSON answer that does not parse is a failed read, as a torn
         // connection is: asked again, it usually comes back whole.
         let unreadable = call.idempotent
@@ -382,6 +394,7 @@ fn judge_reply(result: &Result<Reply, PlatformError>) -> Verdict {
     match result {
         Ok(reply) if reply.unreadable => Verdict::Transient("the answer could not be read".into()),
         Ok(reply) => judge_status(reply.status, reply.retry_after),
+        Err(PlatformError::Malformed { .. }) => Verdict::Done,
         Err(e) => Verdict::Transient(short_cause(e)),
     }
 }

@@ -78,6 +78,16 @@ impl Scalingo {
             .clone()
             .filter(|t| !t.is_empty())
             .ok_or(PlatformError::MissingToken)?;
+        let urls = [
+            ("SCALINGO_AUTH_URL", Some(&settings.auth_url)),
+            ("SCALINGO_API_URL", settings.api_url.as_ref()),
+            ("SCALINGO_DB_URL", settings.db_url.as_ref()),
+        ];
+        for (variable, url) in urls {
+            if let Some(url) = url {
+                check_url(variable, url)?;
+            }
+        }
         let http = Http::new(&settings);
         Ok(Scalingo {
             settings,
@@ -891,4 +901,21 @@ impl Platform for Scalingo {
         let e: OperationEnvelope = self.db_get(app, addon_id, &path, "operation", operation_id)?;
         Ok(e.operation.into())
     }
+}
+
+/// An endpoint must be an http(s) URL with a host: anything else would be
+/// tried and retried as if the network were down.
+fn check_url(variable: &str, url: &str) -> Result<(), PlatformError> {
+    let invalid = |detail: String| PlatformError::InvalidUrl {
+        variable: variable.to_string(),
+        detail,
+    };
+    let parsed = url::Url::parse(url).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid(format!("scheme `{}`", parsed.scheme())));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("no host".to_string()));
+    }
+    Ok(())
 }
