@@ -69,7 +69,8 @@ pub(crate) fn check(server_version: Option<&str>, path: Option<&OsString>, out: 
 
 /// `pg_restore (PostgreSQL) 15.18 (Debian ...)` -> `15.18`.
 fn version_of(program: &std::path::Path) -> Option<String> {
-    let out = Command::new(program)
+    let mut command = Command::new(program);
+    let out = crate::secret::without_secrets(&mut command)
         .arg("--version")
         .stdin(Stdio::null())
         .stderr(Stdio::null())

@@ -241,6 +241,25 @@ impl World {
 
     /// Runs `rewind ARGS` in the clone with the canary token, keeps what
     /// it said, checks its exit code.
+    /// Runs rewind whatever its exit code (a command whose code depends
+    /// on the world, such as `doctor`).
+    fn run_any(&mut self, name: &str, args: &[&str], extra: &[(&str, &str)]) -> Run {
+        self.fresh_budget();
+        let run = Rewind::new(args)
+            .dir(&self.path("work"))
+            .home(&self.path("home"))
+            .journal(&self.path("journal"))
+            .env("TZ", "UTC")
+            .sandbox(&self.sandbox)
+            .env("SCALINGO_API_TOKEN", &self.api_token)
+            .env("PATH", &self.env_path())
+            .env("TMPDIR", &self.path("tmp").display().to_string())
+            .envs(extra.iter().copied())
+            .run();
+        self.runs.push((name.to_string(), clone(&run)));
+        run
+    }
+
     fn run(&mut self, name: &str, args: &[&str], extra: &[(&str, &str)], code: i32) -> Run {
         self.fresh_budget();
         let started = std::time::Instant::now();
@@ -346,6 +365,18 @@ fn hostile_canary_secrets_stay_out_of_outputs_files_requests_and_argv() {
         .expect("the manual backup")
         .to_string();
     w.run("tree check", &["tree", "check"], &[], 0);
+    w.run(
+        "status with REWIND_LOG=debug",
+        &["status"],
+        &[("REWIND_LOG", "debug")],
+        0,
+    );
+    let doctor = w.run_any("doctor --json --ping", &["doctor", "--json", "--ping"], &[]);
+    assert!(
+        doctor.code == 0 || doctor.code == 1,
+        "doctor ran its checks: {}",
+        doctor.stderr
+    );
     w.run(
         "guide, ticket and webhook",
         &[
@@ -545,6 +576,29 @@ fn hostile_canary_secrets_stay_out_of_outputs_files_requests_and_argv() {
     ];
     let mut found = Vec::new();
     files(w.dir.path(), &skip, &mut found);
+    // The team's journal rewind published on the origin: readable by
+    // everyone with access to the repository.
+    let origin = w.path("origin.git");
+    let head = git(
+        &origin,
+        &[
+            "for-each-ref",
+            "--format=%(objectname)",
+            "refs/rewind/journal",
+        ],
+    );
+    assert!(
+        !head.is_empty(),
+        "the rollback was published to the team's journal"
+    );
+    for file in git(&origin, &["ls-tree", "-r", "--name-only", &head]).lines() {
+        let text = git(&origin, &["cat-file", "blob", &format!("{head}:{file}")]);
+        leaks.search(
+            &format!("the team's journal on the origin: {file}"),
+            &text,
+            &secrets,
+        );
+    }
     let mut ticket_drafts = 0;
     let mut downloads = 0;
     for path in &found {
