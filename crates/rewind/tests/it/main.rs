@@ -25,3 +25,4 @@ mod terminal;
 mod test_files;
 mod tree;
 mod version;
+mod watch;
