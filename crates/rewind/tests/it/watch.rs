@@ -267,6 +267,127 @@ fn a_release_that_answers_503_opens_an_incident_and_tells_the_team_once() {
     ));
 }
 
+/// Waits until `id` has ended.
+fn settled(client: &Scalingo, id: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while client
+        .deployment("shop", id)
+        .expect("deployment")
+        .status
+        .in_progress()
+    {
+        assert!(std::time::Instant::now() < deadline, "deployment {id}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The signal recorded in the journal's one incident.
+fn journaled_signal(world: &World) -> Value {
+    let journal = journal_entries(&world.journal());
+    let opened: Vec<&Value> = journal
+        .iter()
+        .filter(|e| e["kind"] == "incident_opened")
+        .collect();
+    assert_eq!(opened.len(), 1, "{journal:?}");
+    opened[0]["data"]["signal"].clone()
+}
+
+#[test]
+fn a_5xx_share_above_the_threshold_is_a_signal_of_its_own() {
+    // The health check alone would need 100 failures: the router metrics,
+    // which count the checks' 503s, must be what fires.
+    let world = World::new(
+        503,
+        "\n[apps.watch]\nhealth_failures = 100\nerror_sustained = \"0s\"\nerror_min_requests = 1\n",
+    );
+    let client = world.client();
+    world.release(&client);
+
+    let run = world.watch(&["shop", "--for", "1m"]);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let signal = journaled_signal(&world);
+    assert_eq!(signal["signal"], "error_rate", "{signal}");
+    assert!(signal["ratio"].as_f64().expect("ratio") > 0.05, "{signal}");
+    assert!(
+        run.stdout.contains("of requests answered 5XX"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(world.webhook_messages().len(), 1);
+}
+
+#[test]
+fn a_crash_event_after_the_deploy_is_a_signal() {
+    let world = World::new(200, "");
+    let client = world.client();
+    let deployment = world.release(&client);
+    settled(&client, &deployment);
+    admin_post(
+        &world.sandbox,
+        "/_sandbox/apps/shop/events",
+        json!({"type": "crash", "type_data": {"container_type": "web"}}),
+    );
+
+    let run = world.watch(&["shop", "--for", "1m"]);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(journaled_signal(&world)["signal"], "crash");
+    assert!(
+        run.stdout
+            .contains("signal: the platform recorded a `crash` event"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn ctrl_c_stops_the_watch_with_130_and_journals_it() {
+    use std::io::BufRead;
+
+    let world = World::new(200, "");
+    let client = world.client();
+    world.release(&client);
+    let mut child = Rewind::new(&["watch", "shop", "--for", "10m"])
+        .dir(&world.work())
+        .journal(&world.journal())
+        .sandbox(&world.sandbox)
+        .env("REWIND_WATCH_POLL_MS", POLL_MS)
+        .spawn();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).expect("stderr") == 0 {
+            break;
+        }
+        seen.push_str(&line);
+        if line.starts_with("watching until") {
+            let sent = std::process::Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .expect("kill");
+            assert!(sent.success());
+        }
+    }
+    let status = child.wait().expect("rewind ends");
+    assert_eq!(status.code(), Some(130), "{seen}");
+    assert!(seen.contains("error: interrupted while watching"), "{seen}");
+    let journal = journal_entries(&world.journal());
+    let kinds: Vec<&str> = journal
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        kinds,
+        ["incident_opened", "interrupted", "incident_closed"],
+        "{journal:?}"
+    );
+    assert_eq!(journal[0]["data"]["command"], "watch");
+    assert_eq!(journal[2]["data"]["outcome"], "interrupted");
+    assert!(world.webhook_messages().is_empty());
+}
+
 #[test]
 fn bad_watch_thresholds_and_policies_not_there_yet_exit_2() {
     let world = World::new(
