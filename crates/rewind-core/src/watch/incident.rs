@@ -235,3 +235,79 @@ fn message(
     ));
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guide::Evidence;
+
+    fn suggesting(probe: Probe, answer: &str) -> (Probe, ProbeResult) {
+        let mut ev = Evidence::new(probe);
+        ev.suggest(answer, "because");
+        (probe, Ok(ev))
+    }
+
+    fn pairs(answers: &[(String, String)]) -> Vec<String> {
+        answers.iter().map(|(q, a)| format!("{q}={a}")).collect()
+    }
+
+    #[test]
+    fn the_signal_answers_the_entry_question_and_evidence_the_next_ones() {
+        let tree = Tree::default_runbook();
+        let (answers, stopped) = decided(&tree, &[]);
+        assert_eq!(pairs(&answers), ["mep=problem"]);
+        assert_eq!(stopped, "q1");
+
+        let evidence = [
+            suggesting(Probe::FeatureFlags, "no"),
+            suggesting(Probe::AppHealth, "yes"),
+            (Probe::Database, Err("not read".to_string())),
+        ];
+        let (answers, stopped) = decided(&tree, &evidence);
+        assert_eq!(pairs(&answers), ["mep=problem", "q1=no", "q2=yes"]);
+        // q3 (how many users) is the same probe with no answer "yes".
+        assert_eq!(stopped, "q3");
+        assert_eq!(
+            next_command("shop", &answers),
+            "rewind guide shop --answer mep=problem --answer q1=no --answer q2=yes"
+        );
+    }
+
+    #[test]
+    fn an_entry_question_with_several_ways_to_be_wrong_is_left_to_a_person() {
+        let tree = Tree::parse(
+            "team.toml",
+            r#"
+entry = "start"
+[[question]]
+id = "start"
+text = { fr = "What is wrong?", en = "What is wrong?" }
+[[question.answer]]
+id = "slow"
+label = { fr = "Slow", en = "Slow" }
+next = "warn"
+[[question.answer]]
+id = "down"
+label = { fr = "Down", en = "Down" }
+next = "back"
+[[action]]
+id = "warn"
+text = { fr = "Warn the product owner", en = "Warn the product owner" }
+action = "warn_product_owner"
+next = "end"
+[[action]]
+id = "back"
+text = { fr = "Put the previous release back", en = "Put the previous release back" }
+action = "redeploy_previous"
+next = "end"
+[[exit]]
+id = "end"
+text = { fr = "Done", en = "Done" }
+"#,
+        )
+        .expect("tree");
+        let (answers, stopped) = decided(&tree, &[]);
+        assert!(answers.is_empty());
+        assert_eq!(stopped, "start");
+    }
+}

@@ -361,3 +361,15 @@ fn round(
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_pace_stays_within_a_third_of_scalingos_limit() {
+        let per_minute = f64::from(REQUESTS_PER_ROUND) * 60.0 / DEFAULT_POLL.as_secs_f64();
+        assert_eq!(per_minute, 16.0);
+        assert!(per_minute <= 60.0 / 3.0);
+    }
+}

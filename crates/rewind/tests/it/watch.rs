@@ -162,10 +162,41 @@ fn a_healthy_release_ends_quietly_with_no_incident_and_nothing_posted() {
     let world = World::new(200, "");
     let client = world.client();
     let deployment = world.release(&client);
+    let mark = admin_get(&world.sandbox, "/_sandbox/requests")["next_index"].clone();
 
     let run = world.watch(&["shop", "--for", "3s"]);
 
     assert_eq!(run.code, 0, "{}", run.stderr);
+    // Each round costs the API four requests (the app, its events, the
+    // router metrics twice) and the app one health check; the baseline
+    // two more metrics reads.
+    let rounds: usize = run
+        .stderr
+        .split(" rounds of checks")
+        .next()
+        .and_then(|head| head.rsplit('(').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("rounds in {}", run.stderr));
+    assert!(rounds >= 2, "{}", run.stderr);
+    let requests =
+        admin_get(&world.sandbox, &format!("/_sandbox/requests?since={mark}"))["requests"]
+            .as_array()
+            .cloned()
+            .expect("requests");
+    let count = |matches: &dyn Fn(&str) -> bool| {
+        requests
+            .iter()
+            .filter(|r| matches(r["path"].as_str().unwrap_or("")))
+            .count()
+    };
+    assert_eq!(
+        count(&|p| p.starts_with("/v1/apps/shop/stats/router")),
+        2 * rounds + 2
+    );
+    assert_eq!(count(&|p| p.starts_with("/v1/apps/shop/events")), rounds);
+    // One more: following the deploy reads the app for its stream's URL.
+    assert_eq!(count(&|p| p == "/v1/apps/shop"), rounds + 1);
+    assert_eq!(count(&|p| p == "/_apps/shop/health"), rounds);
     assert!(
         run.stderr.contains(&format!(
             "quiet release: deployment {deployment} crossed no threshold in 3s"
