@@ -449,5 +449,23 @@ fn bad_watch_thresholds_and_policies_not_there_yet_exit_2() {
             run.stderr
         );
     }
+    let fixed = std::fs::read_to_string(&toml)
+        .expect("rewind.toml")
+        .replace("health_failures = 0", "health_failures = 3");
+    std::fs::write(&toml, fixed).expect("rewind.toml");
+    let run = Rewind::new(&["watch", "shop"])
+        .dir(&world.work())
+        .journal(&world.journal())
+        .sandbox(&world.sandbox)
+        .env("REWIND_WATCH_POLL_MS", "0")
+        .run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "error: REWIND_WATCH_POLL_MS must be a number of milliseconds above zero, not `0`"
+        ),
+        "{}",
+        run.stderr
+    );
     assert!(journal_entries(&world.journal()).is_empty());
 }
