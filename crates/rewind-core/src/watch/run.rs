@@ -7,7 +7,6 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use serde::Serialize;
 
 use super::baseline::{Traffic, baseline, newest_minute};
 use super::detect::{Detector, Signal};
@@ -78,8 +77,9 @@ pub enum WatchEvent {
     Note(String),
 }
 
-/// What was watched.
-#[derive(Debug, Clone, Serialize)]
+/// What was watched. Not serialised whole: the health URL may carry a
+/// token in its query.
+#[derive(Debug, Clone)]
 pub struct Watched {
     pub deployment: Deployment,
     /// When the deployment ended (its `finished_at`, or when rewind saw it
