@@ -25,3 +25,4 @@ pub mod status;
 pub mod team;
 pub mod text;
 pub mod tree;
+pub mod watch;

@@ -4,12 +4,12 @@
 use super::collector::Collector;
 use super::fields::Table;
 use super::model::{AppConfig, DEFAULT_REMOTE, DEFAULT_TAG_FORMAT, PlatformKind};
-use super::sections::{read_database, read_feature_flags, read_health_check};
+use super::sections::{read_database, read_feature_flags, read_health_check, read_watch};
 use super::values::{checked, is_slug, webhook_url};
 use crate::platform::scalingo::DEFAULT_REGION;
 use crate::release::{TagFormat, TagFormatError};
 
-const APP_KEYS: [&str; 11] = [
+const APP_KEYS: [&str; 12] = [
     "name",
     "platform",
     "region",
@@ -20,6 +20,7 @@ const APP_KEYS: [&str; 11] = [
     "database",
     "health_check",
     "feature_flags",
+    "watch",
     "webhook_url",
 ];
 
@@ -58,6 +59,7 @@ pub(crate) fn read_app(c: &mut Collector, t: &Table<'_, '_>) -> Option<(AppConfi
         database: read_database(c, t),
         health_check: read_health_check(c, t),
         feature_flags: read_feature_flags(c, t),
+        watch: read_watch(c, t),
         webhook_url: webhook_url(c, t),
     };
     Some((app, name.span().start))

@@ -165,6 +165,9 @@ pub struct AppConfig {
     pub database: Option<DatabaseConfig>,
     pub health_check: Option<HealthCheck>,
     pub feature_flags: Vec<FeatureFlag>,
+    /// `[apps.watch]`: what `rewind watch` counts as a bad release (its
+    /// defaults when the table is absent).
+    pub watch: WatchConfig,
     /// This app's own webhook; see [`Config::webhook_url`].
     pub webhook_url: Option<Secret>,
 }
@@ -221,6 +224,41 @@ impl RollbackOrder {
 impl std::fmt::Display for RollbackOrder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// `[apps.watch]`: the thresholds of `rewind watch` (docs/watch.md says
+/// why each default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchConfig {
+    /// The period before the deploy whose router metrics make the baseline.
+    pub baseline: Duration,
+    /// The 5XX share of requests must exceed this many times the baseline's...
+    pub error_factor: u32,
+    /// ... and this share, in percent, however quiet the baseline was.
+    pub error_floor_percent: u32,
+    /// A minute with fewer requests than this is not judged: two requests
+    /// and one error is not a 50% error rate anyone should be woken for.
+    pub error_min_requests: u32,
+    /// How long the 5XX share must stay above both before it counts.
+    pub error_sustained: Duration,
+    /// Failed health checks in a row that count as the app being down.
+    pub health_failures: u32,
+    /// Whether a crash event after the deploy counts (any one).
+    pub crash_events: bool,
+}
+
+impl Default for WatchConfig {
+    fn default() -> Self {
+        WatchConfig {
+            baseline: Duration::from_secs(30 * 60),
+            error_factor: 3,
+            error_floor_percent: 5,
+            error_min_requests: 10,
+            error_sustained: Duration::from_secs(120),
+            health_failures: 3,
+            crash_events: true,
+        }
     }
 }
 

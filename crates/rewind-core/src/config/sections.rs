@@ -1,17 +1,67 @@
-//! Reads an app's sub-tables: `[apps.database]`, `[apps.health_check]` and
-//! `[[apps.feature_flags]]`, filling in the defaults.
+//! Reads an app's sub-tables: `[apps.database]`, `[apps.health_check]`,
+//! `[[apps.feature_flags]]` and `[apps.watch]`, filling in the defaults.
 
 use super::collector::Collector;
 use super::fields::Table;
 use super::model::{
     DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_RETRIES, DEFAULT_HEALTH_STATUS, DEFAULT_MARGIN,
-    DEFAULT_MIGRATIONS, DatabaseConfig, FeatureFlag, HealthCheck, RollbackOrder,
+    DEFAULT_MIGRATIONS, DatabaseConfig, FeatureFlag, HealthCheck, RollbackOrder, WatchConfig,
 };
 use super::values::{checked, duration, is_env_name, is_http_url};
 
 const DATABASE_KEYS: [&str; 4] = ["addon", "margin", "migrations", "rollback_order"];
 const HEALTH_KEYS: [&str; 4] = ["url", "retries", "interval", "expect_status"];
 const FLAG_KEYS: [&str; 3] = ["name", "off_value", "description"];
+const WATCH_KEYS: [&str; 7] = [
+    "baseline",
+    "error_factor",
+    "error_floor_percent",
+    "error_min_requests",
+    "error_sustained",
+    "health_failures",
+    "crash_events",
+];
+
+/// `[apps.watch]`, every key optional; the defaults when the table is
+/// absent.
+pub(crate) fn read_watch(c: &mut Collector, app: &Table<'_, '_>) -> WatchConfig {
+    let defaults = WatchConfig::default();
+    let Some(t) = app.table(c, "watch") else {
+        return defaults;
+    };
+    t.check_keys(c, &WATCH_KEYS);
+    let int = |c: &mut Collector, key: &str, min: i64, max: i64, default: u32| {
+        u32::try_from(bounded(c, &t, key, min, max, i64::from(default))).unwrap_or(default)
+    };
+    let error_factor = int(c, "error_factor", 1, 1000, defaults.error_factor);
+    let error_floor_percent = int(
+        c,
+        "error_floor_percent",
+        1,
+        100,
+        defaults.error_floor_percent,
+    );
+    let error_min_requests = int(
+        c,
+        "error_min_requests",
+        1,
+        1_000_000,
+        defaults.error_min_requests,
+    );
+    let health_failures = int(c, "health_failures", 1, 100, defaults.health_failures);
+    let crash_events = t
+        .boolean(c, "crash_events", "true or false")
+        .map_or(defaults.crash_events, |b| b.into_inner());
+    WatchConfig {
+        baseline: duration(c, &t, "baseline", defaults.baseline, true),
+        error_factor,
+        error_floor_percent,
+        error_min_requests,
+        error_sustained: duration(c, &t, "error_sustained", defaults.error_sustained, false),
+        health_failures,
+        crash_events,
+    }
+}
 
 pub(crate) fn read_database(c: &mut Collector, app: &Table<'_, '_>) -> Option<DatabaseConfig> {
     let t = app.table(c, "database")?;
@@ -176,6 +226,49 @@ mod tests {
                 Err((p.line, p.key.clone(), p.message.clone()))
             }
         }
+    }
+
+    fn watch(extra: &str) -> Result<crate::config::WatchConfig, (usize, String, String)> {
+        let text = format!("[[apps]]\nname = \"shop\"\n[apps.watch]\n{extra}");
+        match Config::parse(&text, "/repo/rewind.toml") {
+            Ok(config) => Ok(config.apps[0].watch.clone()),
+            Err(e) => {
+                let p = &e.problems()[0];
+                Err((p.line, p.key.clone(), p.message.clone()))
+            }
+        }
+    }
+
+    #[test]
+    fn watch_thresholds_default_and_are_read() {
+        assert_eq!(watch(""), Ok(crate::config::WatchConfig::default()));
+        let read = watch(
+            "error_factor = 5\nerror_floor_percent = 10\nhealth_failures = 2\n\
+             error_sustained = \"30s\"\ncrash_events = false\n",
+        )
+        .expect("read");
+        assert_eq!(
+            (
+                read.error_factor,
+                read.error_floor_percent,
+                read.health_failures
+            ),
+            (5, 10, 2)
+        );
+        assert_eq!(read.error_sustained, std::time::Duration::from_secs(30));
+        assert!(!read.crash_events);
+    }
+
+    #[test]
+    fn a_bad_watch_threshold_is_reported_at_its_line() {
+        let (line, key, message) = watch("health_failures = 0\n").expect_err("refused");
+        assert_eq!((line, key.as_str()), (4, "apps[0].watch.health_failures"));
+        assert_eq!(
+            message,
+            "0 is out of range; expected an integer from 1 to 100"
+        );
+        let (line, key, _) = watch("\nerror_ratio = 3\n").expect_err("refused");
+        assert_eq!((line, key.as_str()), (5, "apps[0].watch.error_ratio"));
     }
 
     #[test]

@@ -35,5 +35,20 @@ pub use redeploy::rollback_reason;
 pub use session::{GuideOptions, GuideSummary, Outcome, Tools, guide};
 pub use ticket::TicketDraft;
 
+/// The evidence of each of `probes`, gathered as a walk would gather it
+/// (what runs and ran before read once for all), for callers that look
+/// before any walk: `rewind watch` when it opens an incident.
+pub fn gather_evidence(
+    tools: &Tools<'_>,
+    lang: crate::tree::Lang,
+    probes: &[crate::tree::Probe],
+) -> Vec<(crate::tree::Probe, ProbeResult)> {
+    let mut known = probes::Known::new(lang);
+    probes
+        .iter()
+        .map(|&probe| (probe, probes::gather(probe, tools, &mut known)))
+        .collect()
+}
+
 /// The `command` of a guide incident's opening entry.
 pub const COMMAND: &str = "guide";

@@ -114,6 +114,16 @@ pub trait Platform {
     /// One page of the app's events, newest first.
     fn events(&self, app: &str, page: u32, per_page: u32) -> Result<Page<Event>, PlatformError>;
 
+    /// The app's router metrics, one point per minute over the last
+    /// `since_hours` hours, oldest first: the requests the app received,
+    /// or only those answered with `status_class` (`"5XX"`) when given.
+    fn router_metrics(
+        &self,
+        app: &str,
+        since_hours: u32,
+        status_class: Option<&str>,
+    ) -> Result<Vec<MetricPoint>, PlatformError>;
+
     /// The app's addons.
     fn addons(&self, app: &str) -> Result<Vec<Addon>, PlatformError>;
 

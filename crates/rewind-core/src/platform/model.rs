@@ -190,6 +190,15 @@ pub struct Event {
     pub type_data: serde_json::Value,
 }
 
+/// One point of a platform metric: a minute and its value (for the
+/// router, the requests received in that minute).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MetricPoint {
+    /// The start of the minute.
+    pub time: DateTime<Utc>,
+    pub value: f64,
+}
+
 /// An addon of an app.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Addon {

@@ -575,3 +575,53 @@ fn the_account_behind_the_token_is_read_from_the_authentication_api() {
     assert!(!user.id.is_empty());
     assert_eq!(env.received("/v1/users/self").len(), 1);
 }
+
+#[test]
+fn router_metrics_count_the_apps_requests_and_its_5xx_answers_per_minute() {
+    let env = env_with(SandboxConfig {
+        apps: vec![app_seed("shop")],
+        rate_limit_per_minute: 0,
+        ..SandboxConfig::default()
+    });
+    let client = env.client();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let hit = |expected: u16| {
+        let answer = agent
+            .get(&format!("{}/_apps/shop/", env.sandbox.base_url()))
+            .call()
+            .expect("the app answers");
+        assert_eq!(answer.status().as_u16(), expected);
+    };
+    // Nothing deployed yet: the app answers 503; then a release answers.
+    for _ in 0..3 {
+        hit(503);
+    }
+    env.admin(
+        "/_sandbox/apps/shop/deployments/history",
+        json!({"deployments": [{"git_ref": "v1", "type": "archive"}]}),
+    );
+    for _ in 0..2 {
+        hit(200);
+    }
+
+    let all = client.router_metrics("shop", 1, None).expect("all");
+    let errors = client.router_metrics("shop", 1, Some("5XX")).expect("5XX");
+    let sum = |points: &[rewind_core::platform::MetricPoint]| -> f64 {
+        points.iter().map(|p| p.value).sum()
+    };
+    assert_eq!((sum(&all), sum(&errors)), (5.0, 3.0));
+    // An hour of minutes, oldest first.
+    assert_eq!(all.len(), 60);
+    assert!(all.windows(2).all(|w| w[0].time < w[1].time));
+    let sent = env.received("/stats/router");
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(
+        sent[1]["path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("/v1/apps/shop/stats/router?since=1&status_code=5XX")),
+        "{sent:?}"
+    );
+}

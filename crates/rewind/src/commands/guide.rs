@@ -186,7 +186,7 @@ pub fn walk_again(
 
 /// The team's tree, or the built-in one; a broken tree lists every problem
 /// as `file:line: message`.
-fn load_tree(path: Option<&Path>) -> Result<Tree, CliError> {
+pub(crate) fn load_tree(path: Option<&Path>) -> Result<Tree, CliError> {
     let Some(path) = path else {
         return Ok(Tree::default_runbook());
     };

@@ -18,6 +18,7 @@ mod status;
 mod tree;
 mod unlock;
 mod unmark;
+mod watch;
 
 use clap::Subcommand;
 
@@ -69,6 +70,9 @@ pub enum Command {
     /// Check or show a decision tree: the runbook's built-in one or a file.
     #[command(subcommand)]
     Tree(tree::TreeCommand),
+    /// Watch a release right after it ships: health, 5XX, crashes; open
+    /// an incident and tell the team when it goes bad.
+    Watch(watch::WatchArgs),
 }
 
 pub fn run(command: Command, global: &Global) -> Result<(), CliError> {
@@ -94,6 +98,7 @@ pub fn run(command: Command, global: &Global) -> Result<(), CliError> {
         Command::Sandbox(cmd) => sandbox::run(cmd),
         Command::Status(args) => status::run(args, global),
         Command::Tree(cmd) => tree::run(cmd),
+        Command::Watch(args) => watch::run(args, global),
     }
 }
 

@@ -27,3 +27,4 @@ mod terminal;
 mod test_files;
 mod tree;
 mod version;
+mod watch;

@@ -756,6 +756,28 @@ impl Platform for Scalingo {
         Ok(e.into_page(page))
     }
 
+    fn router_metrics(
+        &self,
+        app: &str,
+        since_hours: u32,
+        status_class: Option<&str>,
+    ) -> Result<Vec<MetricPoint>, PlatformError> {
+        let mut path = format!(
+            "/v1/apps/{app}/stats/router?since={since_hours}",
+            app = Seg(app)
+        );
+        if let Some(class) = status_class {
+            path.push_str(&format!("&status_code={}", Seg(class)));
+        }
+        let points: Vec<WirePoint> = self.api_get(&path, "app", app)?;
+        let mut points: Vec<MetricPoint> = points
+            .into_iter()
+            .filter_map(WirePoint::into_point)
+            .collect();
+        points.sort_by_key(|p| p.time);
+        Ok(points)
+    }
+
     fn addons(&self, app: &str) -> Result<Vec<Addon>, PlatformError> {
         let e: AddonsEnvelope = self.api_get(
             &format!("/v1/apps/{app}/addons", app = Seg(app)),

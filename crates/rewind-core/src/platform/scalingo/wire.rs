@@ -376,6 +376,27 @@ impl EventsEnvelope {
     }
 }
 
+/// One point of a metric (`GET /v1/apps/{app}/stats/router`): a bare
+/// array of these.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WirePoint {
+    #[serde(default, deserialize_with = "opt_time")]
+    pub time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub value: Option<f64>,
+}
+
+impl WirePoint {
+    /// The point, or `None` when it has no time (a point nobody can place
+    /// is no evidence). A missing value counts as no request.
+    pub fn into_point(self) -> Option<MetricPoint> {
+        Some(MetricPoint {
+            time: self.time?,
+            value: self.value.unwrap_or(0.0).max(0.0),
+        })
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct AddonsEnvelope {
     pub addons: Vec<WireAddon>,
@@ -725,5 +746,25 @@ mod tests {
         )
         .expect("window");
         assert!(e.window().is_some());
+    }
+
+    #[test]
+    fn router_metrics_are_read_as_documented_and_undated_points_are_dropped() {
+        // The shape of the developers documentation's "Get Metrics Data of
+        // an Application" and scalingo.js's `Point`: a bare array.
+        let points: Vec<WirePoint> = serde_json::from_str(
+            r#"[{"time":"2016-07-26T15:34:00Z","value":12},{"time":"2016-07-26T15:35:00Z","value":0.5},{"value":3},{"time":"2016-07-26T15:36:00Z","value":null}]"#,
+        )
+        .expect("points");
+        let points: Vec<MetricPoint> = points
+            .into_iter()
+            .filter_map(WirePoint::into_point)
+            .collect();
+        assert_eq!(points.len(), 3);
+        assert_eq!(points[0].time.to_rfc3339(), "2016-07-26T15:34:00+00:00");
+        assert_eq!(
+            points.iter().map(|p| p.value).collect::<Vec<_>>(),
+            [12.0, 0.5, 0.0]
+        );
     }
 }

@@ -1,0 +1,203 @@
+//! `rewind watch [APP] [--for 15m] [--policy notify]`: watch a release right
+//! after it ships. Follows the newest deployment to its end, learns a
+//! baseline from the router metrics before it, then checks the health URL,
+//! the 5XX share, crash events and the app's status until `--for` is up.
+//! A threshold crossed opens an incident, tells the team with the evidence
+//! and the command to run next, and exits 1; a quiet release says so and
+//! exits 0, posting nothing. The work is in `rewind_core::watch`.
+
+use std::time::Duration;
+
+use clap::Args;
+use rewind_core::config::{format_duration, parse_duration};
+use rewind_core::follow::{FollowEvent, FollowOptions};
+use rewind_core::guide::Tools;
+use rewind_core::watch::{
+    self, DEFAULT_POLL, REQUESTS_PER_ROUND, Target, WatchError, WatchEvent, WatchOptions,
+    WatchOutcome,
+};
+
+use crate::cli_error::{CliError, ErrorKind};
+use crate::context::{Context, Global};
+use crate::ui;
+
+/// The pause between rounds, in milliseconds, for tests and rehearsals
+/// on the sandbox only: a short pause spends Scalingo's request budget.
+const POLL_ENV: &str = "REWIND_WATCH_POLL_MS";
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The app (as named in rewind.toml). Default: the only app.
+    app: Option<String>,
+
+    /// How long to watch after the deploy's end (`90s`, `15m`, `1h`).
+    #[arg(long = "for", value_name = "DURATION", default_value = "15m", value_parser = parse_for)]
+    duration: Duration,
+
+    /// What to do when a threshold is crossed: `notify` (open an incident,
+    /// tell the team, exit 1). `ask` and `auto` are not available yet.
+    #[arg(long, value_name = "POLICY", default_value = "notify", value_parser = parse_policy)]
+    policy: String,
+}
+
+fn parse_for(text: &str) -> Result<Duration, String> {
+    match parse_duration(text) {
+        Some(d) if !d.is_zero() => Ok(d),
+        _ => Err("expected a duration such as `90s`, `15m` or `1h`".into()),
+    }
+}
+
+fn parse_policy(text: &str) -> Result<String, String> {
+    match text {
+        "notify" => Ok(text.to_string()),
+        "ask" | "auto" => Err(format!(
+            "the `{text}` policy is not available yet in this version of rewind; use `--policy notify` (docs/watch.md)"
+        )),
+        _ => Err("expected `notify`".into()),
+    }
+}
+
+/// The pause between rounds: `REWIND_WATCH_POLL_MS` when set (tests and
+/// rehearsals), else the default that keeps the watch within a third of
+/// Scalingo's request limit.
+fn poll() -> Result<Duration, CliError> {
+    match std::env::var(POLL_ENV) {
+        Err(_) => Ok(DEFAULT_POLL),
+        Ok(text) => match text.trim().parse::<u64>() {
+            Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+            _ => Err(CliError::config(format!(
+                "{POLL_ENV} must be a number of milliseconds above zero, not `{text}`"
+            ))
+            .hint(format!("unset {POLL_ENV}: it is for tests and rehearsals"))),
+        },
+    }
+}
+
+pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
+    let ctx = Context::load(global)?;
+    let app = ctx.app(args.app.as_deref())?;
+    let tree = super::guide::load_tree(ctx.config.tree.as_deref())?;
+    let lang = super::guide::lang(None);
+    let poll = poll()?;
+    let platform = ctx.platform(app)?;
+    let git = ctx.git();
+    let opts = WatchOptions {
+        duration: args.duration,
+        poll,
+        follow: FollowOptions {
+            poll_interval: poll.min(FollowOptions::default().poll_interval),
+            ..FollowOptions::default()
+        },
+    };
+    let target = Target {
+        app: &app.name,
+        health_url: app.health_check.as_ref().map(|h| h.url.as_str()),
+        expect_status: app.health_check.as_ref().map_or(200, |h| h.expect_status),
+        config: &app.watch,
+    };
+    msgln!(
+        "watching {} for {} (policy {}): health, 5XX against the baseline, crashes, the app's status; {} API requests every {}",
+        app.name,
+        format_duration(args.duration),
+        args.policy,
+        REQUESTS_PER_ROUND,
+        format_duration(poll),
+    );
+    let outcome = watch::watch(&platform, &target, &opts, &ctx.interrupt, &mut show);
+    let (watched, signal, at) = match outcome {
+        Err(WatchError::Interrupted { phase }) => {
+            let incident = watch::interrupted(&ctx.journal, &app.name, phase)?;
+            return Err(CliError::new(
+                ErrorKind::Interrupted,
+                WatchError::Interrupted { phase },
+            )
+            .hint(format!(
+                "nothing was changed; journaled as {}; run `rewind watch {}` again to watch the release",
+                incident.as_str(),
+                app.name
+            )));
+        }
+        Err(e) => {
+            let hints = e.hints();
+            let mut error = CliError::failed(e);
+            for hint in hints {
+                error = error.hint(hint);
+            }
+            return Err(error);
+        }
+        Ok(WatchOutcome::Quiet(watched)) => {
+            msgln!(
+                "quiet release: deployment {} crossed no threshold in {} ({} rounds of checks); nothing posted",
+                watched.deployment.id,
+                format_duration(args.duration),
+                watched.rounds,
+            );
+            return Ok(());
+        }
+        Ok(WatchOutcome::Fired {
+            watched,
+            signal,
+            at,
+        }) => (watched, signal, at),
+    };
+    msgln!("threshold crossed: {}", signal.describe());
+    msgln!("gathering the evidence and opening an incident");
+    let tools = Tools {
+        platform: &platform,
+        git: &git,
+        journal: &ctx.journal,
+        interrupt: &ctx.interrupt,
+        app,
+        webhook: ctx.config.webhook_url(app),
+    };
+    let raised = watch::raise(&tools, &tree, lang, &watched, &signal, at)?;
+    for line in &raised.lines {
+        outln!("{line}");
+    }
+    match &raised.notified {
+        None => msgln!("no webhook_url in rewind.toml: the team was not told; tell them by hand"),
+        Some(Ok(())) => msgln!("the team was told on its webhook"),
+        Some(Err(e)) => {
+            errln!("warning: {e}");
+            for hint in e.hints() {
+                errln!("hint: {hint}");
+            }
+        }
+    }
+    Err(CliError::failed(format!(
+        "{} crossed a threshold after deployment {}: {} (incident {})",
+        app.name,
+        watched.deployment.id,
+        signal.name(),
+        raised.incident.as_str()
+    ))
+    .hint(format!("run `{}`", raised.next)))
+}
+
+fn show(event: WatchEvent) {
+    match event {
+        WatchEvent::Following { deployment_id } => {
+            msgln!("following deployment {deployment_id} to its end");
+        }
+        WatchEvent::Follow(FollowEvent::Status(status)) => msgln!("  {status}"),
+        WatchEvent::Follow(FollowEvent::Log(_)) => {}
+        WatchEvent::Follow(FollowEvent::Note(note)) => msgln!("  note: {note}"),
+        WatchEvent::Baseline(b) => msgln!(
+            "baseline before the deploy: {:.1}% 5XX over {} requests in {} minutes",
+            b.ratio() * 100.0,
+            b.requests,
+            b.minutes
+        ),
+        WatchEvent::Watching {
+            until,
+            health_url,
+            threshold,
+        } => msgln!(
+            "watching until {} UTC: health at {}, 5XX threshold {:.1}%",
+            until.format("%H:%M:%S"),
+            rewind_core::redact::display_url(&health_url),
+            threshold * 100.0
+        ),
+        WatchEvent::Note(note) => msgln!("note: {}", ui::sanitize(&note, false)),
+    }
+}

@@ -1,0 +1,471 @@
+//! `rewind watch` through the real binary against the sandbox: a healthy
+//! release ends quietly (exit 0, no incident, nothing posted); a release
+//! whose app answers 503 opens an incident, posts one message with the
+//! evidence and the command to run next, and exits 1; bad thresholds in
+//! `[apps.watch]` and a policy that does not exist yet exit 2.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rewind_core::platform::Platform;
+use rewind_core::platform::scalingo::{RequestBudget, RetryPolicy, Scalingo, ScalingoSettings};
+use rewind_sandbox::{AppSeed, Sandbox, SandboxConfig, ScmSeed};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+use crate::support::{Rewind, admin_get, admin_post, git, journal_entries, shown};
+
+/// The pause between rounds in these tests: 4 requests a round stay
+/// within the client's budget over a few seconds of watching.
+const POLL_MS: &str = "400";
+
+struct World {
+    dir: TempDir,
+    sandbox: Sandbox,
+    shas: Vec<String>,
+}
+
+impl World {
+    /// v1.0.0 healthy; v1.1.0 answers `status_of_v2` (a `.sandbox/health`
+    /// file when not 200), the head of `main`.
+    fn new(status_of_v2: u16, watch_toml: &str) -> World {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let work = dir.path().join("app");
+        std::fs::create_dir_all(&work).expect("app dir");
+        git(&work, &["init", "--quiet", "--initial-branch=main"]);
+        let mut shas = Vec::new();
+        for v in ["1.0.0", "1.1.0"] {
+            std::fs::write(
+                work.join("package.json"),
+                format!("{{\"name\":\"shop\",\"version\":\"{v}\"}}\n"),
+            )
+            .expect("write");
+            if v == "1.1.0" && status_of_v2 != 200 {
+                std::fs::create_dir_all(work.join(".sandbox")).expect(".sandbox");
+                std::fs::write(work.join(".sandbox/health"), format!("{status_of_v2}\n"))
+                    .expect("health file");
+            }
+            git(&work, &["add", "."]);
+            git(&work, &["commit", "--quiet", "-m", &format!("release {v}")]);
+            git(&work, &["tag", &format!("v{v}")]);
+            shas.push(git(&work, &["rev-parse", "HEAD"]));
+        }
+        let sandbox = Sandbox::start(SandboxConfig {
+            apps: vec![AppSeed {
+                name: "shop".into(),
+                repo: Some(work.display().to_string()),
+                scm: Some(ScmSeed {
+                    branch: "main".into(),
+                    auto_deploy: false,
+                }),
+                addons: Vec::new(),
+            }],
+            deploy_duration: Duration::from_millis(300),
+            rate_limit_per_minute: 0,
+            ..SandboxConfig::default()
+        })
+        .expect("sandbox");
+        let base = sandbox.base_url();
+        std::fs::write(
+            work.join("rewind.toml"),
+            format!(
+                "[notify]\nwebhook_url = \"{base}/_sandbox/webhook\"\n\n\
+                 [[apps]]\nname = \"shop\"\npackage = \"shop\"\n\n\
+                 [apps.health_check]\nurl = \"{base}/_apps/shop/health\"\n{watch_toml}"
+            ),
+        )
+        .expect("rewind.toml");
+        World { dir, sandbox, shas }
+    }
+
+    fn work(&self) -> std::path::PathBuf {
+        self.dir.path().join("app")
+    }
+
+    fn journal(&self) -> std::path::PathBuf {
+        self.dir.path().join("journal")
+    }
+
+    fn client(&self) -> Scalingo {
+        let vars = self.sandbox.env_vars();
+        let settings = ScalingoSettings {
+            retry: RetryPolicy {
+                max_attempts: 2,
+                base_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(50),
+            },
+            budget: RequestBudget::new(1000, Duration::from_secs(60)),
+            ..ScalingoSettings::new("sandbox-local")
+        }
+        .with_env(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+        });
+        Scalingo::new(settings).expect("client")
+    }
+
+    /// v1.0.0 ran before; traffic it served well; then v1.1.0 deploys
+    /// (`main`), in progress when `rewind watch` starts.
+    fn release(&self, client: &Scalingo) -> String {
+        admin_post(
+            &self.sandbox,
+            "/_sandbox/apps/shop/deployments/history",
+            json!({"deployments": [{"git_ref": self.shas[0], "pusher": "alice"}]}),
+        );
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        for _ in 0..20 {
+            let answer = agent
+                .get(&format!("{}/_apps/shop/", self.sandbox.base_url()))
+                .call()
+                .expect("the app answers");
+            assert_eq!(answer.status().as_u16(), 200, "v1.0.0 is healthy");
+        }
+        client
+            .manual_deploy("shop", "main", None)
+            .expect("v1.1.0 deploys")
+            .id
+    }
+
+    fn watch(&self, args: &[&str]) -> crate::support::Run {
+        let mut all = vec!["watch"];
+        all.extend_from_slice(args);
+        Rewind::new(&all)
+            .dir(&self.work())
+            .journal(&self.journal())
+            .sandbox(&self.sandbox)
+            .env("REWIND_WATCH_POLL_MS", POLL_MS)
+            .run()
+    }
+
+    fn webhook_messages(&self) -> Vec<Value> {
+        admin_get(&self.sandbox, "/_sandbox/webhook")["messages"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+fn time(value: &Value) -> DateTime<Utc> {
+    value
+        .as_str()
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| panic!("not a time: {value}"))
+}
+
+#[test]
+fn a_healthy_release_ends_quietly_with_no_incident_and_nothing_posted() {
+    let world = World::new(200, "");
+    let client = world.client();
+    let deployment = world.release(&client);
+    let mark = admin_get(&world.sandbox, "/_sandbox/requests")["next_index"].clone();
+
+    let run = world.watch(&["shop", "--for", "3s"]);
+
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Each round costs the API four requests (the app, its events, the
+    // router metrics twice) and the app one health check; the baseline
+    // two more metrics reads.
+    let rounds: usize = run
+        .stderr
+        .split(" rounds of checks")
+        .next()
+        .and_then(|head| head.rsplit('(').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("rounds in {}", run.stderr));
+    assert!(rounds >= 2, "{}", run.stderr);
+    let requests =
+        admin_get(&world.sandbox, &format!("/_sandbox/requests?since={mark}"))["requests"]
+            .as_array()
+            .cloned()
+            .expect("requests");
+    let count = |matches: &dyn Fn(&str) -> bool| {
+        requests
+            .iter()
+            .filter(|r| matches(r["path"].as_str().unwrap_or("")))
+            .count()
+    };
+    assert_eq!(
+        count(&|p| p.starts_with("/v1/apps/shop/stats/router")),
+        2 * rounds + 2
+    );
+    assert_eq!(count(&|p| p.starts_with("/v1/apps/shop/events")), rounds);
+    // One more: following the deploy reads the app for its stream's URL.
+    assert_eq!(count(&|p| p == "/v1/apps/shop"), rounds + 1);
+    assert_eq!(count(&|p| p == "/_apps/shop/health"), rounds);
+    assert!(
+        run.stderr.contains(&format!(
+            "quiet release: deployment {deployment} crossed no threshold in 3s"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("following deployment"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "");
+    assert!(journal_entries(&world.journal()).is_empty());
+    assert!(world.webhook_messages().is_empty());
+    let finished = client.deployment("shop", &deployment).expect("deployment");
+    assert!(finished.status.is_success(), "{:?}", finished.status);
+}
+
+#[test]
+fn a_release_that_answers_503_opens_an_incident_and_tells_the_team_once() {
+    let world = World::new(503, "");
+    let client = world.client();
+    let deployment = world.release(&client);
+
+    let run = world.watch(&["shop", "--for", "2m"]);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(
+            "signal: the health check failed 3 times in a row (answered HTTP 503, expected 2xx)"
+        ),
+        "{}",
+        run.stdout
+    );
+    // The evidence decided the entry question (the watch fired), the
+    // feature flag question (none declared) and the app's health (down).
+    assert!(
+        run.stdout
+            .contains("next: rewind guide shop --answer mep=problem --answer q1=no"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("error: shop crossed a threshold after deployment"),
+        "{}",
+        run.stderr
+    );
+
+    let messages = world.webhook_messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let text = messages[0]["text"].as_str().expect("the message's text");
+    assert!(text.contains("signal: the health check failed"), "{text}");
+    assert!(
+        text.contains("next: rewind guide shop --answer mep=problem"),
+        "{text}"
+    );
+
+    let journal = journal_entries(&world.journal());
+    let opened: Vec<&Value> = journal
+        .iter()
+        .filter(|e| e["kind"] == "incident_opened")
+        .collect();
+    assert_eq!(opened.len(), 1, "{journal:?}");
+    assert_eq!(opened[0]["data"]["command"], "watch");
+    assert_eq!(opened[0]["data"]["signal"]["signal"], "health_failing");
+    assert_eq!(opened[0]["data"]["deployment_id"], deployment.as_str());
+    let kinds: Vec<(&str, &str)> = journal
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap_or(""),
+                e["step"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("incident_opened", ""),
+            ("step_started", "evidence"),
+            ("step_done", "evidence"),
+            ("step_started", "notify"),
+            ("step_done", "notify"),
+            ("incident_closed", ""),
+        ]
+    );
+
+    let ended = client
+        .deployment("shop", &deployment)
+        .expect("deployment")
+        .finished_at
+        .expect("finished");
+    let detection = time(&opened[0]["at"]) - ended;
+    shown(&format!(
+        "detection: {:.1}s from the bad deploy's end to the incident",
+        detection.num_milliseconds() as f64 / 1000.0
+    ));
+}
+
+/// Waits until `id` has ended.
+fn settled(client: &Scalingo, id: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while client
+        .deployment("shop", id)
+        .expect("deployment")
+        .status
+        .in_progress()
+    {
+        assert!(std::time::Instant::now() < deadline, "deployment {id}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The signal recorded in the journal's one incident.
+fn journaled_signal(world: &World) -> Value {
+    let journal = journal_entries(&world.journal());
+    let opened: Vec<&Value> = journal
+        .iter()
+        .filter(|e| e["kind"] == "incident_opened")
+        .collect();
+    assert_eq!(opened.len(), 1, "{journal:?}");
+    opened[0]["data"]["signal"].clone()
+}
+
+#[test]
+fn a_5xx_share_above_the_threshold_is_a_signal_of_its_own() {
+    // The health check alone would need 100 failures: the router metrics,
+    // which count the checks' 503s, must be what fires.
+    let world = World::new(
+        503,
+        "\n[apps.watch]\nhealth_failures = 100\nerror_sustained = \"0s\"\nerror_min_requests = 1\n",
+    );
+    let client = world.client();
+    world.release(&client);
+
+    let run = world.watch(&["shop", "--for", "1m"]);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let signal = journaled_signal(&world);
+    assert_eq!(signal["signal"], "error_rate", "{signal}");
+    assert!(signal["ratio"].as_f64().expect("ratio") > 0.05, "{signal}");
+    assert!(
+        run.stdout.contains("of requests answered 5XX"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(world.webhook_messages().len(), 1);
+}
+
+#[test]
+fn a_crash_event_after_the_deploy_is_a_signal() {
+    let world = World::new(200, "");
+    let client = world.client();
+    let deployment = world.release(&client);
+    settled(&client, &deployment);
+    admin_post(
+        &world.sandbox,
+        "/_sandbox/apps/shop/events",
+        json!({"type": "crash", "type_data": {"container_type": "web"}}),
+    );
+
+    let run = world.watch(&["shop", "--for", "1m"]);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(journaled_signal(&world)["signal"], "crash");
+    assert!(
+        run.stdout
+            .contains("signal: the platform recorded a `crash` event"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn ctrl_c_stops_the_watch_with_130_and_journals_it() {
+    use std::io::BufRead;
+
+    let world = World::new(200, "");
+    let client = world.client();
+    world.release(&client);
+    let mut child = Rewind::new(&["watch", "shop", "--for", "10m"])
+        .dir(&world.work())
+        .journal(&world.journal())
+        .sandbox(&world.sandbox)
+        .env("REWIND_WATCH_POLL_MS", POLL_MS)
+        .spawn();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).expect("stderr") == 0 {
+            break;
+        }
+        seen.push_str(&line);
+        if line.starts_with("watching until") {
+            let sent = std::process::Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .expect("kill");
+            assert!(sent.success());
+        }
+    }
+    let status = child.wait().expect("rewind ends");
+    assert_eq!(status.code(), Some(130), "{seen}");
+    assert!(seen.contains("error: interrupted while watching"), "{seen}");
+    let journal = journal_entries(&world.journal());
+    let kinds: Vec<&str> = journal
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        kinds,
+        ["incident_opened", "interrupted", "incident_closed"],
+        "{journal:?}"
+    );
+    assert_eq!(journal[0]["data"]["command"], "watch");
+    assert_eq!(journal[2]["data"]["outcome"], "interrupted");
+    assert!(world.webhook_messages().is_empty());
+}
+
+#[test]
+fn bad_watch_thresholds_and_policies_not_there_yet_exit_2() {
+    let world = World::new(
+        200,
+        "\n[apps.watch]\nerror_factor = 3\nhealth_failures = 0\n",
+    );
+
+    let run = world.watch(&["shop", "--for", "3s"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let toml = world.work().join("rewind.toml");
+    assert!(
+        run.stderr.contains(&format!(
+            "{}:13: apps[0].watch.health_failures: 0 is out of range; expected an integer from 1 to 100",
+            toml.display()
+        )),
+        "{}",
+        run.stderr
+    );
+
+    for policy in ["ask", "auto"] {
+        let run = world.watch(&["shop", "--policy", policy]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!(
+                "the `{policy}` policy is not available yet in this version of rewind; use `--policy notify`"
+            )),
+            "{}",
+            run.stderr
+        );
+    }
+    let fixed = std::fs::read_to_string(&toml)
+        .expect("rewind.toml")
+        .replace("health_failures = 0", "health_failures = 3");
+    std::fs::write(&toml, fixed).expect("rewind.toml");
+    let run = Rewind::new(&["watch", "shop"])
+        .dir(&world.work())
+        .journal(&world.journal())
+        .sandbox(&world.sandbox)
+        .env("REWIND_WATCH_POLL_MS", "0")
+        .run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "error: REWIND_WATCH_POLL_MS must be a number of milliseconds above zero, not `0`"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(journal_entries(&world.journal()).is_empty());
+}
