@@ -16,7 +16,7 @@ use rewind_core::db::{
 };
 use rewind_core::interrupt::Interrupt;
 use rewind_core::platform::scalingo::Scalingo;
-use rewind_core::platform::{Addon, Platform};
+use rewind_core::platform::{Addon, Platform, PlatformError};
 use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, SandboxConfig};
 use serde_json::json;
 
@@ -435,4 +435,34 @@ fn a_download_cut_short_of_its_content_length_is_resumed_not_kept() {
         "{err}"
     );
     assert!(!dest.exists());
+}
+
+/// After an uncertain answer to "start a backup", a teammate's manual
+/// backup made a minute earlier is never taken for the one rewind asked
+/// for: rewind says its request did not happen instead.
+#[test]
+fn an_uncertain_backup_request_never_adopts_a_teammates_earlier_backup() {
+    let sandbox = sandbox("scalingo-postgresql", PostgresMode::Off).expect("sandbox");
+    let platform = sandbox.client_trying(2);
+    let addon = db_addon(&platform);
+    let a_minute_ago = (chrono::Utc::now() - chrono::Duration::seconds(60)).to_rfc3339();
+    sandbox.admin(
+        &format!("/_sandbox/databases/{}/backups/history", addon.id),
+        json!({"backups": [{"created_at": a_minute_ago, "method": "manual"}]}),
+    );
+    sandbox.admin(
+        "/_sandbox/faults",
+        json!({"method": "POST", "path": "/api/databases/*/backups", "status": 500, "times": 1}),
+    );
+    let teammates = platform.backups("shop", &addon.id).expect("backups");
+    assert_eq!(teammates.len(), 1);
+    match platform.create_backup("shop", &addon.id) {
+        Err(PlatformError::WriteNotApplied { .. }) => {}
+        Ok(b) => panic!(
+            "took {} (the teammate's: {}) for its own",
+            b.id,
+            b.id == teammates[0].id
+        ),
+        Err(other) => panic!("{other}"),
+    }
 }

@@ -813,6 +813,14 @@ impl Platform for Scalingo {
     }
 
     fn create_backup(&self, app: &str, addon_id: &str) -> Result<Backup, PlatformError> {
+        // The backups there are before asking, so that after an uncertain
+        // answer a teammate's manual backup made a minute ago is never
+        // taken for ours (best effort: without the list, the time rule
+        // alone decides).
+        let before: Option<Vec<String>> = self
+            .backups(app, addon_id)
+            .ok()
+            .map(|list| list.into_iter().map(|b| b.id).collect());
         let started = Utc::now();
         let url = format!(
             "{}/api/databases/{addon_id}/backups",
@@ -832,6 +840,7 @@ impl Platform for Scalingo {
                 Ok(self.backups(app, addon_id)?.into_iter().find(|b| {
                     b.method.as_deref() == Some("manual")
                         && b.created_at.is_some_and(|t| t >= started - CLOCK_SKEW)
+                        && before.as_ref().is_none_or(|ids| !ids.contains(&b.id))
                 }))
             }),
         }
