@@ -200,18 +200,21 @@ impl World {
             .expect("a secret of that name")
     }
 
-    /// Scripts named after [`WRAPPED`] in `wrap/`: each appends its argv
-    /// and environment to `children.log`, then runs the real program,
+    /// Scripts named after [`WRAPPED`] in `wrap/`: each writes its argv
+    /// and environment to a file of its own in `children/` (children run
+    /// at the same time: rewind publishes the team's journal in the
+    /// background while `pg_restore` runs), then runs the real program,
     /// found on PATH once `wrap/` is taken out of it.
     fn wrap(&self) {
         use std::os::unix::fs::PermissionsExt;
         let wrap = self.path("wrap");
-        let log = self.path("children.log");
+        let log = self.path("children");
+        std::fs::create_dir_all(&log).expect("children dir");
         for name in WRAPPED {
             let script = format!(
                 "#!/bin/sh\n\
                  {{ printf 'ARGV {name}'; for a in \"$@\"; do printf '\\t%s' \"$a\"; done; printf '\\n'; \
-                 env | sed 's/^/ENV /'; printf 'END\\n'; }} >> '{log}'\n\
+                 env | sed 's/^/ENV /'; printf 'END\\n'; }} > \"$(mktemp '{log}/{name}.XXXXXXXX')\"\n\
                  PATH=$(printf '%s' \"$PATH\" | tr ':' '\\n' | grep -vx '{wrap}' | paste -sd:)\n\
                  export PATH\n\
                  exec {name} \"$@\"\n",
@@ -572,7 +575,7 @@ fn hostile_canary_secrets_stay_out_of_outputs_files_requests_and_argv() {
         w.path("origin.git"),
         w.path("sandbox-tmp"),
         w.path("wrap"),
-        w.path("children.log"),
+        w.path("children"),
     ];
     let mut found = Vec::new();
     files(w.dir.path(), &skip, &mut found);
@@ -684,7 +687,11 @@ fn hostile_canary_secrets_stay_out_of_outputs_files_requests_and_argv() {
         }
     }
     // What rewind asked of its child processes.
-    let children = std::fs::read_to_string(w.path("children.log")).unwrap_or_default();
+    let children: String = std::fs::read_dir(w.path("children"))
+        .expect("children dir")
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect();
     let mut started = std::collections::BTreeMap::<String, usize>::new();
     let mut password_in_env = false;
     for record in children.split("\nEND\n").filter(|r| !r.trim().is_empty()) {
