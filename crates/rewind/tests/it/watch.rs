@@ -29,6 +29,13 @@ impl World {
     /// v1.0.0 healthy; v1.1.0 answers `status_of_v2` (a `.sandbox/health`
     /// file when not 200), the head of `main`.
     fn new(status_of_v2: u16, watch_toml: &str) -> World {
+        let health = (status_of_v2 != 200).then(|| status_of_v2.to_string());
+        World::with_health(health.as_deref(), watch_toml)
+    }
+
+    /// The same, v1.1.0's `.sandbox/health` holding `health` (such as
+    /// `503 when FEATURE_X=true`) when given.
+    fn with_health(health: Option<&str>, watch_toml: &str) -> World {
         let dir = tempfile::tempdir().expect("tempdir");
         let work = dir.path().join("app");
         std::fs::create_dir_all(&work).expect("app dir");
@@ -40,9 +47,11 @@ impl World {
                 format!("{{\"name\":\"shop\",\"version\":\"{v}\"}}\n"),
             )
             .expect("write");
-            if v == "1.1.0" && status_of_v2 != 200 {
+            if v == "1.1.0"
+                && let Some(health) = health
+            {
                 std::fs::create_dir_all(work.join(".sandbox")).expect(".sandbox");
-                std::fs::write(work.join(".sandbox/health"), format!("{status_of_v2}\n"))
+                std::fs::write(work.join(".sandbox/health"), format!("{health}\n"))
                     .expect("health file");
             }
             git(&work, &["add", "."]);
@@ -420,7 +429,7 @@ fn ctrl_c_stops_the_watch_with_130_and_journals_it() {
 }
 
 #[test]
-fn bad_watch_thresholds_and_policies_not_there_yet_exit_2() {
+fn bad_watch_thresholds_and_unknown_policies_exit_2() {
     let world = World::new(
         200,
         "\n[apps.watch]\nerror_factor = 3\nhealth_failures = 0\n",
@@ -438,17 +447,13 @@ fn bad_watch_thresholds_and_policies_not_there_yet_exit_2() {
         run.stderr
     );
 
-    for policy in ["ask", "auto"] {
-        let run = world.watch(&["shop", "--policy", policy]);
-        assert_eq!(run.code, 2, "{}", run.stderr);
-        assert!(
-            run.stderr.contains(&format!(
-                "the `{policy}` policy is not available yet in this version of rewind; use `--policy notify`"
-            )),
-            "{}",
-            run.stderr
-        );
-    }
+    let run = world.watch(&["shop", "--policy", "always"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("expected one of: notify, ask, auto"),
+        "{}",
+        run.stderr
+    );
     let fixed = std::fs::read_to_string(&toml)
         .expect("rewind.toml")
         .replace("health_failures = 0", "health_failures = 3");
@@ -468,4 +473,217 @@ fn bad_watch_thresholds_and_policies_not_there_yet_exit_2() {
         run.stderr
     );
     assert!(journal_entries(&world.journal()).is_empty());
+}
+
+/// v1.1.0 answers 503 while `FEATURE_X=true`, and the flag is on: the
+/// tree's path to switching it off is decided by the evidence alone.
+fn flagged_world(watch_toml: &str) -> (World, Scalingo, String) {
+    let world = World::with_health(
+        Some("503 when FEATURE_X=true"),
+        &format!(
+            "\n[[apps.feature_flags]]\nname = \"FEATURE_X\"\noff_value = \"false\"\n{watch_toml}"
+        ),
+    );
+    let client = world.client();
+    client
+        .set_variable("shop", "FEATURE_X", "true")
+        .expect("the flag is on");
+    let deployment = world.release(&client);
+    (world, client, deployment)
+}
+
+fn flag_value(client: &Scalingo) -> Option<String> {
+    client
+        .variables("shop")
+        .expect("variables")
+        .into_iter()
+        .find(|v| v.name == "FEATURE_X")
+        .map(|v| v.value)
+}
+
+fn steps(world: &World) -> Vec<(String, String)> {
+    journal_entries(&world.journal())
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap_or("").to_string(),
+                e["step"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn auto_switches_an_allowed_flag_off_once_and_still_exits_1() {
+    let (world, client, deployment) =
+        flagged_world("\n[apps.watch]\nauto = [\"feature-flag-off\"]\n");
+
+    let run = world.watch(&["shop", "--for", "2m", "--policy", "auto"]);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(flag_value(&client).as_deref(), Some("false"));
+    assert!(
+        run.stdout
+            .contains("policy auto: rewind is carrying out `switch_feature_off` (a1) now"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("policy auto: `switch_feature_off` is done"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("`switch_feature_off` done"),
+        "{}",
+        run.stderr
+    );
+    // The app answers again once the feature is off.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let answer = agent
+        .get(&format!("{}/_apps/shop/health", world.sandbox.base_url()))
+        .call()
+        .expect("the app answers");
+    assert_eq!(answer.status().as_u16(), 200);
+
+    let kinds = steps(&world);
+    let expected: Vec<(String, String)> = [
+        ("incident_opened", ""),
+        ("step_started", "evidence"),
+        ("step_done", "evidence"),
+        ("step_started", "notify"),
+        ("step_done", "notify"),
+        ("step_started", "action"),
+        ("step_done", "action"),
+        ("step_started", "notify-outcome"),
+        ("step_done", "notify-outcome"),
+        ("incident_closed", ""),
+    ]
+    .iter()
+    .map(|(k, s)| (k.to_string(), s.to_string()))
+    .collect();
+    assert_eq!(kinds, expected);
+    let journal = journal_entries(&world.journal());
+    assert_eq!(journal[0]["data"]["policy"], "auto");
+    assert_eq!(journal[9]["data"]["outcome"], "acted");
+    let messages = world.webhook_messages();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[1]["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("`switch_feature_off` on shop is done"),
+        "{messages:?}"
+    );
+
+    // A rerun on the same release, the flag switched back on by someone:
+    // rewind does not act twice.
+    client
+        .set_variable("shop", "FEATURE_X", "true")
+        .expect("the flag is on again");
+    let again = world.watch(&["shop", "--for", "2m", "--policy", "auto"]);
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert_eq!(flag_value(&client).as_deref(), Some("true"));
+    assert!(
+        again.stdout.contains(&format!(
+            "policy auto did not act: incident {} already acted on deployment {deployment}",
+            journal[0]["incident"].as_str().expect("incident")
+        )),
+        "{}",
+        again.stdout
+    );
+}
+
+#[test]
+fn auto_without_the_teams_permission_behaves_as_notify_and_says_why() {
+    let (world, client, _) = flagged_world("");
+
+    let run = world.watch(&["shop", "--for", "2m", "--policy", "auto"]);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(flag_value(&client).as_deref(), Some("true"));
+    assert!(
+        run.stdout.contains(
+            "policy auto did not act: `feature-flag-off` is not allowed in rewind.toml ([apps.watch] auto = [])"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("policy auto: nothing was changed"),
+        "{}",
+        run.stderr
+    );
+    let journal = journal_entries(&world.journal());
+    assert!(
+        journal
+            .iter()
+            .all(|e| e["kind"] != "step_started" || e["step"] != "action"),
+        "{journal:?}"
+    );
+    assert_eq!(
+        journal.last().expect("closed")["data"]["outcome"],
+        "detected"
+    );
+    assert_eq!(world.webhook_messages().len(), 1);
+}
+
+#[test]
+fn auto_never_acts_on_a_path_the_evidence_does_not_decide() {
+    // No feature flag: the tree stops at a question a person answers.
+    let world = World::new(
+        503,
+        "\n[apps.watch]\nauto = [\"feature-flag-off\", \"redeploy\"]\n",
+    );
+    let client = world.client();
+    world.release(&client);
+
+    let run = world.watch(&["shop", "--for", "2m", "--policy", "auto"]);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("policy auto did not act: the evidence does not decide the tree's whole path: it stops at question"),
+        "{}",
+        run.stdout
+    );
+    let journal = journal_entries(&world.journal());
+    assert!(
+        journal
+            .iter()
+            .all(|e| e["step"] != "action" || e["kind"] == "note"),
+        "{journal:?}"
+    );
+}
+
+#[test]
+fn ask_without_a_terminal_behaves_as_notify_and_says_so() {
+    let (world, client, _) = flagged_world("");
+
+    let run = world.watch(&["shop", "--for", "2m", "--policy", "ask"]);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(flag_value(&client).as_deref(), Some("true"));
+    assert!(
+        run.stdout.contains(
+            "policy ask: the person watching is asked to confirm `switch_feature_off` (a1)"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("policy ask: nothing was changed: no terminal to ask: behaved as notify"),
+        "{}",
+        run.stderr
+    );
+    let journal = journal_entries(&world.journal());
+    let note = journal
+        .iter()
+        .find(|e| e["kind"] == "note" && e["step"] == "action")
+        .expect("the note");
+    assert_eq!(note["data"]["policy"], "ask");
 }
