@@ -687,3 +687,100 @@ fn ask_without_a_terminal_behaves_as_notify_and_says_so() {
         .expect("the note");
     assert_eq!(note["data"]["policy"], "ask");
 }
+
+/// The team's tree: a bad release is put back at once.
+const REDEPLOY_TREE: &str = r#"
+entry = "mep"
+[[question]]
+id = "mep"
+probe = "bad_deploy"
+text = { fr = "La release va bien ?", en = "Is the release fine?" }
+[[question.answer]]
+id = "ok"
+label = { fr = "Oui", en = "Yes" }
+next = "mep"
+loop = true
+[[question.answer]]
+id = "problem"
+label = { fr = "Non", en = "No" }
+next = "back"
+[[action]]
+id = "back"
+text = { fr = "Remettre la release d'avant", en = "Put the previous release back" }
+action = "redeploy_previous"
+next = "end"
+[[exit]]
+id = "end"
+text = { fr = "Fini", en = "Done" }
+"#;
+
+#[test]
+fn auto_redeploys_the_previous_release_when_allowed_and_the_tree_leads_there() {
+    let world = World::new(503, "\n[apps.watch]\nauto = [\"redeploy\"]\n");
+    let toml = world.work().join("rewind.toml");
+    let text = std::fs::read_to_string(&toml).expect("rewind.toml");
+    std::fs::write(&toml, format!("tree = \"tree.toml\"\n{text}")).expect("rewind.toml");
+    std::fs::write(world.work().join("tree.toml"), REDEPLOY_TREE).expect("tree");
+    // The rollback reads the releases from the team's origin.
+    let origin = world.dir.path().join("origin.git");
+    git(
+        world.dir.path(),
+        &["init", "--quiet", "--bare", "origin.git"],
+    );
+    let work = world.work();
+    git(
+        &work,
+        &["remote", "add", "origin", &origin.display().to_string()],
+    );
+    git(&work, &["push", "--quiet", "origin", "main", "--tags"]);
+    let client = world.client();
+    let bad = world.release(&client);
+
+    let run = world.watch(&["shop", "--for", "2m", "--policy", "auto"]);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("policy auto: `redeploy_previous` is done"),
+        "{}",
+        run.stderr
+    );
+    // v1.0.0 runs again: the newest deployment is rewind's, of its commit.
+    let newest = client
+        .deployments("shop", 1, 10)
+        .expect("deployments")
+        .items
+        .into_iter()
+        .next()
+        .expect("a deployment");
+    assert_ne!(newest.id, bad);
+    assert_eq!(newest.git_ref.as_deref(), Some(world.shas[0].as_str()));
+    assert!(newest.status.is_success(), "{:?}", newest.status);
+
+    let journal = journal_entries(&world.journal());
+    let watch_incident = journal[0]["incident"]
+        .as_str()
+        .expect("incident")
+        .to_string();
+    let rollback_opened: Vec<&Value> = journal
+        .iter()
+        .filter(|e| e["kind"] == "incident_opened" && e["data"]["command"] != "watch")
+        .collect();
+    assert_eq!(rollback_opened.len(), 1, "{journal:?}");
+    let action_done = journal
+        .iter()
+        .find(|e| e["kind"] == "step_done" && e["step"] == "action")
+        .expect("the action is journaled done");
+    assert_eq!(
+        action_done["data"]["rollback_incident"],
+        rollback_opened[0]["incident"]
+    );
+    assert!(
+        journal
+            .iter()
+            .any(|e| e["incident"] == watch_incident.as_str()
+                && e["kind"] == "incident_closed"
+                && e["data"]["outcome"] == "acted"),
+        "{journal:?}"
+    );
+}
