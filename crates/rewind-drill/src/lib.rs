@@ -42,7 +42,7 @@ use serde::Serialize;
 pub use checks::{Check, DataLoss, verify};
 pub use error::DrillError;
 pub use listener::Listener;
-pub use night::{Broken, Reporter, Stage, StepLine};
+pub use night::{Broken, Reporter, Shipped, Stage, StepLine};
 pub use pace::Pace;
 pub use scenario::Scenario;
 pub use timing::{Timed, Timings};
