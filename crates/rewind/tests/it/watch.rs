@@ -784,3 +784,62 @@ fn auto_redeploys_the_previous_release_when_allowed_and_the_tree_leads_there() {
         "{journal:?}"
     );
 }
+
+/// `rewind watch` with a person at the keyboard (`REWIND_INTERACTIVE=1`)
+/// typing `answer`.
+fn watch_typing(world: &World, answer: &str) -> crate::support::Run {
+    Rewind::new(&["watch", "shop", "--for", "2m", "--policy", "ask"])
+        .dir(&world.work())
+        .journal(&world.journal())
+        .sandbox(&world.sandbox)
+        .env("REWIND_WATCH_POLL_MS", POLL_MS)
+        .env("REWIND_INTERACTIVE", "1")
+        .stdin(answer)
+        .run()
+}
+
+#[test]
+fn ask_carries_out_the_action_once_the_person_types_the_apps_name() {
+    // Not allowed for auto: a person's confirmation is what counts here.
+    let (world, client, _) = flagged_world("");
+
+    let run = watch_typing(&world, "shop\n");
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(flag_value(&client).as_deref(), Some("false"));
+    assert!(
+        run.stderr
+            .contains("policy ask: `switch_feature_off` is done"),
+        "{}",
+        run.stderr
+    );
+    let journal = journal_entries(&world.journal());
+    assert!(
+        journal.iter().any(|e| e["kind"] == "note"
+            && e["step"] == "action"
+            && e["data"]["confirmed"] == true),
+        "{journal:?}"
+    );
+    assert!(
+        journal
+            .iter()
+            .any(|e| e["kind"] == "step_done" && e["step"] == "action"),
+        "{journal:?}"
+    );
+}
+
+#[test]
+fn ask_changes_nothing_when_the_person_types_something_else() {
+    let (world, client, _) = flagged_world("");
+
+    let run = watch_typing(&world, "no\n");
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(flag_value(&client).as_deref(), Some("true"));
+    assert!(
+        run.stderr
+            .contains("policy ask: nothing was changed: the person did not confirm"),
+        "{}",
+        run.stderr
+    );
+}
