@@ -36,6 +36,11 @@ impl World {
     /// The same, v1.1.0's `.sandbox/health` holding `health` (such as
     /// `503 when FEATURE_X=true`) when given.
     fn with_health(health: Option<&str>, watch_toml: &str) -> World {
+        World::with_files(health, &[], watch_toml)
+    }
+
+    /// The same, v1.1.0 also adding `files_of_v2` (`(path, text)`).
+    fn with_files(health: Option<&str>, files_of_v2: &[(&str, &str)], watch_toml: &str) -> World {
         let dir = tempfile::tempdir().expect("tempdir");
         let work = dir.path().join("app");
         std::fs::create_dir_all(&work).expect("app dir");
@@ -53,6 +58,13 @@ impl World {
                 std::fs::create_dir_all(work.join(".sandbox")).expect(".sandbox");
                 std::fs::write(work.join(".sandbox/health"), format!("{health}\n"))
                     .expect("health file");
+            }
+            if v == "1.1.0" {
+                for (path, text) in files_of_v2 {
+                    let path = work.join(path);
+                    std::fs::create_dir_all(path.parent().expect("a folder")).expect("folder");
+                    std::fs::write(path, text).expect("file");
+                }
             }
             git(&work, &["add", "."]);
             git(&work, &["commit", "--quiet", "-m", &format!("release {v}")]);
@@ -714,9 +726,13 @@ id = "end"
 text = { fr = "Fini", en = "Done" }
 "#;
 
-#[test]
-fn auto_redeploys_the_previous_release_when_allowed_and_the_tree_leads_there() {
-    let world = World::new(503, "\n[apps.watch]\nauto = [\"redeploy\"]\n");
+/// The world of the redeploy tests: the team's tree, the origin.
+fn redeploy_world(files_of_v2: &[(&str, &str)]) -> World {
+    let world = World::with_files(
+        Some("503"),
+        files_of_v2,
+        "\n[apps.watch]\nauto = [\"redeploy\"]\n",
+    );
     let toml = world.work().join("rewind.toml");
     let text = std::fs::read_to_string(&toml).expect("rewind.toml");
     std::fs::write(&toml, format!("tree = \"tree.toml\"\n{text}")).expect("rewind.toml");
@@ -733,6 +749,55 @@ fn auto_redeploys_the_previous_release_when_allowed_and_the_tree_leads_there() {
         &["remote", "add", "origin", &origin.display().to_string()],
     );
     git(&work, &["push", "--quiet", "origin", "main", "--tags"]);
+    world
+}
+
+#[test]
+fn auto_never_redeploys_over_a_migration_changed_between_the_releases() {
+    let world = redeploy_world(&[(
+        "migrations/002_drop_name.sql",
+        "alter table items drop column name;\n",
+    )]);
+    let client = world.client();
+    let bad = world.release(&client);
+
+    let run = world.watch(&["shop", "--for", "2m", "--policy", "auto"]);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("`redeploy_previous` failed: 1 migration(s) changed between v1.0.0 and v1.1.0: a redeploy over a changed schema is a person's decision"),
+        "{}",
+        run.stderr
+    );
+    let newest = client
+        .deployments("shop", 1, 10)
+        .expect("deployments")
+        .items
+        .into_iter()
+        .next()
+        .expect("a deployment");
+    assert_eq!(newest.id, bad, "nothing was redeployed");
+    let journal = journal_entries(&world.journal());
+    let failed = journal
+        .iter()
+        .find(|e| e["kind"] == "step_failed" && e["step"] == "action")
+        .expect("the refusal is journaled");
+    assert_eq!(failed["data"]["stage"], "plan");
+    assert!(
+        journal
+            .iter()
+            .all(|e| !(e["kind"] == "step_started" && e["step"] == "action")),
+        "{journal:?}"
+    );
+    assert_eq!(
+        journal.last().expect("closed")["data"]["outcome"],
+        "action-failed"
+    );
+}
+
+#[test]
+fn auto_redeploys_the_previous_release_when_allowed_and_the_tree_leads_there() {
+    let world = redeploy_world(&[]);
     let client = world.client();
     let bad = world.release(&client);
 
