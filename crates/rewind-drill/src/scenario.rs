@@ -1,4 +1,5 @@
-//! The four rehearsals, one for each exit of the runbook's tree: the
+//! The rehearsals, one for each exit of the runbook's tree and one for
+//! `rewind watch --policy auto`: the
 //! answers a scripted (`--auto`) walk gives, and what production must look
 //! like once the walk is over.
 

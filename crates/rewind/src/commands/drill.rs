@@ -46,7 +46,8 @@ const POSTGRES_ENV: &str = "REWIND_DRILL_POSTGRES";
 pub struct DrillArgs {
     /// The runbook path to rehearse: with-db (restore the database, then
     /// redeploy), app-only (redeploy), feature-flag (switch the feature
-    /// off), minor (warn the product owner).
+    /// off), minor (warn the product owner), watch (rewind watch --policy
+    /// auto notices the bad release and switches the feature off alone).
     #[arg(long, default_value = "with-db", value_parser = parse_scenario)]
     scenario: Scenario,
 
