@@ -589,6 +589,51 @@ mod tests {
     }
 
     #[test]
+    fn a_release_is_acted_on_once_and_rewinds_own_redeploy_is_known() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::open(dir.path());
+        // A rollback that deployed d2; a watch of d1 that acted.
+        let rollback = journal
+            .begin("shop", json!({"command": "rollback"}))
+            .expect("begin");
+        journal
+            .record(
+                &rollback,
+                "shop",
+                EntryKind::IncidentClosed,
+                None,
+                json!({"outcome": "succeeded", "deployment_id": "d2"}),
+            )
+            .expect("record");
+        let watch = journal
+            .begin("shop", json!({"command": COMMAND, "deployment_id": "d1"}))
+            .expect("begin");
+        assert_eq!(earlier_action(&journal, "shop", "d1").expect("read"), None);
+        journal
+            .record(
+                &watch,
+                "shop",
+                EntryKind::StepStarted,
+                Some(guide::CARRIED_STEP),
+                Value::Null,
+            )
+            .expect("record");
+
+        assert_eq!(
+            earlier_action(&journal, "shop", "d1").expect("read"),
+            Some(watch.to_string())
+        );
+        assert_eq!(earlier_action(&journal, "shop", "d2").expect("read"), None);
+        assert_eq!(earlier_action(&journal, "cart", "d1").expect("read"), None);
+        assert_eq!(
+            made_by_rewind(&journal, "shop", "d2").expect("read"),
+            Some(rollback.to_string())
+        );
+        // The watch's own incident names d1, but did not deploy it.
+        assert_eq!(made_by_rewind(&journal, "shop", "d1").expect("read"), None);
+    }
+
+    #[test]
     fn an_entry_question_with_several_ways_to_be_wrong_is_left_to_a_person() {
         let tree = Tree::parse(
             "team.toml",
