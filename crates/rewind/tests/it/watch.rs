@@ -908,3 +908,40 @@ fn ask_changes_nothing_when_the_person_types_something_else() {
         run.stderr
     );
 }
+
+#[test]
+fn auto_is_refused_while_someone_else_holds_the_apps_lock() {
+    use rewind_core::journal::{AppLock, Holder, Journal};
+
+    let (world, client, _) = flagged_world("\n[apps.watch]\nauto = [\"feature-flag-off\"]\n");
+    let journal = Journal::open(&world.journal());
+    let held = AppLock::acquire(&journal, "shop", &Holder::me("carol", "rollback"))
+        .expect("carol holds the lock");
+
+    let run = world.watch(&["shop", "--for", "2m", "--policy", "auto"]);
+    drop(held);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        flag_value(&client).as_deref(),
+        Some("true"),
+        "nothing changed"
+    );
+    assert!(
+        run.stderr.contains("`switch_feature_off` failed:"),
+        "{}",
+        run.stderr
+    );
+    let entries = journal_entries(&world.journal());
+    let failed = entries
+        .iter()
+        .find(|e| e["kind"] == "step_failed" && e["step"] == "action")
+        .expect("the refusal is journaled");
+    assert_eq!(failed["data"]["stage"], "lock");
+    assert!(
+        entries
+            .iter()
+            .all(|e| !(e["kind"] == "step_started" && e["step"] == "action")),
+        "{entries:?}"
+    );
+}
