@@ -3,6 +3,7 @@
 //! database's rows, the app's variables and events, the team's webhook,
 //! the ticket draft on disk. Nothing is taken from the walk's own word.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use rewind_core::guide::{GuideSummary, Outcome};
@@ -10,7 +11,7 @@ use rewind_core::platform::Platform;
 
 use crate::admin::Row;
 use crate::history::{APP, BAD, FLAG, FLAG_OFF, GOOD};
-use crate::night::{Broken, Stage};
+use crate::night::{Broken, Shipped, Stage};
 use crate::scenario::Scenario;
 
 /// One fact checked.
@@ -96,7 +97,9 @@ pub fn verify(
                 format!("{} webhook message(s)", webhook_messages.len()),
             ));
         }
-        Scenario::FeatureFlag | Scenario::Minor => checks.push(release_check(BAD)),
+        Scenario::FeatureFlag | Scenario::Minor | Scenario::Watch => {
+            checks.push(release_check(BAD))
+        }
     }
     match (scenario, rows) {
         (_, Err(e)) => checks.push(Check::new("the database's rows", false, e.to_string())),
@@ -138,9 +141,9 @@ pub fn verify(
         }
     }
     match scenario {
-        Scenario::FeatureFlag => {
+        Scenario::FeatureFlag | Scenario::Watch => {
             checks.push(flag_off(stage.platform));
-            checks.push(restarted(stage.platform, broken));
+            checks.push(restarted(stage.platform, broken.alert_at));
             checks.push(healthy());
         }
         Scenario::Minor => {
@@ -155,6 +158,59 @@ pub fn verify(
         Scenario::WithDb | Scenario::AppOnly => {}
     }
     (checks, loss)
+}
+
+/// The watch scenario's outcome: `rewind watch --policy auto` closed its
+/// incident as `acted` (`outcome`, from the journal), the feature is off,
+/// the app restarted since `detected_at` and is healthy, v1.3.0 still
+/// runs, the team got the watch's two messages, the database untouched.
+pub fn verify_watch(
+    stage: &Stage<'_>,
+    shipped: &Shipped,
+    outcome: &str,
+    detected_at: DateTime<Utc>,
+    webhook_messages: &[String],
+) -> Vec<Check> {
+    let mut checks = vec![Check::new(
+        "rewind watch acted",
+        outcome == "acted",
+        format!("its incident closed as `{outcome}`"),
+    )];
+    let want = stage.workspace.commit(BAD).unwrap_or_default();
+    let running = running_commit(stage.platform);
+    checks.push(Check::new(
+        format!("v{BAD} runs"),
+        running.as_deref().ok() == Some(want),
+        match &running {
+            Ok(sha) => format!("the last successful deployment runs {}", short(sha)),
+            Err(e) => e.clone(),
+        },
+    ));
+    checks.push(flag_off(stage.platform));
+    checks.push(restarted(stage.platform, detected_at));
+    checks.push(match stage.health_check() {
+        Ok(h) => Check::new(
+            "the health check passes",
+            h.ok,
+            h.last_error
+                .unwrap_or_else(|| format!("HTTP {}", h.last_status.unwrap_or_default())),
+        ),
+        Err(e) => Check::new("the health check passes", false, e.to_string()),
+    });
+    checks.push(Check::new(
+        "the team was told, then told what was done",
+        webhook_messages.len() == 2 && webhook_messages[1].contains("is done"),
+        format!("{} webhook message(s)", webhook_messages.len()),
+    ));
+    checks.push(match stage.admin.rows(&shipped.addon) {
+        Ok(now) => Check::new(
+            "the database is untouched",
+            shipped.rows.iter().all(|r| has(&now, r)),
+            format!("{} row(s), none restored", now.len()),
+        ),
+        Err(e) => Check::new("the database's rows", false, e.to_string()),
+    });
+    checks
 }
 
 fn has(rows: &[Row], row: &Row) -> bool {
@@ -216,21 +272,19 @@ fn flag_off(platform: &dyn Platform) -> Check {
     }
 }
 
-fn restarted(platform: &dyn Platform, broken: &Broken) -> Check {
+fn restarted(platform: &dyn Platform, since: DateTime<Utc>) -> Check {
     let what = "the app restarted";
     match platform.events(APP, 1, 50) {
         Ok(page) => {
             let restarts = page
                 .items
                 .iter()
-                .filter(|e| {
-                    e.kind == "restart" && e.created_at.is_some_and(|t| t >= broken.alert_at)
-                })
+                .filter(|e| e.kind == "restart" && e.created_at.is_some_and(|t| t >= since))
                 .count();
             Check::new(
                 what,
                 restarts > 0,
-                format!("{restarts} restart event(s) since the alert"),
+                format!("{restarts} restart event(s) since the bad release was noticed"),
             )
         }
         Err(e) => Check::new(what, false, e.to_string()),

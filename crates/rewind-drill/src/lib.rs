@@ -15,7 +15,7 @@
 //!
 //! - [`workspace`], [`history`], [`git`]: the app and its repositories;
 //! - [`night`]: the releases, the rows, the breakage and the alert;
-//! - [`scenario`]: the four paths, their answers and outcomes;
+//! - [`scenario`]: the paths, their answers and outcomes;
 //! - [`checks`]: the outcome, checked on the platform and in the data;
 //! - [`sandbox`]: the sandbox seeded for the night, and the client fitted
 //!   to it;
@@ -42,7 +42,7 @@ use serde::Serialize;
 pub use checks::{Check, DataLoss, verify};
 pub use error::DrillError;
 pub use listener::Listener;
-pub use night::{Broken, Reporter, Stage, StepLine};
+pub use night::{Broken, Reporter, Shipped, Stage, StepLine};
 pub use pace::Pace;
 pub use scenario::Scenario;
 pub use timing::{Timed, Timings};

@@ -75,6 +75,16 @@ pub struct Broken {
     pub alert_at: DateTime<Utc>,
 }
 
+/// v1.3.0 out, production writing under it, before anyone noticed.
+#[derive(Debug, Clone)]
+pub struct Shipped {
+    /// The database addon's id.
+    pub addon: String,
+    pub bad_deployment: Deployment,
+    /// Every row just after the bad release wrote its own.
+    pub rows: Vec<Row>,
+}
+
 impl Broken {
     /// The rows a restore to [`Broken::restore_point`] loses.
     pub fn rows_after_restore_point(&self) -> Vec<Row> {
@@ -97,6 +107,13 @@ impl Stage<'_> {
 
     /// Deploys the good releases, then breaks production with v1.3.0.
     pub fn play(&self, reporter: &mut dyn Reporter) -> Result<Broken, DrillError> {
+        let shipped = self.ship(reporter)?;
+        self.alert(shipped, reporter)
+    }
+
+    /// Deploys the good releases, then v1.3.0 with its feature on, and
+    /// lets production write under it; no alert yet.
+    pub fn ship(&self, reporter: &mut dyn Reporter) -> Result<Shipped, DrillError> {
         let name = &self.app.name;
         let wanted = self.app.database.as_ref().map(|d| d.addon.as_str());
         let addon = database_addon(self.platform, name, wanted)
@@ -134,6 +151,25 @@ impl Stage<'_> {
             ),
             since,
         ));
+        Ok(Shipped {
+            addon,
+            bad_deployment,
+            rows,
+        })
+    }
+
+    /// The monitoring alert after [`Stage::ship`]: the health check fails.
+    pub fn alert(
+        &self,
+        shipped: Shipped,
+        reporter: &mut dyn Reporter,
+    ) -> Result<Broken, DrillError> {
+        let Shipped {
+            addon,
+            bad_deployment,
+            rows,
+        } = shipped;
+        let name = &self.app.name;
         let since = Instant::now();
         let health = self.health_check()?;
         if health.ok {

@@ -187,6 +187,11 @@ pub fn commands(
             lines.push("# the tree's walk, as the drill took it:".into());
             lines.push(walk.clone());
         }
+        // rewind.toml allows `feature-flag-off` in [apps.watch] auto.
+        Scenario::Watch => {
+            lines.push("# the watch, as the drill ran it (nobody answers):".into());
+            lines.push("rewind watch --policy auto --for 2m".into());
+        }
     }
     lines.push("rewind journal   # then `rewind report ID` for any incident".into());
     if matches!(scenario, Scenario::WithDb | Scenario::AppOnly) {

@@ -1,4 +1,5 @@
-//! The four rehearsals, one for each exit of the runbook's tree: the
+//! The rehearsals, one for each exit of the runbook's tree and one for
+//! `rewind watch --policy auto`: the
 //! answers a scripted (`--auto`) walk gives, and what production must look
 //! like once the walk is over.
 
@@ -16,14 +17,18 @@ pub enum Scenario {
     FeatureFlag,
     /// A minor problem: the product owner is warned with a ticket (a2).
     Minor,
+    /// Nobody walks the tree: `rewind watch --policy auto` notices the bad
+    /// release and switches the faulty feature off itself (a1).
+    Watch,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 4] = [
+    pub const ALL: [Scenario; 5] = [
         Scenario::WithDb,
         Scenario::AppOnly,
         Scenario::FeatureFlag,
         Scenario::Minor,
+        Scenario::Watch,
     ];
 
     pub fn name(self) -> &'static str {
@@ -32,6 +37,7 @@ impl Scenario {
             Scenario::AppOnly => "app-only",
             Scenario::FeatureFlag => "feature-flag",
             Scenario::Minor => "minor",
+            Scenario::Watch => "watch",
         }
     }
 
@@ -59,7 +65,8 @@ impl Scenario {
                 "q4=no",
                 "q5=no",
             ],
-            Scenario::FeatureFlag => &["mep=problem", "q1=yes"],
+            // The watch's evidence decides the same path as feature-flag.
+            Scenario::FeatureFlag | Scenario::Watch => &["mep=problem", "q1=yes"],
             Scenario::Minor => &["mep=problem", "q1=no", "q2=yes", "q3=low"],
         }
     }
@@ -69,7 +76,7 @@ impl Scenario {
         match self {
             Scenario::WithDb => &["a3", "a4"],
             Scenario::AppOnly => &["a4"],
-            Scenario::FeatureFlag => &["a1"],
+            Scenario::FeatureFlag | Scenario::Watch => &["a1"],
             Scenario::Minor => &["a2"],
         }
     }
@@ -83,6 +90,9 @@ impl Scenario {
             Scenario::AppOnly => "the previous release runs; the database is left as it is",
             Scenario::FeatureFlag => "the faulty feature is off and the app restarted",
             Scenario::Minor => "the product owner is warned and a ticket draft is written",
+            Scenario::Watch => {
+                "rewind watch notices the bad release and switches the faulty feature off, with nobody answering"
+            }
         }
     }
 

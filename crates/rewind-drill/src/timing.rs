@@ -68,6 +68,13 @@ pub struct Timings {
     pub to_deploy_accepted_ms: Option<u64>,
     /// The whole drill.
     pub total_ms: u64,
+    /// The watch scenario: from the bad deploy's end to the incident
+    /// `rewind watch` opened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detection_ms: Option<u64>,
+    /// The watch scenario: from the bad deploy's end to its action done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_action_ms: Option<u64>,
 }
 
 impl Timings {
@@ -88,6 +95,8 @@ impl Timings {
             to_decision_ms: decided_at.map(since),
             to_deploy_accepted_ms: accepted.map(since),
             total_ms: total.as_millis() as u64,
+            detection_ms: None,
+            to_action_ms: None,
         }
     }
 }

@@ -248,6 +248,8 @@ impl Workspace {
              name = \"{FLAG}\"\n\
              off_value = \"{FLAG_OFF}\"\n\
              description = \"the new pricing engine of v1.3.0\"\n\n\
+             [apps.watch]\n\
+             auto = [\"feature-flag-off\"]  # rewind watch --policy auto may switch it off\n\n\
              [notify]\n\
              webhook_url = \"{hook}\"\n",
             base = settings.sandbox_url.trim_end_matches('/'),

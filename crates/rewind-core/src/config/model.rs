@@ -246,6 +246,44 @@ pub struct WatchConfig {
     pub health_failures: u32,
     /// Whether a crash event after the deploy counts (any one).
     pub crash_events: bool,
+    /// The actions `rewind watch --policy auto` may carry out on its own
+    /// (none by default).
+    pub auto: Vec<AutoAction>,
+}
+
+/// An action the team allows `rewind watch --policy auto` to carry out
+/// when the evidence decides the tree's whole path to it. A database
+/// restore is never one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum AutoAction {
+    /// `feature-flag-off`: the tree's `switch_feature_off` leaf.
+    #[serde(rename = "feature-flag-off")]
+    FeatureFlagOff,
+    /// `redeploy`: the tree's `redeploy_previous` leaf, only when no
+    /// migration changed between the two releases.
+    #[serde(rename = "redeploy")]
+    Redeploy,
+}
+
+impl AutoAction {
+    pub const ALL: [AutoAction; 2] = [AutoAction::FeatureFlagOff, AutoAction::Redeploy];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AutoAction::FeatureFlagOff => "feature-flag-off",
+            AutoAction::Redeploy => "redeploy",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<AutoAction> {
+        AutoAction::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+impl std::fmt::Display for AutoAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl Default for WatchConfig {
@@ -258,6 +296,7 @@ impl Default for WatchConfig {
             error_sustained: Duration::from_secs(120),
             health_failures: 3,
             crash_events: true,
+            auto: Vec::new(),
         }
     }
 }

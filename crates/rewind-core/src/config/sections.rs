@@ -4,15 +4,17 @@
 use super::collector::Collector;
 use super::fields::Table;
 use super::model::{
-    DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_RETRIES, DEFAULT_HEALTH_STATUS, DEFAULT_MARGIN,
-    DEFAULT_MIGRATIONS, DatabaseConfig, FeatureFlag, HealthCheck, RollbackOrder, WatchConfig,
+    AutoAction, DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_RETRIES, DEFAULT_HEALTH_STATUS,
+    DEFAULT_MARGIN, DEFAULT_MIGRATIONS, DatabaseConfig, FeatureFlag, HealthCheck, RollbackOrder,
+    WatchConfig,
 };
 use super::values::{checked, duration, is_env_name, is_http_url};
 
 const DATABASE_KEYS: [&str; 4] = ["addon", "margin", "migrations", "rollback_order"];
 const HEALTH_KEYS: [&str; 4] = ["url", "retries", "interval", "expect_status"];
 const FLAG_KEYS: [&str; 3] = ["name", "off_value", "description"];
-const WATCH_KEYS: [&str; 7] = [
+const WATCH_KEYS: [&str; 8] = [
+    "auto",
     "baseline",
     "error_factor",
     "error_floor_percent",
@@ -52,6 +54,7 @@ pub(crate) fn read_watch(c: &mut Collector, app: &Table<'_, '_>) -> WatchConfig 
     let crash_events = t
         .boolean(c, "crash_events", "true or false")
         .map_or(defaults.crash_events, |b| b.into_inner());
+    let auto = read_auto(c, &t);
     WatchConfig {
         baseline: duration(c, &t, "baseline", defaults.baseline, true),
         error_factor,
@@ -60,7 +63,34 @@ pub(crate) fn read_watch(c: &mut Collector, app: &Table<'_, '_>) -> WatchConfig 
         error_sustained: duration(c, &t, "error_sustained", defaults.error_sustained, false),
         health_failures,
         crash_events,
+        auto,
     }
+}
+
+/// `auto = ["feature-flag-off", "redeploy"]`: what `--policy auto` may do.
+fn read_auto(c: &mut Collector, t: &Table<'_, '_>) -> Vec<AutoAction> {
+    let expected = format!(
+        "a list of actions among \"{}\" (a database restore is never automatic)",
+        AutoAction::ALL.map(AutoAction::name).join("\", \"")
+    );
+    let mut out = Vec::new();
+    for (i, name) in t
+        .strings(c, "auto", &expected)
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
+        match AutoAction::from_name(name.get_ref().trim()) {
+            Some(action) if !out.contains(&action) => out.push(action),
+            Some(_) => {}
+            None => c.at(
+                name.span().start,
+                &t.key(&format!("auto[{i}]")),
+                format!("unknown action \"{}\"; expected {expected}", name.get_ref()),
+            ),
+        }
+    }
+    out
 }
 
 pub(crate) fn read_database(c: &mut Collector, app: &Table<'_, '_>) -> Option<DatabaseConfig> {
@@ -269,6 +299,25 @@ mod tests {
         );
         let (line, key, _) = watch("\nerror_ratio = 3\n").expect_err("refused");
         assert_eq!((line, key.as_str()), (5, "apps[0].watch.error_ratio"));
+    }
+
+    #[test]
+    fn auto_allows_nothing_by_default_and_names_its_actions() {
+        use crate::config::AutoAction;
+        assert!(watch("").expect("read").auto.is_empty());
+        let read = watch("auto = [\"feature-flag-off\", \"redeploy\"]\n").expect("read");
+        assert_eq!(
+            read.auto,
+            [AutoAction::FeatureFlagOff, AutoAction::Redeploy]
+        );
+        let (line, key, message) =
+            watch("auto = [\n  \"redeploy\",\n  \"restore-database\",\n]\n").expect_err("refused");
+        assert_eq!((line, key.as_str()), (6, "apps[0].watch.auto[1]"));
+        assert!(
+            message.starts_with("unknown action \"restore-database\""),
+            "{message}"
+        );
+        assert!(message.contains("never automatic"), "{message}");
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! - [`say`]: rewind's own words around the tree's, in French and English.
 
 mod actions;
+mod carry;
 mod error;
 mod evidence;
 mod narrator;
@@ -28,6 +29,7 @@ mod ticket;
 mod warn;
 
 pub use actions::{ActionOutcome, ActionReport};
+pub use carry::{STEP as CARRIED_STEP, carry_out};
 pub use error::{GuideError, UnansweredQuestion};
 pub use evidence::{Evidence, ProbeResult};
 pub use narrator::{AnswerSource, Narrator};

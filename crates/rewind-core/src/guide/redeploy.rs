@@ -139,7 +139,19 @@ pub(crate) fn run(
     incident: &str,
     progress: &mut dyn FnMut(&str),
 ) -> (Result<Vec<String>, Failure>, Option<String>) {
-    let reason = rollback_reason(incident);
+    run_for(t, options, prepared, &rollback_reason(incident), progress)
+}
+
+/// Runs the rollback recording `reason` (who asked for it, and under
+/// which incident).
+pub(crate) fn run_for(
+    t: &Tools<'_>,
+    options: &GuideOptions,
+    prepared: &Prepared,
+    reason: &str,
+    progress: &mut dyn FnMut(&str),
+) -> (Result<Vec<String>, Failure>, Option<String>) {
+    let reason = reason.to_string();
     let run_options = RunOptions {
         reason: Some(&reason),
         archive_template: options.archive_template.as_ref(),

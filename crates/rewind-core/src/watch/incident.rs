@@ -9,10 +9,66 @@ use serde_json::{Value, json};
 
 use super::detect::Signal;
 use super::run::Watched;
-use crate::guide::{self, ProbeResult, Tools};
+use crate::config::AutoAction;
+use crate::guide::{self, ActionOutcome, ActionReport, GuideOptions, ProbeResult, Tools};
 use crate::journal::{EntryKind, IncidentId, Journal, JournalError};
 use crate::notify::{NotifyError, post_webhook};
-use crate::tree::{Lang, Probe, Tree};
+use crate::prompt::{PromptError, Prompter};
+use crate::tree::{ActionKind, Probe, Tree};
+
+/// What `rewind watch` does once a threshold is crossed.
+#[derive(Clone, Copy)]
+pub enum Policy<'p> {
+    /// Open the incident, tell the team, change nothing.
+    Notify,
+    /// The same, then carry out the action the evidence decides, when the
+    /// team allowed it in `[apps.watch] auto`.
+    Auto,
+    /// The same as notify, then ask the person at the terminal to confirm
+    /// the proposed action with the typed app name.
+    Ask(&'p dyn Prompter),
+}
+
+impl Policy<'_> {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Policy::Notify => "notify",
+            Policy::Auto => "auto",
+            Policy::Ask(_) => "ask",
+        }
+    }
+}
+
+/// What the policy did about the proposed action.
+#[derive(Debug)]
+pub enum Acted {
+    /// Policy notify: nothing to decide.
+    Notified,
+    /// The action was carried out (or tried: see its outcome).
+    Carried(ActionReport),
+    /// Nothing was carried out, and why.
+    NotCarried(String),
+}
+
+/// The action the evidence leads to: the tree's node where the decided
+/// walk stopped, when that node is an action.
+#[derive(Debug, Clone)]
+pub struct Proposal {
+    pub node: String,
+    pub kind: ActionKind,
+    params: toml::Table,
+}
+
+impl Proposal {
+    /// The name `[apps.watch] auto` allows it by, if it has one.
+    pub fn auto_name(&self) -> Option<AutoAction> {
+        match self.kind {
+            ActionKind::SwitchFeatureOff => Some(AutoAction::FeatureFlagOff),
+            ActionKind::RedeployPrevious => Some(AutoAction::Redeploy),
+            ActionKind::RestoreDatabase | ActionKind::WarnProductOwner => None,
+        }
+    }
+}
 
 /// The `command` of a watch incident's opening entry.
 pub const COMMAND: &str = "watch";
@@ -29,17 +85,27 @@ pub struct Raised {
     pub answers: Vec<(String, String)>,
     /// `None` when no webhook is configured.
     pub notified: Option<Result<(), NotifyError>>,
+    /// The action the evidence leads to, when it decides the whole path.
+    pub proposal: Option<Proposal>,
+    /// What the policy did about it.
+    pub acted: Acted,
 }
 
-/// Opens the incident for `signal`, gathers the evidence, tells the team.
+/// Opens the incident for `signal`, gathers the evidence, tells the team,
+/// and carries out the decided action when `policy` allows it (`options`
+/// for the action: who, the restart's pace; `progress` shows its steps).
+#[allow(clippy::too_many_arguments)]
 pub fn raise(
     tools: &Tools<'_>,
     tree: &Tree,
-    lang: Lang,
+    options: &GuideOptions,
+    policy: Policy<'_>,
     watched: &Watched,
     signal: &Signal,
     detected_at: DateTime<Utc>,
+    progress: &mut dyn FnMut(&str),
 ) -> Result<Raised, JournalError> {
+    let lang = options.lang;
     let journal = tools.journal;
     let app = &tools.app.name;
     let detection = (detected_at - watched.ended_at).num_milliseconds() as f64 / 1000.0;
@@ -55,6 +121,7 @@ pub fn raise(
             "detected_at": detected_at,
             "detection_seconds": detection,
             "baseline": watched.baseline,
+            "policy": policy.name(),
         }),
     )?;
     let step = |kind: EntryKind, id: &str, data: Value| {
@@ -78,36 +145,105 @@ pub fn raise(
     )?;
 
     let next = next_command(app, &answers);
-    let lines = message(app, watched, signal, detection, &evidence, &next);
-    let notified = match tools.webhook {
-        None => {
+    let proposal = proposal(tree, &stopped_at);
+    // Auto decides before the message, so that the message says what
+    // rewind is doing; ask asks after it, a person may take a while.
+    let auto = match policy {
+        Policy::Auto => Some(auto_decision(
+            tools,
+            watched,
+            proposal.as_ref(),
+            &stopped_at,
+        )?),
+        _ => None,
+    };
+    let mut lines = message(app, watched, signal, detection, &evidence, &next);
+    match (&auto, &proposal) {
+        (Some(Ok(p)), _) => lines.push(format!(
+            "policy auto: rewind is carrying out `{}` ({}) now; the outcome follows",
+            p.kind.name(),
+            p.node
+        )),
+        (Some(Err(why)), _) => lines.push(format!("policy auto did not act: {why}")),
+        (None, Some(p)) if matches!(policy, Policy::Ask(_)) => lines.push(format!(
+            "policy ask: the person watching is asked to confirm `{}` ({})",
+            p.kind.name(),
+            p.node
+        )),
+        _ => {}
+    }
+    let notified = tell(tools, &incident, "notify", &lines)?;
+
+    let acted = match (policy, auto) {
+        (Policy::Notify, _) => Acted::Notified,
+        (Policy::Auto, Some(Err(why))) => {
             step(
-                EntryKind::StepSkipped,
-                "notify",
-                json!({"reason": "no webhook_url in rewind.toml"}),
+                EntryKind::Note,
+                "action",
+                json!({"policy": "auto", "not_carried": why}),
             )?;
-            None
+            Acted::NotCarried(why)
         }
-        Some(url) => {
-            step(EntryKind::StepStarted, "notify", Value::Null)?;
-            let sent = post_webhook(url, &lines.join("\n"));
-            match &sent {
-                Ok(()) => step(EntryKind::StepDone, "notify", Value::Null)?,
-                Err(e) => step(
-                    EntryKind::StepFailed,
-                    "notify",
-                    json!({"error": e.to_string()}),
-                )?,
+        (Policy::Auto, Some(Ok(p))) => {
+            let report = guide::carry_out(
+                tools, options, &incident, COMMAND, &p.node, p.kind, &p.params, progress,
+            )?;
+            Acted::Carried(report)
+        }
+        (Policy::Auto, None) => Acted::NotCarried("no decision".to_string()),
+        (Policy::Ask(prompter), _) => {
+            let asked = ask(tools, watched, proposal.as_ref(), &stopped_at, prompter)?;
+            match asked {
+                Ok(p) => {
+                    step(
+                        EntryKind::Note,
+                        "action",
+                        json!({"policy": "ask", "confirmed": true}),
+                    )?;
+                    Acted::Carried(guide::carry_out(
+                        tools, options, &incident, COMMAND, &p.node, p.kind, &p.params, progress,
+                    )?)
+                }
+                Err(why) => {
+                    step(
+                        EntryKind::Note,
+                        "action",
+                        json!({"policy": "ask", "not_carried": why}),
+                    )?;
+                    Acted::NotCarried(why)
+                }
             }
-            Some(sent)
         }
+    };
+    if let Acted::Carried(report) = &acted {
+        let mut result = match &report.outcome {
+            ActionOutcome::Failed { error, .. } => vec![format!(
+                "rewind watch: `{}` on {app} failed: {error}",
+                report.action
+            )],
+            _ => vec![format!(
+                "rewind watch: `{}` on {app} is done",
+                report.action
+            )],
+        };
+        result.extend(report.lines.iter().cloned());
+        lines.extend(result.iter().cloned());
+        tell(tools, &incident, "notify-outcome", &result)?;
+    }
+    let outcome = match &acted {
+        Acted::Carried(ActionReport {
+            outcome: ActionOutcome::Failed { .. },
+            ..
+        }) => "action-failed",
+        Acted::Carried(_) => "acted",
+        _ => "detected",
     };
     journal.record(
         &incident,
         app,
         EntryKind::IncidentClosed,
         None,
-        json!({"outcome": "detected", "next": next}),
+        json!({"outcome": outcome, "next": next}),
     )?;
     Ok(Raised {
         incident,
@@ -115,7 +251,186 @@ pub fn raise(
         next,
         answers,
         notified,
+        proposal,
+        acted,
     })
+}
+
+/// Posts `lines` on the team's webhook, journaled as step `id`.
+fn tell(
+    tools: &Tools<'_>,
+    incident: &IncidentId,
+    id: &str,
+    lines: &[String],
+) -> Result<Option<Result<(), NotifyError>>, JournalError> {
+    let app = &tools.app.name;
+    let step =
+        |kind: EntryKind, data: Value| tools.journal.record(incident, app, kind, Some(id), data);
+    Ok(match tools.webhook {
+        None => {
+            step(
+                EntryKind::StepSkipped,
+                json!({"reason": "no webhook_url in rewind.toml"}),
+            )?;
+            None
+        }
+        Some(url) => {
+            step(EntryKind::StepStarted, Value::Null)?;
+            let sent = post_webhook(url, &lines.join("\n"));
+            match &sent {
+                Ok(()) => step(EntryKind::StepDone, Value::Null)?,
+                Err(e) => step(EntryKind::StepFailed, json!({"error": e.to_string()}))?,
+            }
+            Some(sent)
+        }
+    })
+}
+
+/// The action node the decided walk stopped at, if it stopped at one.
+fn proposal(tree: &Tree, stopped_at: &str) -> Option<Proposal> {
+    let node = tree.node(stopped_at)?;
+    let action = node.as_action()?;
+    Some(Proposal {
+        node: node.id.clone(),
+        kind: action.action,
+        params: action.params.clone(),
+    })
+}
+
+/// Why a proposal cannot be carried out by rewind watch at all (whatever
+/// the policy), or `None` when it can.
+fn never(
+    tools: &Tools<'_>,
+    watched: &Watched,
+    proposal: Option<&Proposal>,
+    stopped_at: &str,
+) -> Result<Result<Proposal, String>, JournalError> {
+    let Some(p) = proposal else {
+        return Ok(Err(format!(
+            "the evidence does not decide the tree's whole path: it stops at question `{stopped_at}`, a person's answer"
+        )));
+    };
+    if p.auto_name().is_none() {
+        return Ok(Err(format!(
+            "`{}` is never carried out by rewind watch; a person runs it with `rewind guide`",
+            p.kind.name()
+        )));
+    }
+    if let Some(earlier) = earlier_action(tools.journal, &tools.app.name, &watched.deployment.id)? {
+        return Ok(Err(format!(
+            "incident {earlier} already acted on deployment {}: rewind does not act twice on one release",
+            watched.deployment.id
+        )));
+    }
+    if p.kind == ActionKind::RedeployPrevious
+        && let Some(by) = made_by_rewind(tools.journal, &tools.app.name, &watched.deployment.id)?
+    {
+        return Ok(Err(format!(
+            "deployment {} is rewind's own redeploy (incident {by}): redeploying the release before it would undo it",
+            watched.deployment.id
+        )));
+    }
+    Ok(Ok(p.clone()))
+}
+
+/// Policy auto: the proposal, or why it is not carried out.
+fn auto_decision(
+    tools: &Tools<'_>,
+    watched: &Watched,
+    proposal: Option<&Proposal>,
+    stopped_at: &str,
+) -> Result<Result<Proposal, String>, JournalError> {
+    let p = match never(tools, watched, proposal, stopped_at)? {
+        Ok(p) => p,
+        Err(why) => return Ok(Err(why)),
+    };
+    let name = p.auto_name().map_or("", AutoAction::name);
+    if !p
+        .auto_name()
+        .is_some_and(|a| tools.app.watch.auto.contains(&a))
+    {
+        return Ok(Err(format!(
+            "`{name}` is not allowed in rewind.toml ([apps.watch] auto = [{}])",
+            tools
+                .app
+                .watch
+                .auto
+                .iter()
+                .map(|a| format!("\"{a}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    Ok(Ok(p))
+}
+
+/// Policy ask: the proposal once the person typed the app's name, or why
+/// nothing is carried out.
+fn ask(
+    tools: &Tools<'_>,
+    watched: &Watched,
+    proposal: Option<&Proposal>,
+    stopped_at: &str,
+    prompter: &dyn Prompter,
+) -> Result<Result<Proposal, String>, JournalError> {
+    let p = match never(tools, watched, proposal, stopped_at)? {
+        Ok(p) => p,
+        Err(why) => return Ok(Err(why)),
+    };
+    let app = &tools.app.name;
+    let summary = format!(
+        "rewind watch proposes `{}` ({}) on {app}, deployment {}",
+        p.kind.name(),
+        p.node,
+        watched.deployment.id
+    );
+    Ok(match prompter.confirm_typed(&summary, app) {
+        Ok(true) => Ok(p),
+        Ok(false) => Err("the person did not confirm: nothing was changed".to_string()),
+        Err(PromptError::NobodyToAsk { .. }) => {
+            Err("no terminal to ask: behaved as notify, nothing was changed".to_string())
+        }
+        Err(e) => Err(format!("no confirmation ({e}): nothing was changed")),
+    })
+}
+
+/// An earlier watch incident that carried out (or started) an action for
+/// `deployment`: a rerun never acts twice on one release.
+fn earlier_action(
+    journal: &Journal,
+    app: &str,
+    deployment: &str,
+) -> Result<Option<String>, JournalError> {
+    Ok(journal
+        .incidents()?
+        .into_iter()
+        .find(|i| {
+            i.app == app
+                && i.opening.get("command").and_then(Value::as_str) == Some(COMMAND)
+                && i.opening.get("deployment_id").and_then(Value::as_str) == Some(deployment)
+                && i.step(guide::CARRIED_STEP).is_some()
+        })
+        .map(|i| i.id.to_string()))
+}
+
+/// A rollback incident whose deployment is `deployment`: the watched
+/// release is rewind's own redeploy.
+fn made_by_rewind(
+    journal: &Journal,
+    app: &str,
+    deployment: &str,
+) -> Result<Option<String>, JournalError> {
+    Ok(journal
+        .incidents()?
+        .into_iter()
+        .find(|i| {
+            i.app == app
+                && i.opening.get("command").and_then(Value::as_str) != Some(COMMAND)
+                && i.entries.iter().any(|e| {
+                    e.data.get("deployment_id").and_then(Value::as_str) == Some(deployment)
+                })
+        })
+        .map(|i| i.id.to_string()))
 }
 
 /// Records a watch stopped by Ctrl-C as an incident of one line, closed:
@@ -271,6 +586,51 @@ mod tests {
             next_command("shop", &answers),
             "rewind guide shop --answer mep=problem --answer q1=no --answer q2=yes"
         );
+    }
+
+    #[test]
+    fn a_release_is_acted_on_once_and_rewinds_own_redeploy_is_known() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::open(dir.path());
+        // A rollback that deployed d2; a watch of d1 that acted.
+        let rollback = journal
+            .begin("shop", json!({"command": "rollback"}))
+            .expect("begin");
+        journal
+            .record(
+                &rollback,
+                "shop",
+                EntryKind::IncidentClosed,
+                None,
+                json!({"outcome": "succeeded", "deployment_id": "d2"}),
+            )
+            .expect("record");
+        let watch = journal
+            .begin("shop", json!({"command": COMMAND, "deployment_id": "d1"}))
+            .expect("begin");
+        assert_eq!(earlier_action(&journal, "shop", "d1").expect("read"), None);
+        journal
+            .record(
+                &watch,
+                "shop",
+                EntryKind::StepStarted,
+                Some(guide::CARRIED_STEP),
+                Value::Null,
+            )
+            .expect("record");
+
+        assert_eq!(
+            earlier_action(&journal, "shop", "d1").expect("read"),
+            Some(watch.to_string())
+        );
+        assert_eq!(earlier_action(&journal, "shop", "d2").expect("read"), None);
+        assert_eq!(earlier_action(&journal, "cart", "d1").expect("read"), None);
+        assert_eq!(
+            made_by_rewind(&journal, "shop", "d2").expect("read"),
+            Some(rollback.to_string())
+        );
+        // The watch's own incident names d1, but did not deploy it.
+        assert_eq!(made_by_rewind(&journal, "shop", "d1").expect("read"), None);
     }
 
     #[test]

@@ -18,11 +18,11 @@ pub mod run;
 
 pub use baseline::Traffic;
 pub use detect::{Detector, Signal};
-pub use incident::{Raised, interrupted, raise};
+pub use incident::{Acted, Policy, Proposal, Raised, interrupted, raise};
 pub use run::{
     DEFAULT_POLL, REQUESTS_PER_ROUND, Target, WatchError, WatchEvent, WatchOptions, WatchOutcome,
     Watched, watch,
 };
 
-/// The `rewind watch` policies. Only `notify` exists for now.
-pub const POLICIES: [&str; 1] = ["notify"];
+/// The `rewind watch` policies (docs/watch.md).
+pub const POLICIES: [&str; 3] = ["notify", "ask", "auto"];

@@ -46,7 +46,8 @@ const POSTGRES_ENV: &str = "REWIND_DRILL_POSTGRES";
 pub struct DrillArgs {
     /// The runbook path to rehearse: with-db (restore the database, then
     /// redeploy), app-only (redeploy), feature-flag (switch the feature
-    /// off), minor (warn the product owner).
+    /// off), minor (warn the product owner), watch (rewind watch --policy
+    /// auto notices the bad release and switches the feature off alone).
     #[arg(long, default_value = "with-db", value_parser = parse_scenario)]
     scenario: Scenario,
 
@@ -233,6 +234,20 @@ fn rehearse(
         interrupt: &interrupt,
         pace,
     };
+    if args.scenario == Scenario::Watch {
+        let night = Night {
+            stage: &stage,
+            config: &config,
+            ws: &ws,
+            listener: &listener,
+            files: files.as_ref(),
+            database,
+            listen: sandbox.addr().to_string(),
+        };
+        let summary = watched_night(&night, &sandbox, started, out)?;
+        drop(sandbox);
+        return Ok(summary);
+    }
     let broken = stage.play(out).map_err(|e| drill_error("the night", e))?;
     if let Some(files) = &files {
         // The replay starts from this very moment: the sandbox's state and,
@@ -348,6 +363,210 @@ fn rehearse(
     Ok(summary)
 }
 
+/// What the watch scenario works with.
+struct Night<'a> {
+    stage: &'a Stage<'a>,
+    config: &'a rewind_core::config::Config,
+    ws: &'a Workspace,
+    listener: &'a Listener,
+    files: Option<&'a ReplayFiles>,
+    database: String,
+    listen: String,
+}
+
+/// The watch scenario: v1.3.0 ships, then `rewind watch --policy auto`'s
+/// own core follows it, notices the failing health check, opens the
+/// incident with its evidence and switches the feature off, nobody
+/// answering anything.
+fn watched_night(
+    night: &Night<'_>,
+    sandbox: &rewind_sandbox::Sandbox,
+    started: Instant,
+    out: &mut Printer,
+) -> Result<DrillSummary, Failure> {
+    use rewind_core::watch::{self, Acted, Policy, Target, WatchOptions, WatchOutcome};
+
+    let stage = night.stage;
+    let app = stage.app;
+    let shipped = stage.ship(out).map_err(|e| drill_error("the night", e))?;
+    if let Some(files) = night.files {
+        let real = night.database == "real";
+        if real {
+            sandbox.keep_postgres(&files.postgres).map_err(|e| {
+                fail(
+                    "replay files",
+                    CliError::failed(format!(
+                        "cannot keep the sandbox's PostgreSQL for the replay: {e}"
+                    )),
+                )
+            })?;
+        }
+        files
+            .write_seed(night.ws, stage.pace, real)
+            .and_then(|()| files.snapshot_at_alert())
+            .map_err(|e| drill_error("replay files", e))?;
+    }
+    let journal = Journal::open(&night.ws.journal_dir);
+    let mut git = GitCli::new(&night.ws.clone).interactive(false);
+    for (name, value) in drill::git::hermetic_env() {
+        git = git.env(name, value);
+    }
+    let tools = Tools {
+        platform: stage.platform,
+        git: &git,
+        journal: &journal,
+        interrupt: stage.interrupt,
+        app,
+        webhook: night.config.webhook_url(app),
+    };
+    msgln!(
+        "\n{}",
+        out.style.bold(
+            "rewind watch --policy auto (nobody answers; rewind.toml allows feature-flag-off):"
+        )
+    );
+    let since = Instant::now();
+    let opts = WatchOptions {
+        duration: stage.pace.deploy * 40 + Duration::from_secs(30),
+        poll: stage.pace.poll,
+        follow: stage.follow_options(),
+    };
+    let target = Target {
+        app: &app.name,
+        health_url: app.health_check.as_ref().map(|h| h.url.as_str()),
+        expect_status: app.health_check.as_ref().map_or(200, |h| h.expect_status),
+        config: &app.watch,
+    };
+    let outcome = watch::watch(stage.platform, &target, &opts, stage.interrupt, &mut |_| {})
+        .map_err(|e| fail("the watch", CliError::failed(e)))?;
+    let (watched, signal, at) = match outcome {
+        WatchOutcome::Fired {
+            watched,
+            signal,
+            at,
+        } => (watched, signal, at),
+        WatchOutcome::Quiet(_) => {
+            return Err(fail(
+                "the watch",
+                CliError::failed("rewind watch saw nothing wrong with v1.3.0"),
+            ));
+        }
+    };
+    let detection_ms = (at - watched.ended_at).num_milliseconds().max(0) as u64;
+    out.step(&StepLine::done(
+        "threshold crossed",
+        format!(
+            "{}; detection: {:.1}s from the bad deploy's end to the incident",
+            signal.describe(),
+            detection_ms as f64 / 1000.0
+        ),
+        since,
+    ));
+    let since = Instant::now();
+    let options =
+        drill::guide_options(night.ws, stage.pace, stage.follow_options(), true, out.lang);
+    let tree = Tree::default_runbook();
+    let raised = watch::raise(
+        &tools,
+        &tree,
+        &options,
+        Policy::Auto,
+        &watched,
+        &signal,
+        at,
+        &mut |line| Narrator::progress(out, line),
+    )
+    .map_err(|e| fail("the watch", CliError::failed(e)))?;
+    let (ok, detail) = match &raised.acted {
+        Acted::Carried(report) => match &report.outcome {
+            ActionOutcome::Failed { error, .. } => (false, error.clone()),
+            _ => (true, report.lines.join("; ")),
+        },
+        Acted::NotCarried(why) => (false, format!("did not act: {why}")),
+        Acted::Notified => (false, "notified only".to_string()),
+    };
+    out.step(&StepLine {
+        name: "a1 switch_feature_off (policy auto)".into(),
+        ok,
+        detail,
+        duration_ms: since.elapsed().as_millis() as u64,
+    });
+    let incident = journal
+        .incident(raised.incident.as_str())
+        .map_err(|e| fail("the watch", CliError::failed(e)))?;
+    let acted_at = incident.step(guide::CARRIED_STEP).and_then(|s| s.ended_at);
+    let outcome = match &incident.state {
+        rewind_core::journal::IncidentState::Closed(o) => o.clone(),
+        other => format!("{other:?}"),
+    };
+    let to_action_ms = acted_at.map(|t| (t - watched.ended_at).num_milliseconds().max(0) as u64);
+    msgln!(
+        "  detection: {:.1}s from the bad deploy's end to the incident",
+        detection_ms as f64 / 1000.0
+    );
+    if let Some(ms) = to_action_ms {
+        msgln!(
+            "  action: {:.1}s from the bad deploy's end to the feature switched off",
+            ms as f64 / 1000.0
+        );
+    }
+
+    let since = Instant::now();
+    let webhook_messages = night.listener.messages();
+    let checks = drill::checks::verify_watch(stage, &shipped, &outcome, at, &webhook_messages);
+    let reached = checks.iter().all(|c| c.ok);
+    out.step(&StepLine {
+        name: "outcome checked".into(),
+        ok: reached,
+        detail: format!(
+            "{} of {} checks hold",
+            checks.iter().filter(|c| c.ok).count(),
+            checks.len()
+        ),
+        duration_ms: since.elapsed().as_millis() as u64,
+    });
+    let mut timings = Timings::measure(at, Some(at), &journal, None, started.elapsed());
+    timings.detection_ms = Some(detection_ms);
+    timings.to_action_ms = to_action_ms;
+    let replay = replay::commands(
+        Scenario::Watch,
+        night.ws,
+        night.files,
+        &night.listen,
+        &shipped.bad_deployment.id,
+    );
+    if night.files.is_some() {
+        replay::redirect_webhook(&night.config.path, &night.listen)
+            .map_err(|e| drill_error("replay files", e))?;
+    }
+    let bad_rows = shipped
+        .rows
+        .iter()
+        .filter(|r| r.text.contains(&format!("(v{})", drill::history::BAD)))
+        .map(|r| r.text.clone())
+        .collect();
+    Ok(DrillSummary {
+        scenario: Scenario::Watch.name(),
+        expected: Scenario::Watch.expected(),
+        reached,
+        database: night.database.clone(),
+        deploy_duration_ms: stage.pace.deploy.as_millis() as u64,
+        steps: out.steps.clone(),
+        checks,
+        data: drill::DataLoss {
+            lost: Vec::new(),
+            kept_bad: bad_rows,
+        },
+        webhook_messages,
+        timings,
+        guide_incident: Some(raised.incident.to_string()),
+        rollback_incident: None,
+        report: rollback::report(&incident).to_markdown(),
+        workspace: (!night.ws.is_temporary()).then(|| night.ws.root.clone()),
+        replay,
+    })
+}
+
 fn guide_error(e: GuideError) -> CliError {
     let hints = e.hints();
     let kind = match &e {
@@ -421,6 +640,18 @@ fn finish(args: &DrillArgs, summary: &DrillSummary, style: &Style) -> Result<(),
         ms(Some(summary.timings.total_ms)),
         ui::duration(Duration::from_millis(summary.deploy_duration_ms))
     );
+    if let Some(detection) = summary.timings.detection_ms {
+        msgln!(
+            "  detection: {:.1}s from the bad deploy's end to the incident",
+            detection as f64 / 1000.0
+        );
+    }
+    if let Some(action) = summary.timings.to_action_ms {
+        msgln!(
+            "  action: {:.1}s from the bad deploy's end to the feature switched off",
+            action as f64 / 1000.0
+        );
+    }
     msgln!("\n{}", style.bold("Replay it by hand"));
     for line in &summary.replay {
         msgln!("  {line}");

@@ -1,20 +1,23 @@
-//! `rewind watch [APP] [--for 15m] [--policy notify]`: watch a release right
-//! after it ships. Follows the newest deployment to its end, learns a
+//! `rewind watch [APP] [--for 15m] [--policy notify|ask|auto]`: watch a
+//! release right after it ships. Follows the newest deployment to its end, learns a
 //! baseline from the router metrics before it, then checks the health URL,
 //! the 5XX share, crash events and the app's status until `--for` is up.
 //! A threshold crossed opens an incident, tells the team with the evidence
-//! and the command to run next, and exits 1; a quiet release says so and
-//! exits 0, posting nothing. The work is in `rewind_core::watch`.
+//! and the command to run next, and exits 1 (even when `auto` or `ask`
+//! then fixed it: a bad release shipped, CI must notice); a quiet release
+//! says so and exits 0, posting nothing. The work is in `rewind_core::watch`.
 
 use std::time::Duration;
 
 use clap::Args;
 use rewind_core::config::{format_duration, parse_duration};
 use rewind_core::follow::{FollowEvent, FollowOptions};
-use rewind_core::guide::Tools;
+use rewind_core::guide::{ActionOutcome, GuideOptions, Tools};
+use rewind_core::rollback::ARCHIVE_TEMPLATE_ENV;
+use rewind_core::secret::Secret;
 use rewind_core::watch::{
-    self, DEFAULT_POLL, REQUESTS_PER_ROUND, Target, WatchError, WatchEvent, WatchOptions,
-    WatchOutcome,
+    self, Acted, DEFAULT_POLL, Policy, REQUESTS_PER_ROUND, Target, WatchError, WatchEvent,
+    WatchOptions, WatchOutcome,
 };
 
 use crate::cli_error::{CliError, ErrorKind};
@@ -35,7 +38,10 @@ pub struct WatchArgs {
     duration: Duration,
 
     /// What to do when a threshold is crossed: `notify` (open an incident,
-    /// tell the team, exit 1). `ask` and `auto` are not available yet.
+    /// tell the team, exit 1); `ask` (the same, then ask to confirm the
+    /// proposed action on a terminal); `auto` (carry out the action the
+    /// evidence decides, when `[apps.watch] auto` allows it). Exit 1 in
+    /// every case: a bad release shipped.
     #[arg(long, value_name = "POLICY", default_value = "notify", value_parser = parse_policy)]
     policy: String,
 }
@@ -48,12 +54,10 @@ fn parse_for(text: &str) -> Result<Duration, String> {
 }
 
 fn parse_policy(text: &str) -> Result<String, String> {
-    match text {
-        "notify" => Ok(text.to_string()),
-        "ask" | "auto" => Err(format!(
-            "the `{text}` policy is not available yet in this version of rewind; use `--policy notify` (docs/watch.md)"
-        )),
-        _ => Err("expected `notify`".into()),
+    if watch::POLICIES.contains(&text) {
+        Ok(text.to_string())
+    } else {
+        Err(format!("expected one of: {}", watch::POLICIES.join(", ")))
     }
 }
 
@@ -150,7 +154,33 @@ pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
         app,
         webhook: ctx.config.webhook_url(app),
     };
-    let raised = watch::raise(&tools, &tree, lang, &watched, &signal, at)?;
+    let mut options = GuideOptions::new(
+        lang,
+        crate::context::journal_dir(&ctx.repo),
+        ctx.journal.backup_dir(&app.name),
+        &ctx.actor(),
+    );
+    options.archive_template = std::env::var(ARCHIVE_TEMPLATE_ENV)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(Secret::new);
+    let prompter = crate::context::prompter_in(lang);
+    let policy = match args.policy.as_str() {
+        "auto" => Policy::Auto,
+        "ask" => Policy::Ask(&*prompter),
+        _ => Policy::Notify,
+    };
+    let mut progress = |line: &str| msgln!("  {}", ui::sanitize(line, false));
+    let raised = watch::raise(
+        &tools,
+        &tree,
+        &options,
+        policy,
+        &watched,
+        &signal,
+        at,
+        &mut progress,
+    )?;
     for line in &raised.lines {
         outln!("{line}");
     }
@@ -164,14 +194,45 @@ pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
             }
         }
     }
-    Err(CliError::failed(format!(
-        "{} crossed a threshold after deployment {}: {} (incident {})",
+    let done = match &raised.acted {
+        Acted::Notified => String::new(),
+        Acted::NotCarried(why) => {
+            msgln!(
+                "policy {}: nothing was changed: {}",
+                args.policy,
+                ui::sanitize(why, false)
+            );
+            String::new()
+        }
+        Acted::Carried(report) => match &report.outcome {
+            ActionOutcome::Failed { error, hints, .. } => {
+                errln!("`{}` failed: {}", report.action, ui::sanitize(error, false));
+                for hint in hints {
+                    errln!("hint: {}", ui::sanitize(hint, false));
+                }
+                format!("; `{}` failed", report.action)
+            }
+            _ => {
+                msgln!("policy {}: `{}` is done", args.policy, report.action);
+                format!("; `{}` done", report.action)
+            }
+        },
+    };
+    let error = CliError::failed(format!(
+        "{} crossed a threshold after deployment {}: {} (incident {}){done}",
         app.name,
         watched.deployment.id,
         signal.name(),
         raised.incident.as_str()
-    ))
-    .hint(format!("run `{}`", raised.next)))
+    ));
+    Err(match &raised.acted {
+        Acted::Carried(report) if !matches!(report.outcome, ActionOutcome::Failed { .. }) => error
+            .hint(format!(
+                "the bad release is contained; `rewind report {}` tells what was done",
+                raised.incident.as_str()
+            )),
+        _ => error.hint(format!("run `{}`", raised.next)),
+    })
 }
 
 fn show(event: WatchEvent) {

@@ -226,6 +226,50 @@ fn feature_flag_switches_the_flag_off_and_restarts_the_app() {
 }
 
 #[test]
+fn watch_notices_the_bad_release_and_switches_the_flag_off_with_nobody_answering() {
+    let k = Kept::run("watch", "off");
+    assert_eq!(k.variable("FEATURE_NEW_PRICING").as_deref(), Some("false"));
+    assert_eq!(k.running(), k.sha("v1.3.0"), "no redeploy");
+    assert!(k.check("rewind watch acted"));
+    assert!(k.check("the health check passes"));
+    assert!(k.check("the team was told, then told what was done"));
+    // No walk: nobody answered, no ticket drafted.
+    assert!(
+        !k.run.stderr.contains("The runbook's tree"),
+        "{}",
+        k.run.stderr
+    );
+    assert!(k.tickets().is_empty());
+    let timings = &k.summary["timings"];
+    let detection = timings["detection_ms"].as_u64().expect("detection");
+    let action = timings["to_action_ms"].as_u64().expect("to the action");
+    assert!(action >= detection, "{timings}");
+    assert!(
+        k.run
+            .stderr
+            .contains("s from the bad deploy's end to the incident"),
+        "{}",
+        k.run.stderr
+    );
+    crate::support::shown(&format!(
+        "detection: {:.1}s from the bad deploy's end to the incident; the feature off {:.1}s after the deploy's end",
+        detection as f64 / 1000.0,
+        action as f64 / 1000.0
+    ));
+    // The watch's incident is in the drill's journal: opened by watch,
+    // the action journaled before and after, closed `acted`.
+    let journal = k.root.join("journal");
+    let entries = crate::support::journal_entries(&journal);
+    assert_eq!(entries[0]["data"]["command"], "watch", "{entries:?}");
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["kind"] == "step_started" && e["step"] == "action")
+    );
+    assert_eq!(entries.last().expect("closed")["data"]["outcome"], "acted");
+}
+
+#[test]
 fn minor_warns_the_product_owner_with_a_ticket_draft() {
     let k = Kept::run("minor", "off");
     let messages = k.summary["webhook_messages"].as_array().expect("messages");

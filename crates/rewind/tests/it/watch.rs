@@ -29,6 +29,18 @@ impl World {
     /// v1.0.0 healthy; v1.1.0 answers `status_of_v2` (a `.sandbox/health`
     /// file when not 200), the head of `main`.
     fn new(status_of_v2: u16, watch_toml: &str) -> World {
+        let health = (status_of_v2 != 200).then(|| status_of_v2.to_string());
+        World::with_health(health.as_deref(), watch_toml)
+    }
+
+    /// The same, v1.1.0's `.sandbox/health` holding `health` (such as
+    /// `503 when FEATURE_X=true`) when given.
+    fn with_health(health: Option<&str>, watch_toml: &str) -> World {
+        World::with_files(health, &[], watch_toml)
+    }
+
+    /// The same, v1.1.0 also adding `files_of_v2` (`(path, text)`).
+    fn with_files(health: Option<&str>, files_of_v2: &[(&str, &str)], watch_toml: &str) -> World {
         let dir = tempfile::tempdir().expect("tempdir");
         let work = dir.path().join("app");
         std::fs::create_dir_all(&work).expect("app dir");
@@ -40,10 +52,19 @@ impl World {
                 format!("{{\"name\":\"shop\",\"version\":\"{v}\"}}\n"),
             )
             .expect("write");
-            if v == "1.1.0" && status_of_v2 != 200 {
+            if v == "1.1.0"
+                && let Some(health) = health
+            {
                 std::fs::create_dir_all(work.join(".sandbox")).expect(".sandbox");
-                std::fs::write(work.join(".sandbox/health"), format!("{status_of_v2}\n"))
+                std::fs::write(work.join(".sandbox/health"), format!("{health}\n"))
                     .expect("health file");
+            }
+            if v == "1.1.0" {
+                for (path, text) in files_of_v2 {
+                    let path = work.join(path);
+                    std::fs::create_dir_all(path.parent().expect("a folder")).expect("folder");
+                    std::fs::write(path, text).expect("file");
+                }
             }
             git(&work, &["add", "."]);
             git(&work, &["commit", "--quiet", "-m", &format!("release {v}")]);
@@ -420,7 +441,7 @@ fn ctrl_c_stops_the_watch_with_130_and_journals_it() {
 }
 
 #[test]
-fn bad_watch_thresholds_and_policies_not_there_yet_exit_2() {
+fn bad_watch_thresholds_and_unknown_policies_exit_2() {
     let world = World::new(
         200,
         "\n[apps.watch]\nerror_factor = 3\nhealth_failures = 0\n",
@@ -438,17 +459,13 @@ fn bad_watch_thresholds_and_policies_not_there_yet_exit_2() {
         run.stderr
     );
 
-    for policy in ["ask", "auto"] {
-        let run = world.watch(&["shop", "--policy", policy]);
-        assert_eq!(run.code, 2, "{}", run.stderr);
-        assert!(
-            run.stderr.contains(&format!(
-                "the `{policy}` policy is not available yet in this version of rewind; use `--policy notify`"
-            )),
-            "{}",
-            run.stderr
-        );
-    }
+    let run = world.watch(&["shop", "--policy", "always"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("expected one of: notify, ask, auto"),
+        "{}",
+        run.stderr
+    );
     let fixed = std::fs::read_to_string(&toml)
         .expect("rewind.toml")
         .replace("health_failures = 0", "health_failures = 3");
@@ -468,4 +485,463 @@ fn bad_watch_thresholds_and_policies_not_there_yet_exit_2() {
         run.stderr
     );
     assert!(journal_entries(&world.journal()).is_empty());
+}
+
+/// v1.1.0 answers 503 while `FEATURE_X=true`, and the flag is on: the
+/// tree's path to switching it off is decided by the evidence alone.
+fn flagged_world(watch_toml: &str) -> (World, Scalingo, String) {
+    let world = World::with_health(
+        Some("503 when FEATURE_X=true"),
+        &format!(
+            "\n[[apps.feature_flags]]\nname = \"FEATURE_X\"\noff_value = \"false\"\n{watch_toml}"
+        ),
+    );
+    let client = world.client();
+    client
+        .set_variable("shop", "FEATURE_X", "true")
+        .expect("the flag is on");
+    let deployment = world.release(&client);
+    (world, client, deployment)
+}
+
+fn flag_value(client: &Scalingo) -> Option<String> {
+    client
+        .variables("shop")
+        .expect("variables")
+        .into_iter()
+        .find(|v| v.name == "FEATURE_X")
+        .map(|v| v.value)
+}
+
+fn steps(world: &World) -> Vec<(String, String)> {
+    journal_entries(&world.journal())
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap_or("").to_string(),
+                e["step"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn auto_switches_an_allowed_flag_off_once_and_still_exits_1() {
+    let (world, client, deployment) =
+        flagged_world("\n[apps.watch]\nauto = [\"feature-flag-off\"]\n");
+
+    let run = world.watch(&["shop", "--for", "2m", "--policy", "auto"]);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(flag_value(&client).as_deref(), Some("false"));
+    assert!(
+        run.stdout
+            .contains("policy auto: rewind is carrying out `switch_feature_off` (a1) now"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("policy auto: `switch_feature_off` is done"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("`switch_feature_off` done"),
+        "{}",
+        run.stderr
+    );
+    // The app answers again once the feature is off.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let answer = agent
+        .get(&format!("{}/_apps/shop/health", world.sandbox.base_url()))
+        .call()
+        .expect("the app answers");
+    assert_eq!(answer.status().as_u16(), 200);
+
+    let kinds = steps(&world);
+    let expected: Vec<(String, String)> = [
+        ("incident_opened", ""),
+        ("step_started", "evidence"),
+        ("step_done", "evidence"),
+        ("step_started", "notify"),
+        ("step_done", "notify"),
+        ("step_started", "action"),
+        ("step_done", "action"),
+        ("step_started", "notify-outcome"),
+        ("step_done", "notify-outcome"),
+        ("incident_closed", ""),
+    ]
+    .iter()
+    .map(|(k, s)| (k.to_string(), s.to_string()))
+    .collect();
+    assert_eq!(kinds, expected);
+    let journal = journal_entries(&world.journal());
+    assert_eq!(journal[0]["data"]["policy"], "auto");
+    assert_eq!(journal[9]["data"]["outcome"], "acted");
+    let messages = world.webhook_messages();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[1]["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("`switch_feature_off` on shop is done"),
+        "{messages:?}"
+    );
+
+    // A rerun on the same release, the flag switched back on by someone:
+    // rewind does not act twice.
+    client
+        .set_variable("shop", "FEATURE_X", "true")
+        .expect("the flag is on again");
+    let again = world.watch(&["shop", "--for", "2m", "--policy", "auto"]);
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert_eq!(flag_value(&client).as_deref(), Some("true"));
+    assert!(
+        again.stdout.contains(&format!(
+            "policy auto did not act: incident {} already acted on deployment {deployment}",
+            journal[0]["incident"].as_str().expect("incident")
+        )),
+        "{}",
+        again.stdout
+    );
+}
+
+#[test]
+fn auto_without_the_teams_permission_behaves_as_notify_and_says_why() {
+    let (world, client, _) = flagged_world("");
+
+    let run = world.watch(&["shop", "--for", "2m", "--policy", "auto"]);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(flag_value(&client).as_deref(), Some("true"));
+    assert!(
+        run.stdout.contains(
+            "policy auto did not act: `feature-flag-off` is not allowed in rewind.toml ([apps.watch] auto = [])"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("policy auto: nothing was changed"),
+        "{}",
+        run.stderr
+    );
+    let journal = journal_entries(&world.journal());
+    assert!(
+        journal
+            .iter()
+            .all(|e| e["kind"] != "step_started" || e["step"] != "action"),
+        "{journal:?}"
+    );
+    assert_eq!(
+        journal.last().expect("closed")["data"]["outcome"],
+        "detected"
+    );
+    assert_eq!(world.webhook_messages().len(), 1);
+}
+
+#[test]
+fn auto_never_acts_on_a_path_the_evidence_does_not_decide() {
+    // No feature flag: the tree stops at a question a person answers.
+    let world = World::new(
+        503,
+        "\n[apps.watch]\nauto = [\"feature-flag-off\", \"redeploy\"]\n",
+    );
+    let client = world.client();
+    world.release(&client);
+
+    let run = world.watch(&["shop", "--for", "2m", "--policy", "auto"]);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("policy auto did not act: the evidence does not decide the tree's whole path: it stops at question"),
+        "{}",
+        run.stdout
+    );
+    let journal = journal_entries(&world.journal());
+    assert!(
+        journal
+            .iter()
+            .all(|e| e["step"] != "action" || e["kind"] == "note"),
+        "{journal:?}"
+    );
+}
+
+#[test]
+fn ask_without_a_terminal_behaves_as_notify_and_says_so() {
+    let (world, client, _) = flagged_world("");
+
+    let run = world.watch(&["shop", "--for", "2m", "--policy", "ask"]);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(flag_value(&client).as_deref(), Some("true"));
+    assert!(
+        run.stdout.contains(
+            "policy ask: the person watching is asked to confirm `switch_feature_off` (a1)"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("policy ask: nothing was changed: no terminal to ask: behaved as notify"),
+        "{}",
+        run.stderr
+    );
+    let journal = journal_entries(&world.journal());
+    let note = journal
+        .iter()
+        .find(|e| e["kind"] == "note" && e["step"] == "action")
+        .expect("the note");
+    assert_eq!(note["data"]["policy"], "ask");
+}
+
+/// The team's tree: a bad release is put back at once.
+const REDEPLOY_TREE: &str = r#"
+entry = "mep"
+[[question]]
+id = "mep"
+probe = "bad_deploy"
+text = { fr = "La release va bien ?", en = "Is the release fine?" }
+[[question.answer]]
+id = "ok"
+label = { fr = "Oui", en = "Yes" }
+next = "mep"
+loop = true
+[[question.answer]]
+id = "problem"
+label = { fr = "Non", en = "No" }
+next = "back"
+[[action]]
+id = "back"
+text = { fr = "Remettre la release d'avant", en = "Put the previous release back" }
+action = "redeploy_previous"
+next = "end"
+[[exit]]
+id = "end"
+text = { fr = "Fini", en = "Done" }
+"#;
+
+/// The world of the redeploy tests: the team's tree, the origin.
+fn redeploy_world(files_of_v2: &[(&str, &str)]) -> World {
+    let world = World::with_files(
+        Some("503"),
+        files_of_v2,
+        "\n[apps.watch]\nauto = [\"redeploy\"]\n",
+    );
+    let toml = world.work().join("rewind.toml");
+    let text = std::fs::read_to_string(&toml).expect("rewind.toml");
+    std::fs::write(&toml, format!("tree = \"tree.toml\"\n{text}")).expect("rewind.toml");
+    std::fs::write(world.work().join("tree.toml"), REDEPLOY_TREE).expect("tree");
+    // The rollback reads the releases from the team's origin.
+    let origin = world.dir.path().join("origin.git");
+    git(
+        world.dir.path(),
+        &["init", "--quiet", "--bare", "origin.git"],
+    );
+    let work = world.work();
+    git(
+        &work,
+        &["remote", "add", "origin", &origin.display().to_string()],
+    );
+    git(&work, &["push", "--quiet", "origin", "main", "--tags"]);
+    world
+}
+
+#[test]
+fn auto_never_redeploys_over_a_migration_changed_between_the_releases() {
+    let world = redeploy_world(&[(
+        "migrations/002_drop_name.sql",
+        "alter table items drop column name;\n",
+    )]);
+    let client = world.client();
+    let bad = world.release(&client);
+
+    let run = world.watch(&["shop", "--for", "2m", "--policy", "auto"]);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("`redeploy_previous` failed: 1 migration(s) changed between v1.0.0 and v1.1.0: a redeploy over a changed schema is a person's decision"),
+        "{}",
+        run.stderr
+    );
+    let newest = client
+        .deployments("shop", 1, 10)
+        .expect("deployments")
+        .items
+        .into_iter()
+        .next()
+        .expect("a deployment");
+    assert_eq!(newest.id, bad, "nothing was redeployed");
+    let journal = journal_entries(&world.journal());
+    let failed = journal
+        .iter()
+        .find(|e| e["kind"] == "step_failed" && e["step"] == "action")
+        .expect("the refusal is journaled");
+    assert_eq!(failed["data"]["stage"], "plan");
+    assert!(
+        journal
+            .iter()
+            .all(|e| !(e["kind"] == "step_started" && e["step"] == "action")),
+        "{journal:?}"
+    );
+    assert_eq!(
+        journal.last().expect("closed")["data"]["outcome"],
+        "action-failed"
+    );
+}
+
+#[test]
+fn auto_redeploys_the_previous_release_when_allowed_and_the_tree_leads_there() {
+    let world = redeploy_world(&[]);
+    let client = world.client();
+    let bad = world.release(&client);
+
+    let run = world.watch(&["shop", "--for", "2m", "--policy", "auto"]);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("policy auto: `redeploy_previous` is done"),
+        "{}",
+        run.stderr
+    );
+    // v1.0.0 runs again: the newest deployment is rewind's, of its commit.
+    let newest = client
+        .deployments("shop", 1, 10)
+        .expect("deployments")
+        .items
+        .into_iter()
+        .next()
+        .expect("a deployment");
+    assert_ne!(newest.id, bad);
+    assert_eq!(newest.git_ref.as_deref(), Some(world.shas[0].as_str()));
+    assert!(newest.status.is_success(), "{:?}", newest.status);
+
+    let journal = journal_entries(&world.journal());
+    let watch_incident = journal[0]["incident"]
+        .as_str()
+        .expect("incident")
+        .to_string();
+    let rollback_opened: Vec<&Value> = journal
+        .iter()
+        .filter(|e| e["kind"] == "incident_opened" && e["data"]["command"] != "watch")
+        .collect();
+    assert_eq!(rollback_opened.len(), 1, "{journal:?}");
+    let action_done = journal
+        .iter()
+        .find(|e| e["kind"] == "step_done" && e["step"] == "action")
+        .expect("the action is journaled done");
+    assert_eq!(
+        action_done["data"]["rollback_incident"],
+        rollback_opened[0]["incident"]
+    );
+    assert!(
+        journal
+            .iter()
+            .any(|e| e["incident"] == watch_incident.as_str()
+                && e["kind"] == "incident_closed"
+                && e["data"]["outcome"] == "acted"),
+        "{journal:?}"
+    );
+}
+
+/// `rewind watch` with a person at the keyboard (`REWIND_INTERACTIVE=1`)
+/// typing `answer`.
+fn watch_typing(world: &World, answer: &str) -> crate::support::Run {
+    Rewind::new(&["watch", "shop", "--for", "2m", "--policy", "ask"])
+        .dir(&world.work())
+        .journal(&world.journal())
+        .sandbox(&world.sandbox)
+        .env("REWIND_WATCH_POLL_MS", POLL_MS)
+        .env("REWIND_INTERACTIVE", "1")
+        .stdin(answer)
+        .run()
+}
+
+#[test]
+fn ask_carries_out_the_action_once_the_person_types_the_apps_name() {
+    // Not allowed for auto: a person's confirmation is what counts here.
+    let (world, client, _) = flagged_world("");
+
+    let run = watch_typing(&world, "shop\n");
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(flag_value(&client).as_deref(), Some("false"));
+    assert!(
+        run.stderr
+            .contains("policy ask: `switch_feature_off` is done"),
+        "{}",
+        run.stderr
+    );
+    let journal = journal_entries(&world.journal());
+    assert!(
+        journal.iter().any(|e| e["kind"] == "note"
+            && e["step"] == "action"
+            && e["data"]["confirmed"] == true),
+        "{journal:?}"
+    );
+    assert!(
+        journal
+            .iter()
+            .any(|e| e["kind"] == "step_done" && e["step"] == "action"),
+        "{journal:?}"
+    );
+}
+
+#[test]
+fn ask_changes_nothing_when_the_person_types_something_else() {
+    let (world, client, _) = flagged_world("");
+
+    let run = watch_typing(&world, "no\n");
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(flag_value(&client).as_deref(), Some("true"));
+    assert!(
+        run.stderr
+            .contains("policy ask: nothing was changed: the person did not confirm"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn auto_is_refused_while_someone_else_holds_the_apps_lock() {
+    use rewind_core::journal::{AppLock, Holder, Journal};
+
+    let (world, client, _) = flagged_world("\n[apps.watch]\nauto = [\"feature-flag-off\"]\n");
+    let journal = Journal::open(&world.journal());
+    let held = AppLock::acquire(&journal, "shop", &Holder::me("carol", "rollback"))
+        .expect("carol holds the lock");
+
+    let run = world.watch(&["shop", "--for", "2m", "--policy", "auto"]);
+    drop(held);
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        flag_value(&client).as_deref(),
+        Some("true"),
+        "nothing changed"
+    );
+    assert!(
+        run.stderr.contains("`switch_feature_off` failed:"),
+        "{}",
+        run.stderr
+    );
+    let entries = journal_entries(&world.journal());
+    let failed = entries
+        .iter()
+        .find(|e| e["kind"] == "step_failed" && e["step"] == "action")
+        .expect("the refusal is journaled");
+    assert_eq!(failed["data"]["stage"], "lock");
+    assert!(
+        entries
+            .iter()
+            .all(|e| !(e["kind"] == "step_started" && e["step"] == "action")),
+        "{entries:?}"
+    );
 }
