@@ -374,6 +374,16 @@ fn hostile_canary_secrets_stay_out_of_outputs_files_requests_and_argv() {
         &[("REWIND_LOG", "debug")],
         0,
     );
+    let watch = w.run_any(
+        "watch --for 2s",
+        &["watch", "--for", "2s"],
+        &[("REWIND_WATCH_POLL_MS", "300")],
+    );
+    assert!(
+        watch.code == 0 || watch.code == 1,
+        "watch ran: {}",
+        watch.stderr
+    );
     let doctor = w.run_any("doctor --json --ping", &["doctor", "--json", "--ping"], &[]);
     assert!(
         doctor.code == 0 || doctor.code == 1,
