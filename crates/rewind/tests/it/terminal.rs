@@ -207,7 +207,11 @@ impl World {
                     plan: "postgresql-starter-512".into(),
                 }],
             }],
-            deploy_duration: Duration::from_millis(200),
+            // Long enough that the build log's first lines (the hostile
+            // engines.node among them) come after rewind has connected
+            // to the live stream, even on a busy machine: follow shows
+            // the lines that arrive once it is connected.
+            deploy_duration: Duration::from_millis(2000),
             rate_limit_per_minute: 0,
             postgres: PostgresMode::Off,
             ..SandboxConfig::default()
