@@ -22,36 +22,13 @@ use rewind_core::rollback::{
     PrepareOptions, Progress, RunOptions, StepId, StepReport, Tools, prepare, run,
 };
 use rewind_sandbox::{AppSeed, Sandbox, SandboxConfig, ScmSeed};
+use rewind_test_support::{GIT_ENV, git};
 use serde_json::{Value, json};
 
 const COMMITS: usize = 20_000;
 const EVERY: usize = 10; // one tag every ten commits: 2,000 tags
 const LATENCY_MS: u64 = 50;
 const RUNS: usize = 3;
-
-const GIT_ENV: [(&str, &str); 6] = [
-    ("GIT_CONFIG_GLOBAL", "/dev/null"),
-    ("GIT_CONFIG_SYSTEM", "/dev/null"),
-    ("GIT_AUTHOR_NAME", "bench"),
-    ("GIT_AUTHOR_EMAIL", "bench@rewind.invalid"),
-    ("GIT_COMMITTER_NAME", "bench"),
-    ("GIT_COMMITTER_EMAIL", "bench@rewind.invalid"),
-];
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .envs(GIT_ENV)
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 /// The origin, written at once with `git fast-import`.
 fn build_origin(origin: &Path) {

@@ -11,7 +11,6 @@
 //! a table; nothing here is asserted.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rewind_core::git::{Git, GitCli};
@@ -19,31 +18,12 @@ use rewind_core::identify::{Resolver, identify};
 use rewind_core::platform::scalingo::{RequestBudget, RetryPolicy, Scalingo, ScalingoSettings};
 use rewind_core::release::{TagFormat, find_version};
 use rewind_sandbox::{AppSeed, Sandbox, SandboxConfig, ScmSeed};
+use rewind_test_support::{GIT_NO_CONFIG, git};
 use serde_json::{Value, json};
 
 const RELEASES: usize = 50;
 const DEPLOYMENTS: usize = 500;
 const RUNS: usize = 5;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_SYSTEM", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "bench")
-        .env("GIT_AUTHOR_EMAIL", "bench@rewind.invalid")
-        .env("GIT_COMMITTER_NAME", "bench")
-        .env("GIT_COMMITTER_EMAIL", "bench@rewind.invalid")
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -94,7 +74,9 @@ fn client(sandbox: &Sandbox) -> Scalingo {
 /// rewind's way: identify the current and last good releases.
 fn rewind_way(sandbox: &Sandbox, repo: &Path) -> String {
     let platform = client(sandbox);
-    let git = GitCli::new(repo).env("GIT_CONFIG_GLOBAL", "/dev/null");
+    let git = GIT_NO_CONFIG
+        .iter()
+        .fold(GitCli::new(repo), |cli, (key, value)| cli.env(key, value));
     let resolver = Resolver::new(
         &git,
         &platform,

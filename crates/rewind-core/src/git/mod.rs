@@ -23,6 +23,15 @@ pub use redact::redact_credentials;
 pub use refs::CasOutcome;
 pub use tag_index::TagIndex;
 
+/// A [`GitCli`] on `dir` with none of the person's git configuration and
+/// no identity: what the unit tests that run real git hand to rewind.
+#[cfg(test)]
+pub(crate) fn test_cli(dir: impl Into<std::path::PathBuf>) -> GitCli {
+    rewind_test_support::GIT_NO_CONFIG
+        .iter()
+        .fold(GitCli::new(dir), |cli, (key, value)| cli.env(key, value))
+}
+
 /// The git operations rewind needs. Revisions are anything git accepts
 /// (`v4.1.1`, a SHA, `HEAD~2`); commits come back as full SHAs.
 pub trait Git {

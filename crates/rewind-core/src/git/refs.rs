@@ -211,20 +211,8 @@ fn identity_name(name: &str) -> String {
 mod tests {
     use super::*;
     use crate::git::Git;
+    use rewind_test_support::git;
     use std::path::Path;
-
-    fn git(dir: &Path, args: &[&str]) {
-        let status = std::process::Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .expect("git runs");
-        assert!(status.success(), "git {args:?}");
-    }
 
     fn clone(root: &Path, name: &str) -> GitCli {
         let dir = root.join(name);
@@ -237,9 +225,7 @@ mod tests {
                 name,
             ],
         );
-        GitCli::new(dir)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
+        crate::git::test_cli(dir)
     }
 
     #[test]

@@ -434,20 +434,8 @@ fn seen_file(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
     use crate::journal::{EntryKind, Journal};
+    use rewind_test_support::git;
     use serde_json::json;
-
-    fn git(dir: &Path, args: &[&str]) {
-        let status = std::process::Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .expect("git runs");
-        assert!(status.success(), "git {args:?}");
-    }
 
     /// A clone of the team's origin and a journal of its own, shared.
     fn member(root: &Path, name: &str) -> Journal {
@@ -460,9 +448,7 @@ mod tests {
                 name,
             ],
         );
-        let cli = GitCli::new(root.join(name))
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1");
+        let cli = crate::git::test_cli(root.join(name));
         Journal::open(&root.join(format!("{name}-journal"))).shared(TeamJournal::new(
             cli,
             "origin",
@@ -510,9 +496,7 @@ mod tests {
         drop(bob);
         let alice_again =
             Journal::open(&root.path().join("alice-journal")).shared(TeamJournal::new(
-                GitCli::new(root.path().join("alice"))
-                    .env("GIT_CONFIG_GLOBAL", "/dev/null")
-                    .env("GIT_CONFIG_NOSYSTEM", "1"),
+                crate::git::test_cli(root.path().join("alice")),
                 "origin",
                 JOURNAL_REF,
             ));
@@ -532,9 +516,7 @@ mod tests {
     }
 
     fn member_again(root: &Path, name: &str) -> Journal {
-        let cli = GitCli::new(root.join(name))
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1");
+        let cli = crate::git::test_cli(root.join(name));
         Journal::open(&root.join(format!("{name}-journal"))).shared(TeamJournal::new(
             cli,
             "origin",
@@ -603,9 +585,7 @@ mod tests {
             &["remote", "add", "origin", "/nonexistent/origin.git"],
         );
         let journal = Journal::open(&root.path().join("journal")).shared(TeamJournal::new(
-            GitCli::new(&dir)
-                .env("GIT_CONFIG_GLOBAL", "/dev/null")
-                .env("GIT_CONFIG_NOSYSTEM", "1"),
+            crate::git::test_cli(&dir),
             "origin",
             JOURNAL_REF,
         ));

@@ -381,20 +381,8 @@ fn parse(text: &str) -> Option<Holder> {
 mod tests {
     use super::*;
     use crate::git::GitCli;
+    use rewind_test_support::git;
     use std::path::Path;
-
-    fn git(dir: &Path, args: &[&str]) {
-        let status = std::process::Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .expect("git runs");
-        assert!(status.success(), "git {args:?}");
-    }
 
     fn clone(root: &Path, name: &str) -> GitCli {
         git(
@@ -406,9 +394,7 @@ mod tests {
                 name,
             ],
         );
-        GitCli::new(root.join(name))
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
+        crate::git::test_cli(root.join(name))
     }
 
     fn holder(user: &str) -> Holder {

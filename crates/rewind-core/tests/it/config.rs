@@ -3,10 +3,10 @@
 //! subdirectory of a real git repository, and environment overrides.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use rewind_core::config::{Config, ConfigError, PlatformKind, Problem};
+use rewind_test_support::{git_command, run_git};
 use tempfile::TempDir;
 
 /// Writes `text` as `rewind.toml` in a fresh temp dir.
@@ -396,15 +396,11 @@ fn an_unreadable_file_says_which() {
 
 /// A real git repository in a temp dir (discovery stops at its root).
 fn git_init(dir: &Path) {
-    let status = Command::new("git")
-        .args(["init", "--quiet", "--initial-branch=main"])
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_SYSTEM", "/dev/null")
-        .env("HOME", dir)
-        .status()
-        .expect("run git");
-    assert!(status.success());
+    run_git(
+        git_command(dir)
+            .args(["init", "--quiet", "--initial-branch=main"])
+            .env("HOME", dir),
+    );
 }
 
 #[test]

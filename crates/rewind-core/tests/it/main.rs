@@ -9,7 +9,6 @@ mod git;
 mod guide;
 mod health;
 mod identify;
-mod interrupt_after;
 mod migrations;
 mod notify;
 mod platform_env;

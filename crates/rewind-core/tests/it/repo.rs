@@ -1,24 +1,14 @@
 //! Real git repositories for tests: a bare "origin" and a clone of it in a
 //! temp dir, with commits at fixed dates, lightweight and annotated tags and
-//! package.json versions. Git runs hermetically (no global or system
-//! config, fixed identities), so results do not depend on the machine.
+//! package.json versions. Git runs hermetically (rewind-test-support's
+//! environment: no global or system config, fixed identities), so results
+//! do not depend on the machine.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use rewind_core::git::GitCli;
+use rewind_test_support::{GIT_ENV, git_command, run_git};
 use tempfile::TempDir;
-
-/// Environment every git in a test runs with.
-const HERMETIC_ENV: [(&str, &str); 7] = [
-    ("GIT_CONFIG_GLOBAL", "/dev/null"),
-    ("GIT_CONFIG_SYSTEM", "/dev/null"),
-    ("GIT_CONFIG_NOSYSTEM", "1"),
-    ("GIT_AUTHOR_NAME", "Rewind Tests"),
-    ("GIT_AUTHOR_EMAIL", "tests@rewind.invalid"),
-    ("GIT_COMMITTER_NAME", "Rewind Tests"),
-    ("GIT_COMMITTER_EMAIL", "tests@rewind.invalid"),
-];
 
 /// A temp dir holding `origin.git` (bare) and `work` (its clone).
 pub struct TestRepo {
@@ -57,7 +47,7 @@ impl TestRepo {
 
     /// A [`GitCli`] on the clone, as hermetic as the fixture's own git.
     pub fn cli(&self) -> GitCli {
-        HERMETIC_ENV.iter().fold(
+        GIT_ENV.iter().fold(
             GitCli::new(self.work()).env("HOME", self.dir.path()),
             |cli, (k, v)| cli.env(k, v),
         )
@@ -71,24 +61,15 @@ impl TestRepo {
     /// Runs git in `dir`; panics with stderr on failure.
     pub fn git_in(&self, dir: &Path, args: &[&str]) -> String {
         let date = format!("2024-03-01T12:{:02}:00+00:00", self.commits % 60);
-        let output = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .envs(HERMETIC_ENV)
-            .env("HOME", self.dir.path())
-            .env("GIT_AUTHOR_DATE", &date)
-            .env("GIT_COMMITTER_DATE", &date)
-            .output()
-            .expect("run git");
-        assert!(
-            output.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout)
-            .expect("utf-8")
-            .trim_end()
-            .to_string()
+        run_git(
+            git_command(dir)
+                .args(args)
+                .env("HOME", self.dir.path())
+                .env("GIT_AUTHOR_DATE", &date)
+                .env("GIT_COMMITTER_DATE", &date),
+        )
+        .trim_end()
+        .to_string()
     }
 
     /// Writes a file in the working tree (no commit).

@@ -26,9 +26,9 @@ use rewind_sandbox::{AppSeed, SandboxConfig, ScmSeed};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::interrupt_after::InterruptAfter;
 use crate::platform_env::PlatformEnv;
 use crate::repo::TestRepo;
+use rewind_test_support::InterruptAfter;
 
 const APP: &str = "shop";
 

@@ -28,9 +28,9 @@ use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, SandboxConfig, ScmSeed};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::interrupt_after::InterruptAfter;
 use crate::platform_env::{PlatformEnv, accepted, method_path};
 use crate::repo::TestRepo;
+use rewind_test_support::InterruptAfter;
 
 const APP: &str = "shop";
 

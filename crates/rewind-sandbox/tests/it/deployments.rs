@@ -7,7 +7,6 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rewind_sandbox::{AppSeed, SandboxConfig, ScmSeed, Variants};
@@ -17,31 +16,10 @@ use crate::harness::{Env, Reply, read};
 
 pub const APP: &str = "shop";
 
-/// Runs git hermetically (no user or system configuration, fixed identity
-/// and dates) and returns its trimmed stdout.
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_SYSTEM", "/dev/null")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_AUTHOR_NAME", "Rewind Test")
-        .env("GIT_AUTHOR_EMAIL", "test@rewind.invalid")
-        .env("GIT_AUTHOR_DATE", "2026-07-18T21:00:00+00:00")
-        .env("GIT_COMMITTER_NAME", "Rewind Test")
-        .env("GIT_COMMITTER_EMAIL", "test@rewind.invalid")
-        .env("GIT_COMMITTER_DATE", "2026-07-18T21:00:00+00:00")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+/// Git run hermetically (rewind-test-support's: no user or system
+/// configuration, a fixed identity and dates), trimmed stdout; the `scm`
+/// and `stream` tests take it from here.
+pub use rewind_test_support::git;
 
 /// A Node-style app: a bare "origin" (the app's repository, as the sandbox
 /// sees it) and a clone to commit in. `main` holds 1.0.0 (tag v1.0.0) then

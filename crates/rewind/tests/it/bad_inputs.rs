@@ -285,10 +285,8 @@ impl World {
 
     fn refs(&self) -> String {
         let list = |dir: &Path| {
-            let out = std::process::Command::new("git")
+            let out = rewind_test_support::git_command(dir)
                 .args(["for-each-ref", "--format=%(refname) %(objectname)"])
-                .current_dir(dir)
-                .envs(crate::support::GIT_ENV)
                 .output()
                 .expect("git runs");
             String::from_utf8_lossy(&out.stdout).into_owned()

@@ -9,6 +9,7 @@ mod completions;
 mod db;
 mod db_from_backup;
 mod debug_log;
+mod dev_only;
 mod doctor;
 mod drill;
 mod exits;

@@ -12,10 +12,9 @@ use rewind_core::interrupt::Interrupt;
 use rewind_core::journal::{EntryKind, Journal};
 use rewind_core::platform::Platform;
 use rewind_core::platform::scalingo::{RequestBudget, RetryPolicy, Scalingo, ScalingoSettings};
-use rewind_core::rollback::{
-    self, PlannedStep, PrepareOptions, Progress, RunOptions, StepId, StepReport, Tools,
-};
+use rewind_core::rollback::{self, PrepareOptions, RunOptions, StepId, Tools};
 use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, Sandbox, SandboxConfig, ScmSeed};
+use rewind_test_support::InterruptAfter;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -295,7 +294,10 @@ impl World {
             &tools,
             &plan,
             &options,
-            &mut InterruptAfter(step, interrupt.clone()),
+            &mut InterruptAfter {
+                after: step,
+                interrupt: interrupt.clone(),
+            },
         )
         .expect("run");
         summary.incident.to_string()
@@ -576,17 +578,6 @@ fn a_git_push_rollback_that_no_push_can_deploy_is_refused_before_anything_change
         Some(5),
         "no deployment started"
     );
-}
-
-/// Raises the interrupt when `after` ends, as Ctrl-C would.
-struct InterruptAfter(StepId, Interrupt);
-
-impl Progress for InterruptAfter {
-    fn step_ended(&mut self, step: &PlannedStep, _: &StepReport) {
-        if step.id == self.0 {
-            self.1.raise();
-        }
-    }
 }
 
 #[test]

@@ -15,41 +15,10 @@ use rewind_sandbox::Sandbox;
 use serde_json::Value;
 use tempfile::TempDir;
 
-/// No git configuration but a fixed identity: commits, tags and pushes
-/// made by the tests and by rewind come out the same on every machine.
-pub const GIT_ENV: [(&str, &str); 6] = [
-    ("GIT_CONFIG_GLOBAL", "/dev/null"),
-    ("GIT_CONFIG_SYSTEM", "/dev/null"),
-    ("GIT_AUTHOR_NAME", "Rewind Tests"),
-    ("GIT_AUTHOR_EMAIL", "tests@rewind.invalid"),
-    ("GIT_COMMITTER_NAME", "Rewind Tests"),
-    ("GIT_COMMITTER_EMAIL", "tests@rewind.invalid"),
-];
-
-/// Fixed commit dates, so the tests' commits have the same SHAs each run.
-pub const GIT_DATES: [(&str, &str); 2] = [
-    ("GIT_AUTHOR_DATE", "2024-03-01T12:00:00+00:00"),
-    ("GIT_COMMITTER_DATE", "2024-03-01T12:00:00+00:00"),
-];
-
-/// Runs `git ARGS` in `dir` hermetically; panics with git's stderr when it
-/// fails, returns its trimmed stdout.
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .envs(GIT_ENV)
-        .envs(GIT_DATES)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?} in {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+// Hermetic git (no configuration of the person's, a fixed identity and
+// dates) and the figure lines past the harness's capture are shared with
+// the other crates' tests.
+pub use rewind_test_support::{GIT_DATES, GIT_ENV, git, shown};
 
 /// What a run of `rewind` left: its exit status and both outputs.
 pub struct Run {
@@ -326,12 +295,4 @@ pub fn step_data<'a>(journal: &'a [Value], kind: &str) -> Vec<(&'a str, &'a Valu
         .filter(|e| e["kind"] == kind)
         .map(|e| (e["step"].as_str().unwrap_or_default(), &e["data"]))
         .collect()
-}
-
-/// Writes a line on the test process's stderr directly: libtest captures
-/// `println!` and `eprintln!`, not writes to the stream itself. For the
-/// figure lines every CI run shows.
-pub fn shown(line: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{line}");
 }

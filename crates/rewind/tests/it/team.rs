@@ -127,11 +127,8 @@ impl Team {
 
     /// Whether the team's journal at `commit` holds `text`.
     fn published_contains(&self, commit: &str, text: &str) -> bool {
-        let out = std::process::Command::new("git")
+        let out = rewind_test_support::git_command(&self.dir.path().join("origin.git"))
             .args(["grep", "-F", "-c", text, commit, "--"])
-            .current_dir(self.dir.path().join("origin.git"))
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
             .output()
             .expect("git grep runs");
         out.status.success() && !out.stdout.is_empty()

@@ -1255,14 +1255,11 @@ fn tag_at(w: &World, tag: &str, what: &str) {
 }
 
 fn untag(w: &World, tag: &str) {
-    let _ = std::process::Command::new("git")
+    let _ = rewind_test_support::git_command(&w.work())
         .args(["update-ref", "-d", &format!("refs/tags/{tag}")])
-        .current_dir(w.work())
         .output();
-    let _ = std::process::Command::new("git")
+    let _ = rewind_test_support::git_command(&w.work())
         .args(["push", "--quiet", "origin", &format!(":refs/tags/{tag}")])
-        .current_dir(w.work())
-        .envs(crate::support::GIT_ENV)
         .output();
 }
 

@@ -269,11 +269,9 @@ impl World {
 
     /// A git ref of the origin (a branch, a tag, a commit) as a commit.
     fn commit_of(&self, r: &str) -> String {
-        let out = std::process::Command::new("git")
+        let out = rewind_test_support::git_command(&self.origin())
             .args(["rev-parse", "--verify", "--quiet"])
             .arg(format!("{r}^{{commit}}"))
-            .current_dir(self.origin())
-            .envs(crate::support::GIT_ENV)
             .output()
             .expect("git runs");
         let sha = String::from_utf8_lossy(&out.stdout).trim().to_string();
