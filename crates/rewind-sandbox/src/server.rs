@@ -80,11 +80,11 @@ impl Sandbox {
         // their PostgreSQL servers and directories, found by owner file.
         for reaped in crate::tmp::reap_all(&crate::tmp::root(config.temp_dir.as_deref())) {
             match reaped.postgres {
-                Some(pid) => eprintln!(
+                Some(pid) => crate::say!(
                     "rewind-sandbox: stopped the PostgreSQL server (pid {pid}) of a sandbox that was killed, and deleted {}",
                     reaped.dir.display()
                 ),
-                None => eprintln!(
+                None => crate::say!(
                     "rewind-sandbox: deleted {}, left by a sandbox that was killed",
                     reaped.dir.display()
                 ),
@@ -99,7 +99,7 @@ impl Sandbox {
         // Made here, not on the server's thread: when `start` returns, every
         // directory the sandbox owns exists and is marked as its own.
         if let Err(message) = crate::deploy::fresh_git_root(&git_root) {
-            eprintln!("rewind-sandbox: {message}");
+            crate::say!("rewind-sandbox: {message}");
         }
         // The seeded apps' remotes too: a `git init` still running when a
         // sandbox is killed right after it announced itself would write
@@ -113,7 +113,7 @@ impl Sandbox {
                     let listener = match tokio::net::TcpListener::from_std(listener) {
                         Ok(l) => l,
                         Err(e) => {
-                            eprintln!("rewind-sandbox: cannot use the listener: {e}");
+                            crate::say!("rewind-sandbox: cannot use the listener: {e}");
                             return;
                         }
                     };
@@ -123,12 +123,12 @@ impl Sandbox {
                         let _ = rx.await;
                     });
                     if let Err(e) = server.await {
-                        eprintln!("rewind-sandbox: server error: {e}");
+                        crate::say!("rewind-sandbox: server error: {e}");
                     }
                     // Background work (a restart, a deploy) may have moved
                     // on since the last request: keep its latest state.
                     if let Err(e) = crate::platform::persist::save(&shared).await {
-                        eprintln!("rewind-sandbox: {e}");
+                        crate::say!("rewind-sandbox: {e}");
                     }
                 });
                 // Open streams and deploys in flight must not hold the

@@ -66,7 +66,7 @@ pub fn remove(dir: &Path) {
     if dir.exists()
         && let Err(e) = std::fs::remove_dir_all(dir)
     {
-        eprintln!("rewind-sandbox: cannot delete {}: {e}", dir.display());
+        crate::say!("rewind-sandbox: cannot delete {}: {e}", dir.display());
     }
 }
 
@@ -117,7 +117,7 @@ pub fn reap(root: &Path) -> Vec<Reaped> {
         }
         let postgres = stop_orphaned_postgres(&dir);
         if let Err(e) = remove_settled(&dir) {
-            eprintln!(
+            crate::say!(
                 "rewind-sandbox: cannot delete {} left by a killed sandbox: {e}",
                 dir.display()
             );
@@ -212,7 +212,7 @@ fn stop_orphaned_postgres(dir: &Path) -> Option<u32> {
         .status()
         .is_ok_and(|s| s.success());
     if !sent {
-        eprintln!("rewind-sandbox: cannot signal the orphaned PostgreSQL server (pid {pid})");
+        crate::say!("rewind-sandbox: cannot signal the orphaned PostgreSQL server (pid {pid})");
         return None;
     }
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -222,7 +222,7 @@ fn stop_orphaned_postgres(dir: &Path) -> Option<u32> {
             Some(_) => std::thread::sleep(Duration::from_millis(50)),
         }
     }
-    eprintln!("rewind-sandbox: the orphaned PostgreSQL server (pid {pid}) did not stop in 15 s");
+    crate::say!("rewind-sandbox: the orphaned PostgreSQL server (pid {pid}) did not stop in 15 s");
     Some(pid)
 }
 

@@ -140,7 +140,7 @@ pub fn start_postgres(config: &SandboxConfig, world: &mut World) -> Result<Backe
 /// Said once per process, not once per sandbox: a test run starts many.
 fn say_once(message: &str) {
     static SAID: Once = Once::new();
-    SAID.call_once(|| eprintln!("rewind-sandbox: {message}"));
+    SAID.call_once(|| crate::say!("rewind-sandbox: {message}"));
 }
 
 /// What the `Sandbox` handle keeps of the databases.

@@ -197,7 +197,9 @@ fn keep_dump(
     let dump = match dump {
         Ok(bytes) => bytes,
         Err(e) => {
-            eprintln!("rewind-sandbox: backup {backup_id} of database {database_id} failed: {e:?}");
+            crate::say!(
+                "rewind-sandbox: backup {backup_id} of database {database_id} failed: {e:?}"
+            );
             return;
         }
     };

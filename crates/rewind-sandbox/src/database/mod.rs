@@ -55,7 +55,7 @@ pub struct DatabaseState {
 /// stderr as the server's own errors are.
 async fn save(state: &AppState) {
     if let Err(message) = crate::platform::persist::save(state).await {
-        eprintln!("rewind-sandbox: {message}");
+        crate::say!("rewind-sandbox: {message}");
     }
 }
 

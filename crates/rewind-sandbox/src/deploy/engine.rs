@@ -103,7 +103,7 @@ async fn play(state: AppState, app: String, id: String, steps: Vec<Step>) {
         }
     }
     if let Err(message) = save_state(&state).await {
-        eprintln!("rewind-sandbox: {message}");
+        crate::say!("rewind-sandbox: {message}");
     }
 }
 

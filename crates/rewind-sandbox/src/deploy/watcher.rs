@@ -66,7 +66,7 @@ pub fn ensure_remotes(state: &AppState) {
     let names: Vec<String> = state.world().apps.keys().cloned().collect();
     for name in names {
         if let Err(message) = push::ensure(&state.git_root, &name) {
-            eprintln!("rewind-sandbox: {message}");
+            crate::say!("rewind-sandbox: {message}");
         }
     }
 }
@@ -105,7 +105,7 @@ async fn poll(state: &AppState, seen: &mut HashMap<String, Seen>) {
     })
     .await;
     if let Err(message) = created {
-        eprintln!("rewind-sandbox: {message}");
+        crate::say!("rewind-sandbox: {message}");
     }
     let watched = watches(state);
     seen.retain(|key, _| watched.iter().any(|w| &w.key() == key));
@@ -147,7 +147,7 @@ async fn deploy(state: &AppState, watch: &Watch, sha: String) {
     let source = match source {
         Ok(source) => source,
         Err(message) => {
-            eprintln!(
+            crate::say!(
                 "rewind-sandbox: the push to {} was not deployed: {message}",
                 watch.app
             );
@@ -179,7 +179,7 @@ async fn deploy(state: &AppState, watch: &Watch, sha: String) {
             .insert(watch.app.clone(), now());
     }
     if let Err(message) = save_state(state).await {
-        eprintln!("rewind-sandbox: {message}");
+        crate::say!("rewind-sandbox: {message}");
     }
 }
 

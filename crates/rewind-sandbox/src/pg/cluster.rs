@@ -223,12 +223,12 @@ impl Cluster {
     pub fn shutdown(&self) {
         let mut life = self.lock();
         if let Err(e) = self.stop_server(&mut life) {
-            eprintln!("rewind-sandbox: {e}");
+            crate::say!("rewind-sandbox: {e}");
         }
         if self.dir.exists()
             && let Err(e) = std::fs::remove_dir_all(&self.dir)
         {
-            eprintln!(
+            crate::say!(
                 "rewind-sandbox: cannot delete the PostgreSQL directory {}: {e}",
                 self.dir.display()
             );

@@ -55,7 +55,7 @@ pub async fn add_app(
         .await
         .map_err(|e| ApiError::BadRequest(format!("cannot create the app's git remote: {e}")))?;
     if let Err(message) = made {
-        eprintln!("rewind-sandbox: {message}");
+        crate::say!("rewind-sandbox: {message}");
     }
     Ok((StatusCode::CREATED, Json(json!({ "app": shown }))))
 }

@@ -96,7 +96,7 @@ async fn run_restart(state: AppState, app: String, id: String, duration: Duratio
     tokio::time::sleep(duration - duration / 3).await;
     set_status(&state, &app, &id, "done");
     if let Err(e) = persist::save(&state).await {
-        eprintln!("rewind-sandbox: {e}");
+        crate::say!("rewind-sandbox: {e}");
     }
 }
 
