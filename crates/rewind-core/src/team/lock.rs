@@ -103,9 +103,6 @@ impl<'g> TeamLock<'g> {
         holder: &Holder,
     ) -> Result<TeamLock<'g>, TeamLockError> {
         let refname = lock_ref(locks, app);
-        let unavailable = |e: GitError| TeamLockError::Unavailable {
-            reason: e.to_string(),
-        };
         {
             let mut held = held();
             if let Some((commit, count)) = held.get_mut(&key(git, remote, &refname, holder)) {
@@ -120,41 +117,7 @@ impl<'g> TeamLock<'g> {
                 });
             }
         }
-        let commit = git
-            .record_commit(&message(app, holder), &holder.user, None)
-            .map_err(unavailable)?;
-        match git
-            .push_cas(remote, &refname, None, Some(&commit))
-            .map_err(unavailable)?
-        {
-            CasOutcome::Done => {}
-            CasOutcome::Moved => {
-                return Err(match read(git, remote, locks, app) {
-                    Ok(Some(by)) => TeamLockError::Held(Box::new(by)),
-                    // Released between the push and the read: say so
-                    // rather than try again behind the person's back.
-                    Ok(None) => TeamLockError::Held(Box::new(HeldBy {
-                        commit: String::new(),
-                        holder: None,
-                    })),
-                    Err(e) => unavailable(e),
-                });
-            }
-            CasOutcome::Refused { detail } => {
-                return Err(TeamLockError::Unavailable {
-                    reason: format!("{remote} refuses {refname}: {detail}"),
-                });
-            }
-        }
-        held().insert(key(git, remote, &refname, holder), (commit.clone(), 1));
-        Ok(TeamLock {
-            git,
-            remote: remote.to_string(),
-            refname,
-            commit,
-            holder: holder.clone(),
-            released: false,
-        })
+        claim(git, remote, locks, app, holder, None)
     }
 
     /// Takes over the lock `by` shows, left by a rewind of this very
@@ -168,40 +131,7 @@ impl<'g> TeamLock<'g> {
         holder: &Holder,
         by: &HeldBy,
     ) -> Result<TeamLock<'g>, TeamLockError> {
-        let refname = lock_ref(locks, app);
-        let unavailable = |e: GitError| TeamLockError::Unavailable {
-            reason: e.to_string(),
-        };
-        let commit = git
-            .record_commit(&message(app, holder), &holder.user, None)
-            .map_err(unavailable)?;
-        match git
-            .push_cas(remote, &refname, Some(&by.commit), Some(&commit))
-            .map_err(unavailable)?
-        {
-            CasOutcome::Done => {}
-            CasOutcome::Moved => {
-                return Err(match read(git, remote, locks, app) {
-                    Ok(Some(now)) => TeamLockError::Held(Box::new(now)),
-                    Ok(None) => TeamLockError::Held(Box::new(by.clone())),
-                    Err(e) => unavailable(e),
-                });
-            }
-            CasOutcome::Refused { detail } => {
-                return Err(TeamLockError::Unavailable {
-                    reason: format!("{remote} refuses {refname}: {detail}"),
-                });
-            }
-        }
-        held().insert(key(git, remote, &refname, holder), (commit.clone(), 1));
-        Ok(TeamLock {
-            git,
-            remote: remote.to_string(),
-            refname,
-            commit,
-            holder: holder.clone(),
-            released: false,
-        })
+        claim(git, remote, locks, app, holder, Some(by))
     }
 
     /// Adds the incident the operation opened, for whoever is refused
@@ -284,6 +214,59 @@ impl std::fmt::Debug for TeamLock<'_> {
             .field("commit", &self.commit)
             .finish()
     }
+}
+
+/// Moves `app`'s lock ref to a new commit naming `holder`: from nothing
+/// (a lock taken), or from the commit `replacing` shows (a lock taken over),
+/// and nowhere else; says who holds it when it moved meanwhile.
+fn claim<'g>(
+    git: &'g dyn Git,
+    remote: &str,
+    locks: &str,
+    app: &str,
+    holder: &Holder,
+    replacing: Option<&HeldBy>,
+) -> Result<TeamLock<'g>, TeamLockError> {
+    let refname = lock_ref(locks, app);
+    let unavailable = |e: GitError| TeamLockError::Unavailable {
+        reason: e.to_string(),
+    };
+    let commit = git
+        .record_commit(&message(app, holder), &holder.user, None)
+        .map_err(unavailable)?;
+    let expected = replacing.map(|by| by.commit.as_str());
+    match git
+        .push_cas(remote, &refname, expected, Some(&commit))
+        .map_err(unavailable)?
+    {
+        CasOutcome::Done => {}
+        CasOutcome::Moved => {
+            return Err(match read(git, remote, locks, app) {
+                Ok(Some(by)) => TeamLockError::Held(Box::new(by)),
+                // Released between the push and the read: say so rather
+                // than try again behind the person's back.
+                Ok(None) => TeamLockError::Held(Box::new(replacing.cloned().unwrap_or(HeldBy {
+                    commit: String::new(),
+                    holder: None,
+                }))),
+                Err(e) => unavailable(e),
+            });
+        }
+        CasOutcome::Refused { detail } => {
+            return Err(TeamLockError::Unavailable {
+                reason: format!("{remote} refuses {refname}: {detail}"),
+            });
+        }
+    }
+    held().insert(key(git, remote, &refname, holder), (commit.clone(), 1));
+    Ok(TeamLock {
+        git,
+        remote: remote.to_string(),
+        refname,
+        commit,
+        holder: holder.clone(),
+        released: false,
+    })
 }
 
 impl Drop for TeamLock<'_> {
