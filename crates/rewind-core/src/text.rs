@@ -287,6 +287,16 @@ pub fn strip_escapes(text: &str) -> String {
         .collect()
 }
 
+/// The first `n` characters of `text` (all of it when shorter), cut on a
+/// character boundary: slicing text from outside by bytes could split a
+/// character and panic.
+pub fn prefix(text: &str, n: usize) -> &str {
+    match text.char_indices().nth(n) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,5 +371,15 @@ mod tests {
         assert_eq!(strip_escapes(HOSTILE), "005_evil.sql");
         assert_eq!(strip_escapes("\u{1b}[1;\u{7}x"), "x");
         assert_eq!(strip_escapes("end\u{1b}"), "end");
+    }
+
+    #[test]
+    fn a_prefix_is_cut_on_characters_never_inside_one() {
+        assert_eq!(prefix("0123456789abcdef", 7), "0123456");
+        assert_eq!(prefix("abc", 7), "abc");
+        assert_eq!(prefix("", 7), "");
+        // Bytes 0..7 would end inside the fourth `é`: a byte slice panics.
+        assert_eq!(prefix("éééééééé", 7), "ééééééé");
+        assert_eq!(crate::git::short_sha("é1234567890"), "é123456");
     }
 }

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use rewind_core::git::short_sha;
 use rewind_core::guide::{GuideSummary, Outcome};
 use rewind_core::platform::Platform;
 
@@ -70,7 +71,7 @@ pub fn verify(
         let want = ws.commit(version).unwrap_or_default();
         let ok = running.as_deref().ok() == Some(want);
         let detail = match &running {
-            Ok(sha) => format!("the last successful deployment runs {}", short(sha)),
+            Ok(sha) => format!("the last successful deployment runs {}", short_sha(sha)),
             Err(e) => e.clone(),
         };
         Check::new(format!("v{version} runs"), ok, detail)
@@ -182,7 +183,7 @@ pub fn verify_watch(
         format!("v{BAD} runs"),
         running.as_deref().ok() == Some(want),
         match &running {
-            Ok(sha) => format!("the last successful deployment runs {}", short(sha)),
+            Ok(sha) => format!("the last successful deployment runs {}", short_sha(sha)),
             Err(e) => e.clone(),
         },
     ));
@@ -215,10 +216,6 @@ pub fn verify_watch(
 
 fn has(rows: &[Row], row: &Row) -> bool {
     rows.iter().any(|r| r.text == row.text)
-}
-
-fn short(sha: &str) -> &str {
-    sha.get(..12).unwrap_or(sha)
 }
 
 /// The commit of the newest successful deployment: what runs.

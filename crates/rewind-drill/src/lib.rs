@@ -49,7 +49,8 @@ pub use timing::{Timed, Timings};
 pub use workspace::{ConfigSettings, Workspace};
 
 use rewind_core::guide::GuideOptions;
-use rewind_core::tree::{Lang, PresetAnswers, PresetError, Tree};
+use rewind_core::i18n::Lang;
+use rewind_core::tree::{PresetAnswers, PresetError, Tree};
 
 /// The guide's options for the drill: tickets, backups and polls in the
 /// workspace and at the drill's pace; `auto` confirms every action as

@@ -173,3 +173,42 @@ impl From<rewind_core::db::DbError> for CliError {
         err
     }
 }
+
+impl From<rewind_core::guide::GuideError> for CliError {
+    fn from(e: rewind_core::guide::GuideError) -> Self {
+        use rewind_core::guide::GuideError as G;
+        use rewind_core::prompt::PromptError;
+        let kind = match &e {
+            G::Unanswered(_) | G::FlagNotChosen { .. } => ErrorKind::Config,
+            G::Prompt(PromptError::Interrupted) => ErrorKind::Interrupted,
+            G::NotConfirmed { .. } | G::Prompt(_) => ErrorKind::Refused,
+            G::Journal(_) => ErrorKind::Failed,
+        };
+        let hints = e.hints();
+        let mut err = CliError::new(kind, e);
+        err.hints = hints;
+        err
+    }
+}
+
+impl From<rewind_core::config::init::InitError> for CliError {
+    fn from(error: rewind_core::config::init::InitError) -> Self {
+        use rewind_core::config::init::InitError as I;
+        match error {
+            I::Exists { .. } => {
+                CliError::config(error).hint("pass --force to replace it, or edit it by hand")
+            }
+            I::NotARepository { .. } => CliError::config(error)
+                .hint("run `rewind init` inside the app's git repository, or pass --dir"),
+            I::BadAppName(_) => CliError::config(error)
+                .hint("pass the name shown in the Scalingo dashboard, e.g. --app my-app"),
+            I::SeveralApps { .. } => CliError::config(error)
+                .hint("run it without --app, then set each app's name in rewind.toml"),
+            I::ReleasePlease { .. } => CliError::config(error)
+                .hint("fix the JSON file, or move it aside to write a configuration without it"),
+            I::Git(_) | I::Read { .. } | I::Write { .. } | I::Generated(_) => {
+                CliError::failed(error)
+            }
+        }
+    }
+}

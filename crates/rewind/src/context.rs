@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use rewind_core::config::{AppConfig, Config};
 use rewind_core::git::{self, GitCli};
+use rewind_core::i18n::Lang;
 use rewind_core::interrupt::Interrupt;
 use rewind_core::journal::Journal;
 use rewind_core::platform::scalingo::{RequestBudget, Scalingo};
 use rewind_core::prompt::{NoPrompter, Prompter};
-use rewind_core::tree::Lang;
 
 use crate::cli_error::CliError;
 use crate::output::ColorWhen;

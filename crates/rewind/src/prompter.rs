@@ -8,9 +8,9 @@ use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
 
+use rewind_core::i18n::Lang;
 use rewind_core::interrupt::Interrupt;
 use rewind_core::prompt::{Choice, PromptError, Prompter};
-use rewind_core::tree::Lang;
 
 use crate::output;
 
@@ -125,7 +125,7 @@ impl Prompter for LinePrompter {
 /// The prompter's own words, one function per message with both languages
 /// side by side so that neither can be forgotten.
 mod words {
-    use rewind_core::tree::Lang;
+    use rewind_core::i18n::Lang;
 
     /// Appended to the suggested choice's line.
     pub fn suggested(lang: Lang) -> &'static str {

@@ -53,19 +53,6 @@ pub fn backup_and_download(
     })
 }
 
-/// The safety backup taken before anything is restored: the same as
-/// [`backup_and_download`], named for what it is in a plan.
-pub fn safety_backup(
-    platform: &dyn Platform,
-    app: &str,
-    addon_id: &str,
-    dir: &Path,
-    poll: &Poll,
-    on_event: &mut dyn FnMut(BackupEvent<'_>),
-) -> Result<DownloadedBackup, DbError> {
-    backup_and_download(platform, app, addon_id, dir, poll, on_event)
-}
-
 /// Downloads a finished backup's archive into `dir`, named after the
 /// backup; its size is checked against the API's. A failed attempt asks
 /// for a fresh download URL (they are single-use) and tries again.

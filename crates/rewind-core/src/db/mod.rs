@@ -5,7 +5,7 @@
 //!
 //! - [`database_addon`]: which addon is the app's database;
 //! - [`db_status`]: the addon, its backups and its recovery window;
-//! - [`backup_and_download`] / [`safety_backup`]: a manual backup followed
+//! - [`backup_and_download`]: a manual backup (the safety backup) followed
 //!   to `done`, downloaded, its size checked and its SHA-256 computed;
 //! - [`plan_pitr`] / [`pitr_restore`]: a point-in-time restore checked
 //!   against the window, then run and followed;
@@ -34,9 +34,7 @@ mod words;
 
 pub use addon::database_addon;
 pub use archive::{DumpFormat, dump_format, extract_dump};
-pub use backup::{
-    BackupEvent, DownloadedBackup, backup_and_download, download_backup, safety_backup,
-};
+pub use backup::{BackupEvent, DownloadedBackup, backup_and_download, download_backup};
 pub use download::{
     Archive, archive_file_name, download, download_with, partial_path, sha256_file,
 };

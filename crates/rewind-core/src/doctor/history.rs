@@ -24,14 +24,7 @@ pub(crate) fn check(
     out: &mut Checks,
 ) {
     let tags = git.tag_index().unwrap_or_else(|_| TagIndex::default());
-    let resolver = Resolver::new(
-        git,
-        platform,
-        tags,
-        config.tag_format.clone(),
-        config.package.clone(),
-        config.component.clone(),
-    );
+    let resolver = Resolver::for_app(git, platform, tags, config);
     let situation = bad_release_filter(journal, &config.name)
         .map_err(|e| e.to_string())
         .and_then(|is_bad| {

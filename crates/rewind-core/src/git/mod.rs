@@ -23,6 +23,14 @@ pub use redact::redact_credentials;
 pub use refs::CasOutcome;
 pub use tag_index::TagIndex;
 
+/// A commit's SHA abbreviated for people: its first seven characters, as
+/// `git log --oneline` shows them. Cut on a character, never inside one, so
+/// that a malformed SHA from the platform cannot make rewind panic; shorter
+/// text is returned whole.
+pub fn short_sha(sha: &str) -> &str {
+    crate::text::prefix(sha, 7)
+}
+
 /// A [`GitCli`] on `dir` with none of the person's git configuration and
 /// no identity: what the unit tests that run real git hand to rewind.
 #[cfg(test)]

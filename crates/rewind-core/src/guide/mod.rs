@@ -42,7 +42,7 @@ pub use ticket::TicketDraft;
 /// before any walk: `rewind watch` when it opens an incident.
 pub fn gather_evidence(
     tools: &Tools<'_>,
-    lang: crate::tree::Lang,
+    lang: crate::i18n::Lang,
     probes: &[crate::tree::Probe],
 ) -> Vec<(crate::tree::Probe, ProbeResult)> {
     let mut known = probes::Known::new(lang);

@@ -8,10 +8,11 @@ use serde_json::json;
 
 use crate::config::DEFAULT_MIGRATIONS;
 use crate::db::{DbError, database_addon};
+use crate::i18n::Lang;
 use crate::identify::{Identified, Resolver, Situation, identify};
 use crate::migrations::{Verdict, evidence as migration_evidence};
 use crate::status::bad_release_filter;
-use crate::tree::{Lang, Probe};
+use crate::tree::Probe;
 
 use super::evidence::{Evidence, ProbeResult};
 use super::say::{self, probes as words};
@@ -58,14 +59,7 @@ fn read_situation(tools: &Tools<'_>, lang: Lang) -> Result<Situation, String> {
     // A stale clone still names most releases; fetching only improves it.
     let _ = tools.git.fetch_tags(&app.remote);
     let tags = tools.git.tag_index().unwrap_or_default();
-    let resolver = Resolver::new(
-        tools.git,
-        tools.platform,
-        tags,
-        app.tag_format.clone(),
-        app.package.clone(),
-        app.component.clone(),
-    );
+    let resolver = Resolver::for_app(tools.git, tools.platform, tags, app);
     let is_bad = bad_release_filter(tools.journal, &app.name).map_err(|e| e.to_string())?;
     identify(tools.platform, &app.name, &resolver, HISTORY, &is_bad)
         .map_err(|e| words::cannot_read_deployments(lang, &e))

@@ -12,7 +12,7 @@ use crate::rollback::{
 use super::actions::{Failure, Stop};
 use super::say::leaves as words;
 use super::session::{GuideOptions, Tools};
-use crate::tree::Lang;
+use crate::i18n::Lang;
 
 pub(crate) struct Prepared {
     pub plan: Plan,

@@ -169,7 +169,7 @@ pub(crate) fn run(
     let earlier = db::unused_safety_backup(tools.journal, &plan.app, &prepared.bad_deployment_id);
     let step = Some(RESTORE_STEP);
     let new_backup = |progress: &mut dyn FnMut(&str)| {
-        db::safety_backup(
+        db::backup_and_download(
             tools.platform,
             &plan.app,
             &plan.addon.id,

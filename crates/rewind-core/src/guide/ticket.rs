@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::tree::Lang;
+use crate::i18n::Lang;
 
 use super::evidence::ProbeResult;
 use super::say::ticket::{self as words, Heading};

@@ -2,8 +2,8 @@
 //! chat webhook, pointing at the ticket draft written just before (the
 //! draft is the durable part: it exists even when the chat is down).
 
+use crate::i18n::Lang;
 use crate::notify::post_webhook;
-use crate::tree::Lang;
 
 use super::actions::Failure;
 use super::say::leaves as words;

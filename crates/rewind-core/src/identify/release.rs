@@ -122,6 +122,24 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// The resolver for one configured app: its tag format, and the
+    /// release-please package and component its tags may carry.
+    pub fn for_app(
+        git: &'a dyn Git,
+        platform: &'a dyn Platform,
+        tags: TagIndex,
+        app: &crate::config::AppConfig,
+    ) -> Self {
+        Resolver::new(
+            git,
+            platform,
+            tags,
+            app.tag_format.clone(),
+            app.package.clone(),
+            app.component.clone(),
+        )
+    }
+
     /// Build logs downloaded so far.
     pub fn logs_read(&self) -> usize {
         self.logs_read.get()

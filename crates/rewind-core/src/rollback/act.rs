@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::git::short_sha;
 use crate::platform::{Deployment, PlatformError};
 
 use super::archive::archive_url;
@@ -45,7 +46,7 @@ impl Engine<'_> {
                 self.facts.branch_commit = Some(commit);
                 Ok(Ended::Done(format!(
                     "{name} exists at {}: reused",
-                    short(&found)
+                    short_sha(&found)
                 )))
             }
             Some(found) => Err(RollbackError::BranchElsewhere {
@@ -58,7 +59,10 @@ impl Engine<'_> {
             None => {
                 self.git.create_branch(&name, &commit)?;
                 self.facts.branch_commit = Some(commit.clone());
-                Ok(Ended::Done(format!("created {name} at {}", short(&commit))))
+                Ok(Ended::Done(format!(
+                    "created {name} at {}",
+                    short_sha(&commit)
+                )))
             }
         }
     }
@@ -90,7 +94,7 @@ impl Engine<'_> {
                 format!(
                     "after the push, {name} on {remote} is at {}, not at {}",
                     found.as_deref().unwrap_or("nothing"),
-                    short(&commit)
+                    short_sha(&commit)
                 ),
                 vec![format!(
                     "check the remote with `git ls-remote {remote} {name}`"
@@ -126,7 +130,7 @@ impl Engine<'_> {
             let detail = format!(
                 "deployment {} of {} was started already ({}): following it instead of starting another",
                 found.id,
-                short(self.plan.target_commit()),
+                short_sha(self.plan.target_commit()),
                 found.status
             );
             self.adopt(&found);
@@ -232,7 +236,7 @@ impl Engine<'_> {
             if self.interrupt.sleep(PUSH_POLL) {
                 return Err(Stop::Interrupted(format!(
                     "interrupted while waiting for the deployment of {}; the push is done",
-                    short(commit)
+                    short_sha(commit)
                 )));
             }
         }
@@ -262,8 +266,4 @@ pub(crate) fn platform_branch_to_push(
         }
     }
     Ok(None)
-}
-
-pub(crate) fn short(commit: &str) -> &str {
-    &commit[..commit.len().min(7)]
 }

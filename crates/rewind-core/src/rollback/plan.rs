@@ -35,7 +35,7 @@ impl ReleaseRef {
 
     /// The commit, abbreviated for people.
     pub fn short_commit(&self) -> &str {
-        self.commit.as_deref().map_or("", |c| &c[..c.len().min(7)])
+        self.commit.as_deref().map_or("", crate::git::short_sha)
     }
 }
 

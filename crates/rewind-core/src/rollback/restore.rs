@@ -72,7 +72,7 @@ impl Engine<'_> {
                 // while the backup runs resumes by following this one.
                 let mut created: Option<Result<String, Stop>> = None;
                 let (journal, incident, app_name) = (self.journal, &self.incident, &self.plan.app);
-                let result = db::safety_backup(
+                let result = db::backup_and_download(
                     self.platform,
                     &app,
                     &restore.addon_id,

@@ -585,7 +585,7 @@ impl Engine<'_> {
                 plan.from.label.clone()
             } else {
                 match commit {
-                    Some(c) => format!("commit {}", super::act::short(c)),
+                    Some(c) => format!("commit {}", crate::git::short_sha(c)),
                     None => "a release rewind cannot name".to_string(),
                 }
             }

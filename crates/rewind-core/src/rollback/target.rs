@@ -49,14 +49,7 @@ pub(crate) fn choose(
 ) -> Result<Ends, RollbackError> {
     let app = choice.app;
     let bad = BadMarks::read(journal, &app.name)?;
-    let resolver = Resolver::new(
-        git,
-        platform,
-        tags.clone(),
-        app.tag_format.clone(),
-        app.package.clone(),
-        app.component.clone(),
-    );
+    let resolver = Resolver::for_app(git, platform, tags.clone(), app);
     let is_bad = |r: &Release| bad.is_bad(r);
     let situation = identify(platform, &app.name, &resolver, HISTORY, &is_bad)?;
     let current = situation

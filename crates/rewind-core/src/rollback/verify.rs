@@ -9,9 +9,9 @@ use crate::follow::{FollowError, follow};
 use crate::identify::Resolver;
 use crate::journal::EntryKind;
 
-use super::act::short;
 use super::error::RollbackError;
 use super::run::{Ended, Engine, Failure, Progress, Stop};
+use crate::git::short_sha;
 
 impl Engine<'_> {
     fn deployment_id(&self) -> Result<String, Stop> {
@@ -108,14 +108,7 @@ impl Engine<'_> {
             )));
         }
         let config = self.options.app;
-        let resolver = Resolver::new(
-            self.git,
-            self.platform,
-            self.git.tag_index()?,
-            config.tag_format.clone(),
-            config.package.clone(),
-            config.component.clone(),
-        );
+        let resolver = Resolver::for_app(self.git, self.platform, self.git.tag_index()?, config);
         let release = resolver.release_of(&newest);
         let target = &self.plan.to;
         let matches = match (&release.commit, &target.commit) {
@@ -134,7 +127,7 @@ impl Engine<'_> {
         let mut detail = format!(
             "{app} runs {} ({})",
             target.label,
-            short(self.plan.target_commit())
+            short_sha(self.plan.target_commit())
         );
         if let Some(check) = &config.health_check {
             let report = crate::health::check(

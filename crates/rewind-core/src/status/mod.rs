@@ -85,14 +85,7 @@ pub fn app_status(
             crate::git::TagIndex::default()
         }
     };
-    let resolver = Resolver::new(
-        git,
-        platform,
-        tags,
-        config.tag_format.clone(),
-        config.package.clone(),
-        config.component.clone(),
-    );
+    let resolver = Resolver::for_app(git, platform, tags, config);
     let marks = crate::journal::BadMarks::read(journal, &config.name)?;
     let marked_bad = marks
         .marks

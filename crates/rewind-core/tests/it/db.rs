@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use chrono::{FixedOffset, TimeZone, Utc};
 use rewind_core::db::{
-    self, DbError, DumpFormat, Poll, Target, dump_format, extract_dump, parse_time, plan_pitr,
-    safety_backup,
+    self, DbError, DumpFormat, Poll, Target, backup_and_download, dump_format, extract_dump,
+    parse_time, plan_pitr,
 };
 use rewind_core::interrupt::Interrupt;
 use rewind_core::platform::scalingo::Scalingo;
@@ -57,7 +57,7 @@ fn the_safety_backup_is_downloaded_with_its_size_and_sha256() {
     // A folder rewind makes, as `backups/<app>` beside the journal.
     let dir = root.path().join("backups").join("shop");
     let mut events = Vec::new();
-    let done = safety_backup(&platform, "shop", &addon.id, &dir, &poll(), &mut |e| {
+    let done = backup_and_download(&platform, "shop", &addon.id, &dir, &poll(), &mut |e| {
         events.push(
             format!("{e:?}")
                 .split('(')
@@ -106,7 +106,7 @@ fn a_failed_download_is_tried_again_with_a_fresh_link_and_never_left_half_writte
         "/_sandbox/faults",
         json!({"method": "GET", "path": download, "drop_connection": true}),
     );
-    let done = safety_backup(&platform, "shop", &addon.id, &dir, &poll(), &mut |_| {})
+    let done = backup_and_download(&platform, "shop", &addon.id, &dir, &poll(), &mut |_| {})
         .expect("the third attempt downloads");
     let statuses: Vec<u64> = sandbox
         .received("/download")
@@ -298,7 +298,7 @@ fn with_real_postgresql_the_safety_backup_is_a_dump_and_a_restore_keeps_earlier_
     sandbox.admin(&rows, json!({"rows": ["lost"]}));
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let done = safety_backup(
+    let done = backup_and_download(
         &platform,
         "shop",
         &addon.id,

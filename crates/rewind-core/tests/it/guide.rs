@@ -11,11 +11,12 @@ use std::time::Duration;
 
 use rewind_core::config::{AppConfig, Config};
 use rewind_core::guide::{self, GuideError, GuideOptions, Narrator, Outcome, ProbeResult, Tools};
+use rewind_core::i18n::Lang;
 use rewind_core::interrupt::Interrupt;
 use rewind_core::journal::{Entry, EntryKind, Journal};
 use rewind_core::platform::scalingo::Scalingo;
 use rewind_core::prompt::{Choice, NoPrompter, PromptError, Prompter};
-use rewind_core::tree::{Lang, PresetAnswers, Probe, Tree};
+use rewind_core::tree::{PresetAnswers, Probe, Tree};
 use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, SandboxConfig, ScmSeed};
 use serde_json::json;
 use tempfile::TempDir;

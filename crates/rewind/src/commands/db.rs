@@ -419,14 +419,7 @@ fn deployment_for(
     // Without tags the build logs still tell releases apart; the restore
     // time only needs the deployment.
     let tags = git.tag_index().unwrap_or_default();
-    let resolver = Resolver::new(
-        &git,
-        platform,
-        tags,
-        app.tag_format.clone(),
-        app.package.clone(),
-        app.component.clone(),
-    );
+    let resolver = Resolver::for_app(&git, platform, tags, app);
     let situation = identify(platform, &app.name, &resolver, 10, &|_| false)?;
     let current = situation.current.ok_or_else(|| {
         CliError::new(

@@ -16,11 +16,12 @@ use rewind_core::guide::{
     self, ActionOutcome, ActionReport, AnswerSource, GuideError, GuideSummary, Narrator,
     ProbeResult, TicketDraft, Tools,
 };
+use rewind_core::i18n::Lang;
 use rewind_core::journal::Journal;
 use rewind_core::platform::scalingo::Scalingo;
 use rewind_core::prompt::{NoPrompter, Prompter};
 use rewind_core::rollback;
-use rewind_core::tree::{Answer, Lang, Node, Probe, Tree};
+use rewind_core::tree::{Answer, Node, Probe, Tree};
 use rewind_drill::history::APP;
 use rewind_drill::replay::{self, ReplayFiles};
 use rewind_drill::{
@@ -568,15 +569,7 @@ fn watched_night(
 }
 
 fn guide_error(e: GuideError) -> CliError {
-    let hints = e.hints();
-    let kind = match &e {
-        GuideError::Unanswered(_) | GuideError::FlagNotChosen { .. } => ErrorKind::Config,
-        GuideError::NotConfirmed { .. } | GuideError::Prompt(_) => ErrorKind::Refused,
-        GuideError::Journal(_) => ErrorKind::Failed,
-    };
-    let mut err = CliError::new(kind, e);
-    err.hints = hints;
-    err.hint("--auto answers along the scenario's path")
+    CliError::from(e).hint("--auto answers along the scenario's path")
 }
 
 /// The guide's incident, and the rollback's when there was one, as

@@ -13,9 +13,10 @@ use rewind_core::guide::{
     self, ActionOutcome, ActionReport, AnswerSource, GuideError, GuideOptions, GuideSummary,
     Narrator, Outcome, ProbeResult, TicketDraft, Tools,
 };
+use rewind_core::i18n::Lang;
 use rewind_core::rollback::ARCHIVE_TEMPLATE_ENV;
 use rewind_core::secret::Secret;
-use rewind_core::tree::{Answer, Lang, Node, PresetAnswers, Probe, Tree, TreeError};
+use rewind_core::tree::{Answer, Node, PresetAnswers, Probe, Tree, TreeError};
 
 use crate::cli_error::{CliError, ErrorKind};
 use crate::context::{self, Context, Global};
@@ -89,10 +90,7 @@ pub fn lang(arg: Option<LangArg>) -> Lang {
     match arg {
         Some(LangArg::Fr) => Lang::Fr,
         Some(LangArg::En) => Lang::En,
-        None => {
-            let vars = ["LC_ALL", "LC_MESSAGES", "LANG"].map(|name| std::env::var(name).ok());
-            Lang::from_locale_vars(vars.iter().map(|v| v.as_deref()))
-        }
+        None => Lang::from_env(),
     }
 }
 
@@ -147,7 +145,13 @@ pub fn run(args: GuideArgs, global: &Global) -> Result<(), CliError> {
     let prompter = context::prompter_in(lang);
     let mut printer = Printer { style, lang };
     let summary = guide::guide(&tree, &preset, &tools, &options, &*prompter, &mut printer)
-        .map_err(into_cli_error)?;
+        .map_err(|e| {
+            // The question left unanswered, in full, above the error.
+            if let GuideError::Unanswered(q) = &e {
+                errln!("\n{q}");
+            }
+            CliError::from(e)
+        })?;
     finish(&summary, &style, lang)
 }
 
@@ -225,24 +229,6 @@ fn preset(tree: &Tree, args: &GuideArgs) -> Result<PresetAnswers, CliError> {
     PresetAnswers::parse(tree, &items).map_err(|e| {
         CliError::config(e).hint("`rewind tree show` lists the questions and their answers")
     })
-}
-
-/// Who runs the guide, for the journal.
-fn into_cli_error(e: GuideError) -> CliError {
-    let hints = e.hints();
-    let kind = match &e {
-        GuideError::Unanswered(q) => {
-            errln!("\n{q}");
-            ErrorKind::Config
-        }
-        GuideError::FlagNotChosen { .. } => ErrorKind::Config,
-        GuideError::Prompt(rewind_core::prompt::PromptError::Interrupted) => ErrorKind::Interrupted,
-        GuideError::NotConfirmed { .. } | GuideError::Prompt(_) => ErrorKind::Refused,
-        GuideError::Journal(_) => ErrorKind::Failed,
-    };
-    let mut err = CliError::new(kind, e);
-    err.hints = hints;
-    err
 }
 
 /// What the person reads, on stderr; ticket drafts on stdout.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use rewind_core::config::init::{DetectedApp, FormatCheck, InitError, InitOptions, init};
+use rewind_core::config::init::{DetectedApp, FormatCheck, InitOptions, init};
 
 use crate::cli_error::CliError;
 
@@ -36,7 +36,7 @@ pub fn run(args: InitArgs) -> Result<(), CliError> {
         app: args.app,
         force: args.force,
     };
-    let outcome = init(&options).map_err(into_cli_error)?;
+    let outcome = init(&options)?;
     let detection = &outcome.detection;
     msgln!("repository: {}", detection.root.display());
     if detection.remote_found {
@@ -91,24 +91,4 @@ fn describe(app: &DetectedApp) -> String {
         parts.push(format!("migrations {}", app.migrations.join(", ")));
     }
     parts.join(", ")
-}
-
-fn into_cli_error(error: InitError) -> CliError {
-    match error {
-        InitError::Exists { .. } => {
-            CliError::config(error).hint("pass --force to replace it, or edit it by hand")
-        }
-        InitError::NotARepository { .. } => CliError::config(error)
-            .hint("run `rewind init` inside the app's git repository, or pass --dir"),
-        InitError::BadAppName(_) => CliError::config(error)
-            .hint("pass the name shown in the Scalingo dashboard, e.g. --app my-app"),
-        InitError::SeveralApps { .. } => CliError::config(error)
-            .hint("run it without --app, then set each app's name in rewind.toml"),
-        InitError::ReleasePlease { .. } => CliError::config(error)
-            .hint("fix the JSON file, or move it aside to write a configuration without it"),
-        InitError::Git(_)
-        | InitError::Read { .. }
-        | InitError::Write { .. }
-        | InitError::Generated(_) => CliError::failed(error),
-    }
 }

@@ -4,9 +4,9 @@
 //! started twice.
 
 use clap::Args;
+use rewind_core::i18n::Lang;
 use rewind_core::journal::{EntryKind, Incident, IncidentState};
 use rewind_core::rollback::{self, Plan, RunOptions, Tools};
-use rewind_core::tree::Lang;
 
 use crate::cli_error::{CliError, ErrorKind};
 use crate::commands::rollback::{Lines, archive_template, finish, into_cli_error, print_database};

@@ -338,14 +338,15 @@ fn stamp(t: DateTime<Utc>) -> String {
 /// A SHA's first seven digits; an archive's label as it is, shortened.
 fn short_ref(r: &str) -> String {
     if r.len() >= 7 && r.bytes().all(|b| b.is_ascii_hexdigit()) {
-        r[..7].to_string()
+        rewind_core::git::short_sha(r).to_string()
     } else {
         truncate(r, 8)
     }
 }
 
+/// A deployment id's first eight characters, enough to tell them apart.
 fn short(id: &str) -> &str {
-    &id[..id.len().min(8)]
+    rewind_core::text::prefix(id, 8)
 }
 
 fn truncate(s: &str, n: usize) -> String {

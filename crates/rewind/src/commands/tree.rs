@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use rewind_core::tree::render::{Format, render};
-use rewind_core::tree::{Lang, Tree, TreeError};
+use rewind_core::tree::{Tree, TreeError};
 
 use crate::cli_error::CliError;
+use crate::commands::guide::LangArg;
 
 #[derive(Debug, Subcommand)]
 pub enum TreeCommand {
@@ -51,12 +52,6 @@ enum FormatArg {
     Text,
     Mermaid,
     Dot,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum LangArg {
-    Fr,
-    En,
 }
 
 pub fn run(command: TreeCommand) -> Result<(), CliError> {
@@ -103,12 +98,7 @@ fn show(args: ShowArgs) -> Result<(), CliError> {
         FormatArg::Mermaid => Format::Mermaid,
         FormatArg::Dot => Format::Dot,
     };
-    let lang = match args.lang {
-        Some(LangArg::Fr) => Lang::Fr,
-        Some(LangArg::En) => Lang::En,
-        None => lang_from_env(),
-    };
-    print(&render(&tree, format, lang))
+    print(&render(&tree, format, super::guide::lang(args.lang)))
 }
 
 const FORMAT_HINT: &str = "the tree file format is described in docs/decision-tree.md; \
@@ -127,11 +117,6 @@ fn read_error(err: TreeError) -> CliError {
 
 fn count(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
-}
-
-fn lang_from_env() -> Lang {
-    let vars = ["LC_ALL", "LC_MESSAGES", "LANG"].map(|name| std::env::var(name).ok());
-    Lang::from_locale_vars(vars.iter().map(|v| v.as_deref()))
 }
 
 /// Writes to stdout through the output layer: a closed pipe (`rewind tree

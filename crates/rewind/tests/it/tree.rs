@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use rewind_core::i18n::Lang;
+use rewind_core::tree::Tree;
 use rewind_core::tree::render::{Format, render};
-use rewind_core::tree::{Lang, Tree};
 
 use crate::support::{Rewind, Run};
 

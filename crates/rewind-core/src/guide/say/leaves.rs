@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::tree::Lang;
+use crate::i18n::Lang;
 
 // switch_feature_off
 

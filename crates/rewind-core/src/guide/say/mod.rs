@@ -15,8 +15,8 @@ pub mod walk;
 
 use chrono::{DateTime, Utc};
 
+use crate::i18n::Lang;
 use crate::identify::ReleaseSource;
-use crate::tree::Lang;
 
 /// `3 min`, `2h05`, `4 days`: how long ago, as a person says it.
 pub fn ago(lang: Lang, since: DateTime<Utc>, now: DateTime<Utc>) -> String {

@@ -1,8 +1,8 @@
 //! The probes' words: each line of evidence, why a probe could not read
 //! what it needed, and why it suggests an answer.
 
+use crate::i18n::Lang;
 use crate::migrations::Verdict;
-use crate::tree::Lang;
 
 pub fn history_not_read(lang: Lang) -> String {
     match lang {

@@ -2,7 +2,7 @@
 //! tells (the app, the releases, the evidence, the answers) is data and
 //! stays as it was gathered.
 
-use crate::tree::Lang;
+use crate::i18n::Lang;
 
 /// The ticket's second-level headings, in the order they come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 //! closing summary).
 
 use crate::guide::ActionOutcome;
-use crate::tree::Lang;
+use crate::i18n::Lang;
 
 pub fn went_well(lang: Lang) -> String {
     match lang {

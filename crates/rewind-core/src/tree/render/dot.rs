@@ -4,8 +4,8 @@
 
 use std::fmt::Write;
 
+use crate::i18n::Lang;
 use crate::tree::model::{NodeKind, Tree};
-use crate::tree::text::Lang;
 
 pub(super) fn render(tree: &Tree, lang: Lang) -> String {
     let mut out = String::from("digraph decision_tree {\n");

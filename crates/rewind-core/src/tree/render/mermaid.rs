@@ -12,8 +12,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
+use crate::i18n::Lang;
 use crate::tree::model::{NodeKind, Tree};
-use crate::tree::text::Lang;
 
 pub(super) fn render(tree: &Tree, lang: Lang) -> String {
     let ids = mermaid_ids(tree);

@@ -9,7 +9,7 @@ mod words;
 pub use mermaid::escape_label as mermaid_label;
 
 use super::model::Tree;
-use super::text::Lang;
+use crate::i18n::Lang;
 
 /// How to show a tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use super::words;
+use crate::i18n::Lang;
 use crate::tree::model::{Edge, Node, NodeKind, Tree};
-use crate::tree::text::Lang;
 
 pub(super) fn render(tree: &Tree, lang: Lang) -> String {
     let mut out = String::new();

@@ -1,7 +1,7 @@
 //! The few words the renderers add around the tree's own texts, in both
 //! languages.
 
-use crate::tree::text::Lang;
+use crate::i18n::Lang;
 
 pub(super) fn then(lang: Lang) -> &'static str {
     match lang {
