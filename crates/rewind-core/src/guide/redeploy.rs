@@ -121,7 +121,7 @@ impl Progress for Lines<'_> {
             .as_deref()
             .map(|d| format!(" ({d})"))
             .unwrap_or_default();
-        (self.1)(&format!("{}: {:?}{detail}", step.id, report.outcome).to_lowercase());
+        (self.1)(&format!("{}: {}{detail}", step.id, report.outcome.label()));
     }
 
     fn deploy_event(&mut self, event: &FollowEvent) {

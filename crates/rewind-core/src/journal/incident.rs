@@ -21,6 +21,18 @@ pub enum StepState {
     Skipped,
 }
 
+impl StepState {
+    /// The word people read for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            StepState::Started => "started, end not recorded",
+            StepState::Done => "done",
+            StepState::Failed => "failed",
+            StepState::Skipped => "skipped",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct StepRecord {
     pub id: String,

@@ -122,6 +122,21 @@ pub enum StepOutcome {
     NotRun,
 }
 
+impl StepOutcome {
+    /// The words people read for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            StepOutcome::Done => "done",
+            StepOutcome::Skipped => "skipped",
+            StepOutcome::Warned => "warned",
+            StepOutcome::Failed => "failed",
+            StepOutcome::AlreadyDone => "already done",
+            StepOutcome::Interrupted => "interrupted",
+            StepOutcome::NotRun => "not run",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct StepReport {
     pub id: StepId,

@@ -87,7 +87,7 @@ pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
         for step in &plan.steps {
             let state = incident
                 .step(step.id.as_str())
-                .map(|s| format!("{:?}", s.state).to_lowercase())
+                .map(|s| s.state.label().to_string())
                 .unwrap_or_else(|| "not started".into());
             msgln!("  {:<9} {state}", step.id);
         }
