@@ -5,14 +5,13 @@
 //! the deploy, which goes on on the platform.
 
 mod error;
-mod frame;
 mod run;
 mod watch;
 
 use std::time::Duration;
 
+pub use crate::platform::{DeployStream, StreamError, StreamFrame};
 pub use error::FollowError;
-pub use frame::{DeployStream, StreamError, StreamFrame};
 pub use run::follow;
 
 use crate::platform::{Deployment, DeploymentStatus};

@@ -11,7 +11,7 @@ use crate::prompt::NoPrompter;
 use crate::tree::ActionKind;
 
 use super::actions::{ActionOutcome, ActionReport, Failure, Stop};
-use super::session::{GuideOptions, Tools};
+use super::tools::{GuideOptions, Tools};
 use super::{redeploy, switch_off};
 
 /// The step id a carried-out leaf is journaled under.

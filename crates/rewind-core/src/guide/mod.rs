@@ -11,7 +11,8 @@
 //! - [`probes`]: the evidence for each question, with a suggested answer;
 //! - [`switch_off`], [`warn`], [`restore`], [`redeploy`]: the leaves;
 //! - [`ticket`]: the Markdown ticket draft for the product owner;
-//! - [`session`]: the walk itself;
+//! - [`session`]: the walk itself; [`tools`]: what the walk and the leaves
+//!   share (tools, options);
 //! - [`say`]: rewind's own words around the tree's, in French and English.
 
 mod actions;
@@ -26,6 +27,7 @@ pub mod say;
 mod session;
 mod switch_off;
 mod ticket;
+mod tools;
 mod warn;
 
 pub use actions::{ActionOutcome, ActionReport};
@@ -34,8 +36,9 @@ pub use error::{GuideError, UnansweredQuestion};
 pub use evidence::{Evidence, ProbeResult};
 pub use narrator::{AnswerSource, Narrator};
 pub use redeploy::rollback_reason;
-pub use session::{GuideOptions, GuideSummary, Outcome, Tools, guide};
+pub use session::{GuideSummary, Outcome, guide};
 pub use ticket::TicketDraft;
+pub use tools::{GuideOptions, Tools};
 
 /// The evidence of each of `probes`, gathered as a walk would gather it
 /// (what runs and ran before read once for all), for callers that look

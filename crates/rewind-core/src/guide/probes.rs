@@ -16,7 +16,7 @@ use crate::tree::Probe;
 
 use super::evidence::{Evidence, ProbeResult};
 use super::say::{self, probes as words};
-use super::session::Tools;
+use super::tools::Tools;
 
 /// Deployments read to know what runs now and what ran before.
 const HISTORY: usize = 10;

@@ -11,7 +11,7 @@ use crate::rollback::{
 
 use super::actions::{Failure, Stop};
 use super::say::leaves as words;
-use super::session::{GuideOptions, Tools};
+use super::tools::{GuideOptions, Tools};
 use crate::i18n::Lang;
 
 pub(crate) struct Prepared {

@@ -15,7 +15,7 @@ const RESTORE_STEP: &str = "restore_database";
 use super::actions::{Failure, Stop};
 use super::probes::Known;
 use super::say::{self, leaves as words};
-use super::session::{GuideOptions, Tools};
+use super::tools::{GuideOptions, Tools};
 
 pub(crate) struct Prepared {
     pub plan: PitrPlan,

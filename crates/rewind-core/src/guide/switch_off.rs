@@ -12,7 +12,7 @@ use crate::prompt::{Choice, PromptError, Prompter};
 use super::actions::{Failure, Stop};
 use super::error::GuideError;
 use super::say::leaves as words;
-use super::session::{GuideOptions, Tools};
+use super::tools::{GuideOptions, Tools};
 
 /// The flag chosen and what it holds now.
 pub(crate) struct Prepared {

@@ -7,8 +7,8 @@ use crate::notify::post_webhook;
 
 use super::actions::Failure;
 use super::say::leaves as words;
-use super::session::{GuideOptions, Tools};
 use super::ticket::TicketDraft;
+use super::tools::{GuideOptions, Tools};
 
 /// What the warning will do, before it is confirmed.
 pub(crate) fn plan(tools: &Tools<'_>, options: &GuideOptions) -> Vec<String> {

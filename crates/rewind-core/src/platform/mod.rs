@@ -5,10 +5,12 @@
 pub mod error;
 pub mod model;
 pub mod scalingo;
+mod stream;
 pub mod wait;
 
 pub use error::{PlatformError, Service};
 pub use model::*;
+pub use stream::{DeployStream, StreamError, StreamFrame};
 pub use wait::{Unwatched, Wait, WaitKind, WaitObserver};
 
 use std::io::Read;
@@ -47,10 +49,7 @@ pub trait Platform {
     /// app, filtered by the reader), or `None` when there is none; callers
     /// then poll [`Platform::deployment`]. Platforms without a stream keep
     /// this default.
-    fn deployment_stream(
-        &self,
-        app: &str,
-    ) -> Result<Option<Box<dyn crate::follow::DeployStream>>, PlatformError> {
+    fn deployment_stream(&self, app: &str) -> Result<Option<Box<dyn DeployStream>>, PlatformError> {
         let _ = app;
         Ok(None)
     }

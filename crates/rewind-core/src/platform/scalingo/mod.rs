@@ -547,7 +547,7 @@ impl Platform for Scalingo {
     fn deployment_stream(
         &self,
         app: &str,
-    ) -> Result<Option<Box<dyn crate::follow::DeployStream>>, PlatformError> {
+    ) -> Result<Option<Box<dyn crate::platform::DeployStream>>, PlatformError> {
         let Some(url) = self.app(app)?.deployments_stream.filter(|u| !u.is_empty()) else {
             return Ok(None);
         };

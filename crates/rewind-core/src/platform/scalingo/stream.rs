@@ -22,7 +22,7 @@ use tungstenite::{Error as WsError, Message, WebSocket};
 use super::errors::{self, Subject};
 use super::http::{display_url, path_of};
 use super::wire::WireDeployment;
-use crate::follow::{DeployStream, StreamError, StreamFrame};
+use crate::platform::{DeployStream, StreamError, StreamFrame};
 use crate::platform::{Deployment, DeploymentStatus, PlatformError};
 use crate::secret::Secret;
 

@@ -1,11 +1,13 @@
 //! What a live deployment stream delivers, platform-neutral: the frames
 //! ([`StreamFrame`]), the reading side of an open stream ([`DeployStream`])
 //! and the ways it ends ([`StreamError`]). A platform opens one through
-//! [`crate::platform::Platform::deployment_stream`].
+//! [`crate::platform::Platform::deployment_stream`]; [`crate::follow`]
+//! reads it. It lives with the platform, which produces it, so that the
+//! platform does not depend on its follower.
 
 use std::time::Duration;
 
-use crate::platform::{Deployment, DeploymentStatus};
+use super::{Deployment, DeploymentStatus};
 
 /// One frame of the stream. A stream covers every deployment of the app,
 /// so each frame says which deployment it is about (`id`); a frame without
