@@ -184,6 +184,37 @@ impl Journal {
         Ok(id)
     }
 
+    /// Opens one incident about several apps: an opening entry per app,
+    /// all under the same id, each with that app's `data` and the list of
+    /// every app (`apps`), so that each app's part reads back as an
+    /// incident of its own ([`Incident::group`]) and the parts read back
+    /// together ([`Journal::parts`]).
+    pub fn begin_several(
+        &self,
+        openings: Vec<(String, Value)>,
+    ) -> Result<IncidentId, JournalError> {
+        let now = Utc::now();
+        let id = IncidentId::new(now);
+        let apps: Vec<Value> = openings
+            .iter()
+            .map(|(app, _)| Value::String(app.clone()))
+            .collect();
+        for (app, mut data) in openings {
+            if let Value::Object(map) = &mut data {
+                map.insert("apps".to_string(), Value::Array(apps.clone()));
+            }
+            self.append(&Entry {
+                at: now,
+                incident: id.clone(),
+                kind: EntryKind::IncidentOpened,
+                app,
+                step: None,
+                data,
+            })?;
+        }
+        Ok(id)
+    }
+
     /// Records a dry run as an incident of its own, in one line: the plan
     /// was shown and nothing was done. `data` says what it was about (the
     /// command, the app's releases...). A dry run changes nothing anywhere:
@@ -296,8 +327,17 @@ impl Journal {
         Ok(Incident::group(entries))
     }
 
-    /// One incident by id (or by a unique prefix of it).
+    /// One incident by id (or by a unique prefix of it). For an incident
+    /// about several apps, its first app's part: [`Journal::parts`] reads
+    /// them all.
     pub fn incident(&self, id: &str) -> Result<Incident, JournalError> {
+        Ok(self.parts(id)?.swap_remove(0))
+    }
+
+    /// Every part of one incident, by id (or by a unique prefix of it): one
+    /// for an incident about one app, one per app for an incident about
+    /// several, in the order they were opened. Never empty.
+    pub fn parts(&self, id: &str) -> Result<Vec<Incident>, JournalError> {
         let id = id.trim();
         if id.is_empty() {
             return Err(JournalError::EmptyIncidentId);
@@ -307,18 +347,21 @@ impl Journal {
             .into_iter()
             .filter(|i| i.id.as_str().starts_with(id))
             .collect();
-        if let Some(exact) = matching.iter().position(|i| i.id.as_str() == id) {
-            return Ok(matching.swap_remove(exact));
+        if matching.iter().any(|i| i.id.as_str() == id) {
+            matching.retain(|i| i.id.as_str() == id);
+            return Ok(matching);
         }
-        match matching.len() {
-            1 => Ok(matching.remove(0)),
+        let mut ids: Vec<String> = matching.iter().map(|i| i.id.to_string()).collect();
+        ids.dedup();
+        match ids.len() {
+            1 => Ok(matching),
             0 => Err(JournalError::UnknownIncident {
                 id: id.to_string(),
                 path: self.path.clone(),
             }),
             _ => Err(JournalError::AmbiguousIncident {
                 id: id.to_string(),
-                matches: matching.iter().map(|i| i.id.to_string()).collect(),
+                matches: ids,
             }),
         }
     }
