@@ -3,7 +3,10 @@
 //! `git fetch --tags` of one remote at once in one repository would race
 //! for the same refs (and ask the remote the same thing several times).
 //! The first fetch of a remote is made, the others wait for it and reuse
-//! it; every other call goes straight to the wrapped git.
+//! it. Apps deployed from one tag share its branch `release/<tag>`: the
+//! branch is created and pushed by one app at a time, and an app that finds
+//! it made already at the commit it wants takes it as done. Every other
+//! call goes straight to the wrapped git.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -13,6 +16,8 @@ use crate::git::{CasOutcome, ChangedFile, CommitSubject, Description, Git, GitEr
 pub(crate) struct FetchOnce<'g> {
     inner: &'g (dyn Git + Sync),
     fetched: Mutex<HashSet<String>>,
+    /// Held while a branch is created or pushed.
+    writing: Mutex<()>,
 }
 
 impl<'g> FetchOnce<'g> {
@@ -20,6 +25,7 @@ impl<'g> FetchOnce<'g> {
         FetchOnce {
             inner,
             fetched: Mutex::new(HashSet::new()),
+            writing: Mutex::new(()),
         }
     }
 }
@@ -50,12 +56,18 @@ impl Git for FetchOnce<'_> {
         self.inner.describe(sha, glob)
     }
     fn create_branch(&self, name: &str, commit: &str) -> Result<(), GitError> {
+        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        // Made a moment ago by another app's step, at the same commit.
+        if self.inner.branch_commit(name)?.as_deref() == Some(commit) {
+            return Ok(());
+        }
         self.inner.create_branch(name, commit)
     }
     fn branch_commit(&self, name: &str) -> Result<Option<String>, GitError> {
         self.inner.branch_commit(name)
     }
     fn push_branch(&self, remote: &str, branch: &str) -> Result<(), GitError> {
+        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
         self.inner.push_branch(remote, branch)
     }
     fn remote_branch_commit(&self, remote: &str, branch: &str) -> Result<Option<String>, GitError> {

@@ -38,6 +38,7 @@ use crate::journal::{Holder, Incident, IncidentId, IncidentState, Journal, StepS
 use crate::platform::Platform;
 use crate::secret::Secret;
 
+use super::database::DatabaseChoice;
 use super::error::RollbackError;
 use super::facts::Facts;
 use super::fetch_once::FetchOnce;
@@ -125,7 +126,7 @@ pub struct FleetError {
 }
 
 impl FleetError {
-    fn of(app: &str, error: impl Into<RollbackError>) -> Self {
+    pub fn of(app: &str, error: impl Into<RollbackError>) -> Self {
         FleetError {
             app: app.to_string(),
             error: error.into(),
@@ -221,8 +222,19 @@ pub fn prepare_fleet(
                         journal: tools.journal,
                         interrupt: tools.interrupt,
                     };
+                    // `--with-db` restores the apps that have a database
+                    // in rewind.toml; the others are planned as if
+                    // neither flag was given (a database they have but
+                    // rewind.toml does not name is still warned about).
+                    let database = match options.database {
+                        DatabaseChoice::WithDb if app.config.database.is_none() => {
+                            DatabaseChoice::Undecided
+                        }
+                        chosen => chosen,
+                    };
                     let own = PrepareOptions {
                         to: app.to,
+                        database,
                         webhook: app.webhook,
                         backup_dir: app.backup_dir,
                         ..*options
@@ -383,7 +395,7 @@ pub fn resume_fleet(
     }
     if todo.is_empty() {
         return Err(FleetError::of(
-            &parts[0].app,
+            "",
             RollbackError::NotResumable {
                 id: incident.to_string(),
                 state: "closed (succeeded for every app)".into(),
@@ -594,6 +606,12 @@ fn drive(
     starts: Vec<Start<'_>>,
     progress: &mut dyn FleetProgress,
 ) -> Result<Vec<AppSummary>, FleetError> {
+    let git = FetchOnce::new(tools.git);
+    let tools = &FleetTools {
+        git: &git,
+        journal: tools.journal,
+        interrupt: tools.interrupt,
+    };
     let count = starts.len();
     let barrier = Barrier::new(count);
     // Apps restoring one database take turns.
