@@ -423,6 +423,65 @@ mod tests {
     use crate::journal::{IncidentState, StepState};
 
     #[test]
+    fn an_incident_about_several_apps_reads_back_as_one_part_per_app() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::open(dir.path());
+        let before = journal
+            .begin("api", json!({"command": "rollback"}))
+            .expect("begin");
+        let id = journal
+            .begin_several(vec![
+                ("api".into(), json!({"command": "rollback", "to": "v2.0.0"})),
+                (
+                    "front".into(),
+                    json!({"command": "rollback", "to": "v1.3.0"}),
+                ),
+            ])
+            .expect("begin");
+        for (app, kind) in [
+            ("api", EntryKind::StepStarted),
+            ("front", EntryKind::StepStarted),
+            ("api", EntryKind::StepDone),
+            ("front", EntryKind::StepFailed),
+        ] {
+            journal
+                .record(&id, app, kind, Some("deploy"), json!({}))
+                .expect("record");
+        }
+        journal
+            .record(
+                &id,
+                "api",
+                EntryKind::IncidentClosed,
+                None,
+                json!({"outcome": "succeeded"}),
+            )
+            .expect("close");
+        let parts = journal.parts(id.as_str()).expect("parts");
+        assert_eq!(parts.len(), 2);
+        let (api, front) = (&parts[0], &parts[1]);
+        assert_eq!((api.app.as_str(), front.app.as_str()), ("api", "front"));
+        assert!(api.is_several_apps() && front.is_several_apps());
+        assert_eq!(api.apps(), vec!["api", "front"]);
+        // Each part holds its own app's steps and ending only.
+        assert_eq!(api.opening["to"], "v2.0.0");
+        assert_eq!(api.step("deploy").map(|s| s.state), Some(StepState::Done));
+        assert_eq!(api.state, IncidentState::Closed("succeeded".into()));
+        assert_eq!(front.opening["to"], "v1.3.0");
+        assert_eq!(
+            front.step("deploy").map(|s| s.state),
+            Some(StepState::Failed)
+        );
+        assert_eq!(front.state, IncidentState::Open);
+        assert!(front.entries.iter().all(|e| e.app == "front"));
+        // Read by id, or by a prefix that only it has, the incident is its
+        // first part; an incident about one app is one part, as before.
+        assert_eq!(journal.incident(id.as_str()).expect("one").app, "api");
+        assert_eq!(journal.parts(before.as_str()).expect("one").len(), 1);
+        assert_eq!(journal.incidents().expect("all").len(), 3);
+    }
+
+    #[test]
     fn steps_are_recorded_before_and_after_and_read_back() {
         let dir = tempfile::tempdir().expect("tempdir");
         let journal = Journal::open(dir.path());

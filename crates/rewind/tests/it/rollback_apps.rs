@@ -36,6 +36,15 @@ struct World {
 
 impl World {
     fn new() -> World {
+        World::build("")
+    }
+
+    /// With `[notify] webhook_url = url`, for every app.
+    fn with_webhook(url: &str) -> World {
+        World::build(&format!("[notify]\nwebhook_url = \"{url}\"\n\n"))
+    }
+
+    fn build(notify: &str) -> World {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir(dir.path().join("home")).expect("home");
         std::fs::create_dir(dir.path().join("journal")).expect("journal");
@@ -85,7 +94,7 @@ impl World {
         git(&work, &["push", "--quiet", "origin", "main", "--tags"]);
         std::fs::write(
             work.join("rewind.toml"),
-            "[[apps]]\nname = \"api\"\npackage = \"shop\"\n[apps.database]\naddon = \"scalingo-postgresql\"\nmargin = \"200ms\"\n\n[[apps]]\nname = \"front\"\npackage = \"shop\"\n",
+            format!("{notify}[[apps]]\nname = \"api\"\npackage = \"shop\"\n[apps.database]\naddon = \"scalingo-postgresql\"\nmargin = \"200ms\"\n\n[[apps]]\nname = \"front\"\npackage = \"shop\"\n"),
         )
         .expect("toml");
         let app = |name: &str, addons: Vec<AddonSeed>| AppSeed {
@@ -239,6 +248,49 @@ impl World {
     }
 }
 
+/// Chat messages a local webhook received.
+#[derive(Clone, Default)]
+struct Hook(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Hook {
+    fn start() -> (Hook, String) {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/hooks/team", listener.local_addr().expect("addr"));
+        let hook = Hook::default();
+        let received = hook.0.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(stream);
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(v) = lower.strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                received
+                    .lock()
+                    .expect("lock")
+                    .push(String::from_utf8_lossy(&body).into_owned());
+                let mut stream = reader.into_inner();
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+            }
+        });
+        (hook, url)
+    }
+
+    fn messages(&self) -> Vec<String> {
+        self.0.lock().expect("lock").clone()
+    }
+}
+
 /// The position in the journal of the first entry matching.
 fn position(entries: &[Entry], app: &str, kind: &str, step: &str) -> usize {
     entries
@@ -264,7 +316,8 @@ fn incident_of(run: &Run) -> String {
 
 #[test]
 fn two_apps_go_back_with_one_confirmation_and_the_database_is_restored_before_any_deploy() {
-    let world = World::new();
+    let (hook, url) = Hook::start();
+    let world = World::with_webhook(&url);
     let run = world.rewind(
         &["rollback", "api", "front", "--with-db"],
         Some("api front\n"),
@@ -294,6 +347,18 @@ fn two_apps_go_back_with_one_confirmation_and_the_database_is_restored_before_an
         let deploy = position(&entries, app, "step_started", "deploy");
         assert!(restored < deploy, "{app} deployed before the restore ended");
     }
+    // One message to the team for the whole rollback.
+    let messages = hook.messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0].contains("rolled back 2 app(s)"), "{messages:?}");
+    assert!(
+        messages[0].contains("api from v1.1.0 to v1.0.0"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[0].contains("front from v1.1.0 to v1.0.0"),
+        "{messages:?}"
+    );
     // One incident, its entries carrying their app, a report section per
     // app.
     let id = incident_of(&run);
@@ -559,4 +624,117 @@ fn with_several_apps_to_names_its_app_and_a_bare_version_is_refused() {
         run.stderr
     );
     assert!(world.writes().is_empty());
+}
+
+#[test]
+fn hold_and_unhold_take_several_apps_and_each_is_journaled() {
+    let world = World::new();
+    let auto_deploy = |app: &str| {
+        admin_get(&world.sandbox, &format!("/_sandbox/apps/{app}/state"))["scm"]["auto_deploy_enabled"]
+            == true
+    };
+    let held = world.rewind(&["hold", "--all", "--reason", "bad release"], None);
+    assert_eq!(held.code, 0, "{}", held.stderr);
+    assert!(!auto_deploy("api") && !auto_deploy("front"));
+    assert!(
+        held.stderr.contains("api: auto-deploy switched off"),
+        "{}",
+        held.stderr
+    );
+    assert!(
+        held.stderr.contains("front: auto-deploy switched off"),
+        "{}",
+        held.stderr
+    );
+    let unheld = world.rewind(&["unhold", "api", "front"], None);
+    assert_eq!(unheld.code, 0, "{}", unheld.stderr);
+    assert!(auto_deploy("api") && auto_deploy("front"));
+    // An unknown app is refused before any app is changed.
+    let wrong = world.rewind(&["hold", "api", "nope"], None);
+    assert_eq!(wrong.code, 2, "{}", wrong.stderr);
+    assert!(auto_deploy("api"));
+}
+
+/// Ctrl-C through the binary: SIGINT while the front's deployment hangs
+/// stops both apps at a safe point, exit 130, journaled; once that
+/// deployment ends, `resume` follows it and deploys nothing again.
+#[test]
+fn sigint_while_following_exits_130_and_resume_deploys_nothing_again() {
+    use std::io::{BufRead, BufReader, Read};
+    let world = World::new();
+    admin_post(
+        &world.sandbox,
+        "/_sandbox/apps/front/deployments/hang-next",
+        Value::Null,
+    );
+    let mut child = Rewind::new(&["rollback", "api", "front", "--no-db", "--yes"])
+        .dir(&world.work())
+        .home(&world.dir.path().join("home"))
+        .env("USER", "alice")
+        .envs(GIT_DATES)
+        .journal(&world.journal_dir())
+        .sandbox(&world.sandbox)
+        .spawn();
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut said = String::new();
+    let mut sent = false;
+    loop {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).expect("stderr") == 0 {
+            break;
+        }
+        said.push_str(&line);
+        if !sent && line.starts_with("[front]") && line.contains("] follow:") {
+            let kill = std::process::Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .expect("kill");
+            assert!(kill.success());
+            sent = true;
+        }
+    }
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut stdout)
+        .expect("stdout");
+    let status = child.wait().expect("rewind ends");
+    assert!(sent, "the front's follow step never started:\n{said}");
+    assert_eq!(status.code(), Some(130), "{stdout}\n{said}");
+    assert!(said.contains("front: interrupted"), "{said}");
+    assert!(
+        world
+            .entries()
+            .iter()
+            .any(|e| e.app == "front"
+                && serde_json::to_value(&e.kind).expect("kind") == "interrupted"),
+        "{said}"
+    );
+    assert_eq!((world.deploys("api"), world.deploys("front")), (1, 1));
+    // The hanging deployment ends; the resume follows it.
+    let started = said
+        .lines()
+        .filter(|l| l.starts_with("[front]"))
+        .find_map(|l| {
+            let at = l.find(": deployment ")? + ": deployment ".len();
+            let rest = &l[at..];
+            rest.ends_with(" started")
+                .then(|| rest.trim_end_matches(" started").to_string())
+        })
+        .unwrap_or_else(|| panic!("no deployment started for front:\n{said}"));
+    admin_post(
+        &world.sandbox,
+        &format!("/_sandbox/apps/front/deployments/{started}/finish"),
+        json!({"status": "success"}),
+    );
+    let id = incident_of(&Run {
+        code: 130,
+        stdout,
+        stderr: said.clone(),
+    });
+    let resumed = world.rewind(&["resume", &id, "--yes"], None);
+    assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
+    assert_eq!((world.deploys("api"), world.deploys("front")), (1, 1));
 }
