@@ -122,14 +122,14 @@ impl FleetPlan {
 #[error("{app}: {error}")]
 pub struct FleetError {
     pub app: String,
-    pub error: RollbackError,
+    pub error: Box<RollbackError>,
 }
 
 impl FleetError {
     pub fn of(app: &str, error: impl Into<RollbackError>) -> Self {
         FleetError {
             app: app.to_string(),
-            error: error.into(),
+            error: Box::new(error.into()),
         }
     }
 }
@@ -526,14 +526,14 @@ fn run_of<'r, 'a>(runs: &'r [AppRun<'a>], app: &str) -> Result<&'r AppRun<'a>, F
 /// overlapping sets of apps never wait on each other in a circle); the
 /// first one held refuses the whole rollback, naming its app, and the
 /// locks taken so far are let go.
-fn lock_all<'g, 'r, 'a: 'r>(
+fn lock_all<'g, 'r, 'a>(
     tools: &FleetTools<'g>,
     apps: impl Iterator<Item = (&'r str, &'r AppRun<'a>)>,
     command: &str,
     progress: &mut dyn FleetProgress,
 ) -> Result<Vec<crate::team::Lock<'g>>, FleetError>
 where
-    'a: 'g,
+    'a: 'g + 'r,
 {
     let mut apps: Vec<(&str, &AppRun<'_>)> = apps.collect();
     apps.sort_by(|a, b| a.0.cmp(b.0));

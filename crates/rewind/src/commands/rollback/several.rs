@@ -590,7 +590,7 @@ pub(crate) fn finish(summary: &FleetSummary, json: bool, style: &Style) -> Resul
 /// An error about one app, said with its app.
 pub(crate) fn fleet_error(e: FleetError) -> CliError {
     let app = e.app.clone();
-    let mut err = into_cli_error(e.error);
+    let mut err = into_cli_error(*e.error);
     if !app.is_empty() {
         err.error = format!("{app}: {}", err.error).into();
     }
