@@ -738,3 +738,38 @@ fn sigint_while_following_exits_130_and_resume_deploys_nothing_again() {
     assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
     assert_eq!((world.deploys("api"), world.deploys("front")), (1, 1));
 }
+
+/// The API's safety backup fails: its database is not restored and it is
+/// not deployed, while the front, which does not depend on that database,
+/// still goes back; the end names which app is where, and a refusal is
+/// exit 3.
+#[test]
+fn a_failed_safety_backup_stops_its_app_only() {
+    let world = World::new();
+    let state = admin_get(&world.sandbox, "/_sandbox/apps/api/state");
+    let addon = state["addons"][0]["id"]
+        .as_str()
+        .expect("addon")
+        .to_string();
+    admin_post(
+        &world.sandbox,
+        &format!("/_sandbox/databases/{addon}/backups/fail-next"),
+        json!({}),
+    );
+    let run = world.rewind(&["rollback", "api", "front", "--with-db", "--yes"], None);
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("api: refused at step `safety-backup`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("front: rolled back"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the rollback of api did not succeed (front rolled back)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!((world.deploys("api"), world.deploys("front")), (0, 1));
+    assert_eq!(world.restores(), 0);
+}
