@@ -72,8 +72,61 @@ pub struct Incident {
 impl Incident {
     /// Groups entries by incident, in order of opening. Entries of an
     /// incident whose opening line was lost are kept under a synthetic
-    /// opening at their first entry.
+    /// opening at their first entry. An incident about several apps (a
+    /// rollback of several apps at once: its opening entries name them
+    /// under `apps`) comes out as one part per app, each with the same id
+    /// and only that app's entries: every reader that asks about one app
+    /// (its unfinished rollbacks, its restores, its bad marks) sees the
+    /// part about it as it would see a rollback of that app alone.
     pub fn group(entries: Vec<Entry>) -> Vec<Incident> {
+        let whole = Self::group_by_id(entries);
+        if !whole.iter().any(Incident::is_several_apps) {
+            return whole;
+        }
+        let mut out = Vec::with_capacity(whole.len());
+        for incident in whole {
+            if !incident.is_several_apps() {
+                out.push(incident);
+                continue;
+            }
+            let mut apps: Vec<String> = Vec::new();
+            for entry in &incident.entries {
+                if !apps.contains(&entry.app) {
+                    apps.push(entry.app.clone());
+                }
+            }
+            for app in apps {
+                let own: Vec<Entry> = incident
+                    .entries
+                    .iter()
+                    .filter(|e| e.app == app)
+                    .cloned()
+                    .collect();
+                out.extend(Self::group_by_id(own));
+            }
+        }
+        out
+    }
+
+    /// The apps of an incident about several apps (its opening's `apps`),
+    /// empty for an incident about one.
+    pub fn apps(&self) -> Vec<String> {
+        self.opening["apps"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|a| a.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Part of an incident about several apps.
+    pub fn is_several_apps(&self) -> bool {
+        self.opening["apps"].is_array()
+    }
+
+    fn group_by_id(entries: Vec<Entry>) -> Vec<Incident> {
         let mut incidents: Vec<Incident> = Vec::new();
         // Where each incident is in `incidents`: one pass over the journal,
         // however many incidents it holds.

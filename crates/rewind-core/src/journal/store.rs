@@ -184,6 +184,37 @@ impl Journal {
         Ok(id)
     }
 
+    /// Opens one incident about several apps: an opening entry per app,
+    /// all under the same id, each with that app's `data` and the list of
+    /// every app (`apps`), so that each app's part reads back as an
+    /// incident of its own ([`Incident::group`]) and the parts read back
+    /// together ([`Journal::parts`]).
+    pub fn begin_several(
+        &self,
+        openings: Vec<(String, Value)>,
+    ) -> Result<IncidentId, JournalError> {
+        let now = Utc::now();
+        let id = IncidentId::new(now);
+        let apps: Vec<Value> = openings
+            .iter()
+            .map(|(app, _)| Value::String(app.clone()))
+            .collect();
+        for (app, mut data) in openings {
+            if let Value::Object(map) = &mut data {
+                map.insert("apps".to_string(), Value::Array(apps.clone()));
+            }
+            self.append(&Entry {
+                at: now,
+                incident: id.clone(),
+                kind: EntryKind::IncidentOpened,
+                app,
+                step: None,
+                data,
+            })?;
+        }
+        Ok(id)
+    }
+
     /// Records a dry run as an incident of its own, in one line: the plan
     /// was shown and nothing was done. `data` says what it was about (the
     /// command, the app's releases...). A dry run changes nothing anywhere:
@@ -296,8 +327,17 @@ impl Journal {
         Ok(Incident::group(entries))
     }
 
-    /// One incident by id (or by a unique prefix of it).
+    /// One incident by id (or by a unique prefix of it). For an incident
+    /// about several apps, its first app's part: [`Journal::parts`] reads
+    /// them all.
     pub fn incident(&self, id: &str) -> Result<Incident, JournalError> {
+        Ok(self.parts(id)?.swap_remove(0))
+    }
+
+    /// Every part of one incident, by id (or by a unique prefix of it): one
+    /// for an incident about one app, one per app for an incident about
+    /// several, in the order they were opened. Never empty.
+    pub fn parts(&self, id: &str) -> Result<Vec<Incident>, JournalError> {
         let id = id.trim();
         if id.is_empty() {
             return Err(JournalError::EmptyIncidentId);
@@ -307,18 +347,21 @@ impl Journal {
             .into_iter()
             .filter(|i| i.id.as_str().starts_with(id))
             .collect();
-        if let Some(exact) = matching.iter().position(|i| i.id.as_str() == id) {
-            return Ok(matching.swap_remove(exact));
+        if matching.iter().any(|i| i.id.as_str() == id) {
+            matching.retain(|i| i.id.as_str() == id);
+            return Ok(matching);
         }
-        match matching.len() {
-            1 => Ok(matching.remove(0)),
+        let mut ids: Vec<String> = matching.iter().map(|i| i.id.to_string()).collect();
+        ids.dedup();
+        match ids.len() {
+            1 => Ok(matching),
             0 => Err(JournalError::UnknownIncident {
                 id: id.to_string(),
                 path: self.path.clone(),
             }),
             _ => Err(JournalError::AmbiguousIncident {
                 id: id.to_string(),
-                matches: matching.iter().map(|i| i.id.to_string()).collect(),
+                matches: ids,
             }),
         }
     }
@@ -378,6 +421,65 @@ mod tests {
 
     use super::*;
     use crate::journal::{IncidentState, StepState};
+
+    #[test]
+    fn an_incident_about_several_apps_reads_back_as_one_part_per_app() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::open(dir.path());
+        let before = journal
+            .begin("api", json!({"command": "rollback"}))
+            .expect("begin");
+        let id = journal
+            .begin_several(vec![
+                ("api".into(), json!({"command": "rollback", "to": "v2.0.0"})),
+                (
+                    "front".into(),
+                    json!({"command": "rollback", "to": "v1.3.0"}),
+                ),
+            ])
+            .expect("begin");
+        for (app, kind) in [
+            ("api", EntryKind::StepStarted),
+            ("front", EntryKind::StepStarted),
+            ("api", EntryKind::StepDone),
+            ("front", EntryKind::StepFailed),
+        ] {
+            journal
+                .record(&id, app, kind, Some("deploy"), json!({}))
+                .expect("record");
+        }
+        journal
+            .record(
+                &id,
+                "api",
+                EntryKind::IncidentClosed,
+                None,
+                json!({"outcome": "succeeded"}),
+            )
+            .expect("close");
+        let parts = journal.parts(id.as_str()).expect("parts");
+        assert_eq!(parts.len(), 2);
+        let (api, front) = (&parts[0], &parts[1]);
+        assert_eq!((api.app.as_str(), front.app.as_str()), ("api", "front"));
+        assert!(api.is_several_apps() && front.is_several_apps());
+        assert_eq!(api.apps(), vec!["api", "front"]);
+        // Each part holds its own app's steps and ending only.
+        assert_eq!(api.opening["to"], "v2.0.0");
+        assert_eq!(api.step("deploy").map(|s| s.state), Some(StepState::Done));
+        assert_eq!(api.state, IncidentState::Closed("succeeded".into()));
+        assert_eq!(front.opening["to"], "v1.3.0");
+        assert_eq!(
+            front.step("deploy").map(|s| s.state),
+            Some(StepState::Failed)
+        );
+        assert_eq!(front.state, IncidentState::Open);
+        assert!(front.entries.iter().all(|e| e.app == "front"));
+        // Read by id, or by a prefix that only it has, the incident is its
+        // first part; an incident about one app is one part, as before.
+        assert_eq!(journal.incident(id.as_str()).expect("one").app, "api");
+        assert_eq!(journal.parts(before.as_str()).expect("one").len(), 1);
+        assert_eq!(journal.incidents().expect("all").len(), 3);
+    }
 
     #[test]
     fn steps_are_recorded_before_and_after_and_read_back() {

@@ -35,6 +35,14 @@ pub(crate) fn obstacles(
         {
             continue;
         }
+        // The part of a rollback of several apps about this app finished
+        // well, while another app's part did not: nothing stands in the
+        // way of this app.
+        if let IncidentState::Closed(outcome) = &incident.state
+            && !resumable_outcome(outcome)
+        {
+            continue;
+        }
         let state = match &incident.state {
             IncidentState::Interrupted => "interrupted".to_string(),
             IncidentState::Closed(outcome) => {

@@ -13,6 +13,8 @@ mod archive;
 mod database;
 mod error;
 mod facts;
+mod fetch_once;
+mod fleet;
 mod guard;
 pub mod hold;
 mod method;
@@ -32,6 +34,10 @@ pub use database::{
 };
 pub use error::{ErrorClass, RollbackError};
 pub use facts::Facts;
+pub use fleet::{
+    AppRun, AppSummary, FleetApp, FleetError, FleetMember, FleetPlan, FleetProgress, FleetReport,
+    FleetSummary, FleetTools, fleet_report, is_fleet, prepare_fleet, resume_fleet, run_fleet,
+};
 pub use guard::resumable_outcome;
 pub use hold::{HoldChange, HoldState, hold, hold_state, unhold};
 pub use method::Method;

@@ -36,6 +36,37 @@ pub fn resume(
         interrupt,
     } = *tools;
     let incident = journal.incident(id)?;
+    let plan = resumable_plan(&incident)?;
+    let mut lock = crate::team::Lock::acquire(
+        journal,
+        &plan.app,
+        &Holder::me(options.actor, "resume"),
+        crate::team::Shared::of(git, options.app),
+    )?;
+    if let Some(reason) = lock.alone() {
+        progress.notice(&crate::team::alone_warning(&plan.app, reason));
+    }
+    lock.set_incident(journal, &incident.id)?;
+    check_again(journal, platform, &plan, &incident, force)?;
+    let (facts, complete) = pick_up(journal, &incident, &plan, options.actor)?;
+    let engine = Engine {
+        platform,
+        git,
+        journal,
+        interrupt,
+        options,
+        plan: &plan,
+        incident: incident.id.clone(),
+        opened_at: incident.opened_at,
+        facts,
+        hold_note: None,
+    };
+    engine.execute(&complete, progress)
+}
+
+/// The plan of `incident` (one app's part), when it is a rollback that can
+/// be resumed.
+pub(crate) fn resumable_plan(incident: &Incident) -> Result<Plan, RollbackError> {
     let command = incident.opening["command"].as_str().unwrap_or("unknown");
     if command != super::COMMAND {
         return Err(RollbackError::NotARollback {
@@ -51,22 +82,23 @@ pub fn resume(
             state: format!("closed ({outcome})"),
         });
     }
-    let plan: Plan = serde_json::from_value(incident.opening["plan"].clone()).map_err(|e| {
+    serde_json::from_value(incident.opening["plan"].clone()).map_err(|e| {
         RollbackError::UnreadablePlan {
             id: incident.id.to_string(),
             detail: e.to_string(),
         }
-    })?;
-    let mut lock = crate::team::Lock::acquire(
-        journal,
-        &plan.app,
-        &Holder::me(options.actor, "resume"),
-        crate::team::Shared::of(git, options.app),
-    )?;
-    if let Some(reason) = lock.alone() {
-        progress.notice(&crate::team::alone_warning(&plan.app, reason));
-    }
-    lock.set_incident(journal, &incident.id)?;
+    })
+}
+
+/// The one-rollback-at-a-time checks, made again under the lock, but for
+/// the incident being resumed and its own deployment still running.
+pub(crate) fn check_again(
+    journal: &crate::journal::Journal,
+    platform: &dyn crate::platform::Platform,
+    plan: &Plan,
+    incident: &Incident,
+    force: bool,
+) -> Result<(), RollbackError> {
     for obstacle in guard::obstacles(journal, platform, &plan.app, Some(&incident.id))? {
         // Our own deployment, still running: the deploy step adopts it.
         if let RollbackError::DeploymentRunning { id, .. } = &obstacle {
@@ -86,7 +118,19 @@ pub fn resume(
             json!({ "override": format!("--force: {obstacle}") }),
         )?;
     }
-    let mut facts = Facts::of(&incident);
+    Ok(())
+}
+
+/// The facts the journal holds for `incident` and the steps it knows are
+/// complete (a deployment that failed is not: it is started again);
+/// journals that `actor` resumes it.
+pub(crate) fn pick_up(
+    journal: &crate::journal::Journal,
+    incident: &Incident,
+    plan: &Plan,
+    actor: &str,
+) -> Result<(Facts, HashSet<StepId>), RollbackError> {
+    let mut facts = Facts::of(incident);
     let mut complete: HashSet<StepId> = incident
         .steps
         .iter()
@@ -114,21 +158,9 @@ pub fn resume(
         &plan.app,
         EntryKind::Note,
         None,
-        json!({ "resumed_by": options.actor, "complete": complete.iter().map(|s| s.as_str()).collect::<Vec<_>>() }),
+        json!({ "resumed_by": actor, "complete": complete.iter().map(|s| s.as_str()).collect::<Vec<_>>() }),
     )?;
-    let engine = Engine {
-        platform,
-        git,
-        journal,
-        interrupt,
-        options,
-        plan: &plan,
-        incident: incident.id.clone(),
-        opened_at: incident.opened_at,
-        facts,
-        hold_note: None,
-    };
-    engine.execute(&complete, progress)
+    Ok((facts, complete))
 }
 
 /// The incidents `rewind resume` can finish, among `incidents` (the whole

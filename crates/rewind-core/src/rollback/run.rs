@@ -305,49 +305,13 @@ pub fn run(
     if let Some(reason) = lock.alone() {
         progress.notice(&crate::team::alone_warning(&plan.app, reason));
     }
-    if !options.force
-        && let Some(obstacle) = guard::obstacles(journal, platform, &plan.app, None)?
-            .into_iter()
-            .next()
-    {
-        return Err(obstacle);
-    }
-    guard::still_runs(platform, plan)?;
-    // Who acts on the platform, as the platform knows them (the token's
-    // account), beside the name the team knows: best effort, a rollback
-    // does not wait on it.
-    let platform_user = platform.current_user().ok().flatten().map(|u| u.username);
+    check_again(journal, platform, plan, options)?;
     let mut opened = opening(plan, options);
-    opened["platform_user"] = json!(platform_user);
+    opened["platform_user"] = json!(platform_user(platform));
     let incident = journal.begin(&plan.app, opened)?;
     lock.set_incident(journal, &incident)?;
     let opened_at = journal.incident(incident.as_str())?.opened_at;
-    for note in &plan.overrides {
-        journal.record(
-            &incident,
-            &plan.app,
-            EntryKind::Note,
-            None,
-            json!({ "override": note }),
-        )?;
-    }
-    if let Some(database) = plan
-        .database
-        .as_ref()
-        .filter(|d| d.choice == DatabaseChoice::NoDb)
-    {
-        journal.record(
-            &incident,
-            &plan.app,
-            EntryKind::Note,
-            None,
-            json!({
-                "text": database.statement,
-                "database": "left in place (--no-db)",
-                "migrations": database.migrations,
-            }),
-        )?;
-    }
+    opening_notes(journal, &incident, plan)?;
     let engine = Engine {
         platform,
         git,
@@ -363,8 +327,69 @@ pub fn run(
     engine.execute(&HashSet::new(), progress)
 }
 
+/// What was checked when planning, checked again under the lock: time
+/// passed while the person read the plan.
+pub(crate) fn check_again(
+    journal: &Journal,
+    platform: &dyn Platform,
+    plan: &Plan,
+    options: &RunOptions<'_>,
+) -> Result<(), RollbackError> {
+    if !options.force
+        && let Some(obstacle) = guard::obstacles(journal, platform, &plan.app, None)?
+            .into_iter()
+            .next()
+    {
+        return Err(obstacle);
+    }
+    guard::still_runs(platform, plan)
+}
+
+/// Who acts on the platform, as the platform knows them (the token's
+/// account), beside the name the team knows: best effort, a rollback does
+/// not wait on it.
+pub(crate) fn platform_user(platform: &dyn Platform) -> Option<String> {
+    platform.current_user().ok().flatten().map(|u| u.username)
+}
+
+/// The notes an incident opens with: the safety checks overridden, and the
+/// database knowingly left in place.
+pub(crate) fn opening_notes(
+    journal: &Journal,
+    incident: &IncidentId,
+    plan: &Plan,
+) -> Result<(), RollbackError> {
+    for note in &plan.overrides {
+        journal.record(
+            incident,
+            &plan.app,
+            EntryKind::Note,
+            None,
+            json!({ "override": note }),
+        )?;
+    }
+    if let Some(database) = plan
+        .database
+        .as_ref()
+        .filter(|d| d.choice == DatabaseChoice::NoDb)
+    {
+        journal.record(
+            incident,
+            &plan.app,
+            EntryKind::Note,
+            None,
+            json!({
+                "text": database.statement,
+                "database": "left in place (--no-db)",
+                "migrations": database.migrations,
+            }),
+        )?;
+    }
+    Ok(())
+}
+
 /// The incident's opening entry: who, why, and the whole plan.
-fn opening(plan: &Plan, options: &RunOptions<'_>) -> Value {
+pub(crate) fn opening(plan: &Plan, options: &RunOptions<'_>) -> Value {
     json!({
         "command": super::COMMAND,
         "user": options.actor,
@@ -376,6 +401,29 @@ fn opening(plan: &Plan, options: &RunOptions<'_>) -> Value {
     })
 }
 
+/// Where a run of a plan's steps stands: what each step did, the warnings,
+/// how it goes so far, and the next step to look at. A run of one app goes
+/// through every step at once ([`Engine::execute`]); a rollback of several
+/// apps moves each app's pass on phase by phase (`super::fleet`).
+pub(crate) struct Pass {
+    pub reports: Vec<StepReport>,
+    pub warnings: Vec<String>,
+    pub outcome: Outcome,
+    /// The index in the plan of the next step to look at.
+    pub next: usize,
+}
+
+impl Pass {
+    pub fn new() -> Self {
+        Pass {
+            reports: Vec::new(),
+            warnings: Vec::new(),
+            outcome: Outcome::Succeeded,
+            next: 0,
+        }
+    }
+}
+
 impl Engine<'_> {
     /// Runs the steps not in `complete`, in order.
     pub(crate) fn execute(
@@ -383,106 +431,173 @@ impl Engine<'_> {
         complete: &HashSet<StepId>,
         progress: &mut dyn Progress,
     ) -> Result<Summary, RollbackError> {
+        let mut pass = Pass::new();
+        self.advance(&mut pass, complete, None, progress)?;
+        self.close(pass)
+    }
+
+    /// Runs the steps from `pass.next` on, up to (not including) the
+    /// first step `until`, or to the end.
+    pub(crate) fn advance(
+        &mut self,
+        pass: &mut Pass,
+        complete: &HashSet<StepId>,
+        until: Option<StepId>,
+        progress: &mut dyn Progress,
+    ) -> Result<(), RollbackError> {
         let plan = self.plan;
-        let mut reports: Vec<StepReport> = Vec::new();
-        let mut warnings = Vec::new();
-        let mut outcome = Outcome::Succeeded;
-        for step in &plan.steps {
-            if !matches!(outcome, Outcome::Succeeded) {
-                reports.push(report(step, StepOutcome::NotRun, Duration::ZERO, None));
-                continue;
+        while let Some(step) = plan.steps.get(pass.next) {
+            if Some(step.id) == until {
+                break;
             }
-            if complete.contains(&step.id) {
-                reports.push(report(step, StepOutcome::AlreadyDone, Duration::ZERO, None));
-                continue;
+            if self.begin_step(pass, step, complete, progress)? {
+                let started = Instant::now();
+                let result = self.perform(step.id, progress);
+                self.end_step(pass, step, result, started.elapsed(), progress)?;
             }
-            if self.interrupt.is_raised() {
-                let message = format!("interrupted before `{}`", step.id);
-                self.record(
-                    EntryKind::Interrupted,
-                    Some(step.id),
-                    json!({ "message": message, "next_step": step.id }),
-                )?;
-                reports.push(report(step, StepOutcome::NotRun, Duration::ZERO, None));
-                outcome = Outcome::Interrupted {
-                    step: step.id,
-                    message,
-                };
-                continue;
-            }
-            self.record(
-                EntryKind::StepStarted,
-                Some(step.id),
-                json!({ "title": step.title }),
-            )?;
-            progress.step_started(step);
-            let started = Instant::now();
-            let result = self.perform(step.id, progress);
-            let took = started.elapsed();
-            let (kind, data, step_report) = match result {
-                Ok(Ended::Done(detail)) => (
-                    EntryKind::StepDone,
-                    self.data(&detail),
-                    report(step, StepOutcome::Done, took, Some(detail)),
-                ),
-                Ok(Ended::Skipped(why)) => (
-                    EntryKind::StepSkipped,
-                    self.data(&why),
-                    report(step, StepOutcome::Skipped, took, Some(why)),
-                ),
-                Ok(Ended::Warned(error)) => {
-                    warnings.push(error.clone());
-                    (
-                        EntryKind::StepFailed,
-                        json!({ "error": error, "fatal": false, "facts": self.facts.to_value() }),
-                        report(step, StepOutcome::Warned, took, Some(error)),
-                    )
-                }
-                Err(Stop::Interrupted(message)) => {
-                    outcome = Outcome::Interrupted {
-                        step: step.id,
-                        message: message.clone(),
-                    };
-                    (
-                        EntryKind::Interrupted,
-                        json!({ "message": message, "next_step": step.id, "facts": self.facts.to_value() }),
-                        report(step, StepOutcome::Interrupted, took, Some(message)),
-                    )
-                }
-                Err(Stop::Failed(mut failure)) => {
-                    let changed = self.changed();
-                    let runs_now = self.runs_now();
-                    if let Some(now) = &runs_now.known {
-                        failure.previous_release_running = now.is_from;
-                    }
-                    failure.hints =
-                        truthful_hints(failure.hints, &changed, &self.incident, step.id);
-                    let data = json!({
-                        "error": failure.error,
-                        "previous_release_running": failure.previous_release_running,
-                        "runs_now": runs_now.statement,
-                        "changed": changed,
-                        "facts": self.facts.to_value(),
-                    });
-                    let step_report =
-                        report(step, StepOutcome::Failed, took, Some(failure.error.clone()));
-                    outcome = Outcome::Failed {
-                        step: step.id,
-                        error: failure.error,
-                        hints: failure.hints,
-                        log_tail: failure.log_tail,
-                        previous_release_running: failure.previous_release_running,
-                        refused: failure.refused,
-                        runs_now: Some(runs_now.statement),
-                        changed,
-                    };
-                    (EntryKind::StepFailed, data, step_report)
-                }
-            };
-            self.record(kind, Some(step.id), data)?;
-            progress.step_ended(step, &step_report);
-            reports.push(step_report);
         }
+        Ok(())
+    }
+
+    /// The next step of `pass`, when it is `id`.
+    pub(crate) fn next_is(&self, pass: &Pass, id: StepId) -> bool {
+        self.plan.steps.get(pass.next).is_some_and(|s| s.id == id)
+    }
+
+    /// Looks at `step` (the plan's step at `pass.next`): when it is to be
+    /// carried out now, journals its start and says so; otherwise records
+    /// why not (not reached, complete before, interrupted before it) and
+    /// moves the pass on.
+    pub(crate) fn begin_step(
+        &mut self,
+        pass: &mut Pass,
+        step: &PlannedStep,
+        complete: &HashSet<StepId>,
+        progress: &mut dyn Progress,
+    ) -> Result<bool, RollbackError> {
+        if !matches!(pass.outcome, Outcome::Succeeded) {
+            pass.reports
+                .push(report(step, StepOutcome::NotRun, Duration::ZERO, None));
+            pass.next += 1;
+            return Ok(false);
+        }
+        if complete.contains(&step.id) {
+            pass.reports
+                .push(report(step, StepOutcome::AlreadyDone, Duration::ZERO, None));
+            pass.next += 1;
+            return Ok(false);
+        }
+        if self.interrupt.is_raised() {
+            let message = format!("interrupted before `{}`", step.id);
+            self.record(
+                EntryKind::Interrupted,
+                Some(step.id),
+                json!({ "message": message, "next_step": step.id }),
+            )?;
+            pass.reports
+                .push(report(step, StepOutcome::NotRun, Duration::ZERO, None));
+            pass.outcome = Outcome::Interrupted {
+                step: step.id,
+                message,
+            };
+            pass.next += 1;
+            return Ok(false);
+        }
+        self.record(
+            EntryKind::StepStarted,
+            Some(step.id),
+            json!({ "title": step.title }),
+        )?;
+        progress.step_started(step);
+        Ok(true)
+    }
+
+    /// Journals how `step` ended, with the facts known so far, and moves
+    /// the pass on.
+    pub(crate) fn end_step(
+        &mut self,
+        pass: &mut Pass,
+        step: &PlannedStep,
+        result: Result<Ended, Stop>,
+        took: Duration,
+        progress: &mut dyn Progress,
+    ) -> Result<(), RollbackError> {
+        let (kind, data, step_report) = match result {
+            Ok(Ended::Done(detail)) => (
+                EntryKind::StepDone,
+                self.data(&detail),
+                report(step, StepOutcome::Done, took, Some(detail)),
+            ),
+            Ok(Ended::Skipped(why)) => (
+                EntryKind::StepSkipped,
+                self.data(&why),
+                report(step, StepOutcome::Skipped, took, Some(why)),
+            ),
+            Ok(Ended::Warned(error)) => {
+                pass.warnings.push(error.clone());
+                (
+                    EntryKind::StepFailed,
+                    json!({ "error": error, "fatal": false, "facts": self.facts.to_value() }),
+                    report(step, StepOutcome::Warned, took, Some(error)),
+                )
+            }
+            Err(Stop::Interrupted(message)) => {
+                pass.outcome = Outcome::Interrupted {
+                    step: step.id,
+                    message: message.clone(),
+                };
+                (
+                    EntryKind::Interrupted,
+                    json!({ "message": message, "next_step": step.id, "facts": self.facts.to_value() }),
+                    report(step, StepOutcome::Interrupted, took, Some(message)),
+                )
+            }
+            Err(Stop::Failed(mut failure)) => {
+                let changed = self.changed();
+                let runs_now = self.runs_now();
+                if let Some(now) = &runs_now.known {
+                    failure.previous_release_running = now.is_from;
+                }
+                failure.hints = truthful_hints(failure.hints, &changed, &self.incident, step.id);
+                let data = json!({
+                    "error": failure.error,
+                    "previous_release_running": failure.previous_release_running,
+                    "runs_now": runs_now.statement,
+                    "changed": changed,
+                    "facts": self.facts.to_value(),
+                });
+                let step_report =
+                    report(step, StepOutcome::Failed, took, Some(failure.error.clone()));
+                pass.outcome = Outcome::Failed {
+                    step: step.id,
+                    error: failure.error,
+                    hints: failure.hints,
+                    log_tail: failure.log_tail,
+                    previous_release_running: failure.previous_release_running,
+                    refused: failure.refused,
+                    runs_now: Some(runs_now.statement),
+                    changed,
+                };
+                (EntryKind::StepFailed, data, step_report)
+            }
+        };
+        self.record(kind, Some(step.id), data)?;
+        progress.step_ended(step, &step_report);
+        pass.reports.push(step_report);
+        pass.next += 1;
+        Ok(())
+    }
+
+    /// Journals the end of the run (but for an interruption, which stays
+    /// open to be resumed) and tells it.
+    pub(crate) fn close(self, pass: Pass) -> Result<Summary, RollbackError> {
+        let plan = self.plan;
+        let Pass {
+            reports,
+            warnings,
+            outcome,
+            ..
+        } = pass;
         let closing = match &outcome {
             Outcome::Succeeded => Some(json!({
                 "outcome": "succeeded",

@@ -46,7 +46,12 @@ fn state(incident: &Incident) -> String {
 
 fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
     let incidents = ctx.journal.incidents()?;
-    let resumable = rollback::resumable(&incidents);
+    let unfinished = rollback::resumable(&incidents);
+    // A rollback of several apps is a row per app: the app whose part
+    // succeeded has nothing to finish, even when another app's part has.
+    let part_done = |i: &rewind_core::journal::Incident| matches!(&i.state, IncidentState::Closed(o) if !rollback::resumable_outcome(o));
+    let resumable_row =
+        |i: &rewind_core::journal::Incident| unfinished.contains(&i.id) && !part_done(i);
     if json {
         let rows: Vec<_> = incidents
             .iter()
@@ -60,7 +65,7 @@ fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
                     "from": i.opening["from"],
                     "to": i.opening["to"],
                     "user": i.opening["user"],
-                    "resumable": resumable.contains(&i.id),
+                    "resumable": resumable_row(i),
                 })
             })
             .collect();
@@ -95,11 +100,12 @@ fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
             state(i),
         );
     }
-    let resumable: Vec<&str> = incidents
+    let mut resumable: Vec<&str> = incidents
         .iter()
-        .filter(|i| resumable.contains(&i.id))
+        .filter(|i| resumable_row(i))
         .map(|i| i.id.as_str())
         .collect();
+    resumable.dedup();
     if !resumable.is_empty() {
         msgln!(
             "\nnot finished: `rewind resume ID` finishes {} without redoing what was done",
@@ -110,21 +116,43 @@ fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
 }
 
 fn show(ctx: &Context, id: &str, json: bool) -> Result<(), CliError> {
-    let incident = ctx.journal.incident(id)?;
-    if json {
-        return print_json(&serde_json::to_value(&incident.entries).map_err(CliError::failed)?);
+    let parts = ctx.journal.parts(id)?;
+    let incident = &parts[0];
+    // A rollback of several apps: every app's entries, in the order they
+    // were written, each with its app.
+    let mut entries: Vec<&rewind_core::journal::Entry> =
+        parts.iter().flat_map(|p| &p.entries).collect();
+    let several = parts.len() > 1;
+    if several {
+        entries.sort_by_key(|e| e.at);
     }
-    outln!(
-        "incident {} ({}, {})",
-        incident.id,
-        incident.app,
-        state(&incident)
-    );
-    for entry in &incident.entries {
+    if json {
+        return print_json(&serde_json::to_value(&entries).map_err(CliError::failed)?);
+    }
+    if several {
+        let states: Vec<String> = parts
+            .iter()
+            .map(|p| format!("{}: {}", p.app, state(p)))
+            .collect();
+        outln!("incident {} ({})", incident.id, states.join(", "));
+    } else {
+        outln!(
+            "incident {} ({}, {})",
+            incident.id,
+            incident.app,
+            state(incident)
+        );
+    }
+    for entry in entries {
         let kind = serde_json::to_value(&entry.kind)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
+        let kind = if several {
+            format!("[{}] {kind}", entry.app)
+        } else {
+            kind
+        };
         let mut data = entry.data.clone();
         // The plan is long: `rewind report` shows it properly.
         if let Some(map) = data.as_object_mut() {

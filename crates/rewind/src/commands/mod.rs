@@ -52,7 +52,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Finish an interrupted rollback without deploying twice.
     Resume(resume::ResumeArgs),
-    /// Put the last good release (or --to VERSION) back on production.
+    /// Put the last good release (or --to VERSION) back on production, for
+    /// one app or several together.
     Rollback(rollback::RollbackArgs),
     /// Switch auto-deploy back on after `rewind hold` or a rollback.
     Unhold(hold::HoldArgs),

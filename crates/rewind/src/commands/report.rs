@@ -21,8 +21,17 @@ pub struct ReportArgs {
 
 pub fn run(args: ReportArgs, global: &Global) -> Result<(), CliError> {
     let ctx = Context::load(global)?;
-    let incident = ctx.journal.incident(&args.id)?;
-    let report = rollback::report(&incident);
+    let parts = ctx.journal.parts(&args.id)?;
+    if parts[0].is_several_apps() {
+        let report = rollback::fleet_report(&parts);
+        if args.json {
+            return print_json(&serde_json::to_value(&report).map_err(CliError::failed)?);
+        }
+        out!("{}", report.to_markdown());
+        return Ok(());
+    }
+    let incident = &parts[0];
+    let report = rollback::report(incident);
     if args.json {
         return print_json(&serde_json::to_value(&report).map_err(CliError::failed)?);
     }

@@ -9,6 +9,7 @@ use rewind_core::journal::{EntryKind, Incident, IncidentState};
 use rewind_core::rollback::{self, Plan, RunOptions, Tools};
 
 use crate::cli_error::{CliError, ErrorKind};
+use crate::commands::rollback::several::{self, ResumeAsk};
 use crate::commands::rollback::{Lines, archive_template, finish, into_cli_error, print_database};
 use crate::context::{self, Context, Global};
 use crate::ui::Style;
@@ -57,6 +58,16 @@ pub fn run(args: ResumeArgs, global: &Global) -> Result<(), CliError> {
             incident.id
         );
         incident = ctx.journal.incident(&id)?;
+    }
+    if incident.is_several_apps() {
+        let ask = ResumeAsk {
+            yes: args.yes,
+            force: args.force,
+            json: args.json,
+            verbose: args.verbose,
+            restore_ran: args.restore_ran,
+        };
+        return several::resume(&ctx, incident.id.as_str(), &ask);
     }
     let id = incident.id.to_string();
     let app = ctx.app(Some(&incident.app))?;

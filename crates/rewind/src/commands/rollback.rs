@@ -23,15 +23,26 @@ use crate::cli_error::{CliError, ErrorKind};
 use crate::context::{self, Context, Global};
 use crate::ui::{self, Style};
 
+pub(crate) mod several;
+
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
-    /// The app (as named in rewind.toml). Default: the only app.
-    app: Option<String>,
+    /// The app (as named in rewind.toml), or several: they are rolled back
+    /// together, with one plan and one confirmation, every database
+    /// restored before any deploy. Default: the only app.
+    #[arg(value_name = "APP")]
+    apps: Vec<String>,
 
-    /// The release to go back to: `4.0.0`, `v4.0.0` or `component-v4.0.0`.
-    /// Default: the last good release (releases marked bad left out).
-    #[arg(long, value_name = "VERSION")]
-    to: Option<String>,
+    /// Roll back every app of rewind.toml together.
+    #[arg(long, conflicts_with = "apps")]
+    all: bool,
+
+    /// The release to go back to: `4.0.0`, `v4.0.0` or `component-v4.0.0`;
+    /// with several apps, `APP=VERSION`, once per app whose target is not
+    /// its own last good release. Default: the last good release (releases
+    /// marked bad left out).
+    #[arg(long, value_name = "VERSION|APP=VERSION")]
+    to: Vec<String>,
 
     /// How to deploy: `branch` pushes release/<tag> and deploys it through
     /// the SCM link; `archive` deploys the tag's .tar.gz by URL (see
@@ -102,7 +113,13 @@ fn parse_method(text: &str) -> Result<Method, String> {
 
 pub fn run(args: RollbackArgs, global: &Global) -> Result<(), CliError> {
     let ctx = Context::load(global)?;
-    let app = ctx.app(args.app.as_deref())?;
+    let apps = several::chosen(&ctx, &args.apps, args.all)?;
+    let targets = several::targets(&args.to, &apps)?;
+    if apps.len() > 1 {
+        return several::run(&ctx, &args, &apps, &targets);
+    }
+    let app = apps[0];
+    let to = targets.first().and_then(|(_, to)| to.as_deref());
     ctx.require_repository("rollback")?;
     let platform = ctx.platform(app)?;
     let git = ctx.git();
@@ -117,7 +134,7 @@ pub fn run(args: RollbackArgs, global: &Global) -> Result<(), CliError> {
     let style = Style::stderr();
     let backup_dir = ctx.journal.backup_dir(&app.name);
     let options = PrepareOptions {
-        to: args.to.as_deref(),
+        to,
         method: args.method,
         force: args.force,
         force_bad: args.force_bad,

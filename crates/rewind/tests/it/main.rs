@@ -19,6 +19,7 @@ mod hostile;
 mod init;
 mod lang;
 mod rollback;
+mod rollback_apps;
 mod sandbox_cleanup;
 mod sandbox_hostile;
 mod status;

@@ -255,6 +255,33 @@ mod tests {
     }
 
     #[test]
+    fn threads_of_several_apps_never_get_more_than_the_capacity_between_them() {
+        // A rollback of several apps: one thread per app, each with its own
+        // client, all clients on the one budget of the journal's directory
+        // (`scalingo_in`), racing for slots.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let granted = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..5 {
+                s.spawn(|| {
+                    let budget = RequestBudget::persistent(12, Duration::from_secs(60), dir.path());
+                    for _ in 0..10 {
+                        if budget.try_acquire().is_none() {
+                            granted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(granted.into_inner(), 12);
+        let shared = RequestBudget::scalingo_in(dir.path());
+        assert!(std::sync::Arc::ptr_eq(
+            &shared,
+            &RequestBudget::scalingo_in(dir.path())
+        ));
+    }
+
+    #[test]
     fn two_budgets_on_one_directory_share_the_count() {
         let dir = tempfile::tempdir().expect("temp dir");
         let first = RequestBudget::persistent(5, Duration::from_secs(60), dir.path());
