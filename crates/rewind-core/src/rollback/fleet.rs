@@ -767,6 +767,16 @@ fn carry_out(
         app: &plan.app,
         shared,
     };
+    // Should this thread panic (a bug, not a failure: failures are
+    // results), the guard still meets the other apps at the barrier and
+    // tells the caller where this app stands, so that the panic ends the
+    // command instead of leaving every other thread waiting forever.
+    let mut rendezvous = Rendezvous {
+        index,
+        app: &plan.app,
+        barrier: Some(barrier),
+        ready_tx: Some(ready_tx),
+    };
     let first = {
         let turn = plan
             .database
@@ -776,7 +786,7 @@ fn carry_out(
         let _turn = turn.map(|m| m.lock().unwrap_or_else(|e| e.into_inner()));
         engine.advance(&mut pass, &complete, Some(StepId::Deploy), &mut view)
     };
-    barrier.wait();
+    rendezvous.meet();
     let mut result =
         first.and_then(|()| engine.advance(&mut pass, &complete, Some(StepId::Notify), &mut view));
     let mut notify: Option<(&PlannedStep, Instant)> = None;
@@ -788,7 +798,7 @@ fn carry_out(
             Err(e) => result = Err(e),
         }
     }
-    let _ = ready_tx.send(Ready {
+    rendezvous.ready(Ready {
         index,
         notify: notify.is_some(),
         line: stands(plan, &pass, notify.is_some()),
@@ -802,6 +812,49 @@ fn carry_out(
     }
     engine.advance(&mut pass, &complete, None, &mut view)?;
     engine.close(pass)
+}
+
+/// An app thread's two meeting points with the others: the barrier before
+/// the deploys and its line for the team's message. Each is kept once;
+/// dropped while the thread unwinds from a panic, the guard keeps the ones
+/// not kept yet, so that nobody waits for a thread that is gone.
+struct Rendezvous<'r> {
+    index: usize,
+    app: &'r str,
+    barrier: Option<&'r Barrier>,
+    ready_tx: Option<&'r mpsc::Sender<Ready>>,
+}
+
+impl Rendezvous<'_> {
+    fn meet(&mut self) {
+        if let Some(barrier) = self.barrier.take() {
+            barrier.wait();
+        }
+    }
+
+    fn ready(&mut self, ready: Ready) {
+        if let Some(tx) = self.ready_tx.take() {
+            let _ = tx.send(ready);
+        }
+    }
+}
+
+impl Drop for Rendezvous<'_> {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        self.meet();
+        let line = format!(
+            "{} stopped by an internal error in rewind (see the journal)",
+            self.app
+        );
+        self.ready(Ready {
+            index: self.index,
+            notify: false,
+            line,
+        });
+    }
 }
 
 /// An app's state in the team's message.

@@ -596,6 +596,72 @@ fn ctrl_c_mid_way_is_journaled_and_resume_finishes_without_doing_anything_twice(
     assert_eq!(world.restores(), 1);
 }
 
+/// A progress that panics when `front` starts its first step: a bug in a
+/// caller's code, in one app's thread, before the deploys' barrier.
+struct PanicsOnFront;
+
+impl FleetProgress for PanicsOnFront {
+    fn step_started(&mut self, app: &str, _step: &PlannedStep) {
+        if app == "front" {
+            panic!("a bug in front's thread");
+        }
+    }
+}
+
+#[test]
+fn a_panic_in_one_apps_thread_ends_the_rollback_instead_of_leaving_the_others_waiting() {
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    // The rollback runs on a thread of its own so that a hang is seen as
+    // one (the answer never comes) instead of hanging the test suite.
+    std::thread::spawn(move || {
+        let world = World::new();
+        let config = Config::load(world.work().join("rewind.toml")).expect("config");
+        let (api, front) = (&config.apps[0], &config.apps[1]);
+        let (api_client, front_client) = (world.client(), world.client());
+        let git_cli = world.git_cli();
+        let journal = Journal::open(&world.journal_dir());
+        let interrupt = Interrupt::new();
+        let tools = FleetTools {
+            git: &git_cli,
+            journal: &journal,
+            interrupt: &interrupt,
+        };
+        let app = |config, platform| FleetApp {
+            config,
+            platform,
+            to: None,
+            why: "named".into(),
+            webhook: false,
+            backup_dir: None,
+        };
+        let apps = [app(api, &api_client), app(front, &front_client)];
+        let plan =
+            rollback::prepare_fleet(&tools, &apps, &PrepareOptions::default()).expect("plan");
+        let runs = [
+            AppRun {
+                platform: &api_client,
+                options: RunOptions::new(api, "alice"),
+            },
+            AppRun {
+                platform: &front_client,
+                options: RunOptions::new(front, "alice"),
+            },
+        ];
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rollback::run_fleet(&tools, &plan, &runs, &mut PanicsOnFront)
+        }));
+        let _ = done_tx.send(outcome.is_err());
+        drop(world);
+    });
+    let panicked = done_rx.recv_timeout(Duration::from_secs(120)).expect(
+        "the rollback neither returned nor panicked within 2 minutes: an app waits forever",
+    );
+    assert!(
+        panicked,
+        "the bug in front's thread must surface as a panic"
+    );
+}
+
 #[test]
 fn with_several_apps_to_names_its_app_and_a_bare_version_is_refused() {
     let world = World::new();
