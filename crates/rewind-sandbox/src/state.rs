@@ -26,6 +26,8 @@ pub struct Shared {
     /// under the temporary root), deleted when the sandbox stops.
     pub git_root: std::path::PathBuf,
     world: Mutex<World>,
+    /// The auto-deploy watcher's memory of the branches it watches.
+    pub watcher: crate::deploy::Watcher,
     /// The answer forms in use: the seed's, until `PUT /_sandbox/variants`.
     variants: Mutex<Variants>,
 }
@@ -42,6 +44,7 @@ impl Shared {
             base_url,
             git_root,
             world: Mutex::new(world),
+            watcher: crate::deploy::Watcher::default(),
         }
     }
 
