@@ -28,12 +28,19 @@ pub struct Shared {
     world: Mutex<World>,
     /// The auto-deploy watcher's memory of the branches it watches.
     pub watcher: crate::deploy::Watcher,
+    /// The sandbox's clock (`time.rs`), which `/_sandbox/clock` moves.
+    pub clock: crate::time::Clock,
     /// The answer forms in use: the seed's, until `PUT /_sandbox/variants`.
     variants: Mutex<Variants>,
 }
 
 impl Shared {
-    pub fn new(config: SandboxConfig, base_url: String, world: World) -> Self {
+    pub fn new(
+        config: SandboxConfig,
+        base_url: String,
+        world: World,
+        clock: crate::time::Clock,
+    ) -> Self {
         // Named after the port, which no other running sandbox can hold.
         let port = base_url.rsplit(':').next().unwrap_or("0");
         let git_root = crate::tmp::root(config.temp_dir.as_deref())
@@ -45,6 +52,7 @@ impl Shared {
             git_root,
             world: Mutex::new(world),
             watcher: crate::deploy::Watcher::default(),
+            clock,
         }
     }
 

@@ -164,31 +164,39 @@ pub fn manual_deploy(env: &Env, bearer: &str, branch: &str) -> Reply {
 /// Polls a deployment until it is no longer in progress; panics past the
 /// deadline.
 pub fn wait_finished(env: &Env, bearer: &str, app: &str, id: &str) -> Value {
-    wait_for(Duration::from_secs(10), &format!("deployment {id} to end"), || {
-        let reply = env.get(bearer, &format!("/v1/apps/{app}/deployments/{id}"));
-        assert_eq!(reply.status, 200, "{}", reply.text);
-        let deployment = reply.json()["deployment"].clone();
-        let status = deployment["status"].as_str().unwrap_or("");
-        (!["queued", "building", "pushing", "starting"].contains(&status)).then_some(deployment)
-    })
+    wait_for(
+        Duration::from_secs(10),
+        &format!("deployment {id} to end"),
+        || {
+            let reply = env.get(bearer, &format!("/v1/apps/{app}/deployments/{id}"));
+            assert_eq!(reply.status, 200, "{}", reply.text);
+            let deployment = reply.json()["deployment"].clone();
+            let status = deployment["status"].as_str().unwrap_or("");
+            (!["queued", "building", "pushing", "starting"].contains(&status)).then_some(deployment)
+        },
+    )
 }
 
 /// Waits until the deployment has reached its hang: from then on only the
 /// `finish` route moves it, so a status read afterwards is its last.
 fn wait_hanging(env: &Env, id: &str) {
-    wait_until(Duration::from_secs(10), &format!("deployment {id} to hang"), || {
-        let state = read(
-            env.agent
-                .get(&env.url(&format!("/_sandbox/apps/{APP}/state")))
-                .call(),
-        )
-        .json();
-        state["deployments"]
-            .as_array()
-            .expect("deployments")
-            .iter()
-            .any(|d| d["id"] == id && d["hanging"] == true)
-    });
+    wait_until(
+        Duration::from_secs(10),
+        &format!("deployment {id} to hang"),
+        || {
+            let state = read(
+                env.agent
+                    .get(&env.url(&format!("/_sandbox/apps/{APP}/state")))
+                    .call(),
+            )
+            .json();
+            state["deployments"]
+                .as_array()
+                .expect("deployments")
+                .iter()
+                .any(|d| d["id"] == id && d["hanging"] == true)
+        },
+    );
 }
 
 /// The build log at the deployment's `links.output`.
