@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// No git configuration, never a prompt, and a fixed identity: commits,
 /// tags and pushes made by the tests and by rewind come out the same on
@@ -99,6 +99,20 @@ pub fn wait_for<T>(within: Duration, what: &str, mut check: impl FnMut() -> Opti
 /// [`wait_for`] a condition to hold.
 pub fn wait_until(within: Duration, what: &str, mut condition: impl FnMut() -> bool) {
     wait_for(within, what, || condition().then_some(()));
+}
+
+/// Waits until the system's clock has passed `t`, and returns the time
+/// then: what happens afterwards is dated after `t`. For the clocks no
+/// test can move: real PostgreSQL's and rewind's own (the sandbox's moves
+/// with `POST /_sandbox/clock`).
+pub fn wait_past(t: SystemTime) -> SystemTime {
+    // A minute is far more than any test waits for: past it, the test
+    // asked for a moment it meant to be soon and got it wrong.
+    wait_for(
+        Duration::from_secs(60),
+        "the system's clock to move on",
+        || Some(SystemTime::now()).filter(|now| *now > t),
+    )
 }
 
 #[cfg(feature = "rollback")]
