@@ -70,9 +70,13 @@ impl Sandbox {
             .first()
             .map(|t| t.token.clone())
             .unwrap_or_default();
+        // Every thread of the runtime reads this sandbox's clock.
+        let clock = crate::time::Clock::default();
+        let installed = clock.clone();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("rewind-sandbox")
+            .on_thread_start(move || installed.install())
             .enable_all()
             .build()
             .map_err(StartError::Runtime)?;
@@ -93,7 +97,7 @@ impl Sandbox {
         let mut world = crate::platform::initial_world(&config).map_err(StartError::State)?;
         let postgres =
             crate::database::start_postgres(&config, &mut world).map_err(StartError::Postgres)?;
-        let shared = std::sync::Arc::new(Shared::new(config, base_url.clone(), world));
+        let shared = std::sync::Arc::new(Shared::new(config, base_url.clone(), world, clock));
         let database = crate::database::DatabaseHandle::new(shared.clone(), postgres);
         let git_root = shared.git_root.clone();
         // Made here, not on the server's thread: when `start` returns, every
@@ -106,9 +110,11 @@ impl Sandbox {
         // into a directory the next sandbox is deleting.
         crate::deploy::ensure_remotes(&shared);
         let (tx, rx) = oneshot::channel::<()>();
+        let server_clock = shared.clock.clone();
         let thread = std::thread::Builder::new()
             .name("rewind-sandbox".into())
             .spawn(move || {
+                server_clock.install();
                 runtime.block_on(async move {
                     let listener = match tokio::net::TcpListener::from_std(listener) {
                         Ok(l) => l,

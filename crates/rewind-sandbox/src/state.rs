@@ -26,12 +26,21 @@ pub struct Shared {
     /// under the temporary root), deleted when the sandbox stops.
     pub git_root: std::path::PathBuf,
     world: Mutex<World>,
+    /// The auto-deploy watcher's memory of the branches it watches.
+    pub watcher: crate::deploy::Watcher,
+    /// The sandbox's clock (`time.rs`), which `/_sandbox/clock` moves.
+    pub clock: crate::time::Clock,
     /// The answer forms in use: the seed's, until `PUT /_sandbox/variants`.
     variants: Mutex<Variants>,
 }
 
 impl Shared {
-    pub fn new(config: SandboxConfig, base_url: String, world: World) -> Self {
+    pub fn new(
+        config: SandboxConfig,
+        base_url: String,
+        world: World,
+        clock: crate::time::Clock,
+    ) -> Self {
         // Named after the port, which no other running sandbox can hold.
         let port = base_url.rsplit(':').next().unwrap_or("0");
         let git_root = crate::tmp::root(config.temp_dir.as_deref())
@@ -42,6 +51,8 @@ impl Shared {
             base_url,
             git_root,
             world: Mutex::new(world),
+            watcher: crate::deploy::Watcher::default(),
+            clock,
         }
     }
 

@@ -1,7 +1,8 @@
 //! What rewind's test suites share, in one place: git run hermetically
 //! (no configuration of the person running the tests, a fixed identity and
 //! fixed dates), a rollback `Progress` that presses Ctrl-C when a chosen
-//! step ends, and a line written past the test harness's capture.
+//! step ends, a line written past the test harness's capture, and waiting
+//! for a condition (never for a fixed time).
 //!
 //! A dev-dependency only. Anything a single test file needs stays in that
 //! file; what lands here is what two suites or more used to copy.
@@ -9,6 +10,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
+use std::time::{Duration, Instant, SystemTime};
 
 /// No git configuration, never a prompt, and a fixed identity: commits,
 /// tags and pushes made by the tests and by rewind come out the same on
@@ -69,6 +71,48 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
 pub fn shown(line: &str) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{line}");
+}
+
+/// How often [`wait_for`] asks again. The one pause of the waits: short
+/// enough that a condition met is seen at once, long enough not to take
+/// a core from what is awaited on a two-core machine.
+const ASK_EVERY: Duration = Duration::from_millis(10);
+
+/// Asks `check` until it gives a value and returns it; panics saying
+/// `what` was awaited when `within` passes first. `within` is a deadline
+/// for a test that would otherwise hang, not a measure: set it well past
+/// what a loaded machine needs.
+pub fn wait_for<T>(within: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "gave up after {within:?} waiting for {what}"
+        );
+        std::thread::sleep(ASK_EVERY);
+    }
+}
+
+/// [`wait_for`] a condition to hold.
+pub fn wait_until(within: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    wait_for(within, what, || condition().then_some(()));
+}
+
+/// Waits until the system's clock has passed `t`, and returns the time
+/// then: what happens afterwards is dated after `t`. For the clocks no
+/// test can move: real PostgreSQL's and rewind's own (the sandbox's moves
+/// with `POST /_sandbox/clock`).
+pub fn wait_past(t: SystemTime) -> SystemTime {
+    // A minute is far more than any test waits for: past it, the test
+    // asked for a moment it meant to be soon and got it wrong.
+    wait_for(
+        Duration::from_secs(60),
+        "the system's clock to move on",
+        || Some(SystemTime::now()).filter(|now| *now > t),
+    )
 }
 
 #[cfg(feature = "rollback")]

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use chrono::{FixedOffset, TimeZone, Utc};
+use chrono::{FixedOffset, SubsecRound, TimeZone, Utc};
 use rewind_core::db::{
     self, DbError, DumpFormat, Poll, Target, backup_and_download, dump_format, extract_dump,
     parse_time, plan_pitr,
@@ -292,9 +292,11 @@ fn with_real_postgresql_the_safety_backup_is_a_dump_and_a_restore_keeps_earlier_
     let addon = db_addon(&platform);
     let rows = format!("/_sandbox/databases/{}/rows", addon.id);
     sandbox.admin(&rows, json!({"rows": ["kept"]}));
-    std::thread::sleep(Duration::from_millis(600));
-    let between = Utc::now();
-    std::thread::sleep(Duration::from_millis(600));
+    // Restores go back to whole seconds (rounded down): the next whole
+    // second after the write that stays, then a write once it is past.
+    // Real PostgreSQL keeps the system's time, which only waiting moves.
+    let between = (Utc::now() + chrono::Duration::seconds(1)).trunc_subsecs(0);
+    rewind_test_support::wait_past(between.into());
     sandbox.admin(&rows, json!({"rows": ["lost"]}));
 
     let dir = tempfile::tempdir().expect("temp dir");

@@ -250,12 +250,21 @@ fn ctrl_c_stops_following_a_hanging_deploy_at_once_and_the_deploy_goes_on() {
     let id = env.deploy();
     let interrupt = Interrupt::new();
     let raiser = interrupt.clone();
+    let (saw_building, building) = std::sync::mpsc::channel();
     let raised_at = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(600));
+        // Ctrl-C from another thread once the follower has seen the deploy
+        // building, as a person would press it; the deploy hangs there.
+        building
+            .recv()
+            .expect("the follower saw the deploy building");
         raiser.raise();
         Instant::now()
     });
-    let (result, _) = run(&env, &id, &fast(), &interrupt);
+    let result = follow(&env.client, APP, &id, &fast(), &interrupt, &mut |e| {
+        if e == FollowEvent::Status(DeploymentStatus::Building) {
+            let _ = saw_building.send(());
+        }
+    });
     let returned_at = Instant::now();
     let raised_at = raised_at.join().expect("the raiser");
 
@@ -350,14 +359,10 @@ fn reads_that_keep_failing_end_the_following_with_the_error() {
     assert_eq!(notes(&events).len(), 3);
 }
 
-/// Polls `check` every 20 ms until it holds; panics after five seconds
-/// saying what was awaited.
-fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+/// Asks `check` until it holds; panics after five seconds saying what was
+/// awaited.
+fn wait_for(what: &str, check: impl FnMut() -> bool) {
+    rewind_test_support::wait_until(Duration::from_secs(5), what, check);
 }
 
 impl Env {

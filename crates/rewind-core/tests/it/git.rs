@@ -369,18 +369,19 @@ fn fake_git(dir: &std::path::Path) -> std::path::PathBuf {
 /// Runs `remote_url` on the fake, retrying while another test thread's
 /// fork still holds the freshly written script open ("text file busy").
 fn fake_failure(cli: &GitCli) -> GitError {
-    for _ in 0..50 {
-        match cli.remote_url("origin") {
+    rewind_test_support::wait_for(
+        std::time::Duration::from_secs(5),
+        "the fake git to be free to run",
+        || match cli.remote_url("origin") {
             Err(GitError::Spawn { source, .. })
                 if source.kind() == std::io::ErrorKind::ExecutableFileBusy =>
             {
-                std::thread::sleep(std::time::Duration::from_millis(10));
+                None
             }
-            Err(err) => return err,
+            Err(err) => Some(err),
             Ok(url) => panic!("the fake git cannot succeed, got {url}"),
-        }
-    }
-    panic!("the fake git stayed busy");
+        },
+    )
 }
 
 #[test]
@@ -433,18 +434,17 @@ fn a_git_command_past_its_deadline_is_stopped_and_named() {
     let pid = std::fs::read_to_string(&pid_file).expect("ssh started");
     let stat = format!("/proc/{}/stat", pid.trim());
     // Killed with git: gone, or a zombie until its new parent reaps it.
-    let stopped = (0..100).any(|_| {
-        let alive = std::fs::read_to_string(&stat).is_ok_and(|s| {
-            s.rsplit(')')
-                .next()
-                .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
-        });
-        if alive {
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        !alive
-    });
-    assert!(stopped, "the ssh git started still runs");
+    rewind_test_support::wait_until(
+        std::time::Duration::from_secs(5),
+        "the ssh git started to be stopped",
+        || {
+            !std::fs::read_to_string(&stat).is_ok_and(|s| {
+                s.rsplit(')')
+                    .next()
+                    .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
+            })
+        },
+    );
     assert!(matches!(err, GitError::TimedOut { .. }), "{err:?}");
     assert_eq!(
         err.to_string(),

@@ -151,9 +151,13 @@ fn ctrl_c_stops_the_checks_between_tries() {
     let url = format!("{}/health", server.base);
     let interrupt = Interrupt::new();
     let raiser = interrupt.clone();
+    let answered = server.requests;
     std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(200));
-        raiser.raise();
+        // Once the first try is answered, the checks wait five seconds
+        // before the next: Ctrl-C comes in that wait.
+        if answered.recv_timeout(Duration::from_secs(10)).is_ok() {
+            raiser.raise();
+        }
     });
     let started = Instant::now();
     let report = check(&url, 200, 50, Duration::from_secs(5), &interrupt);

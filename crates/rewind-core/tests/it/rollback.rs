@@ -909,19 +909,12 @@ impl World {
 
     /// Waits until the app has `count` deployments and none in progress.
     fn wait_deployments(&self, count: u64) {
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        loop {
+        let what = format!("deployment {count} to settle");
+        rewind_test_support::wait_until(Duration::from_secs(20), &what, || {
             let page = self.platform.deployments(APP, 1, 1).expect("deployments");
             let settled = page.items.first().is_some_and(|d| !d.status.in_progress());
-            if page.total_count == Some(count) && settled {
-                return;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "no deployment {count} settled"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+            page.total_count == Some(count) && settled
+        });
     }
 }
 

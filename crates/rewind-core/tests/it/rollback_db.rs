@@ -111,7 +111,9 @@ impl World {
     }
 
     /// Finished deployments of `(ref, seconds from now)`.
-    fn history(&self, deployments: &[(&str, i64)]) {
+    /// Inserts finished deployments, dated from now by their offset in
+    /// seconds; returns that now.
+    fn history(&self, deployments: &[(&str, i64)]) -> chrono::DateTime<Utc> {
         let now = Utc::now();
         let list: Vec<Value> = deployments
             .iter()
@@ -125,6 +127,7 @@ impl World {
             &format!("/_sandbox/apps/{APP}/deployments/history"),
             json!({ "deployments": list }),
         );
+        now
     }
 
     /// Requests that change something, as `METHOD path` (token exchanges
@@ -247,10 +250,10 @@ impl World {
 /// time goes to Scalingo in whole seconds: with the margin (200ms), a bad
 /// deploy created now is restored to that whole second, after everything
 /// written (and the window's start) before this call.
+/// Real PostgreSQL keeps the system's time, which only waiting moves.
 fn past_a_whole_second() {
-    let now = Utc::now();
-    let into = u64::from(now.timestamp_subsec_millis());
-    std::thread::sleep(Duration::from_millis(1000 - into + 250));
+    let next = (Utc::now() + chrono::Duration::seconds(1)).trunc_subsecs(0);
+    rewind_test_support::wait_past((next + chrono::Duration::milliseconds(250)).into());
 }
 
 /// Raises the interrupt when `after` ends, as Ctrl-C would.
@@ -276,8 +279,8 @@ fn with_a_real_postgresql_the_database_goes_back_to_just_before_the_bad_release(
     past_a_whole_second();
     // The bad release's deploy starts now; its migration and its writes
     // come after.
-    world.history(&[("v1.0.0", -600), ("v1.1.0", 0)]);
-    std::thread::sleep(Duration::from_millis(100));
+    let bad_deploy = world.history(&[("v1.0.0", -600), ("v1.1.0", 0)]);
+    rewind_test_support::wait_past(bad_deploy.into());
     world.sql("create table audit (id int)");
     world.write_rows(&["late order"]);
     assert_eq!(world.sql("select to_regclass('audit') is not null"), "t");
@@ -512,6 +515,8 @@ fn interrupt_when_noted(
                 interrupt.raise();
                 return;
             }
+            // Asks the journal often: the note is the moment to press
+            // Ctrl-C, and the step that wrote it goes on meanwhile.
             std::thread::sleep(Duration::from_millis(5));
         }
     })

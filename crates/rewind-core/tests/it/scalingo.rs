@@ -63,6 +63,9 @@ fn the_bearer_is_exchanged_again_before_it_expires() {
     client.app("shop").expect("same bearer");
     assert_eq!(env.received("/v1/tokens/exchange").len(), 1);
     // Refreshed at half its life for a short token: after 1.2 s, a new one.
+    // A real wait: the client decides by its own clock, which no test
+    // moves (the sandbox's clock would only change the token's dates,
+    // whose life the client measures from `iat` to `exp`).
     std::thread::sleep(Duration::from_millis(1200));
     client.app("shop").expect("refreshed");
     assert_eq!(env.received("/v1/tokens/exchange").len(), 2);

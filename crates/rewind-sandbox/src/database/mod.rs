@@ -50,6 +50,18 @@ pub struct DatabaseState {
     backend: Backend,
 }
 
+/// Whether some of the world's databases are real PostgreSQL, whose
+/// clock no admin route can move: the backend is real and an app has a
+/// PostgreSQL addon.
+pub fn runs_real_postgres(world: &crate::state::World) -> bool {
+    world.database.backend.is_real()
+        && world
+            .apps
+            .values()
+            .flat_map(|app| app.addons.iter())
+            .any(|addon| engine::Engine::of_provider(&addon.provider).type_name() == "postgresql")
+}
+
 /// Saves the world after a background step when the sandbox keeps a state
 /// file; a failed save cannot be answered to anyone, so it is reported on
 /// stderr as the server's own errors are.

@@ -1,7 +1,8 @@
 //! The deployment side of the sandbox-only admin surface (`/_sandbox/`, no
 //! authentication, loopback only): make the next deploy hang, end a
-//! hanging deploy, insert a long finished history at once, tune how often
-//! the live stream pings, cut the open streams and refuse the next ones.
+//! hanging deploy, insert a long finished history at once, make the
+//! watcher look for pushes now, tune how often the live stream pings, cut
+//! the open streams and refuse the next ones.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -75,6 +76,16 @@ pub async fn finish(
     Ok(Json(json!({
         "deployment": deployment_json(&state.base_url, app, deployment, true),
     })))
+}
+
+/// `POST /_sandbox/watcher/tick`: the watcher looks at every watched
+/// branch now (the SCM link's, the app's remote's `master` and `main`) and
+/// the answer comes once it has: `{"deployments_started": N}`, the
+/// deployments that look started (a look of the ticker that ran just
+/// before may have started one already).
+pub async fn tick_watcher(State(state): State<AppState>) -> Json<Value> {
+    let started = crate::deploy::watcher::tick(&state).await;
+    Json(json!({ "deployments_started": started }))
 }
 
 /// `POST /_sandbox/stream/ping-interval` `{"ms": 200}`: how often live

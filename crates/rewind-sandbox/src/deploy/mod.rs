@@ -2,8 +2,8 @@
 //! archive deploy, auto-deploy on push to the linked branch, `git push` to
 //! the app's own remote), running them against real git repositories, their
 //! build logs, the live WebSocket stream, and their `/_sandbox/` admin
-//! routes (hang-next, finish, history, stream ping interval, cutting and
-//! refusing streams).
+//! routes (hang-next, finish, history, the watcher's tick, stream ping
+//! interval, cutting and refusing streams).
 
 mod admin;
 pub mod app_url;
@@ -31,6 +31,7 @@ use crate::state::AppState;
 use crate::time::Timestamp;
 
 pub use push::{ensure as ensure_remote, fresh as fresh_git_root, git_url};
+pub use watcher::Watcher;
 
 /// Deployment-side state kept in the world.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -86,6 +87,7 @@ pub fn routes() -> Router<AppState> {
             "/_sandbox/apps/{app}/deployments/{id}/finish",
             post(admin::finish),
         )
+        .route("/_sandbox/watcher/tick", post(admin::tick_watcher))
         .route("/_sandbox/stream/ping-interval", post(admin::ping_interval))
         .route("/_sandbox/stream/disconnect", post(admin::disconnect))
         .route("/_sandbox/stream/refuse", post(admin::refuse))

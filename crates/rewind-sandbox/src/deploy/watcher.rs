@@ -6,6 +6,11 @@
 //! deployed. Heads are remembered at start and whenever a watch is first
 //! seen or changes branch, so that existing history never deploys by
 //! itself.
+//!
+//! `POST /_sandbox/watcher/tick` makes it look now, and answers once that
+//! look is over: a test pushes, ticks, and finds the deployment there (or
+//! ticks and knows that nothing was deployed), instead of sleeping past a
+//! few polls. Looks never overlap: the ticker and the route take turns.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -19,6 +24,13 @@ use crate::state::AppState;
 use crate::time::now;
 
 const POLL_EVERY: Duration = Duration::from_millis(200);
+
+/// What the watcher remembers between looks: each watched branch as last
+/// seen. Locked for a whole look.
+#[derive(Debug, Default)]
+pub struct Watcher {
+    seen: tokio::sync::Mutex<HashMap<String, Seen>>,
+}
 
 /// The pusher auto-deploys are recorded with.
 pub const AUTO_DEPLOY_PUSHER: &str = "auto-deploy";
@@ -82,18 +94,29 @@ pub fn start(state: &AppState) {
             seen.insert(watch.key(), seen_of(&watch, head));
         }
     }
+    // Nothing else runs yet: the lock is free.
+    if let Ok(mut first) = state.watcher.seen.try_lock() {
+        *first = seen;
+    }
     let state = state.clone();
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(POLL_EVERY);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            poll(&state, &mut seen).await;
+            tick(&state).await;
         }
     });
 }
 
-async fn poll(state: &AppState, seen: &mut HashMap<String, Seen>) {
+/// One look at every watched branch; returns how many deployments it
+/// started.
+pub async fn tick(state: &AppState) -> usize {
+    let mut seen = state.watcher.seen.lock().await;
+    poll(state, &mut seen).await
+}
+
+async fn poll(state: &AppState, seen: &mut HashMap<String, Seen>) -> usize {
     let root = state.git_root.clone();
     let names: Vec<String> = state.world().apps.keys().cloned().collect();
     // Apps added through the admin route get their remote here.
@@ -114,8 +137,9 @@ async fn poll(state: &AppState, seen: &mut HashMap<String, Seen>) {
         blocking(move || Ok(watched.iter().map(head).collect::<Vec<_>>())).await
     };
     let Ok(heads) = heads else {
-        return;
+        return 0;
     };
+    let mut started = 0;
     for (watch, head) in watched.into_iter().zip(heads) {
         // An unreadable repository tells nothing about pushes: keep the
         // last head seen and look again next time.
@@ -133,13 +157,17 @@ async fn poll(state: &AppState, seen: &mut HashMap<String, Seen>) {
             Kind::Scm { enabled } => enabled,
             Kind::Push => true,
         };
-        if let (true, true, Some(sha)) = (moved, wanted, head) {
-            deploy(state, &watch, sha).await;
+        if let (true, true, Some(sha)) = (moved, wanted, head)
+            && deploy(state, &watch, sha).await
+        {
+            started += 1;
         }
     }
+    started
 }
 
-async fn deploy(state: &AppState, watch: &Watch, sha: String) {
+/// Starts the deployment of a pushed head; false when it could not start.
+async fn deploy(state: &AppState, watch: &Watch, sha: String) -> bool {
     let source = {
         let (repo, sha, app) = (watch.repo.clone(), sha.clone(), watch.app.clone());
         blocking(move || Source::from_commit(&repo, &sha, &app)).await
@@ -151,7 +179,7 @@ async fn deploy(state: &AppState, watch: &Watch, sha: String) {
                 "rewind-sandbox: the push to {} was not deployed: {message}",
                 watch.app
             );
-            return;
+            return false;
         }
     };
     let pusher = match watch.kind {
@@ -169,7 +197,7 @@ async fn deploy(state: &AppState, watch: &Watch, sha: String) {
         },
     );
     if started.is_err() {
-        return;
+        return false;
     }
     if let Kind::Scm { .. } = watch.kind {
         state
@@ -181,6 +209,7 @@ async fn deploy(state: &AppState, watch: &Watch, sha: String) {
     if let Err(message) = save_state(state).await {
         crate::say!("rewind-sandbox: {message}");
     }
+    true
 }
 
 /// Every watched branch: each linked app's branch, each app's remote.

@@ -1,7 +1,8 @@
-//! One throwaway PostgreSQL cluster: made with `initdb` in its own temporary
-//! directory, listening on 127.0.0.1 only (its socket inside that
-//! directory), archiving its WAL so that it can be recovered to a moment,
-//! and stopped and deleted with the value that owns it.
+//! One throwaway PostgreSQL cluster: made with `initdb` (or copied from
+//! the process's template, `template.rs`) in its own temporary directory,
+//! listening on 127.0.0.1 only (its socket inside that directory),
+//! archiving its WAL so that it can be recovered to a moment, and stopped
+//! and deleted with the value that owns it.
 //!
 //! Layout of the directory: `data/` (the server's), `base/` (the latest
 //! base backup), `archive/` (archived WAL), `sock/`, `server.log`.
@@ -15,6 +16,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::pg::binaries::Binaries;
 use crate::pg::run::{Runner, unprivileged_user};
+use crate::pg::template::{self, Copyable};
 use crate::time::{Timestamp, new_id, now};
 
 /// The superuser the sandbox's connection URLs name.
@@ -68,9 +70,12 @@ impl Cluster {
         };
         // From here on, a failure drops `cluster`, which stops the server
         // and deletes the directory.
-        cluster.init()?;
+        let copied = cluster.init()?;
         let mut life = cluster.lock();
         cluster.start_on_a_free_port(&mut life)?;
+        if let Some(template_password) = copied {
+            cluster.take_own_password(&life, &template_password)?;
+        }
         for name in databases {
             cluster.ensure_database(&mut life, name)?;
         }
@@ -91,26 +96,28 @@ impl Cluster {
         self.dir.join(name)
     }
 
-    /// `initdb` with a password for the superuser, then the settings the
-    /// sandbox needs appended to `postgresql.conf`.
-    fn init(&self) -> Result<(), String> {
-        let pwfile = self.path("pwfile");
-        write_private(&pwfile, self.password.as_bytes())?;
-        self.runner.give(&pwfile)?;
-        let mut initdb = self.runner.command(&self.bins.initdb);
-        initdb
-            .arg("--pgdata")
-            .arg(self.path("data"))
-            .args(["--username", USER, "--auth", "scram-sha-256"])
-            .arg(format!("--pwfile={}", pwfile.display()))
-            .args(["--encoding", "UTF8", "--locale", "C"])
-            // Small WAL segments: every forced switch archives 1 MB, not 16.
-            .args(["--wal-segsize", "1", "--no-sync"]);
-        let done = self
-            .runner
-            .run(initdb, "create the PostgreSQL cluster (initdb)");
-        let _ = std::fs::remove_file(&pwfile);
-        done?;
+    /// The data directory, from `initdb` with a password for the
+    /// superuser or copied from the process's template, then the settings
+    /// the sandbox needs appended to `postgresql.conf`. Returns the
+    /// template's password when the data was copied: the server must be
+    /// told its own before anyone else connects.
+    fn init(&self) -> Result<Option<String>, String> {
+        let copied = match template::for_next_cluster(&self.bins) {
+            Some(template) => {
+                self.copy(&template)?;
+                Some(template.password)
+            }
+            None => {
+                initdb(
+                    &self.runner,
+                    &self.bins,
+                    &self.dir,
+                    &self.path("data"),
+                    &self.password,
+                )?;
+                None
+            }
+        };
         for sub in ["archive", "sock"] {
             let path = self.path(sub);
             std::fs::create_dir(&path)
@@ -118,7 +125,32 @@ impl Cluster {
             self.runner.give(&path)?;
         }
         let conf = self.path("data").join("postgresql.conf");
-        append(&conf, &self.settings()?)
+        append(&conf, &self.settings()?)?;
+        Ok(copied)
+    }
+
+    /// Copies the template's data directory, as the server's user, modes
+    /// kept (the server refuses a data directory others can read).
+    fn copy(&self, template: &Copyable) -> Result<(), String> {
+        let mut cp = self.runner.command(Path::new("cp"));
+        cp.arg("-a").arg(&template.data).arg(self.path("data"));
+        self.runner
+            .run(cp, "copy the template PostgreSQL cluster")
+            .map(|_| ())
+    }
+
+    /// Replaces the superuser password the template was made with by this
+    /// cluster's own, connecting with the template's. The new one goes on
+    /// psql's standard input, never in its arguments.
+    fn take_own_password(&self, life: &Life, template_password: &str) -> Result<(), String> {
+        let runner = self.runner.with_password(template_password);
+        let sql = format!(
+            "alter role {USER} password {};",
+            super::data::literal(&self.password)?
+        );
+        self.query_as(&runner, life, "postgres", &sql)
+            .map(|_| ())
+            .map_err(|e| format!("cannot give the PostgreSQL cluster its own password: {e}"))
     }
 
     /// The settings the sandbox adds to `postgresql.conf`, naming this
@@ -261,8 +293,17 @@ pub(super) const RECOVERY_FILE: &str = "rewind_recovery.conf";
 /// cluster the next one can reap). As root, it is under `/tmp` unless
 /// `root` is, since `nobody` must be able to reach it.
 pub(super) fn make_dir(root: &Path) -> Result<(PathBuf, Option<(u32, u32)>), String> {
+    make_named_dir(root, "pg")
+}
+
+/// As `make_dir`, the name saying what the directory is for (`pg`,
+/// `pgtemplate`).
+pub(super) fn make_named_dir(
+    root: &Path,
+    kind: &str,
+) -> Result<(PathBuf, Option<(u32, u32)>), String> {
     let name = format!(
-        "{}pg-{}-{}",
+        "{}{kind}-{}-{}",
         crate::tmp::PREFIX,
         std::process::id(),
         &new_id()[..12]
@@ -298,6 +339,37 @@ pub(super) fn make_dir(root: &Path) -> Result<(PathBuf, Option<(u32, u32)>), Str
             Err(e)
         }
     }
+}
+
+/// Deletes a directory being given up on; what is left the reaper finds.
+pub(super) fn remove_quietly(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `initdb` into `data` with `password` for the superuser, the password
+/// file written in `dir` (the server's user's) and removed at once.
+pub(super) fn initdb(
+    runner: &Runner,
+    bins: &Binaries,
+    dir: &Path,
+    data: &Path,
+    password: &str,
+) -> Result<(), String> {
+    let pwfile = dir.join("pwfile");
+    write_private(&pwfile, password.as_bytes())?;
+    runner.give(&pwfile)?;
+    let mut initdb = runner.command(&bins.initdb);
+    initdb
+        .arg("--pgdata")
+        .arg(data)
+        .args(["--username", USER, "--auth", "scram-sha-256"])
+        .arg(format!("--pwfile={}", pwfile.display()))
+        .args(["--encoding", "UTF8", "--locale", "C"])
+        // Small WAL segments: every forced switch archives 1 MB, not 16.
+        .args(["--wal-segsize", "1", "--no-sync"]);
+    let done = runner.run(initdb, "create the PostgreSQL cluster (initdb)");
+    let _ = std::fs::remove_file(&pwfile);
+    done.map(|_| ())
 }
 
 /// A port free right now on 127.0.0.1 (the listener is closed at once so

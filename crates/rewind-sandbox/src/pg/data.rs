@@ -9,6 +9,7 @@
 use serde::Deserialize;
 
 use crate::pg::cluster::{Cluster, Life, USER};
+use crate::pg::run::Runner;
 use crate::time::{Timestamp, new_id};
 
 /// The table of "production rows" the sandbox owns in every database.
@@ -182,17 +183,25 @@ impl Cluster {
     }
 
     /// Runs SQL with psql; the answer is unaligned, without headers.
-    pub(super) fn query(&self, _life: &Life, database: &str, sql: &str) -> Result<String, String> {
-        let mut psql = self.runner.command(&self.bins.psql);
+    pub(super) fn query(&self, life: &Life, database: &str, sql: &str) -> Result<String, String> {
+        self.query_as(&self.runner, life, database, sql)
+    }
+
+    /// As `query`, with another runner (another password).
+    pub(super) fn query_as(
+        &self,
+        runner: &Runner,
+        _life: &Life,
+        database: &str,
+        sql: &str,
+    ) -> Result<String, String> {
+        let mut psql = runner.command(&self.bins.psql);
         psql.args(["--no-psqlrc", "--quiet", "--no-align", "--tuples-only"])
             .args(["--set", "ON_ERROR_STOP=1", "--no-password"])
             .args(["--host", "127.0.0.1", "--port", &self.port().to_string()])
             .args(["--username", USER, "--dbname", database, "--file", "-"]);
-        let out = self.runner.run_with_input(
-            psql,
-            sql.as_bytes(),
-            "run SQL on the sandbox's PostgreSQL",
-        )?;
+        let out =
+            runner.run_with_input(psql, sql.as_bytes(), "run SQL on the sandbox's PostgreSQL")?;
         String::from_utf8(out).map_err(|e| format!("psql answered text that is not UTF-8: {e}"))
     }
 
@@ -208,7 +217,7 @@ impl Cluster {
 }
 
 /// A SQL string literal. NUL cannot be stored in PostgreSQL text at all.
-fn literal(text: &str) -> Result<String, String> {
+pub(super) fn literal(text: &str) -> Result<String, String> {
     if text.contains('\0') {
         return Err("PostgreSQL text cannot hold a NUL character".to_string());
     }

@@ -13,6 +13,7 @@ mod data;
 mod recovery;
 mod run;
 mod snapshot;
+mod template;
 
 pub use binaries::Binaries;
 pub use cluster::{Cluster, USER};

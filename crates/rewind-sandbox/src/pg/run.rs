@@ -32,6 +32,14 @@ impl Runner {
         }
     }
 
+    /// The same user and directory, with another password.
+    pub fn with_password(&self, password: &str) -> Runner {
+        Runner {
+            password: password.to_string(),
+            ..self.clone()
+        }
+    }
+
     /// Makes `path` belong to the user the programs run as, so that they
     /// can read what the sandbox wrote for them.
     pub fn give(&self, path: &Path) -> Result<(), String> {

@@ -1,7 +1,8 @@
 //! The sandbox-only admin surface under `/_sandbox/`: no authentication
 //! (the sandbox listens on loopback only) and never rate-limited. Tests and
 //! rehearsals use it to add apps, read what the sandbox received, inject
-//! faults, tune the rate limit and look at an app's whole state.
+//! faults, tune the rate limit, move the clock and look at an app's whole
+//! state.
 
 use std::collections::HashMap;
 
@@ -247,6 +248,49 @@ pub async fn set_rate_limit(
 pub async fn reset_rate_limit(State(state): State<AppState>) -> StatusCode {
     state.world().platform.rate_limit.reset();
     StatusCode::NO_CONTENT
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockRequest {
+    advance_ms: u32,
+}
+
+/// `GET /_sandbox/clock`: `{"clock": {"now": .., "ahead_ms": N}}`, the
+/// sandbox's time and how far ahead of the system's it is.
+pub async fn clock(State(state): State<AppState>) -> Json<Value> {
+    Json(clock_json(&state))
+}
+
+/// `POST /_sandbox/clock` `{"advance_ms": N}`: moves the sandbox's clock
+/// forward (never back); answers as `GET`. Everything the sandbox dates or
+/// lets expire follows: bearers and addon tokens, download links, new
+/// events, deployments and operations, simulated database writes, backups
+/// and the recovery window. 409 when an app's database is real
+/// PostgreSQL, which keeps the system's time.
+pub async fn advance_clock(
+    State(state): State<AppState>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let request: ClockRequest = body::parse(&bytes, r#"{"advance_ms":1000}"#)?;
+    if crate::database::runs_real_postgres(&state.world()) {
+        return Err(ApiError::Conflict(
+            "this sandbox's databases are real PostgreSQL, which keeps the system's time: \
+             its clock cannot be moved (start it with postgres = \"off\" to move it)"
+                .to_string(),
+        ));
+    }
+    state.clock.advance(request.advance_ms);
+    Ok(Json(clock_json(&state)))
+}
+
+fn clock_json(state: &AppState) -> Value {
+    json!({
+        "clock": {
+            "now": format(&state.clock.now()),
+            "ahead_ms": state.clock.ahead_ms(),
+        }
+    })
 }
 
 /// `GET /_sandbox/variants`: the answer forms in use.

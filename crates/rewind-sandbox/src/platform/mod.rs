@@ -91,6 +91,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/_sandbox/rate_limit/reset", post(admin::reset_rate_limit))
         .route(
+            "/_sandbox/clock",
+            get(admin::clock).post(admin::advance_clock),
+        )
+        .route(
             "/_sandbox/variants",
             get(admin::variants).put(admin::set_variants),
         )

@@ -234,3 +234,78 @@ fn the_webhook_answers_like_a_chat_and_keeps_what_it_received() {
         json!([{ "text": "rollback of shop done" }, "not json"])
     );
 }
+
+#[test]
+fn the_clock_moves_forward_only_and_what_the_sandbox_dates_follows() {
+    let env = Env::default();
+    add_app(&env, "shop-prod");
+    let at = |reply: &Reply, pointer: &str| {
+        chrono::DateTime::parse_from_rfc3339(
+            reply
+                .json()
+                .pointer(pointer)
+                .and_then(Value::as_str)
+                .expect(pointer),
+        )
+        .expect("a time")
+        .to_utc()
+    };
+    let before = admin(&env, "GET", "/_sandbox/clock", None);
+    assert_eq!(before.status, 200, "{}", before.text);
+    assert_eq!(before.json()["clock"]["ahead_ms"], 0);
+
+    let hour = 3_600_000;
+    let moved = admin(
+        &env,
+        "POST",
+        "/_sandbox/clock",
+        Some(json!({ "advance_ms": hour })),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    assert_eq!(moved.json()["clock"]["ahead_ms"], hour);
+    let system_then = chrono::Utc::now();
+    assert!(at(&moved, "/clock/now") > system_then + chrono::Duration::minutes(59));
+    // An event added now is dated by the moved clock.
+    let event = admin(
+        &env,
+        "POST",
+        "/_sandbox/apps/shop-prod/events",
+        Some(json!({ "type": "restart" })),
+    );
+    assert_eq!(event.status, 201, "{}", event.text);
+    assert!(at(&event, "/event/created_at") >= at(&moved, "/clock/now"));
+
+    for bad in [
+        json!({ "advance_ms": -1 }),
+        json!({ "advance_ms": "1s" }),
+        json!({ "back_ms": 1 }),
+    ] {
+        let refused = admin(&env, "POST", "/_sandbox/clock", Some(bad.clone()));
+        assert!(
+            refused.status == 400 || refused.status == 422,
+            "{bad}: {} {}",
+            refused.status,
+            refused.text
+        );
+    }
+    let after = admin(&env, "GET", "/_sandbox/clock", None);
+    assert_eq!(
+        after.json()["clock"]["ahead_ms"],
+        hour,
+        "refused moves change nothing"
+    );
+
+    // Each sandbox has its own clock.
+    let other = Env::default();
+    let theirs = admin(&other, "GET", "/_sandbox/clock", None);
+    assert_eq!(theirs.json()["clock"]["ahead_ms"], 0);
+}
+
+#[test]
+fn the_watcher_tick_answers_once_it_has_looked() {
+    let env = Env::default();
+    add_app(&env, "shop-prod");
+    let reply = admin(&env, "POST", "/_sandbox/watcher/tick", None);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json(), json!({ "deployments_started": 0 }));
+}

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use rewind_sandbox::SandboxConfig;
+use serde_json::json;
 
 use crate::harness::Env;
 
@@ -49,7 +50,10 @@ fn an_expired_bearer_is_refused() {
     });
     let bearer = env.bearer();
     assert_eq!(env.get(&bearer, "/v1/regions").status, 200);
-    std::thread::sleep(Duration::from_millis(1100));
+    // A second later by the sandbox's clock: the bearer's whole life.
+    let moved = crate::deployments::admin(&env, "/_sandbox/clock", json!({ "advance_ms": 1000 }));
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    assert_eq!(moved.json()["clock"]["ahead_ms"], 1000);
     let reply = env.get(&bearer, "/v1/regions");
     assert_eq!(reply.status, 401);
     assert_eq!(reply.json()["error"], "token expired");

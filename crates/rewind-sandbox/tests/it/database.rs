@@ -4,7 +4,7 @@
 //! client must be able to tell apart.
 
 use std::io::Read;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -97,6 +97,15 @@ impl Fixture {
         self.env.send("POST", "", path, Some(body))
     }
 
+    /// Moves the sandbox's clock forward; returns its time after the move.
+    fn advance_clock(&self, ms: u32) -> DateTime<Utc> {
+        let reply = self.admin("/_sandbox/clock", json!({ "advance_ms": ms }));
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        DateTime::parse_from_rfc3339(reply.json()["clock"]["now"].as_str().expect("now"))
+            .expect("a time")
+            .to_utc()
+    }
+
     fn write_rows(&self, db: &str, rows: &[&str]) {
         let reply = self.admin(
             &format!("/_sandbox/databases/{db}/rows"),
@@ -166,16 +175,9 @@ impl Fixture {
     }
 }
 
-/// Calls `check` every 20 ms until it gives a value; fails after 5 s.
-fn poll<T>(mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "gave up waiting");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+/// Asks `check` until it gives a value; fails after 5 s.
+fn poll<T>(check: impl FnMut() -> Option<T>) -> T {
+    rewind_test_support::wait_for(Duration::from_secs(5), "the sandbox", check)
 }
 
 fn example(file: &str) -> Value {
@@ -577,9 +579,10 @@ fn a_restore_loses_the_writes_made_after_the_restore_time() {
     });
     let token = fx.token(&fx.pg);
     fx.write_rows(&fx.pg, &["before the release"]);
-    std::thread::sleep(Duration::from_millis(30));
-    let restore_time = Utc::now();
-    std::thread::sleep(Duration::from_millis(30));
+    // A second later by the sandbox's clock, and a second before the next
+    // write: strictly between the two, however fast they came.
+    let restore_time = fx.advance_clock(1000);
+    fx.advance_clock(1000);
     fx.write_rows(&fx.pg, &["written by the bad release"]);
 
     let window = fx.env.get(
@@ -644,9 +647,8 @@ fn a_restore_can_answer_the_operation_and_fail_on_request() {
     });
     let token = fx.token(&fx.pg);
     fx.write_rows(&fx.pg, &["kept"]);
-    std::thread::sleep(Duration::from_millis(20));
-    let restore_time = Utc::now();
-    std::thread::sleep(Duration::from_millis(20));
+    let restore_time = fx.advance_clock(1000);
+    fx.advance_clock(1000);
     fx.write_rows(&fx.pg, &["also kept: the restore fails"]);
     let armed = fx.admin(
         &format!("/_sandbox/databases/{}/pitr/fail-next", fx.pg),

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use rewind_sandbox::{AppSeed, SandboxConfig, ScmSeed, Variants};
 use serde_json::{Value, json};
 
+use rewind_test_support::{wait_for, wait_until};
+
 use crate::harness::{Env, Reply, read};
 
 pub const APP: &str = "shop";
@@ -162,18 +164,39 @@ pub fn manual_deploy(env: &Env, bearer: &str, branch: &str) -> Reply {
 /// Polls a deployment until it is no longer in progress; panics past the
 /// deadline.
 pub fn wait_finished(env: &Env, bearer: &str, app: &str, id: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let reply = env.get(bearer, &format!("/v1/apps/{app}/deployments/{id}"));
-        assert_eq!(reply.status, 200, "{}", reply.text);
-        let deployment = reply.json()["deployment"].clone();
-        let status = deployment["status"].as_str().unwrap_or("").to_string();
-        if !["queued", "building", "pushing", "starting"].contains(&status.as_str()) {
-            return deployment;
-        }
-        assert!(Instant::now() < deadline, "deployment {id} still {status}");
-        std::thread::sleep(Duration::from_millis(30));
-    }
+    wait_for(
+        Duration::from_secs(10),
+        &format!("deployment {id} to end"),
+        || {
+            let reply = env.get(bearer, &format!("/v1/apps/{app}/deployments/{id}"));
+            assert_eq!(reply.status, 200, "{}", reply.text);
+            let deployment = reply.json()["deployment"].clone();
+            let status = deployment["status"].as_str().unwrap_or("");
+            (!["queued", "building", "pushing", "starting"].contains(&status)).then_some(deployment)
+        },
+    )
+}
+
+/// Waits until the deployment has reached its hang: from then on only the
+/// `finish` route moves it, so a status read afterwards is its last.
+fn wait_hanging(env: &Env, id: &str) {
+    wait_until(
+        Duration::from_secs(10),
+        &format!("deployment {id} to hang"),
+        || {
+            let state = read(
+                env.agent
+                    .get(&env.url(&format!("/_sandbox/apps/{APP}/state")))
+                    .call(),
+            )
+            .json();
+            state["deployments"]
+                .as_array()
+                .expect("deployments")
+                .iter()
+                .any(|d| d["id"] == id && d["hanging"] == true)
+        },
+    );
 }
 
 /// The build log at the deployment's `links.output`.
@@ -462,6 +485,8 @@ fn the_log_grows_while_the_deploy_runs() {
         if status == "success" || Instant::now() > deadline {
             break;
         }
+        // Samples of the log while it grows: the pause spaces them over
+        // the deploy, whose steps come at their own pace.
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(statuses.last().map(String::as_str), Some("success"));
@@ -537,8 +562,8 @@ fn a_hanging_deploy_stays_building_until_finished_by_hand() {
     let hung = manual_deploy(&env, &bearer, "fail/hang").json()["deployment"].clone();
     let id = hung["id"].as_str().expect("id").to_string();
     let path = format!("/v1/apps/{APP}/deployments/{id}");
-    // Three deploy durations: a normal deploy would be long finished.
-    std::thread::sleep(Duration::from_millis(900));
+    // Once the deploy has reached its hang, nothing moves it but `finish`.
+    wait_hanging(&env, &id);
     assert_eq!(
         env.get(&bearer, &path).json()["deployment"]["status"],
         "building"
@@ -574,7 +599,7 @@ fn a_hanging_deploy_stays_building_until_finished_by_hand() {
     assert_eq!(armed.status, 200, "{}", armed.text);
     let next = manual_deploy(&env, &bearer, "main").json()["deployment"].clone();
     let next_id = next["id"].as_str().expect("id").to_string();
-    std::thread::sleep(Duration::from_millis(600));
+    wait_hanging(&env, &next_id);
     let still = env.get(&bearer, &format!("/v1/apps/{APP}/deployments/{next_id}"));
     assert_eq!(still.json()["deployment"]["status"], "building");
     let ended = finish(&next_id, "build-error");
@@ -875,17 +900,12 @@ fn a_push_to_the_apps_git_url_deploys_the_pushed_commit() {
                 &format!("{old}:refs/heads/master"),
             ],
         );
-        let deadline = Instant::now() + Duration::from_secs(5);
-        let first = loop {
-            let list = env
-                .get(&bearer, &format!("/v1/apps/{APP}/deployments"))
-                .json();
-            if let Some(d) = list["deployments"].get(0) {
-                break d.clone();
-            }
-            assert!(Instant::now() < deadline, "the push did not deploy");
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        crate::scm::tick(&env, 1);
+        let list = env
+            .get(&bearer, &format!("/v1/apps/{APP}/deployments"))
+            .json();
+        assert_eq!(list["deployments"].as_array().map(Vec::len), Some(1));
+        let first = list["deployments"][0].clone();
         assert_eq!(first["git_ref"], old.as_str());
         assert_eq!(first["pusher"]["username"], "sandbox-user");
         let id = first["id"].as_str().expect("id");
@@ -902,7 +922,7 @@ fn a_push_to_the_apps_git_url_deploys_the_pushed_commit() {
             &repo.work,
             &["push", "--quiet", &git_url, "v1.1.0:refs/heads/other"],
         );
-        std::thread::sleep(Duration::from_millis(600));
+        assert_eq!(crate::scm::tick(&env, 3), 0);
         let list = env
             .get(&bearer, &format!("/v1/apps/{APP}/deployments"))
             .json();
@@ -916,24 +936,19 @@ fn a_push_to_the_apps_git_url_deploys_the_pushed_commit() {
             &repo.work,
             &["push", "--quiet", "--force", &git_url, &to_main],
         );
-        let deadline = Instant::now() + Duration::from_secs(5);
-        let second = loop {
-            let list = env
-                .get(&bearer, &format!("/v1/apps/{APP}/deployments"))
-                .json();
-            if list["deployments"].as_array().map(Vec::len) == Some(2) {
-                break list["deployments"][0].clone();
-            }
-            assert!(Instant::now() < deadline, "the push to main did not deploy");
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        crate::scm::tick(&env, 1);
+        let list = env
+            .get(&bearer, &format!("/v1/apps/{APP}/deployments"))
+            .json();
+        assert_eq!(list["deployments"].as_array().map(Vec::len), Some(2));
+        let second = list["deployments"][0].clone();
         assert_eq!(second["git_ref"], old.as_str());
         wait_finished(&env, &bearer, APP, second["id"].as_str().expect("id"));
         git(
             &repo.work,
             &["push", "--quiet", "--force", &git_url, &to_main],
         );
-        std::thread::sleep(Duration::from_millis(600));
+        assert_eq!(crate::scm::tick(&env, 3), 0);
         let list = env
             .get(&bearer, &format!("/v1/apps/{APP}/deployments"))
             .json();

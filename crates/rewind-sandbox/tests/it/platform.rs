@@ -4,7 +4,7 @@
 //! example bodies.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rewind_sandbox::{SandboxConfig, TokenSeed};
 use serde_json::{Value, json};
@@ -262,15 +262,10 @@ fn restart_runs_an_operation_to_done() {
     let app = env.get(&bearer, "/v1/apps/shop-prod").json();
     assert_eq!(app["app"]["status"], "restarting");
 
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let done = loop {
+    let done = rewind_test_support::wait_for(Duration::from_secs(5), "the restart to end", || {
         let op = env.get(&bearer, path).json();
-        if op["operation"]["status"] == "done" {
-            break op;
-        }
-        assert!(Instant::now() < deadline, "still {op}");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+        (op["operation"]["status"] == "done").then_some(op)
+    });
     assert_same_shape(&example("operations-01.json"), &done, "operation");
     assert!(done["operation"]["finished_at"].is_string());
     assert!(done["operation"]["error"].is_null());

@@ -11,11 +11,13 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, Sandbox, SandboxConfig};
 use serde_json::json;
+
+use rewind_test_support::wait_for;
 
 use crate::harness::{Env, Reply, agent};
 
@@ -161,16 +163,21 @@ fn start_env(config: SandboxConfig) -> Option<Env> {
     }
 }
 
-/// Calls `check` every 25 ms until it gives a value; fails after `secs`.
-fn poll<T>(secs: u64, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "gave up waiting");
-        std::thread::sleep(Duration::from_millis(25));
-    }
+/// Asks `check` until it gives a value; fails after `secs`.
+fn poll<T>(secs: u64, check: impl FnMut() -> Option<T>) -> T {
+    wait_for(Duration::from_secs(secs), "the sandbox", check)
+}
+
+/// Waits until the system's clock has passed `t` by PostgreSQL's
+/// resolution, a microsecond, and returns the time then: what is committed
+/// afterwards is dated after `t`, what was committed before is not. Real
+/// PostgreSQL keeps the system's time, so the sandbox's clock cannot be
+/// moved instead; the wait is one short pause of `wait_for` at most.
+fn past(t: DateTime<Utc>) -> DateTime<Utc> {
+    let after = t + chrono::Duration::microseconds(1);
+    wait_for(Duration::from_secs(5), "the clock to move", || {
+        Some(Utc::now()).filter(|now| *now > after)
+    })
 }
 
 fn iso(t: DateTime<Utc>) -> String {
@@ -335,6 +342,15 @@ fn rows_and_backups_are_real_postgresql() {
 #[test]
 fn a_restore_loses_every_write_after_the_target_time() {
     let Some(fx) = Fixture::start() else { return };
+    // Real PostgreSQL keeps the system's time: the sandbox's clock stays.
+    let refused = fx.env.send(
+        "POST",
+        "",
+        "/_sandbox/clock",
+        Some(json!({ "advance_ms": 1000 })),
+    );
+    assert_eq!(refused.status, 409, "{}", refused.text);
+    assert!(refused.text.contains("real PostgreSQL"), "{}", refused.text);
     let url = fx.url();
     fx.write_rows(&["early 1", "early 2"]);
     sql(
@@ -342,9 +358,8 @@ fn a_restore_loses_every_write_after_the_target_time() {
         "create table early_table (x int); insert into early_table values (1)",
     )
     .expect("early SQL");
-    std::thread::sleep(Duration::from_millis(1100));
-    let target = Utc::now();
-    std::thread::sleep(Duration::from_millis(1100));
+    let target = past(Utc::now());
+    past(target);
     fx.write_rows(&["late"]);
     sql(
         &url,

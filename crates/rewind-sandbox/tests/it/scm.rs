@@ -1,13 +1,19 @@
 //! Sandbox tests: the SCM link (reading it, switching auto-deploy and the
 //! branch) and auto-deploy, where a push to the linked branch of the app's
 //! real repository starts a deployment by itself.
+//!
+//! The watcher is made to look with `/_sandbox/watcher/tick`, which
+//! answers once the look is over: after a push and a tick, a deployment
+//! that should start has started, and one that should not never will
+//! from that push.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::deployments::{APP, NodeRepo, assert_same_shape, bare_config, config, wait_finished};
+use crate::deployments::{
+    APP, NodeRepo, admin, assert_same_shape, bare_config, config, wait_finished,
+};
 use crate::harness::Env;
 
 fn fixture(name: &str) -> Value {
@@ -26,21 +32,18 @@ fn deployments(env: &Env, bearer: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// Waits until the app has `count` deployments; panics past the deadline.
-fn wait_for_deployments(env: &Env, bearer: &str, count: usize) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let found = deployments(env, bearer);
-        if found.len() >= count {
-            return found;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "expected {count} deployments, found {}",
-            found.len()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+/// Makes the watcher look `times` times, one after the other; returns
+/// how many deployments those looks started.
+pub fn tick(env: &Env, times: usize) -> u64 {
+    (0..times)
+        .map(|_| {
+            let reply = admin(env, "/_sandbox/watcher/tick", json!({}));
+            assert_eq!(reply.status, 200, "{}", reply.text);
+            reply.json()["deployments_started"]
+                .as_u64()
+                .expect("deployments_started")
+        })
+        .sum()
 }
 
 fn events(env: &Env, bearer: &str) -> Vec<Value> {
@@ -99,12 +102,14 @@ fn a_push_to_the_linked_branch_deploys_it_when_auto_deploy_is_on() {
     let env = Env::start(config(&repo, true));
     let bearer = env.bearer();
     // Existing history is no push: nothing deploys by itself.
-    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(tick(&env, 3), 0);
     assert_eq!(deployments(&env, &bearer), Vec::<Value>::new());
 
     let sha = repo.commit_version("1.3.0", None);
     repo.push_main();
-    let found = wait_for_deployments(&env, &bearer, 1);
+    tick(&env, 1);
+    let found = deployments(&env, &bearer);
+    assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0]["git_ref"], sha.as_str());
     assert_eq!(found[0]["pusher"]["username"], "auto-deploy");
     let id = found[0]["id"].as_str().expect("id");
@@ -127,7 +132,7 @@ fn a_push_to_the_linked_branch_deploys_it_when_auto_deploy_is_on() {
     repo.commit_version("1.4.0-feature", None);
     let origin = repo.origin.display().to_string();
     crate::deployments::git(&repo.work, &["push", "--quiet", &origin, "feature"]);
-    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(tick(&env, 3), 0);
     assert_eq!(deployments(&env, &bearer).len(), 1);
 }
 
@@ -154,18 +159,20 @@ fn with_auto_deploy_off_a_push_deploys_nothing() {
 
     repo.commit_version("1.3.0", None);
     repo.push_main();
-    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(tick(&env, 3), 0);
     assert_eq!(deployments(&env, &bearer), Vec::<Value>::new());
 
     // Switching it back on does not deploy the push made while it was off;
     // the next push does.
     let on = patch_link(&env, &bearer, json!({ "auto_deploy_enabled": true }));
     assert_eq!(on.status, 200, "{}", on.text);
-    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(tick(&env, 3), 0);
     assert_eq!(deployments(&env, &bearer), Vec::<Value>::new());
     let sha = repo.commit_version("1.3.1", None);
     repo.push_main();
-    let found = wait_for_deployments(&env, &bearer, 1);
+    tick(&env, 1);
+    let found = deployments(&env, &bearer);
+    assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0]["git_ref"], sha.as_str());
 }
 
@@ -178,13 +185,16 @@ fn changing_the_branch_watches_the_new_one_and_bad_patches_are_refused() {
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.json()["scm_repo_link"]["branch"], "release");
 
-    // The new branch appears with a push: that push deploys.
+    // The new branch appears with a push: that push deploys. The watcher
+    // first looks while the branch does not exist yet.
     crate::deployments::git(&repo.work, &["checkout", "--quiet", "-b", "release"]);
-    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(tick(&env, 1), 0);
     let sha = repo.commit_version("2.0.0", None);
     let origin = repo.origin.display().to_string();
     crate::deployments::git(&repo.work, &["push", "--quiet", &origin, "release"]);
-    let found = wait_for_deployments(&env, &bearer, 1);
+    tick(&env, 1);
+    let found = deployments(&env, &bearer);
+    assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0]["git_ref"], sha.as_str());
 
     let bad = patch_link(&env, &bearer, json!({ "auto_deploy_enabled": "yes" }));

@@ -135,6 +135,7 @@ impl World {
             // Restore times go to Scalingo in whole seconds: past one, the
             // bad deploy less the margin is still inside the window, which
             // opens when the addon is created.
+            // A real wait: rewind dates its plan by its own clock.
             let into = u64::from(chrono::Utc::now().timestamp_subsec_millis());
             std::thread::sleep(Duration::from_millis(1000 - into + 250));
             let now = chrono::Utc::now();

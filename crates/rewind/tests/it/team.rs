@@ -6,9 +6,10 @@
 //! alone and still rolls back.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rewind_sandbox::{AppSeed, PostgresMode, Sandbox, SandboxConfig, ScmSeed};
+use rewind_test_support::{wait_for, wait_until};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -164,14 +165,11 @@ fn a_teammates_rollback_is_refused_while_one_runs_naming_who_holds_the_lock() {
     let alice = team
         .rewind("alice", &alice_journal, &["rollback", "--yes"])
         .spawn();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while team.lock().is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "alice's rollback never took the team lock"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(
+        Duration::from_secs(60),
+        "alice's rollback to take the team lock",
+        || !team.lock().is_empty(),
+    );
     let bob = team
         .rewind("bob", &bob_journal, &["rollback", "--yes"])
         .run();
@@ -407,20 +405,15 @@ fn a_teammates_incident_shows_in_the_journal_while_it_runs() {
     let alice = team
         .rewind("alice", &alice_journal, &["rollback", "--yes"])
         .spawn();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let listed = loop {
-        let run = team.rewind("bob", &bob_journal, &["journal"]).run();
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        if run.stdout.contains("rollback") {
-            break run.stdout;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "alice's incident never reached bob: {}",
-            run.stdout
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let listed = wait_for(
+        Duration::from_secs(60),
+        "alice's incident to reach bob",
+        || {
+            let run = team.rewind("bob", &bob_journal, &["journal"]).run();
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            run.stdout.contains("rollback").then_some(run.stdout)
+        },
+    );
     let alice = finish(alice);
     assert_eq!(alice.code, 0, "{}", alice.stderr);
     let id = first_incident(&alice_journal);
@@ -520,9 +513,8 @@ fn a_rollback_killed_on_one_clone_is_finished_from_another_without_a_second_depl
     let mut alice = team
         .rewind("alice", &alice_journal, &["rollback", "--yes"])
         .spawn();
-    let deadline = Instant::now() + Duration::from_secs(60);
     // Killed once the deploy is accepted and the team's journal says so.
-    loop {
+    wait_until(Duration::from_secs(60), "the deploy to start", || {
         let published = git(
             &team.dir.path().join("origin.git"),
             &[
@@ -533,12 +525,8 @@ fn a_rollback_killed_on_one_clone_is_finished_from_another_without_a_second_depl
         );
         let says_deploy =
             !published.is_empty() && team.published_contains(&published, "\"step\":\"deploy\"");
-        if team.deploys() == 1 && says_deploy {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the deploy never started");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        team.deploys() == 1 && says_deploy
+    });
     alice.kill().expect("kill -9");
     let _ = alice.wait();
     let id = first_incident(&alice_journal);
@@ -654,16 +642,13 @@ fn a_state_branch_keeps_the_team_state_where_only_branches_are_allowed() {
     let alice = team
         .rewind("alice", &journal, &["rollback", "--yes"])
         .spawn();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while git(
-        &origin,
-        &["for-each-ref", "--format=%(objectname)", lock_branch],
-    )
-    .is_empty()
-    {
-        assert!(Instant::now() < deadline, "the lock branch never appeared");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(Duration::from_secs(60), "the lock branch to appear", || {
+        !git(
+            &origin,
+            &["for-each-ref", "--format=%(objectname)", lock_branch],
+        )
+        .is_empty()
+    });
     let alice = finish(alice);
     assert_eq!(alice.code, 0, "{}", alice.stderr);
     assert!(!alice.stderr.contains("working alone"), "{}", alice.stderr);

@@ -24,6 +24,8 @@ pub fn concurrent(book: &mut Book<'_>) {
     let spawn = || world.rewind(&args).env("REWIND_INTERACTIVE", "1").spawn();
     let mut first = spawn();
     let mut second = spawn();
+    // The pauses are the case itself, a person's pace: both plans on
+    // screen, then one "yes", then the other two seconds later.
     std::thread::sleep(Duration::from_millis(1500));
     confirm(&mut first);
     std::thread::sleep(Duration::from_millis(2000));

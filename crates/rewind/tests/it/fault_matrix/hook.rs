@@ -127,6 +127,7 @@ fn answer(stream: TcpStream, inner: &Mutex<Inner>) {
         }
         Some(HookFault::Drop) => b"",
         Some(HookFault::Slow(d)) => {
+            // The fault itself: a webhook that answers late.
             std::thread::sleep(d);
             b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
         }

@@ -218,6 +218,8 @@ fn drive(world: &World, step: Step, mut child: Child, mut plan: Plan) -> (Run, b
             let _ = child.kill();
             break;
         }
+        // The pause between two looks for the step to kill rewind in:
+        // short, so that the kill lands inside the step.
         std::thread::sleep(Duration::from_millis(3));
     }
     let run = finish(child);

@@ -297,6 +297,7 @@ pub fn wait_for(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
         if ready() {
             return true;
         }
+        // The pause between two looks at a condition.
         std::thread::sleep(Duration::from_millis(5));
     }
     ready()
