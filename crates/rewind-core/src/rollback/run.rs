@@ -290,18 +290,10 @@ pub fn run(
     if let Some(reason) = lock.alone() {
         progress.notice(&crate::team::alone_warning(&plan.app, reason));
     }
-    if !options.force
-        && let Some(obstacle) = guard::obstacles(journal, platform, &plan.app, None)?
-            .into_iter()
-            .next()
-    {
-        return Err(obstacle);
-    }
-    guard::still_runs(platform, plan)?;
     // Who acts on the platform, as the platform knows them (the token's
-    // account), beside the name the team knows: best effort, a rollback
-    // does not wait on it.
-    let platform_user = platform.current_user().ok().flatten().map(|u| u.username);
+    // account), beside the name the team knows: asked beside the checks,
+    // best effort.
+    let platform_user = guard::under_lock(journal, platform, plan, options.force)?;
     let mut opened = opening(plan, options);
     opened["platform_user"] = json!(platform_user);
     let incident = journal.begin(&plan.app, opened)?;
