@@ -191,7 +191,11 @@ struct UntilDeployAccepted {
 impl Progress for UntilDeployAccepted {
     fn step_started(&mut self, step: &rewind_core::rollback::PlannedStep) {
         if TRACE.get().is_some() {
-            println!("  {:>5} ms step {} starts", self.start.elapsed().as_millis(), step.id);
+            println!(
+                "  {:>5} ms step {} starts",
+                self.start.elapsed().as_millis(),
+                step.id
+            );
         }
     }
 
@@ -387,15 +391,19 @@ curl -s -o /dev/null -f -H "Authorization: Bearer $BEARER" -H "Content-Type: app
 fn floor_once(work: &Path, sandbox: &Sandbox, tag: &str) -> Duration {
     use base64::Engine as _;
     let base = sandbox.base_url();
-    let basic = base64::engine::general_purpose::STANDARD
-        .encode(format!(":{}", sandbox.api_token()));
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!(":{}", sandbox.api_token()));
     let start = Instant::now();
     let mut answer = agent()
         .post(&format!("{base}/v1/tokens/exchange"))
         .header("Authorization", &format!("Basic {basic}"))
         .send_empty()
         .expect("token exchange");
-    assert!(answer.status().is_success(), "exchange: {}", answer.status());
+    assert!(
+        answer.status().is_success(),
+        "exchange: {}",
+        answer.status()
+    );
     let body: Value = answer.body_mut().read_json().expect("exchange answer");
     let bearer = body["token"].as_str().expect("a bearer token").to_string();
     let refspec = format!("{tag}^{{commit}}:refs/heads/release/{tag}");

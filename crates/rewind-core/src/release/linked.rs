@@ -153,12 +153,14 @@ pub fn linked_apps(
     let manifest = match git.show_file(&commit, MANIFEST_FILE).map_err(git_error)? {
         None => BTreeMap::new(),
         Some(text) => release_please::parse_manifest(&text).unwrap_or_else(|why| {
-            found.notes.push(format!("{MANIFEST_FILE}: {why}, left out"));
+            found
+                .notes
+                .push(format!("{MANIFEST_FILE}: {why}, left out"));
             BTreeMap::new()
         }),
     };
-    let packages = read_packages(git, &rp, &manifest, &index, &commit, &mut found.notes)
-        .map_err(git_error)?;
+    let packages =
+        read_packages(git, &rp, &manifest, &index, &commit, &mut found.notes).map_err(git_error)?;
 
     let Some(bad) = packages
         .iter()
@@ -170,11 +172,18 @@ pub fn linked_apps(
         ));
         return Ok(found.finish(config));
     };
-    let bad_component = packages[bad].component.clone().or_else(|| app.component.clone());
+    let bad_component = packages[bad]
+        .component
+        .clone()
+        .or_else(|| app.component.clone());
     let bad_version = app.tag_format.parse_tag(bad_tag).map(|t| t.version);
 
     if let Some(component) = &bad_component {
-        for group in rp.linked_groups.iter().filter(|g| g.components.contains(component)) {
+        for group in rp
+            .linked_groups
+            .iter()
+            .filter(|g| g.components.contains(component))
+        {
             let why = format!("linked-versions group \"{}\" in {CONFIG_FILE}", group.name);
             for linked in group.components.iter().filter(|c| *c != component) {
                 let package = packages
@@ -313,8 +322,7 @@ fn deploys(app: &AppConfig, package: &Package) -> bool {
     match &app.component {
         Some(component) => package.component.as_ref() == Some(component),
         None => app.package.as_deref().is_some_and(|name| {
-            package.config.package_name.as_deref() == Some(name)
-                || package.npm_name() == Some(name)
+            package.config.package_name.as_deref() == Some(name) || package.npm_name() == Some(name)
         }),
     }
 }

@@ -218,9 +218,7 @@ fn read_plugin(config: &mut ReleasePleaseConfig, i: usize, plugin: &Value) {
                 ));
                 return;
             }
-            config
-                .linked_groups
-                .push(LinkedGroup { name, components });
+            config.linked_groups.push(LinkedGroup { name, components });
         }
         // Other plugins (cargo-workspace, sentence-case, ...) link nothing
         // rewind deploys, or not in a way it reads.
@@ -347,7 +345,10 @@ mod tests {
         let config = parse_config(r#"{"packages": {"./": {}}}"#).unwrap();
         let root = &config.packages[0];
         assert_eq!(root.package_json_path(), "package.json");
-        assert_eq!(root.component_name(Some("@shop/web")).as_deref(), Some("web"));
+        assert_eq!(
+            root.component_name(Some("@shop/web")).as_deref(),
+            Some("web")
+        );
         assert_eq!(root.component_name(None), None);
         assert_eq!(root.tag_for(None, "1.0.0"), "v1.0.0");
     }
@@ -399,7 +400,11 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_the_expected_json_is_an_error() {
-        assert!(parse_config("{ \"packages\": ").unwrap_err().contains("EOF"));
+        assert!(
+            parse_config("{ \"packages\": ")
+                .unwrap_err()
+                .contains("EOF")
+        );
         assert_eq!(
             parse_config("[1, 2]").unwrap_err(),
             "the file is not a JSON object"

@@ -14,7 +14,10 @@ use super::plan::Plan;
 pub(crate) const RECENT_DEPLOYMENTS: u32 = 10;
 
 /// The newest deployments, read now: what the checks below judge.
-pub(crate) fn recent(platform: &dyn Platform, app: &str) -> Result<Page<Deployment>, RollbackError> {
+pub(crate) fn recent(
+    platform: &dyn Platform,
+    app: &str,
+) -> Result<Page<Deployment>, RollbackError> {
     Ok(platform.deployments(app, 1, RECENT_DEPLOYMENTS)?)
 }
 

@@ -107,7 +107,10 @@ pub fn prepare(
             (git.branch_commit(&branch_name(&tag)), remote)
         });
         let removed = removed(git, app, &from, &to);
-        (removed, branch_reads.map(|(local, remote)| (local, joined(remote))))
+        (
+            removed,
+            branch_reads.map(|(local, remote)| (local, joined(remote))),
+        )
     });
     let removed = removed?;
     let link = link?;

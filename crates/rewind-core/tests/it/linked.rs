@@ -130,8 +130,7 @@ fn a_linked_versions_group_proposes_the_other_apps_with_their_tags() {
 fn apps_deployed_from_the_same_tag_come_first_and_once() {
     let repo = linked_monorepo();
     let config = config(APPS);
-    let found =
-        linked_apps(&repo.cli(), &config, app(&config, "shop-api"), "api-v1.4.0").unwrap();
+    let found = linked_apps(&repo.cli(), &config, app(&config, "shop-api"), "api-v1.4.0").unwrap();
     let names: Vec<(&str, &str, &str)> = found
         .apps
         .iter()
@@ -283,7 +282,9 @@ fn node_workspace_proposes_packages_joined_by_dependencies_released_together() {
     );
     assert_eq!(
         found.notes,
-        ["@acme/ui (node-workspace plugin: @acme/api depends on @acme/ui, released together) is deployed by no app of rewind.toml"]
+        [
+            "@acme/ui (node-workspace plugin: @acme/api depends on @acme/ui, released together) is deployed by no app of rewind.toml"
+        ]
     );
     // From the front, the api is joined directly.
     let found = linked_apps(&repo.cli(), &config, app(&config, "web"), "front-v3.0.0").unwrap();
@@ -374,7 +375,11 @@ fn hostile_entries_are_left_out_with_a_reason() {
     )
     .unwrap();
     assert_eq!(
-        found.apps.iter().map(|a| a.app.as_str()).collect::<Vec<_>>(),
+        found
+            .apps
+            .iter()
+            .map(|a| a.app.as_str())
+            .collect::<Vec<_>>(),
         ["shop-api", "shop-worker"]
     );
     assert_eq!(
