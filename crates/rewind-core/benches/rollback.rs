@@ -2,9 +2,14 @@
 //! repository of 20,000 commits and 2,000 tags, against the sandbox with
 //! 50 ms of latency added to every API request; next to the runbook's own
 //! command sequence run as a script on the same repository (fetch, check
-//! the tag, checkout, branch, push, then the manual deploy request).
+//! the tag, checkout, branch, push, then the manual deploy request), and
+//! next to the round-trip floor: what no rollback can avoid (the token
+//! exchange, the branch push, the deploy request), done one after the
+//! other with nothing else; rewind's time is also given as a ratio of it.
 //!
 //! Run: `cargo bench -p rewind-core --bench rollback`
+//! (`REWIND_BENCH_TRACE=1` prints, for each rewind run, every API request
+//! and git command with when it ended and how long it took).
 //!
 //! Each approach runs 3 times on a fresh clone and a fresh sandbox (setup is
 //! not timed); the median is printed. Nothing is asserted.
@@ -184,6 +189,16 @@ struct UntilDeployAccepted {
 }
 
 impl Progress for UntilDeployAccepted {
+    fn step_started(&mut self, step: &rewind_core::rollback::PlannedStep) {
+        if TRACE.get().is_some_and(|l| l.verbose) {
+            println!(
+                "  {:>5} ms step {} starts",
+                self.start.elapsed().as_millis(),
+                step.id
+            );
+        }
+    }
+
     fn step_ended(&mut self, step: &rewind_core::rollback::PlannedStep, _report: &StepReport) {
         if step.id == StepId::Deploy && self.accepted.is_none() {
             self.accepted = Some(self.start.elapsed());
@@ -192,7 +207,115 @@ impl Progress for UntilDeployAccepted {
     }
 }
 
-fn rewind_once(work: &Path, sandbox: &Sandbox) -> Duration {
+/// The core's `http` and `git` events: how long rewind's `git fetch` took
+/// (always), and with `REWIND_BENCH_TRACE=1` every event printed with the
+/// time since the run started, its thread and its fields (a request's
+/// method and path come from its span).
+mod trace {
+    use std::collections::HashMap;
+    use std::fmt::Write as _;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Instant;
+
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Metadata, Subscriber};
+
+    pub struct Lines {
+        pub start: Mutex<Instant>,
+        pub verbose: bool,
+        /// Milliseconds spent in `git fetch` since last taken.
+        pub fetch_ms: AtomicU64,
+        next: AtomicU64,
+        spans: Mutex<HashMap<u64, String>>,
+    }
+
+    thread_local! {
+        static ENTERED: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+
+    #[derive(Default)]
+    struct Fields(String, Option<u64>, bool);
+
+    impl Visit for Fields {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            let _ = write!(self.0, " {}={:?}", field.name(), value);
+        }
+        fn record_str(&mut self, field: &Field, value: &str) {
+            self.2 |= field.name() == "subcommand" && value == "fetch";
+            let _ = write!(self.0, " {}={}", field.name(), value);
+        }
+        fn record_u64(&mut self, field: &Field, value: u64) {
+            if field.name() == "ms" {
+                self.1 = Some(value);
+            }
+            let _ = write!(self.0, " {}={}", field.name(), value);
+        }
+    }
+
+    impl Lines {
+        pub fn new(verbose: bool) -> Self {
+            Lines {
+                start: Mutex::new(Instant::now()),
+                verbose,
+                fetch_ms: AtomicU64::new(0),
+                next: AtomicU64::new(1),
+                spans: Mutex::new(HashMap::new()),
+            }
+        }
+    }
+
+    impl Subscriber for &'static Lines {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, span: &Attributes<'_>) -> Id {
+            let id = self.next.fetch_add(1, Ordering::Relaxed);
+            let mut fields = Fields::default();
+            span.record(&mut fields);
+            self.spans.lock().unwrap().insert(id, fields.0);
+            Id::from_u64(id)
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            let mut fields = Fields::default();
+            event.record(&mut fields);
+            if let (true, Some(ms)) = (fields.2, fields.1) {
+                self.fetch_ms.fetch_add(ms, Ordering::Relaxed);
+            }
+            if !self.verbose {
+                return;
+            }
+            let span = ENTERED
+                .with(|e| e.borrow().last().copied())
+                .and_then(|id| self.spans.lock().unwrap().get(&id).cloned())
+                .unwrap_or_default();
+            let at = self.start.lock().unwrap().elapsed().as_millis();
+            let thread = std::thread::current().id();
+            println!(
+                "  {at:>5} ms {thread:?} {}{span}{}",
+                event.metadata().target(),
+                fields.0
+            );
+        }
+        fn enter(&self, span: &Id) {
+            ENTERED.with(|e| e.borrow_mut().push(span.into_u64()));
+        }
+        fn exit(&self, _: &Id) {
+            ENTERED.with(|e| {
+                e.borrow_mut().pop();
+            });
+        }
+    }
+}
+
+static TRACE: std::sync::OnceLock<&'static trace::Lines> = std::sync::OnceLock::new();
+
+/// Rewind's time to the deploy accepted, and the part of it spent in
+/// `git fetch`.
+fn rewind_once(work: &Path, sandbox: &Sandbox) -> (Duration, Duration) {
     let config = Config::parse(
         "[[apps]]\nname = \"shop\"\npackage = \"shop\"\n",
         work.join("rewind.toml"),
@@ -219,6 +342,14 @@ fn rewind_once(work: &Path, sandbox: &Sandbox) -> Duration {
         interrupt: &interrupt,
     };
     let start = Instant::now();
+    let lines = TRACE.get().expect("the subscriber");
+    *lines.start.lock().unwrap() = start;
+    lines
+        .fetch_ms
+        .store(0, std::sync::atomic::Ordering::Relaxed);
+    if lines.verbose {
+        println!("rewind run:");
+    }
     let plan = prepare(
         &tools,
         app,
@@ -236,6 +367,9 @@ fn rewind_once(work: &Path, sandbox: &Sandbox) -> Duration {
         },
     )
     .expect("plan");
+    if lines.verbose {
+        println!("  {:>5} ms plan ready", start.elapsed().as_millis());
+    }
     let mut progress = UntilDeployAccepted {
         start,
         accepted: None,
@@ -243,7 +377,11 @@ fn rewind_once(work: &Path, sandbox: &Sandbox) -> Duration {
     };
     let options = RunOptions::new(app, "bench");
     let _ = run(&tools, &plan, &options, &mut progress);
-    progress.accepted.expect("the deploy was accepted")
+    let fetch = lines.fetch_ms.load(std::sync::atomic::Ordering::Relaxed);
+    (
+        progress.accepted.expect("the deploy was accepted"),
+        Duration::from_millis(fetch),
+    )
 }
 
 fn runbook_once(work: &Path, sandbox: &Sandbox, tag: &str) -> Duration {
@@ -278,12 +416,48 @@ curl -s -o /dev/null -f -H "Authorization: Bearer $BEARER" -H "Content-Type: app
     elapsed
 }
 
+/// The floor: a token exchange, the push of the target commit as the
+/// release branch, and the manual deploy request, one after the other.
+fn floor_once(work: &Path, sandbox: &Sandbox, tag: &str) -> Duration {
+    use base64::Engine as _;
+    let base = sandbox.base_url();
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!(":{}", sandbox.api_token()));
+    let start = Instant::now();
+    let mut answer = agent()
+        .post(&format!("{base}/v1/tokens/exchange"))
+        .header("Authorization", &format!("Basic {basic}"))
+        .send_empty()
+        .expect("token exchange");
+    assert!(
+        answer.status().is_success(),
+        "exchange: {}",
+        answer.status()
+    );
+    let body: Value = answer.body_mut().read_json().expect("exchange answer");
+    let bearer = body["token"].as_str().expect("a bearer token").to_string();
+    let refspec = format!("{tag}^{{commit}}:refs/heads/release/{tag}");
+    git(work, &["push", "--quiet", "origin", &refspec]);
+    let answer = agent()
+        .post(&format!("{base}/v1/apps/shop/scm_repo_link/manual_deploy"))
+        .header("Authorization", &format!("Bearer {bearer}"))
+        .send_json(json!({"branch": format!("release/{tag}")}))
+        .expect("deploy");
+    let elapsed = start.elapsed();
+    assert!(answer.status().is_success(), "deploy: {}", answer.status());
+    elapsed
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
 }
 
 fn main() {
+    let verbose = std::env::var_os("REWIND_BENCH_TRACE").is_some();
+    let lines: &'static trace::Lines = Box::leak(Box::new(trace::Lines::new(verbose)));
+    TRACE.set(lines).ok();
+    tracing::subscriber::set_global_default(lines).expect("one subscriber");
     let dir = tempfile::tempdir().expect("tempdir");
     let origin = dir.path().join("origin.git");
     std::fs::create_dir_all(&origin).expect("origin dir");
@@ -298,15 +472,26 @@ fn main() {
     println!("sandbox: {LATENCY_MS} ms added to every API request; median of {RUNS} runs\n");
     let target = format!("v1.{}.0", COMMITS / EVERY - 1);
     let mut rewind_times = Vec::new();
+    let mut without_fetch = Vec::new();
     let mut runbook_times = Vec::new();
+    let mut floor_times = Vec::new();
     for i in 0..RUNS {
         let work = dir.path().join(format!("rewind-{i}"));
         let (sandbox, _) = setup(&work, &origin);
-        rewind_times.push(rewind_once(&work, &sandbox));
+        let (took, fetch) = rewind_once(&work, &sandbox);
+        rewind_times.push(took);
+        without_fetch.push(took.saturating_sub(fetch));
         let work = dir.path().join(format!("runbook-{i}"));
         let (sandbox, _) = setup(&work, &origin);
         runbook_times.push(runbook_once(&work, &sandbox, &target));
+        // The floor pushes a tag the clone must have: it fetched them.
+        let work = dir.path().join(format!("floor-{i}"));
+        let (sandbox, _) = setup(&work, &origin);
+        git(&work, &["fetch", "--quiet", "--tags", "origin"]);
+        floor_times.push(floor_once(&work, &sandbox, &target));
     }
+    let (rewind, floor) = (median(rewind_times), median(floor_times));
+    let without_fetch = median(without_fetch);
     println!(
         "{:<52} {:>10}",
         "approach (start to deploy accepted)", "wall"
@@ -314,11 +499,26 @@ fn main() {
     println!(
         "{:<52} {:>9.2}s",
         "rewind rollback (plan, tags, branch, push, hold, deploy)",
-        median(rewind_times).as_secs_f64()
+        rewind.as_secs_f64()
+    );
+    println!(
+        "{:<52} {:>9.2}s",
+        "  the same, less its git fetch (2,000 new tags)",
+        without_fetch.as_secs_f64()
     );
     println!(
         "{:<52} {:>9.2}s",
         "runbook as a script (fetch, grep, checkout, push, curl)",
         median(runbook_times).as_secs_f64()
+    );
+    println!(
+        "{:<52} {:>9.2}s",
+        "round-trip floor (token exchange, push, deploy request)",
+        floor.as_secs_f64()
+    );
+    println!(
+        "\nrewind / floor: {:.1}x ({:.1}x less the fetch, which the floor does not make)",
+        rewind.as_secs_f64() / floor.as_secs_f64(),
+        without_fetch.as_secs_f64() / floor.as_secs_f64()
     );
 }

@@ -41,8 +41,10 @@ pub(crate) fn test_cli(dir: impl Into<std::path::PathBuf>) -> GitCli {
 }
 
 /// The git operations rewind needs. Revisions are anything git accepts
-/// (`v4.1.1`, a SHA, `HEAD~2`); commits come back as full SHAs.
-pub trait Git {
+/// (`v4.1.1`, a SHA, `HEAD~2`); commits come back as full SHAs. `Sync`:
+/// independent git commands of one operation run at once, from threads of
+/// its own.
+pub trait Git: Sync {
     /// `git fetch --prune --tags <remote>`: every tag of the remote, with
     /// its branches. Stale remote-tracking branches are pruned; local tags
     /// never are (git does not prune tags fetched by `--tags`), so a tag the

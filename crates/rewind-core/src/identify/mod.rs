@@ -11,7 +11,7 @@ pub use release::{Release, ReleaseSource, Resolver};
 
 use serde::Serialize;
 
-use crate::platform::{Deployment, Platform, PlatformError};
+use crate::platform::{Deployment, Page, Platform, PlatformError};
 
 /// A deployment and the release it carried.
 #[derive(Debug, Clone, Serialize)]
@@ -47,7 +47,31 @@ pub fn identify(
     limit: usize,
     is_bad: &dyn Fn(&Release) -> bool,
 ) -> Result<Situation, PlatformError> {
-    let mut history = History::new(platform, app, limit.clamp(10, 100) as u32);
+    identify_from(platform, app, resolver, limit, is_bad, None)
+}
+
+/// How many deployments a page of [`identify`]'s history holds for
+/// `limit`: a caller that read the first page itself asks for this many.
+pub fn page_size(limit: usize) -> u32 {
+    limit.clamp(10, 100) as u32
+}
+
+/// [`identify`], with the first page of the history when the caller has
+/// just read it (page 1 of [`page_size`] deployments): it is not asked
+/// for twice.
+pub fn identify_from(
+    platform: &dyn Platform,
+    app: &str,
+    resolver: &Resolver<'_>,
+    limit: usize,
+    is_bad: &dyn Fn(&Release) -> bool,
+    first_page: Option<Page<Deployment>>,
+) -> Result<Situation, PlatformError> {
+    let per_page = page_size(limit);
+    let mut history = match first_page {
+        Some(page) => History::starting_with(platform, app, per_page, page),
+        None => History::new(platform, app, per_page),
+    };
     let mut recent = Vec::new();
     let mut current: Option<Identified> = None;
     let mut last_good: Option<Identified> = None;

@@ -22,8 +22,9 @@ use crate::secret::Secret;
 /// Everything rewind asks of a platform. Reads may be retried by the
 /// implementation; writes are never retried blindly: after an uncertain
 /// failure the implementation re-reads the state to learn whether the write
-/// happened, and says so in its error.
-pub trait Platform {
+/// happened, and says so in its error. `Sync`: independent reads of one
+/// operation go out at once, from threads of its own.
+pub trait Platform: Sync {
     /// The app, its status and links.
     fn app(&self, app: &str) -> Result<App, PlatformError>;
 

@@ -169,12 +169,27 @@ impl DatabasePlan {
     }
 }
 
-/// Reads the migration evidence and adds what `choice` means to `plan`.
+/// The app's database addon when no database flag was given, or `None`
+/// when it has none (or its addons cannot be read now): only to know
+/// whether there is a database to suggest restoring. Read by
+/// [`super::prepare`] beside its other reads, and handed to [`apply`].
+pub(crate) fn undecided_addon(tools: &Tools<'_>, app: &AppConfig) -> Option<String> {
+    let wanted = app.database.as_ref().map(|d| d.addon.as_str());
+    db::database_addon(tools.platform, &app.name, wanted)
+        .ok()
+        .map(|a| a.id)
+}
+
+/// Reads the migration evidence and adds what `choice` means to `plan`;
+/// `addon` is [`undecided_addon`]'s answer, when `choice` is
+/// [`DatabaseChoice::Undecided`].
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn apply(
     tools: &Tools<'_>,
     app: &AppConfig,
     plan: &mut Plan,
     choice: DatabaseChoice,
+    addon: Option<String>,
     backup_dir: Option<&Path>,
     restore_again: bool,
     restore_ran: Option<bool>,
@@ -191,13 +206,9 @@ pub(crate) fn apply(
     };
     match choice {
         DatabaseChoice::Undecided => {
-            // Only to know whether there is a database to suggest restoring:
-            // an app without one (or whose addons cannot be read now) keeps
-            // the plain warning.
-            let wanted = app.database.as_ref().map(|d| d.addon.as_str());
-            database.addon = db::database_addon(tools.platform, &app.name, wanted)
-                .ok()
-                .map(|a| a.id);
+            // An app without a database (or whose addons cannot be read
+            // now) keeps the plain warning.
+            database.addon = addon;
             let loud = database_warnings_for(plan, &database);
             plan.warnings.extend(loud);
         }
@@ -272,6 +283,7 @@ pub fn add_database(
         app,
         plan,
         DatabaseChoice::WithDb,
+        None,
         backup_dir,
         false,
         None,

@@ -47,7 +47,7 @@ use super::prepare::{PrepareOptions, prepare};
 use super::report::{Report, report};
 use super::run::{
     Ended, Engine, Outcome, Pass, Progress, RunOptions, StepOutcome, StepReport, Summary, Tools,
-    check_again, opening, opening_notes, platform_user,
+    check_again, opening, opening_notes,
 };
 use super::steps::{PlannedStep, StepId};
 
@@ -314,10 +314,12 @@ pub fn run_fleet(
         let handles: Vec<_> = members
             .iter()
             .map(|(m, r)| {
-                s.spawn(move || {
-                    let checked = check_again(tools.journal, r.platform, &m.plan, &r.options);
-                    (checked, platform_user(r.platform))
-                })
+                s.spawn(
+                    move || match check_again(tools.journal, r.platform, &m.plan, &r.options) {
+                        Ok(user) => (Ok(()), user),
+                        Err(e) => (Err(e), None),
+                    },
+                )
             })
             .collect();
         handles

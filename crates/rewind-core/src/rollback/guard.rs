@@ -4,14 +4,22 @@
 //! the platform). `--force` turns these into warnings.
 
 use crate::journal::{IncidentId, IncidentState, Journal};
-use crate::platform::Platform;
+use crate::platform::{Deployment, Page, Platform};
 
 use super::error::RollbackError;
 use super::plan::Plan;
 
 /// How many of the newest deployments are checked for one in progress: a
 /// running deploy is always among the newest.
-const RECENT_DEPLOYMENTS: u32 = 10;
+pub(crate) const RECENT_DEPLOYMENTS: u32 = 10;
+
+/// The newest deployments, read now: what the checks below judge.
+pub(crate) fn recent(
+    platform: &dyn Platform,
+    app: &str,
+) -> Result<Page<Deployment>, RollbackError> {
+    Ok(platform.deployments(app, 1, RECENT_DEPLOYMENTS)?)
+}
 
 /// Everything that forbids a rollback of `app` now, `except` the incident
 /// being resumed.
@@ -21,8 +29,18 @@ pub(crate) fn obstacles(
     app: &str,
     except: Option<&IncidentId>,
 ) -> Result<Vec<RollbackError>, RollbackError> {
+    obstacles_in(journal, &recent(platform, app)?, app, except)
+}
+
+/// [`obstacles`], judged on `page`, the newest deployments just read
+/// ([`recent`]).
+pub(crate) fn obstacles_in(
+    journal: &Journal,
+    page: &Page<Deployment>,
+    app: &str,
+    except: Option<&IncidentId>,
+) -> Result<Vec<RollbackError>, RollbackError> {
     let mut found = Vec::new();
-    let page = platform.deployments(app, 1, RECENT_DEPLOYMENTS)?;
     let newest_success = page.items.iter().find(|d| d.status.is_success());
     let incidents = journal.incidents()?;
     let unfinished = super::resume::resumable(&incidents);
@@ -77,6 +95,35 @@ pub(crate) fn obstacles(
     Ok(found)
 }
 
+/// The checks made again once the app is locked, after the person
+/// confirmed: one fresh read of the newest deployments, made now, judged
+/// for both (another rollback or a deployment in the way, unless
+/// `--force`; the release the plan goes back from still runs). Who acts,
+/// as the platform knows them, is asked at the same time (best effort: the
+/// run never waits on it or fails for it).
+pub(crate) fn under_lock(
+    journal: &Journal,
+    platform: &dyn Platform,
+    plan: &Plan,
+    force: bool,
+) -> Result<Option<String>, RollbackError> {
+    let (page, user) = std::thread::scope(|s| {
+        let user = s.spawn(|| platform.current_user().ok().flatten().map(|u| u.username));
+        let page = recent(platform, &plan.app);
+        (page, user.join().unwrap_or(None))
+    });
+    let page = page?;
+    if !force
+        && let Some(obstacle) = obstacles_in(journal, &page, &plan.app, None)?
+            .into_iter()
+            .next()
+    {
+        return Err(obstacle);
+    }
+    still_runs_in(&page, plan)?;
+    Ok(user)
+}
+
 /// Closed outcomes `rewind resume` can finish.
 pub fn resumable_outcome(outcome: &str) -> bool {
     matches!(outcome, "failed" | "refused")
@@ -94,12 +141,11 @@ fn failed_step(incident: &crate::journal::Incident) -> String {
 /// The release the plan goes back from still runs: the newest successful
 /// deployment is the one the plan was made from. Time passes between the
 /// plan and the confirmation; acting on a stale plan could undo someone
-/// else's fix.
-pub(crate) fn still_runs(platform: &dyn Platform, plan: &Plan) -> Result<(), RollbackError> {
+/// else's fix. `page` is the newest deployments, just read ([`recent`]).
+pub(crate) fn still_runs_in(page: &Page<Deployment>, plan: &Plan) -> Result<(), RollbackError> {
     let Some(planned) = plan.from.deployment_id.as_deref() else {
         return Ok(());
     };
-    let page = platform.deployments(&plan.app, 1, RECENT_DEPLOYMENTS)?;
     match page.items.iter().find(|d| d.status.is_success()) {
         Some(newest) if newest.id != planned => Err(RollbackError::AppChanged {
             app: plan.app.clone(),

@@ -5,7 +5,7 @@
 //! the remote: a dry run is a prepared plan that is not run.
 
 use crate::config::{AppConfig, DEFAULT_MIGRATIONS};
-use crate::git::{ChangeStatus, Git};
+use crate::git::{ChangeStatus, Git, TagIndex};
 use crate::release::{Version, sections_between};
 use crate::secret::Secret;
 
@@ -58,29 +58,62 @@ pub fn prepare(
     options: &PrepareOptions<'_>,
 ) -> Result<Plan, RollbackError> {
     let (platform, git, journal) = (tools.platform, tools.git, tools.journal);
+    // Reads that do not depend on each other go out at once: the newest
+    // deployments (for the one-rollback-at-a-time checks, and the first
+    // page of the history identify reads: one request for both), the
+    // remote's tags, the SCM link and, when no database flag was given,
+    // the app's database addon. Their errors are reported in the order
+    // the checks come.
+    let undecided = options.database == DatabaseChoice::Undecided;
+    let (recent, tags, link, addon) = std::thread::scope(|s| {
+        let tags = s.spawn(|| -> Result<TagIndex, RollbackError> {
+            git.fetch_tags(&app.remote)?;
+            Ok(git.tag_index()?)
+        });
+        let link = s.spawn(|| platform.scm_link(&app.name));
+        let addon = undecided.then(|| s.spawn(|| database::undecided_addon(tools, app)));
+        let recent = platform.deployments(&app.name, 1, target::history_page());
+        (recent, joined(tags), joined(link), addon.and_then(joined))
+    });
+    let recent = recent?;
     let mut overrides = Vec::new();
-    for obstacle in guard::obstacles(journal, platform, &app.name, None)? {
+    for obstacle in guard::obstacles_in(journal, &recent, &app.name, None)? {
         if !options.force {
             return Err(obstacle);
         }
         overrides.push(format!("--force: {obstacle}"));
     }
-    git.fetch_tags(&app.remote)?;
-    let tags = git.tag_index()?;
+    let tags = tags?;
     let choice = Choice {
         app,
         to: options.to,
         force_bad: options.force_bad,
+        recent: Some(recent),
     };
-    let ends = target::choose(platform, git, journal, &tags, &choice)?;
+    let ends = target::choose(platform, git, journal, &tags, choice)?;
     overrides.extend(ends.forced_bad.clone());
     let (from, to) = (ends.from, ends.to);
     let tag = to.tag.clone().unwrap_or_else(|| to.label.clone());
     let commit = to.commit.clone().unwrap_or_default();
     let short = &commit[..commit.len().min(7)];
-    let removed = removed(git, app, &from, &to)?;
-
-    let link = platform.scm_link(&app.name)?;
+    // What going back removes (git log, diff, changelog) and where the
+    // release branch is, here and on the remote: independent git work,
+    // at once.
+    let branch_wanted = options.method == Method::Branch;
+    let (removed, branch_reads) = std::thread::scope(|s| {
+        let branch_reads = branch_wanted.then(|| {
+            let name = branch_name(&tag);
+            let remote = s.spawn(move || git.remote_branch_commit(&app.remote, &name));
+            (git.branch_commit(&branch_name(&tag)), remote)
+        });
+        let removed = removed(git, app, &from, &to);
+        (
+            removed,
+            branch_reads.map(|(local, remote)| (local, joined(remote))),
+        )
+    });
+    let removed = removed?;
+    let link = link?;
     let mut branch = None;
     let mut archive_source = None;
     // First, as soon as the person confirms: whatever happens next, no
@@ -101,8 +134,13 @@ pub fn prepare(
                 });
             }
             let name = branch_name(&tag);
-            let local = git.branch_commit(&name)?;
-            match local.as_deref() {
+            let (local, remote) = branch_reads.unwrap_or_else(|| {
+                (
+                    git.branch_commit(&name),
+                    git.remote_branch_commit(&app.remote, &name),
+                )
+            });
+            match local?.as_deref() {
                 Some(found) if found != commit => {
                     return Err(RollbackError::BranchElsewhere {
                         branch: name,
@@ -120,7 +158,7 @@ pub fn prepare(
                     format!("create branch {name} at {short} ({tag}), without a checkout"),
                 )),
             }
-            match git.remote_branch_commit(&app.remote, &name)?.as_deref() {
+            match remote?.as_deref() {
                 Some(found) if found != commit => {
                     return Err(RollbackError::RemoteBranchElsewhere {
                         branch: name,
@@ -229,11 +267,19 @@ pub fn prepare(
         app,
         &mut plan,
         options.database,
+        addon,
         options.backup_dir,
         options.restore_again,
         options.restore_ran,
     )?;
     Ok(plan)
+}
+
+/// What a thread of [`prepare`] returned; its panic goes on in the caller.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// The commits, changelog sections and migration files between the target

@@ -305,9 +305,12 @@ pub fn run(
     if let Some(reason) = lock.alone() {
         progress.notice(&crate::team::alone_warning(&plan.app, reason));
     }
-    check_again(journal, platform, plan, options)?;
+    // Who acts on the platform, as the platform knows them (the token's
+    // account), beside the name the team knows: asked beside the checks,
+    // best effort.
+    let platform_user = check_again(journal, platform, plan, options)?;
     let mut opened = opening(plan, options);
-    opened["platform_user"] = json!(platform_user(platform));
+    opened["platform_user"] = json!(platform_user);
     let incident = journal.begin(&plan.app, opened)?;
     lock.set_incident(journal, &incident)?;
     let opened_at = journal.incident(incident.as_str())?.opened_at;
@@ -328,28 +331,16 @@ pub fn run(
 }
 
 /// What was checked when planning, checked again under the lock: time
-/// passed while the person read the plan.
+/// passed while the person read the plan. One fresh read judged for every
+/// check ([`guard::under_lock`]); returns who acts, as the platform knows
+/// them (best effort, never waited on or failed for).
 pub(crate) fn check_again(
     journal: &Journal,
     platform: &dyn Platform,
     plan: &Plan,
     options: &RunOptions<'_>,
-) -> Result<(), RollbackError> {
-    if !options.force
-        && let Some(obstacle) = guard::obstacles(journal, platform, &plan.app, None)?
-            .into_iter()
-            .next()
-    {
-        return Err(obstacle);
-    }
-    guard::still_runs(platform, plan)
-}
-
-/// Who acts on the platform, as the platform knows them (the token's
-/// account), beside the name the team knows: best effort, a rollback does
-/// not wait on it.
-pub(crate) fn platform_user(platform: &dyn Platform) -> Option<String> {
-    platform.current_user().ok().flatten().map(|u| u.username)
+) -> Result<Option<String>, RollbackError> {
+    guard::under_lock(journal, platform, plan, options.force)
 }
 
 /// The notes an incident opens with: the safety checks overridden, and the

@@ -5,9 +5,9 @@
 
 use crate::config::AppConfig;
 use crate::git::{Git, TagIndex};
-use crate::identify::{Release, Resolver, identify};
+use crate::identify::{Release, Resolver, identify_from};
 use crate::journal::{BadMarks, Journal};
-use crate::platform::Platform;
+use crate::platform::{Deployment, Page, Platform};
 use crate::release::{LookupError, ReleaseTag, Version, find_tag, nearest};
 
 use super::error::RollbackError;
@@ -29,6 +29,15 @@ pub(crate) struct Choice<'a> {
     pub app: &'a AppConfig,
     pub to: Option<&'a str>,
     pub force_bad: bool,
+    /// The newest deployments, when the caller has just read them (page 1
+    /// of [`history_page`] deployments).
+    pub recent: Option<Page<Deployment>>,
+}
+
+/// How many deployments a page of the history holds: a caller that reads
+/// the first page itself for another check asks for this many.
+pub(crate) fn history_page() -> u32 {
+    crate::identify::page_size(HISTORY)
 }
 
 /// The app's release tags, in version order (its component's only).
@@ -45,13 +54,20 @@ pub(crate) fn choose(
     git: &dyn Git,
     journal: &Journal,
     tags: &TagIndex,
-    choice: &Choice<'_>,
+    choice: Choice<'_>,
 ) -> Result<Ends, RollbackError> {
     let app = choice.app;
     let bad = BadMarks::read(journal, &app.name)?;
     let resolver = Resolver::for_app(git, platform, tags.clone(), app);
     let is_bad = |r: &Release| bad.is_bad(r);
-    let situation = identify(platform, &app.name, &resolver, HISTORY, &is_bad)?;
+    let situation = identify_from(
+        platform,
+        &app.name,
+        &resolver,
+        HISTORY,
+        &is_bad,
+        choice.recent,
+    )?;
     let current = situation
         .current
         .ok_or_else(|| RollbackError::NothingRunning {

@@ -9,6 +9,7 @@ mod git;
 mod guide;
 mod health;
 mod identify;
+mod linked;
 mod migrations;
 mod notify;
 mod platform_env;
