@@ -945,3 +945,151 @@ fn auto_is_refused_while_someone_else_holds_the_apps_lock() {
         "{entries:?}"
     );
 }
+
+/// Traffic on the app's URL from a thread, as users would send it, until
+/// dropped: what the router metrics count.
+struct Traffic {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<usize>>,
+}
+
+impl Traffic {
+    fn start(sandbox: &Sandbox, every: Duration) -> Traffic {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let url = format!("{}/_apps/shop/", sandbox.base_url());
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into();
+            let mut sent = 0;
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                if agent.get(&url).call().is_ok() {
+                    sent += 1;
+                }
+                std::thread::sleep(every);
+            }
+            sent
+        });
+        Traffic {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops the traffic; how many requests were answered.
+    fn stop(mut self) -> usize {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread
+            .take()
+            .map_or(0, |t| t.join().expect("the traffic thread"))
+    }
+}
+
+impl Drop for Traffic {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The thresholds at test pace: the default factor, floor and health
+/// failures; the 5XX share judged over a second instead of the default's
+/// 45 s, from 5 requests, so that a burst of errors of a second would fire.
+const TEST_PACE_WATCH: &str = "\n[apps.watch]\nerror_sustained = \"1s\"\nerror_min_requests = 5\n";
+
+#[test]
+fn twenty_healthy_releases_in_a_row_raise_no_false_alarm() {
+    const RELEASES: usize = 20;
+    let world = World::new(200, TEST_PACE_WATCH);
+    let client = world.client();
+    world.release(&client);
+    let work = world.work();
+    let traffic = Traffic::start(&world.sandbox, Duration::from_millis(20));
+    let mut quiet = 0;
+    let mut rounds = 0usize;
+    for i in 0..RELEASES {
+        let version = format!("1.{}.0", i + 2);
+        std::fs::write(
+            work.join("package.json"),
+            format!("{{\"name\":\"shop\",\"version\":\"{version}\"}}\n"),
+        )
+        .expect("write");
+        git(
+            &work,
+            &["commit", "--quiet", "-am", &format!("release {version}")],
+        );
+        git(&work, &["tag", &format!("v{version}")]);
+        let deployment = client
+            .manual_deploy("shop", "main", None)
+            .expect("the release deploys")
+            .id;
+        // A journal (and so a request budget) per release: each watch
+        // stands alone, as in a team's CI.
+        let journal = world.dir.path().join(format!("journal-{i}"));
+        let run = Rewind::new(&["watch", "shop", "--for", "1s"])
+            .dir(&work)
+            .journal(&journal)
+            .sandbox(&world.sandbox)
+            .env("REWIND_WATCH_POLL_MS", "200")
+            .run();
+        assert_eq!(
+            run.code, 0,
+            "release {version} (deployment {deployment}): a false alarm\n{}\n{}",
+            run.stdout, run.stderr
+        );
+        assert!(
+            run.stderr.contains(&format!(
+                "quiet release: deployment {deployment} crossed no threshold"
+            )),
+            "{}",
+            run.stderr
+        );
+        rounds += run
+            .stderr
+            .split(" rounds of checks")
+            .next()
+            .and_then(|head| head.rsplit('(').next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or_else(|| panic!("rounds in {}", run.stderr));
+        assert!(
+            journal_entries(&journal).is_empty(),
+            "release {version}: an incident was journaled"
+        );
+        quiet += 1;
+    }
+    let sent = traffic.stop();
+    assert!(sent > 100, "only {sent} requests of traffic");
+    let posts = world.webhook_messages();
+    assert!(posts.is_empty(), "{posts:?}");
+    assert_eq!(quiet, RELEASES);
+    shown(&format!(
+        "false alarms: {} over {RELEASES} healthy releases ({rounds} rounds of checks, {sent} requests of traffic, {} webhook posts)",
+        RELEASES - quiet,
+        posts.len()
+    ));
+
+    // The same watch, the same traffic, a bad release: it fires, so the
+    // quiet above is the releases', not a watch that cannot see.
+    std::fs::create_dir_all(work.join(".sandbox")).expect(".sandbox");
+    std::fs::write(work.join(".sandbox/health"), "503\n").expect("health file");
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "--quiet", "-m", "a bad release"]);
+    let traffic = Traffic::start(&world.sandbox, Duration::from_millis(20));
+    client
+        .manual_deploy("shop", "main", None)
+        .expect("the bad release deploys");
+    let journal = world.dir.path().join("journal-bad");
+    let run = Rewind::new(&["watch", "shop", "--for", "30s"])
+        .dir(&work)
+        .journal(&journal)
+        .sandbox(&world.sandbox)
+        .env("REWIND_WATCH_POLL_MS", "200")
+        .run();
+    traffic.stop();
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(world.webhook_messages().len(), 1);
+}
