@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::baseline::{Traffic, baseline, newest_minute};
+use super::baseline::{Traffic, Windows, baseline};
 use super::detect::{Detector, Signal};
 use crate::config::WatchConfig;
 use crate::follow::{FollowError, FollowEvent, FollowOptions, follow};
@@ -218,6 +218,8 @@ pub fn watch(
         .map_err(|e| platform_error(e, learning))?;
     let learnt = baseline(&all, &errors, ended_at, target.config.baseline);
     on_event(WatchEvent::Baseline(learnt));
+    let mut windows = Windows::new(&all, &errors, ended_at);
+    let mut metrics_read = Instant::now();
 
     let mut detector = Detector::new(target.config.clone(), &learnt);
     let started = Instant::now();
@@ -234,21 +236,22 @@ pub fn watch(
         health_url,
     };
     let mut reads = Reads { failures: 0 };
-    let mut last_round: Option<Instant> = None;
     loop {
         if interrupt.is_raised() {
             return Err(WatchError::Interrupted { phase: "watching" });
         }
-        let elapsed = last_round.map_or(Duration::ZERO, |t| t.elapsed());
-        last_round = Some(Instant::now());
         watched.rounds += 1;
+        let mut metrics = Metrics {
+            windows: &mut windows,
+            read_at: &mut metrics_read,
+        };
         if let Some(signal) = round(
             platform,
             target,
             &watched,
             &mut detector,
             &mut reads,
-            elapsed,
+            &mut metrics,
             interrupt,
             on_event,
         )? {
@@ -305,6 +308,13 @@ impl Reads {
     }
 }
 
+/// The router metrics between rounds: the minutes' counts last read, and
+/// when.
+struct Metrics<'m> {
+    windows: &'m mut Windows,
+    read_at: &'m mut Instant,
+}
+
 /// One round: the health check, the app's status, its events, the router
 /// metrics. The first threshold crossed is the signal.
 #[allow(clippy::too_many_arguments)]
@@ -314,7 +324,7 @@ fn round(
     watched: &Watched,
     detector: &mut Detector,
     reads: &mut Reads,
-    elapsed: Duration,
+    metrics: &mut Metrics<'_>,
     interrupt: &Interrupt,
     on_event: &mut dyn FnMut(WatchEvent),
 ) -> Result<Option<Signal>, WatchError> {
@@ -356,8 +366,13 @@ fn round(
         on_event,
     )?;
     if let (Some(all), Some(errors)) = (all, errors) {
-        let newest = newest_minute(&all, &errors, watched.ended_at).map(|(_, t)| t);
-        return Ok(detector.traffic(newest.as_ref(), elapsed));
+        // The window runs from the previous read to this one: the time
+        // the detector counts is the time the traffic covers.
+        let now = Instant::now();
+        let elapsed = now.duration_since(*metrics.read_at);
+        *metrics.read_at = now;
+        let window = metrics.windows.next(&all, &errors);
+        return Ok(detector.traffic(Some(&window), elapsed));
     }
     Ok(None)
 }

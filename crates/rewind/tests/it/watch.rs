@@ -348,17 +348,36 @@ fn journaled_signal(world: &World) -> Value {
 fn a_5xx_share_above_the_threshold_is_a_signal_of_its_own() {
     // The health check alone would need 100 failures: the router metrics,
     // which count the checks' 503s, must be what fires.
+    // Users' traffic, as the router counts it; the 5XX share judged over
+    // a second (two windows) at test pace.
     let world = World::new(
         503,
-        "\n[apps.watch]\nhealth_failures = 100\nerror_sustained = \"0s\"\nerror_min_requests = 1\n",
+        "\n[apps.watch]\nhealth_failures = 100\nerror_sustained = \"1s\"\nerror_min_requests = 5\n",
     );
     let client = world.client();
-    world.release(&client);
+    let deployment = world.release(&client);
+    let traffic = Traffic::start(&world.sandbox, Duration::from_millis(20));
 
     let run = world.watch(&["shop", "--for", "1m"]);
+    traffic.stop();
 
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     let signal = journaled_signal(&world);
+    assert!(
+        signal["sustained_seconds"].as_u64().expect("sustained") >= 1,
+        "{signal}"
+    );
+    let ended = client
+        .deployment("shop", &deployment)
+        .expect("deployment")
+        .finished_at
+        .expect("finished");
+    let journal = journal_entries(&world.journal());
+    let detection = time(&journal[0]["at"]) - ended;
+    shown(&format!(
+        "detection: {:.1}s from the bad deploy's end to the incident, from the router's 5XX alone (test pace: rounds 400 ms apart, sustained 1s)",
+        detection.num_milliseconds() as f64 / 1000.0
+    ));
     assert_eq!(signal["signal"], "error_rate", "{signal}");
     assert!(signal["ratio"].as_f64().expect("ratio") > 0.05, "{signal}");
     assert!(
