@@ -784,9 +784,25 @@ fn auto_never_redeploys_over_a_migration_changed_between_the_releases() {
 
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(
-        run.stderr.contains("`redeploy_previous` failed: 1 migration(s) changed between v1.0.0 and v1.1.0: a redeploy over a changed schema is a person's decision"),
+        run.stderr.contains("policy auto: nothing was changed: `redeploy_previous` refused: 1 migration(s) changed between v1.0.0 and v1.1.0: a redeploy over a changed schema is a person's decision"),
         "{}",
         run.stderr
+    );
+    // The plan is checked before the team is told: the one message says
+    // rewind did not act, and why, never that it is carrying anything out.
+    let messages = world.webhook_messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let text = messages[0]["text"].as_str().expect("text");
+    assert!(!text.contains("carrying out"), "{text}");
+    assert!(
+        text.contains(
+            "policy auto did not act: `redeploy_previous` refused: 1 migration(s) changed"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("migration added migrations/002_drop_name.sql"),
+        "{text}"
     );
     let newest = client
         .deployments("shop", 1, 10)
@@ -810,7 +826,7 @@ fn auto_never_redeploys_over_a_migration_changed_between_the_releases() {
     );
     assert_eq!(
         journal.last().expect("closed")["data"]["outcome"],
-        "action-failed"
+        "detected"
     );
 }
 
