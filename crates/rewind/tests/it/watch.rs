@@ -319,20 +319,6 @@ fn a_release_that_answers_503_opens_an_incident_and_tells_the_team_once() {
     ));
 }
 
-/// Waits until `id` has ended.
-fn settled(client: &Scalingo, id: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while client
-        .deployment("shop", id)
-        .expect("deployment")
-        .status
-        .in_progress()
-    {
-        assert!(std::time::Instant::now() < deadline, "deployment {id}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// The signal recorded in the journal's one incident.
 fn journaled_signal(world: &World) -> Value {
     let journal = journal_entries(&world.journal());
@@ -389,16 +375,12 @@ fn a_5xx_share_above_the_threshold_is_a_signal_of_its_own() {
 }
 
 #[test]
-fn a_crash_event_after_the_deploy_is_a_signal() {
-    let world = World::new(200, "");
+fn a_release_that_crashes_at_boot_is_noticed_by_its_crash_event() {
+    // The sandbox records the crash itself when the release starts: the
+    // health check (three failures needed) comes second.
+    let world = World::with_health(Some("crash"), "");
     let client = world.client();
     let deployment = world.release(&client);
-    settled(&client, &deployment);
-    admin_post(
-        &world.sandbox,
-        "/_sandbox/apps/shop/events",
-        json!({"type": "crash", "type_data": {"container_type": "web"}}),
-    );
 
     let run = world.watch(&["shop", "--for", "1m"]);
 
@@ -410,6 +392,17 @@ fn a_crash_event_after_the_deploy_is_a_signal() {
         "{}",
         run.stdout
     );
+    let ended = client
+        .deployment("shop", &deployment)
+        .expect("deployment")
+        .finished_at
+        .expect("finished");
+    let journal = journal_entries(&world.journal());
+    let detection = time(&journal[0]["at"]) - ended;
+    shown(&format!(
+        "detection: {:.1}s from the bad deploy's end to the incident, from the crash event the sandbox recorded (test pace)",
+        detection.num_milliseconds() as f64 / 1000.0
+    ));
 }
 
 #[test]
