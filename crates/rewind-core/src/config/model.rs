@@ -247,6 +247,9 @@ pub struct WatchConfig {
     pub health_failures: u32,
     /// Whether a crash event after the deploy counts (any one).
     pub crash_events: bool,
+    /// Whether a quiet watch posts one "release looks healthy" line to
+    /// the team's webhook (nothing by default).
+    pub healthy_message: bool,
     /// The actions `rewind watch --policy auto` may carry out on its own
     /// (none by default).
     pub auto: Vec<AutoAction>,
@@ -297,6 +300,7 @@ impl Default for WatchConfig {
             error_sustained: Duration::from_secs(45),
             health_failures: 3,
             crash_events: true,
+            healthy_message: false,
             auto: Vec::new(),
         }
     }

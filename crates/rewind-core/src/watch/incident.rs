@@ -268,6 +268,23 @@ pub fn raise(
     })
 }
 
+/// The one line a quiet watch posts when `[apps.watch] healthy_message`
+/// asks for it.
+pub fn healthy_line(app: &str, watched: &Watched, watched_for: std::time::Duration) -> String {
+    let release = watched
+        .deployment
+        .git_ref
+        .as_deref()
+        .map(|r| format!(" ({})", r.get(..12).unwrap_or(r)))
+        .unwrap_or_default();
+    format!(
+        "rewind watch: {app}'s release looks healthy: deployment {}{release} crossed no threshold in {} ({} rounds of checks)",
+        watched.deployment.id,
+        crate::config::format_duration(watched_for),
+        watched.rounds
+    )
+}
+
 /// Posts `lines` on the team's webhook, journaled as step `id`.
 fn tell(
     tools: &Tools<'_>,

@@ -130,8 +130,28 @@ pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
             return Err(error);
         }
         Ok(WatchOutcome::Quiet(watched)) => {
+            let webhook = ctx.config.webhook_url(app);
+            let said = match webhook {
+                Some(url) if app.watch.healthy_message => {
+                    let line = watch::healthy_line(&app.name, &watched, args.duration);
+                    match rewind_core::notify::post_webhook(url, &line) {
+                        Ok(()) => "the team was told the release looks healthy".to_string(),
+                        Err(e) => {
+                            errln!("warning: the release looks healthy, but {e}");
+                            for hint in e.hints() {
+                                errln!("hint: {hint}");
+                            }
+                            "the healthy message could not be posted".to_string()
+                        }
+                    }
+                }
+                None if app.watch.healthy_message => {
+                    "no webhook_url in rewind.toml: nothing posted".to_string()
+                }
+                _ => "nothing posted".to_string(),
+            };
             msgln!(
-                "quiet release: deployment {} crossed no threshold in {} ({} rounds of checks); nothing posted",
+                "quiet release: deployment {} crossed no threshold in {} ({} rounds of checks); {said}",
                 watched.deployment.id,
                 format_duration(args.duration),
                 watched.rounds,

@@ -238,6 +238,35 @@ fn a_healthy_release_ends_quietly_with_no_incident_and_nothing_posted() {
 }
 
 #[test]
+fn a_quiet_release_posts_one_healthy_line_when_the_team_asks_for_it() {
+    let world = World::new(200, "\n[apps.watch]\nhealthy_message = true\n");
+    let client = world.client();
+    let deployment = world.release(&client);
+
+    let run = world.watch(&["shop", "--for", "2s"]);
+
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("; the team was told the release looks healthy"),
+        "{}",
+        run.stderr
+    );
+    let messages = world.webhook_messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let text = messages[0]["text"].as_str().expect("text");
+    assert!(
+        text.starts_with(&format!(
+            "rewind watch: shop's release looks healthy: deployment {deployment} ("
+        )),
+        "{text}"
+    );
+    assert!(text.contains("crossed no threshold in 2s"), "{text}");
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(journal_entries(&world.journal()).is_empty());
+}
+
+#[test]
 fn a_release_that_answers_503_opens_an_incident_and_tells_the_team_once() {
     let world = World::new(503, "");
     let client = world.client();
