@@ -19,6 +19,7 @@ use rewind_core::watch::{
     self, Acted, DEFAULT_POLL, Policy, REQUESTS_PER_ROUND, Target, WatchError, WatchEvent,
     WatchOptions, WatchOutcome,
 };
+use serde_json::json;
 
 use crate::cli_error::{CliError, ErrorKind};
 use crate::context::{Context, Global};
@@ -44,6 +45,12 @@ pub struct WatchArgs {
     /// every case: a bad release shipped.
     #[arg(long, value_name = "POLICY", default_value = "notify", value_parser = parse_policy)]
     policy: String,
+
+    /// Print one JSON document on stdout at the end (outcome, signal,
+    /// evidence, decision, action, timings: docs/watch.md); the message's
+    /// lines then go to stderr.
+    #[arg(long)]
+    json: bool,
 }
 
 fn parse_for(text: &str) -> Result<Duration, String> {
@@ -156,6 +163,11 @@ pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
                 format_duration(args.duration),
                 watched.rounds,
             );
+            if args.json {
+                let mut doc = document(&app.name, &args.policy, &watched, args.duration);
+                doc["outcome"] = json!("quiet");
+                super::rollback::print_json(&doc)?;
+            }
             return Ok(());
         }
         Ok(WatchOutcome::Fired {
@@ -202,7 +214,11 @@ pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
         &mut progress,
     )?;
     for line in &raised.lines {
-        outln!("{line}");
+        if args.json {
+            msgln!("{}", ui::sanitize(line, false));
+        } else {
+            outln!("{line}");
+        }
     }
     match &raised.notified {
         None => msgln!("no webhook_url in rewind.toml: the team was not told; tell them by hand"),
@@ -238,6 +254,56 @@ pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
             }
         },
     };
+    if args.json {
+        let mut doc = document(&app.name, &args.policy, &watched, args.duration);
+        doc["outcome"] = json!("fired");
+        doc["incident"] = json!(raised.incident.as_str());
+        doc["signal"] = json!({
+            "name": signal.name(),
+            "description": signal.describe(),
+            "data": signal,
+        });
+        doc["evidence"] = json!({
+            "answers": raised
+                .answers
+                .iter()
+                .map(|(q, a)| format!("{q}={a}"))
+                .collect::<Vec<_>>(),
+            "next": raised.next,
+            "message": raised.lines,
+            "notified": match &raised.notified {
+                None => json!(null),
+                Some(Ok(())) => json!(true),
+                Some(Err(_)) => json!(false),
+            },
+        });
+        doc["decision"]["proposal"] = match &raised.proposal {
+            Some(p) => json!({"node": p.node, "action": p.kind.name()}),
+            None => json!(null),
+        };
+        doc["action"] = match &raised.acted {
+            Acted::Notified => json!(null),
+            Acted::NotCarried(why) => json!({"outcome": "not_carried", "why": why}),
+            Acted::Carried(report) => json!({
+                "node": report.node,
+                "action": report.action,
+                "outcome": match &report.outcome {
+                    ActionOutcome::Failed { .. } => "failed",
+                    _ => "done",
+                },
+                "error": match &report.outcome {
+                    ActionOutcome::Failed { error, .. } => json!(error),
+                    _ => json!(null),
+                },
+                "lines": report.lines,
+                "rollback_incident": report.rollback_incident,
+            }),
+        };
+        doc["timings"]["detected_at"] = json!(at);
+        doc["timings"]["detection_seconds"] =
+            json!((at - watched.ended_at).num_milliseconds() as f64 / 1000.0);
+        super::rollback::print_json(&doc)?;
+    }
     let error = CliError::failed(format!(
         "{} crossed a threshold after deployment {}: {} (incident {}){done}",
         app.name,
@@ -252,6 +318,43 @@ pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
                 raised.incident.as_str()
             )),
         _ => error.hint(format!("run `{}`", raised.next)),
+    })
+}
+
+/// The JSON document's common part (docs/watch.md, "JSON output"): the
+/// caller fills in what the outcome adds.
+fn document(
+    app: &str,
+    policy: &str,
+    watched: &rewind_core::watch::Watched,
+    duration: Duration,
+) -> serde_json::Value {
+    json!({
+        "app": app,
+        "outcome": null,
+        "deployment": {
+            "id": watched.deployment.id,
+            "git_ref": watched.deployment.git_ref,
+            "status": watched.deployment.status.to_string(),
+        },
+        "baseline": {
+            "minutes": watched.baseline.minutes,
+            "requests": watched.baseline.requests,
+            "errors": watched.baseline.errors,
+            "ratio": watched.baseline.ratio(),
+        },
+        "signal": null,
+        "evidence": null,
+        "decision": {"policy": policy, "proposal": null},
+        "action": null,
+        "incident": null,
+        "timings": {
+            "deploy_ended_at": watched.ended_at,
+            "detected_at": null,
+            "detection_seconds": null,
+            "watch_seconds": duration.as_secs(),
+            "rounds": watched.rounds,
+        },
     })
 }
 

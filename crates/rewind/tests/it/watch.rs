@@ -1150,3 +1150,58 @@ fn twenty_healthy_releases_in_a_row_raise_no_false_alarm() {
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(world.webhook_messages().len(), 1);
 }
+
+#[test]
+fn json_prints_one_document_with_the_signal_the_decision_the_action_and_the_timings() {
+    // Fired, auto switched the flag off.
+    let (world, _client, deployment) =
+        flagged_world("\n[apps.watch]\nauto = [\"feature-flag-off\"]\n");
+    let run = world.watch(&["shop", "--for", "2m", "--policy", "auto", "--json"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["app"], "shop");
+    assert_eq!(doc["outcome"], "fired");
+    assert_eq!(doc["deployment"]["id"], deployment.as_str());
+    assert_eq!(doc["signal"]["name"], "health");
+    assert_eq!(doc["signal"]["data"]["signal"], "health_failing");
+    assert!(doc["signal"]["description"].is_string());
+    assert_eq!(doc["decision"]["policy"], "auto");
+    assert_eq!(doc["decision"]["proposal"]["action"], "switch_feature_off");
+    assert_eq!(doc["action"]["outcome"], "done", "{doc}");
+    assert_eq!(doc["action"]["node"], "a1");
+    assert!(
+        doc["evidence"]["answers"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x == "mep=problem")),
+        "{doc}"
+    );
+    assert_eq!(doc["evidence"]["notified"], true);
+    let journal = journal_entries(&world.journal());
+    assert_eq!(doc["incident"], journal[0]["incident"]);
+    assert!(
+        doc["timings"]["detection_seconds"]
+            .as_f64()
+            .expect("seconds")
+            >= 0.0
+    );
+    assert!(doc["timings"]["deploy_ended_at"].is_string());
+    assert!(doc["timings"]["rounds"].as_u64().expect("rounds") >= 3);
+    // The message's lines went to stderr.
+    assert!(
+        run.stderr.contains("signal: the health check failed"),
+        "{}",
+        run.stderr
+    );
+
+    // Quiet.
+    let world = World::new(200, "");
+    let client = world.client();
+    world.release(&client);
+    let run = world.watch(&["shop", "--for", "1s", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["outcome"], "quiet");
+    assert!(doc["signal"].is_null() && doc["action"].is_null() && doc["incident"].is_null());
+    assert_eq!(doc["decision"]["policy"], "notify");
+    assert_eq!(doc["timings"]["watch_seconds"], 1);
+}
