@@ -17,8 +17,9 @@ use crate::interrupt::Interrupt;
 use crate::platform::{Deployment, Platform, PlatformError};
 
 /// Scalingo's API requests each round costs: the app (its status), its
-/// events, and the router metrics twice (all requests, 5XX only). The
-/// health check goes to the app's own URL, not to the API.
+/// events, and the router metrics twice (all requests, 5XX only); the
+/// first round, right after the baseline's read of the metrics, skips
+/// them. The health check goes to the app's own URL, not to the API.
 pub const REQUESTS_PER_ROUND: u32 = 4;
 
 /// The pause between rounds: 4 requests every 15 s is 16 requests a
@@ -244,6 +245,7 @@ pub fn watch(
         let mut metrics = Metrics {
             windows: &mut windows,
             read_at: &mut metrics_read,
+            min_gap: opts.poll / 2,
         };
         if let Some(signal) = round(
             platform,
@@ -313,6 +315,10 @@ impl Reads {
 struct Metrics<'m> {
     windows: &'m mut Windows,
     read_at: &'m mut Instant,
+    /// Rounds closer than this to the previous read skip the metrics (the
+    /// first round, right after the baseline's read, would read an empty
+    /// window and spend two requests of the first minute for nothing).
+    min_gap: Duration,
 }
 
 /// One round: the health check, the app's status, its events, the router
@@ -355,6 +361,9 @@ fn round(
     {
         return Ok(Some(signal));
     }
+    if metrics.read_at.elapsed() < metrics.min_gap {
+        return Ok(None);
+    }
     let all = reads.read(
         "the router metrics",
         platform.router_metrics(app, 1, None),
@@ -377,6 +386,23 @@ fn round(
     Ok(None)
 }
 
+/// The pause between two rounds of one app when `apps` apps are watched
+/// together: `poll` times the number of apps, so that the whole watch
+/// spends what one app's would, within a third of Scalingo's limit
+/// whatever the number of apps.
+pub fn pace_for(poll: Duration, apps: usize) -> Duration {
+    poll.saturating_mul(u32::try_from(apps.max(1)).unwrap_or(u32::MAX))
+}
+
+/// The API requests a minute of `apps` apps watched together, each round
+/// `poll` apart (the rounds only: following and the baseline are once).
+pub fn requests_per_minute(poll: Duration, apps: usize) -> f64 {
+    if poll.is_zero() {
+        return f64::INFINITY;
+    }
+    apps as f64 * f64::from(REQUESTS_PER_ROUND) * 60.0 / poll.as_secs_f64()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,5 +412,25 @@ mod tests {
         let per_minute = f64::from(REQUESTS_PER_ROUND) * 60.0 / DEFAULT_POLL.as_secs_f64();
         assert_eq!(per_minute, 16.0);
         assert!(per_minute <= 60.0 / 3.0);
+    }
+
+    #[test]
+    fn several_apps_slow_each_one_down_and_stay_within_a_third_in_all() {
+        for apps in 1..=50 {
+            let poll = pace_for(DEFAULT_POLL, apps);
+            assert_eq!(poll, DEFAULT_POLL * apps as u32);
+            let per_minute = requests_per_minute(poll, apps);
+            assert!(
+                (per_minute - 16.0).abs() < 1e-9,
+                "{apps} apps: {per_minute}"
+            );
+            assert!(per_minute <= 60.0 / 3.0);
+        }
+        assert_eq!(pace_for(DEFAULT_POLL, 0), DEFAULT_POLL);
+        assert_eq!(
+            pace_for(Duration::from_secs(15), 3),
+            Duration::from_secs(45)
+        );
+        assert_eq!(requests_per_minute(Duration::from_secs(45), 3), 16.0);
     }
 }

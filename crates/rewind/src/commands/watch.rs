@@ -10,11 +10,12 @@
 use std::time::Duration;
 
 use clap::Args;
-use rewind_core::config::{format_duration, parse_duration};
+use rewind_core::config::{AppConfig, format_duration, parse_duration};
 use rewind_core::follow::{FollowEvent, FollowOptions};
 use rewind_core::guide::{ActionOutcome, GuideOptions, Tools};
 use rewind_core::rollback::ARCHIVE_TEMPLATE_ENV;
 use rewind_core::secret::Secret;
+use rewind_core::tree::{Lang, Tree};
 use rewind_core::watch::{
     self, Acted, DEFAULT_POLL, Policy, REQUESTS_PER_ROUND, Target, WatchError, WatchEvent,
     WatchOptions, WatchOutcome,
@@ -31,8 +32,14 @@ const POLL_ENV: &str = "REWIND_WATCH_POLL_MS";
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
-    /// The app (as named in rewind.toml). Default: the only app.
-    app: Option<String>,
+    /// The apps (as named in rewind.toml), watched together within one
+    /// request budget. Default: the only app.
+    #[arg(value_name = "APP", conflicts_with = "all")]
+    apps: Vec<String>,
+
+    /// Watch every app of rewind.toml.
+    #[arg(long)]
+    all: bool,
 
     /// How long to watch after the deploy's end (`90s`, `15m`, `1h`).
     #[arg(long = "for", value_name = "DURATION", default_value = "15m", value_parser = parse_for)]
@@ -86,10 +93,118 @@ fn poll() -> Result<Duration, CliError> {
 
 pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
     let ctx = Context::load(global)?;
-    let app = ctx.app(args.app.as_deref())?;
+    let mut apps: Vec<&AppConfig> = Vec::new();
+    if args.all {
+        apps.extend(ctx.config.apps.iter());
+    } else if args.apps.is_empty() {
+        apps.push(ctx.app(None)?);
+    } else {
+        for name in &args.apps {
+            let app = ctx.app(Some(name))?;
+            if !apps.iter().any(|a| a.name == app.name) {
+                apps.push(app);
+            }
+        }
+    }
     let tree = super::guide::load_tree(ctx.config.tree.as_deref())?;
     let lang = super::guide::lang(None);
-    let poll = poll()?;
+    let poll = watch::pace_for(poll()?, apps.len());
+    if let [app] = apps.as_slice() {
+        return watch_app(&ctx, app, &args, poll, &tree, lang, "");
+    }
+    if args.policy == "ask" {
+        return Err(CliError::config(
+            "--policy ask watches one app at a time: one person confirms one action",
+        )
+        .hint("use notify or auto with several apps, or run one `rewind watch APP --policy ask` per app"));
+    }
+    if args.json {
+        return Err(CliError::config("--json watches one app at a time")
+            .hint("run one `rewind watch APP --json` per app"));
+    }
+    msgln!(
+        "watching {} apps together ({}): one round for each every {}, {:.0} API requests a minute in all",
+        apps.len(),
+        apps.iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        format_duration(poll),
+        watch::requests_per_minute(poll, apps.len()),
+    );
+    let results: Vec<(String, Result<(), CliError>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = apps
+            .iter()
+            .map(|app| {
+                let (ctx, args, tree) = (&ctx, &args, &tree);
+                let prefix = format!("[{}] ", app.name);
+                (
+                    app.name.clone(),
+                    scope.spawn(move || watch_app(ctx, app, args, poll, tree, lang, &prefix)),
+                )
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|(name, h)| {
+                let result = h.join().unwrap_or_else(|_| {
+                    Err(CliError::failed(format!(
+                        "the watch of {name} stopped unexpectedly"
+                    )))
+                });
+                (name, result)
+            })
+            .collect()
+    });
+    let mut failed = Vec::new();
+    let mut interrupted = false;
+    for (name, result) in results {
+        match result {
+            Ok(()) => msgln!("{name}: quiet release"),
+            Err(e) => {
+                errln!(
+                    "error: {name}: {}",
+                    ui::sanitize(&e.error.to_string(), false)
+                );
+                for hint in &e.hints {
+                    errln!("hint: {}", ui::sanitize(hint, false));
+                }
+                interrupted |= e.kind == ErrorKind::Interrupted;
+                failed.push(name);
+            }
+        }
+    }
+    if failed.is_empty() {
+        return Ok(());
+    }
+    let kind = if interrupted {
+        ErrorKind::Interrupted
+    } else {
+        ErrorKind::Failed
+    };
+    Err(CliError::new(
+        kind,
+        format!(
+            "{} of {} apps crossed a threshold or could not be watched: {}",
+            failed.len(),
+            apps.len(),
+            failed.join(", ")
+        ),
+    )
+    .hint("each app's lines above say what happened and what to run next"))
+}
+
+/// Watches one app (`prefix` before its progress lines when several are
+/// watched together) and raises its incident when a threshold is crossed.
+fn watch_app(
+    ctx: &Context,
+    app: &AppConfig,
+    args: &WatchArgs,
+    poll: Duration,
+    tree: &Tree,
+    lang: Lang,
+    prefix: &str,
+) -> Result<(), CliError> {
     let platform = ctx.platform(app)?;
     let git = ctx.git();
     let opts = WatchOptions {
@@ -114,7 +229,9 @@ pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
         REQUESTS_PER_ROUND,
         format_duration(poll),
     );
-    let outcome = watch::watch(&platform, &target, &opts, &ctx.interrupt, &mut show);
+    let outcome = watch::watch(&platform, &target, &opts, &ctx.interrupt, &mut |e| {
+        show(prefix, e)
+    });
     let (watched, signal, at) = match outcome {
         Err(WatchError::Interrupted { phase }) => {
             let incident = watch::interrupted(&ctx.journal, &app.name, phase)?;
@@ -205,7 +322,7 @@ pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
     let mut progress = |line: &str| msgln!("  {}", ui::sanitize(line, false));
     let raised = watch::raise(
         &tools,
-        &tree,
+        tree,
         &options,
         policy,
         &watched,
@@ -358,16 +475,16 @@ fn document(
     })
 }
 
-fn show(event: WatchEvent) {
+fn show(prefix: &str, event: WatchEvent) {
     match event {
         WatchEvent::Following { deployment_id } => {
-            msgln!("following deployment {deployment_id} to its end");
+            msgln!("{prefix}following deployment {deployment_id} to its end");
         }
-        WatchEvent::Follow(FollowEvent::Status(status)) => msgln!("  {status}"),
+        WatchEvent::Follow(FollowEvent::Status(status)) => msgln!("{prefix}  {status}"),
         WatchEvent::Follow(FollowEvent::Log(_)) => {}
-        WatchEvent::Follow(FollowEvent::Note(note)) => msgln!("  note: {note}"),
+        WatchEvent::Follow(FollowEvent::Note(note)) => msgln!("{prefix}  note: {note}"),
         WatchEvent::Baseline(b) => msgln!(
-            "baseline before the deploy: {:.1}% 5XX over {} requests in {} minutes",
+            "{prefix}baseline before the deploy: {:.1}% 5XX over {} requests in {} minutes",
             b.ratio() * 100.0,
             b.requests,
             b.minutes
@@ -377,11 +494,11 @@ fn show(event: WatchEvent) {
             health_url,
             threshold,
         } => msgln!(
-            "watching until {} UTC: health at {}, 5XX threshold {:.1}%",
+            "{prefix}watching until {} UTC: health at {}, 5XX threshold {:.1}%",
             until.format("%H:%M:%S"),
             rewind_core::redact::display_url(&health_url),
             threshold * 100.0
         ),
-        WatchEvent::Note(note) => msgln!("note: {}", ui::sanitize(&note, false)),
+        WatchEvent::Note(note) => msgln!("{prefix}note: {}", ui::sanitize(&note, false)),
     }
 }
