@@ -17,9 +17,10 @@ use crate::interrupt::Interrupt;
 use crate::platform::{Deployment, Platform, PlatformError};
 
 /// Scalingo's API requests each round costs: the app (its status), its
-/// events, and the router metrics twice (all requests, 5XX only); the
-/// first round, right after the baseline's read of the metrics, skips
-/// them. The health check goes to the app's own URL, not to the API.
+/// events, and the router metrics twice (all requests, 5XX only); a
+/// round less than half a pause after the previous read of the metrics
+/// (the first, right after the baseline's; the last, when `--for` ends
+/// early in a pause) skips them. The health check goes to the app's own URL, not to the API.
 pub const REQUESTS_PER_ROUND: u32 = 4;
 
 /// The pause between rounds: 4 requests every 15 s is 16 requests a
