@@ -98,7 +98,7 @@ pub fn verify(
                 format!("{} webhook message(s)", webhook_messages.len()),
             ));
         }
-        Scenario::FeatureFlag | Scenario::Minor | Scenario::Watch => {
+        Scenario::FeatureFlag | Scenario::Minor | Scenario::Watch | Scenario::WatchHealthy => {
             checks.push(release_check(BAD))
         }
     }
@@ -156,7 +156,7 @@ pub fn verify(
             ));
             checks.push(ticket_written(summary));
         }
-        Scenario::WithDb | Scenario::AppOnly => {}
+        Scenario::WithDb | Scenario::AppOnly | Scenario::WatchHealthy => {}
     }
     (checks, loss)
 }
@@ -208,6 +208,68 @@ pub fn verify_watch(
             "the database is untouched",
             shipped.rows.iter().all(|r| has(&now, r)),
             format!("{} row(s), none restored", now.len()),
+        ),
+        Err(e) => Check::new("the database's rows", false, e.to_string()),
+    });
+    checks
+}
+
+/// The healthy watch's outcome: the watch ended quietly, opened no
+/// incident (`incidents`, from the journal), posted nothing, and v1.3.0
+/// still runs healthy, its feature off, the database untouched.
+pub fn verify_quiet(
+    stage: &Stage<'_>,
+    shipped: &Shipped,
+    quiet: bool,
+    incidents: usize,
+    webhook_messages: &[String],
+) -> Vec<Check> {
+    let mut checks = vec![
+        Check::new(
+            "rewind watch ended quietly",
+            quiet,
+            if quiet {
+                "no threshold crossed".to_string()
+            } else {
+                "a threshold was crossed: a false alarm".to_string()
+            },
+        ),
+        Check::new(
+            "no incident opened",
+            incidents == 0,
+            format!("{incidents} incident(s) in the journal"),
+        ),
+        Check::new(
+            "nothing posted",
+            webhook_messages.is_empty(),
+            format!("{} webhook message(s)", webhook_messages.len()),
+        ),
+    ];
+    let want = stage.workspace.commit(BAD).unwrap_or_default();
+    let running = running_commit(stage.platform);
+    checks.push(Check::new(
+        format!("v{BAD} runs"),
+        running.as_deref().ok() == Some(want),
+        match &running {
+            Ok(sha) => format!("the last successful deployment runs {}", short(sha)),
+            Err(e) => e.clone(),
+        },
+    ));
+    checks.push(flag_off(stage.platform));
+    checks.push(match stage.health_check() {
+        Ok(h) => Check::new(
+            "the health check passes",
+            h.ok,
+            h.last_error
+                .unwrap_or_else(|| format!("HTTP {}", h.last_status.unwrap_or_default())),
+        ),
+        Err(e) => Check::new("the health check passes", false, e.to_string()),
+    });
+    checks.push(match stage.admin.rows(&shipped.addon) {
+        Ok(now) => Check::new(
+            "the database is untouched",
+            shipped.rows.iter().all(|r| has(&now, r)) && now.len() == shipped.rows.len(),
+            format!("{} row(s)", now.len()),
         ),
         Err(e) => Check::new("the database's rows", false, e.to_string()),
     });

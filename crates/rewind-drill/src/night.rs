@@ -18,7 +18,7 @@ use rewind_core::platform::{Deployment, Platform};
 
 use crate::admin::{Admin, Row};
 use crate::error::DrillError;
-use crate::history::{BAD, FLAG, Release};
+use crate::history::{BAD, FLAG, FLAG_OFF, Release};
 use crate::pace::Pace;
 use crate::workspace::Workspace;
 
@@ -114,6 +114,21 @@ impl Stage<'_> {
     /// Deploys the good releases, then v1.3.0 with its feature on, and
     /// lets production write under it; no alert yet.
     pub fn ship(&self, reporter: &mut dyn Reporter) -> Result<Shipped, DrillError> {
+        self.ship_with(true, reporter)
+    }
+
+    /// Deploys the good releases, then v1.3.0 with its feature off: a
+    /// healthy release (its app answers 503 only while the feature is on),
+    /// which writes nothing of its own.
+    pub fn ship_healthy(&self, reporter: &mut dyn Reporter) -> Result<Shipped, DrillError> {
+        self.ship_with(false, reporter)
+    }
+
+    fn ship_with(
+        &self,
+        feature_on: bool,
+        reporter: &mut dyn Reporter,
+    ) -> Result<Shipped, DrillError> {
         let name = &self.app.name;
         let wanted = self.app.database.as_ref().map(|d| d.addon.as_str());
         let addon = database_addon(self.platform, name, wanted)
@@ -127,19 +142,36 @@ impl Stage<'_> {
             .find(|(r, _)| r.version == BAD)
             .ok_or_else(|| DrillError::NotBroken(format!("no release v{BAD} to deploy")))?;
         let since = Instant::now();
+        let value = if feature_on { "true" } else { FLAG_OFF };
         self.platform
-            .set_variable(name, FLAG, "true")
+            .set_variable(name, FLAG, value)
             .map_err(|e| DrillError::platform(format!("cannot set {FLAG}"), e))?;
         // The last good writes must fall before the restore point.
         if self.interrupt.sleep(self.pace.quiet) {
             return Err(DrillError::Interrupted);
         }
-        reporter.step(&StepLine::done(
-            format!("switch {FLAG} on"),
-            format!("{FLAG}=true: v{BAD} ships its new pricing on"),
-            since,
-        ));
+        if feature_on {
+            reporter.step(&StepLine::done(
+                format!("switch {FLAG} on"),
+                format!("{FLAG}=true: v{BAD} ships its new pricing on"),
+                since,
+            ));
+        } else {
+            reporter.step(&StepLine::done(
+                format!("keep {FLAG} off"),
+                format!("{FLAG}={FLAG_OFF}: v{BAD} ships with its new pricing off, healthy"),
+                since,
+            ));
+        }
         let bad_deployment = self.deploy(release, sha, reporter)?;
+        if !feature_on {
+            let rows = self.admin.rows(&addon)?;
+            return Ok(Shipped {
+                addon,
+                bad_deployment,
+                rows,
+            });
+        }
         let since = Instant::now();
         let rows = self.admin.write_rows(&addon, release.rows)?;
         reporter.step(&StepLine::done(

@@ -192,6 +192,12 @@ pub fn commands(
             lines.push("# the watch, as the drill ran it (nobody answers):".into());
             lines.push("rewind watch --policy auto --for 2m".into());
         }
+        Scenario::WatchHealthy => {
+            lines.push(
+                "# the watch, as the drill ran it (a healthy release: it ends quietly):".into(),
+            );
+            lines.push("rewind watch --policy auto --for 2m".into());
+        }
     }
     lines.push("rewind journal   # then `rewind report ID` for any incident".into());
     if matches!(scenario, Scenario::WithDb | Scenario::AppOnly) {

@@ -20,15 +20,19 @@ pub enum Scenario {
     /// Nobody walks the tree: `rewind watch --policy auto` notices the bad
     /// release and switches the faulty feature off itself (a1).
     Watch,
+    /// The same release ships with its feature off, healthy: the watch
+    /// must end quietly, with no incident and nothing posted.
+    WatchHealthy,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 5] = [
+    pub const ALL: [Scenario; 6] = [
         Scenario::WithDb,
         Scenario::AppOnly,
         Scenario::FeatureFlag,
         Scenario::Minor,
         Scenario::Watch,
+        Scenario::WatchHealthy,
     ];
 
     pub fn name(self) -> &'static str {
@@ -38,6 +42,7 @@ impl Scenario {
             Scenario::FeatureFlag => "feature-flag",
             Scenario::Minor => "minor",
             Scenario::Watch => "watch",
+            Scenario::WatchHealthy => "watch-healthy",
         }
     }
 
@@ -68,6 +73,8 @@ impl Scenario {
             // The watch's evidence decides the same path as feature-flag.
             Scenario::FeatureFlag | Scenario::Watch => &["mep=problem", "q1=yes"],
             Scenario::Minor => &["mep=problem", "q1=no", "q2=yes", "q3=low"],
+            // Nothing crosses a threshold: no incident, no tree.
+            Scenario::WatchHealthy => &[],
         }
     }
 
@@ -78,6 +85,7 @@ impl Scenario {
             Scenario::AppOnly => &["a4"],
             Scenario::FeatureFlag | Scenario::Watch => &["a1"],
             Scenario::Minor => &["a2"],
+            Scenario::WatchHealthy => &[],
         }
     }
 
@@ -93,7 +101,16 @@ impl Scenario {
             Scenario::Watch => {
                 "rewind watch notices the bad release and switches the faulty feature off, with nobody answering"
             }
+            Scenario::WatchHealthy => {
+                "a healthy release ships and rewind watch ends quietly: no incident, nothing posted"
+            }
         }
+    }
+
+    /// Whether the rehearsal is one of `rewind watch`'s (nobody walks the
+    /// tree).
+    pub fn watches(self) -> bool {
+        matches!(self, Scenario::Watch | Scenario::WatchHealthy)
     }
 
     /// Whether the path puts the previous release back.

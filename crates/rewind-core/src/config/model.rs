@@ -237,8 +237,9 @@ pub struct WatchConfig {
     pub error_factor: u32,
     /// ... and this share, in percent, however quiet the baseline was.
     pub error_floor_percent: u32,
-    /// A minute with fewer requests than this is not judged: two requests
-    /// and one error is not a 50% error rate anyone should be woken for.
+    /// A window with fewer requests than this is not judged alone (it is
+    /// added to the next): two requests and one error is not a 50% error
+    /// rate anyone should be woken for.
     pub error_min_requests: u32,
     /// How long the 5XX share must stay above both before it counts.
     pub error_sustained: Duration,
@@ -246,6 +247,9 @@ pub struct WatchConfig {
     pub health_failures: u32,
     /// Whether a crash event after the deploy counts (any one).
     pub crash_events: bool,
+    /// Whether a quiet watch posts one "release looks healthy" line to
+    /// the team's webhook (nothing by default).
+    pub healthy_message: bool,
     /// The actions `rewind watch --policy auto` may carry out on its own
     /// (none by default).
     pub auto: Vec<AutoAction>,
@@ -293,9 +297,10 @@ impl Default for WatchConfig {
             error_factor: 3,
             error_floor_percent: 5,
             error_min_requests: 10,
-            error_sustained: Duration::from_secs(120),
+            error_sustained: Duration::from_secs(45),
             health_failures: 3,
             crash_events: true,
+            healthy_message: false,
             auto: Vec::new(),
         }
     }

@@ -13,7 +13,7 @@ use super::values::{checked, duration, is_env_name, is_http_url};
 const DATABASE_KEYS: [&str; 4] = ["addon", "margin", "migrations", "rollback_order"];
 const HEALTH_KEYS: [&str; 4] = ["url", "retries", "interval", "expect_status"];
 const FLAG_KEYS: [&str; 3] = ["name", "off_value", "description"];
-const WATCH_KEYS: [&str; 8] = [
+const WATCH_KEYS: [&str; 9] = [
     "auto",
     "baseline",
     "error_factor",
@@ -22,6 +22,7 @@ const WATCH_KEYS: [&str; 8] = [
     "error_sustained",
     "health_failures",
     "crash_events",
+    "healthy_message",
 ];
 
 /// `[apps.watch]`, every key optional; the defaults when the table is
@@ -54,6 +55,9 @@ pub(crate) fn read_watch(c: &mut Collector, app: &Table<'_, '_>) -> WatchConfig 
     let crash_events = t
         .boolean(c, "crash_events", "true or false")
         .map_or(defaults.crash_events, |b| b.into_inner());
+    let healthy_message = t
+        .boolean(c, "healthy_message", "true or false")
+        .map_or(defaults.healthy_message, |b| b.into_inner());
     let auto = read_auto(c, &t);
     WatchConfig {
         baseline: duration(c, &t, "baseline", defaults.baseline, true),
@@ -63,6 +67,7 @@ pub(crate) fn read_watch(c: &mut Collector, app: &Table<'_, '_>) -> WatchConfig 
         error_sustained: duration(c, &t, "error_sustained", defaults.error_sustained, false),
         health_failures,
         crash_events,
+        healthy_message,
         auto,
     }
 }

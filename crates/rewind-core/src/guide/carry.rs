@@ -2,7 +2,10 @@
 //! and `--policy ask`: the same leaves as the guide's (a feature flag
 //! switched off, the previous release redeployed), under the app's lock,
 //! journaled before and after in the caller's incident. Only those two:
-//! a database restore or a warning is always a person's walk.
+//! a database restore or a warning is always a person's walk. In two
+//! halves: [`check`] plans and may refuse, changing nothing, so that the
+//! team is told what will be done only once it is allowed; [`act`]
+//! carries the checked plan out.
 
 use serde_json::json;
 
@@ -17,42 +20,62 @@ use super::{redeploy, switch_off};
 /// The step id a carried-out leaf is journaled under.
 pub const STEP: &str = "action";
 
-/// Plans the leaf `kind` of node `node` and carries it out, with nobody
-/// to ask: a flag must be the tree's `flag` param or the app's only one,
-/// a redeploy leaves the database as it is and is refused when a
-/// migration changed between the two releases. Every stage is journaled
-/// in `incident` under the step [`STEP`]; `command` names the caller in
-/// the app's lock. `Err` only when the journal cannot be written.
-#[allow(clippy::too_many_arguments)]
-pub fn carry_out(
+/// A leaf planned and allowed: what [`act`] carries out.
+pub struct Checked {
+    node: String,
+    kind: ActionKind,
+    options: GuideOptions,
+    planned: Planned,
+}
+
+impl Checked {
+    /// The plan's lines: what will be done.
+    pub fn lines(&self) -> &[String] {
+        self.planned.lines()
+    }
+
+    pub fn kind(&self) -> ActionKind {
+        self.kind
+    }
+}
+
+/// Why a leaf is refused before anything changed.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub node: String,
+    pub kind: ActionKind,
+    pub error: String,
+    /// What to do instead, and what stood in the way.
+    pub hints: Vec<String>,
+}
+
+impl Refusal {
+    /// The refusal in one line, its hints after a colon each.
+    pub fn describe(&self) -> String {
+        let mut text = format!("`{}` refused: {}", self.kind.name(), self.error);
+        for hint in &self.hints {
+            text.push_str("; ");
+            text.push_str(hint);
+        }
+        text
+    }
+}
+
+/// Plans the leaf `kind` of node `node` with nobody to ask, and says
+/// whether it may be carried out, changing nothing and journaling
+/// nothing: a flag must be the tree's `flag` param or the app's only one
+/// and not already off; a redeploy leaves the database as it is and is
+/// refused when a migration changed between the two releases; a restore
+/// or a warning is never carried out by `command`.
+pub fn check(
     tools: &Tools<'_>,
     options: &GuideOptions,
-    incident: &IncidentId,
     command: &str,
     node: &str,
     kind: ActionKind,
     params: &toml::Table,
-    progress: &mut dyn FnMut(&str),
-) -> Result<ActionReport, JournalError> {
+) -> Result<Checked, Refusal> {
     let app = &tools.app.name;
-    let journal = tools.journal;
-    let record = |entry: EntryKind, data| journal.record(incident, app, entry, Some(STEP), data);
-    let mut report = ActionReport {
-        node: node.to_string(),
-        action: kind.name(),
-        outcome: ActionOutcome::Done,
-        lines: Vec::new(),
-        ticket: None,
-        rollback_incident: None,
-    };
-    let failed = |mut report: ActionReport, failure: Failure| {
-        report.outcome = ActionOutcome::Failed {
-            error: failure.error,
-            hints: failure.hints,
-            refused: failure.refused,
-        };
-        report
-    };
     let options = GuideOptions {
         yes: true,
         dry_run: false,
@@ -95,21 +118,71 @@ pub fn carry_out(
             Failure::new(format!("`{}` is never carried out by {command}", kind.name())).refused(),
         )),
     };
-    let planned = match planned {
-        Ok(p) => p,
+    match planned {
+        Ok(planned) => Ok(Checked {
+            node: node.to_string(),
+            kind,
+            options,
+            planned,
+        }),
         Err(stop) => {
             let failure = match stop {
                 Stop::Failed(f) => f,
                 Stop::Guide(e) => Failure::new(e.to_string()).refused(),
             };
-            record(
-                EntryKind::StepFailed,
-                json!({"action": kind.name(), "stage": "plan", "error": failure.error}),
-            )?;
-            return Ok(failed(report, failure));
+            Err(Refusal {
+                node: node.to_string(),
+                kind,
+                error: failure.error,
+                hints: failure.hints,
+            })
         }
+    }
+}
+
+/// Journals a refusal in `incident` under the step [`STEP`] (stage
+/// `plan`): nothing was changed.
+pub fn record_refusal(
+    tools: &Tools<'_>,
+    incident: &IncidentId,
+    refusal: &Refusal,
+) -> Result<(), JournalError> {
+    tools.journal.record(
+        incident,
+        &tools.app.name,
+        EntryKind::StepFailed,
+        Some(STEP),
+        json!({"action": refusal.kind.name(), "stage": "plan", "error": refusal.error}),
+    )
+}
+
+/// Carries out a checked leaf under the app's lock, journaled before and
+/// after in `incident` under the step [`STEP`]; `command` names the
+/// caller in the lock. `Err` only when the journal cannot be written.
+pub fn act(
+    tools: &Tools<'_>,
+    incident: &IncidentId,
+    command: &str,
+    checked: Checked,
+    progress: &mut dyn FnMut(&str),
+) -> Result<ActionReport, JournalError> {
+    let app = &tools.app.name;
+    let journal = tools.journal;
+    let Checked {
+        node,
+        kind,
+        options,
+        planned,
+    } = checked;
+    let record = |entry: EntryKind, data| journal.record(incident, app, entry, Some(STEP), data);
+    let mut report = ActionReport {
+        node: node.clone(),
+        action: kind.name(),
+        outcome: ActionOutcome::Done,
+        lines: planned.lines().to_vec(),
+        ticket: None,
+        rollback_incident: None,
     };
-    report.lines = planned.lines().to_vec();
     let holder = Holder::me(&options.actor, command);
     let mut lock = match crate::team::Lock::acquire(
         journal,
@@ -164,6 +237,50 @@ pub fn carry_out(
             Ok(failed(report, failure))
         }
     }
+}
+
+/// [`check`] then [`act`]: a refusal is journaled (stage `plan`) and
+/// reported as a failed action.
+#[allow(clippy::too_many_arguments)]
+pub fn carry_out(
+    tools: &Tools<'_>,
+    options: &GuideOptions,
+    incident: &IncidentId,
+    command: &str,
+    node: &str,
+    kind: ActionKind,
+    params: &toml::Table,
+    progress: &mut dyn FnMut(&str),
+) -> Result<ActionReport, JournalError> {
+    match check(tools, options, command, node, kind, params) {
+        Ok(checked) => act(tools, incident, command, checked, progress),
+        Err(refusal) => {
+            record_refusal(tools, incident, &refusal)?;
+            let report = ActionReport {
+                node: refusal.node.clone(),
+                action: kind.name(),
+                outcome: ActionOutcome::Done,
+                lines: Vec::new(),
+                ticket: None,
+                rollback_incident: None,
+            };
+            let failure = Failure {
+                error: refusal.error,
+                hints: refusal.hints,
+                refused: true,
+            };
+            Ok(failed(report, failure))
+        }
+    }
+}
+
+fn failed(mut report: ActionReport, failure: Failure) -> ActionReport {
+    report.outcome = ActionOutcome::Failed {
+        error: failure.error,
+        hints: failure.hints,
+        refused: failure.refused,
+    };
+    report
 }
 
 enum Planned {

@@ -31,7 +31,7 @@ mod tools;
 mod warn;
 
 pub use actions::{ActionOutcome, ActionReport};
-pub use carry::{STEP as CARRIED_STEP, carry_out};
+pub use carry::{Checked, Refusal, STEP as CARRIED_STEP, act, carry_out, check, record_refusal};
 pub use error::{GuideError, UnansweredQuestion};
 pub use evidence::{Evidence, ProbeResult};
 pub use narrator::{AnswerSource, Narrator};

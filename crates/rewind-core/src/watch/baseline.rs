@@ -1,8 +1,9 @@
 //! The router's per-minute counts turned into what the watch compares:
 //! the baseline (the share of 5XX answers over the period before the
-//! deploy) and the share in the newest minute since the deploy's end.
+//! deploy) and the share in each window between two rounds since the
+//! deploy's end.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::Serialize;
 
 use crate::platform::MetricPoint;
@@ -45,30 +46,61 @@ pub fn baseline(
     }
 }
 
-/// The newest minute at or after the minute `since` falls in (the
-/// deploy's end): what the release answers now. `None` before any point.
-pub fn newest_minute(
-    all: &[MetricPoint],
-    errors: &[MetricPoint],
-    since: DateTime<Utc>,
-) -> Option<(DateTime<Utc>, Traffic)> {
-    let floor = since - TimeDelta::minutes(1);
-    let newest = all
-        .iter()
-        .filter(|p| p.time > floor)
-        .max_by_key(|p| p.time)?;
-    let failed = errors
-        .iter()
-        .find(|p| p.time == newest.time)
-        .map_or(0.0, |p| p.value);
-    Some((
-        newest.time,
-        Traffic {
-            minutes: 1,
-            requests: newest.value,
-            errors: failed,
-        },
-    ))
+/// What the router served between two reads of its metrics. The
+/// platform counts requests per minute, and the current minute's point
+/// grows while the minute runs: the difference between two reads of the
+/// minutes since the deploy's end is the traffic between the two reads, to
+/// the round's spacing instead of the minute's. The first read is the
+/// baseline's, right after the deploy's end, so the minute the deploy
+/// ended in counts only its requests after that read (none of the
+/// previous release's before it).
+#[derive(Debug, Clone, Default)]
+pub struct Windows {
+    /// From this minute on (the one the deploy ended in).
+    from: Option<DateTime<Utc>>,
+    /// The counts last read for each minute: requests, 5XX answers.
+    seen: std::collections::BTreeMap<DateTime<Utc>, (f64, f64)>,
+}
+
+impl Windows {
+    /// Starts counting at the minute `since` falls in, from this read.
+    pub fn new(all: &[MetricPoint], errors: &[MetricPoint], since: DateTime<Utc>) -> Windows {
+        let from = since.duration_trunc(TimeDelta::minutes(1)).unwrap_or(since);
+        let mut windows = Windows {
+            from: Some(from),
+            seen: Default::default(),
+        };
+        windows.next(all, errors);
+        windows
+    }
+
+    /// The traffic since the previous read (a minute's count that went
+    /// down, such as a point the platform revised, counts nothing).
+    pub fn next(&mut self, all: &[MetricPoint], errors: &[MetricPoint]) -> Traffic {
+        let Some(from) = self.from else {
+            return Traffic::default();
+        };
+        let mut window = Traffic::default();
+        for point in all.iter().filter(|p| p.time >= from) {
+            let failed = errors
+                .iter()
+                .find(|p| p.time == point.time)
+                .map_or(0.0, |p| p.value);
+            let (was_requests, was_errors) =
+                self.seen.get(&point.time).copied().unwrap_or_default();
+            let requests = (point.value - was_requests).max(0.0);
+            if requests > 0.0 || failed > was_errors {
+                window.minutes += 1;
+            }
+            window.requests += requests;
+            window.errors += (failed - was_errors).max(0.0).min(requests);
+            self.seen.insert(
+                point.time,
+                (point.value.max(was_requests), failed.max(was_errors)),
+            );
+        }
+        window
+    }
 }
 
 #[cfg(test)]
@@ -101,13 +133,28 @@ mod tests {
     }
 
     #[test]
-    fn the_newest_minute_since_the_deploy_is_the_one_judged() {
-        let all = points(&[(20, 100.0), (22, 40.0), (23, 10.0)]);
-        let errors = points(&[(22, 40.0), (23, 5.0)]);
+    fn a_window_is_the_traffic_between_two_reads_of_the_growing_minutes() {
+        // The deploy ended at 10:22:30; the baseline's read saw minute 22
+        // at 40 requests, 2 of them 5XX (the previous release's).
         let end = at(22) + TimeDelta::seconds(30);
-        let (minute, t) = newest_minute(&all, &errors, end).expect("a minute");
-        assert_eq!((minute, t.requests, t.errors), (at(23), 10.0, 5.0));
-        assert!(newest_minute(&all, &errors, at(24) + TimeDelta::seconds(1)).is_none());
-        assert_eq!(Traffic::default().ratio(), 0.0);
+        let mut w = Windows::new(
+            &points(&[(21, 100.0), (22, 40.0)]),
+            &points(&[(21, 1.0), (22, 2.0)]),
+            end,
+        );
+        // 15 s later: minute 22 grew by 20, all 5XX.
+        let t = w.next(&points(&[(21, 100.0), (22, 60.0)]), &points(&[(22, 22.0)]));
+        assert_eq!((t.minutes, t.requests, t.errors), (1, 20.0, 20.0));
+        // Across the minute's end: minute 22 grew by 5 (none 5XX), minute
+        // 23 holds 10 (5 of them 5XX).
+        let t = w.next(
+            &points(&[(22, 65.0), (23, 10.0)]),
+            &points(&[(22, 22.0), (23, 5.0)]),
+        );
+        assert_eq!((t.minutes, t.requests, t.errors), (2, 15.0, 5.0));
+        // Nothing new: an empty window; a point revised down counts nothing.
+        let t = w.next(&points(&[(22, 60.0), (23, 10.0)]), &points(&[(23, 5.0)]));
+        assert_eq!((t.requests, t.errors), (0.0, 0.0));
+        assert_eq!(Windows::default().next(&[], &[]), Traffic::default());
     }
 }

@@ -27,7 +27,7 @@ pub enum Signal {
     /// The share of 5XX answers stayed above the threshold for
     /// `sustained_seconds`.
     ErrorRate {
-        /// The newest minute's share, requests and 5XX answers.
+        /// The last judged window's share, requests and 5XX answers.
         ratio: f64,
         requests: f64,
         errors: f64,
@@ -71,7 +71,7 @@ impl Signal {
                 threshold,
                 sustained_seconds,
             } => format!(
-                "{} of requests answered 5XX ({errors} of {requests} in the newest minute) for {sustained_seconds}s, above the threshold of {} (baseline {})",
+                "{} of requests answered 5XX ({errors} of {requests} since the previous check) for {sustained_seconds}s, above the threshold of {} (baseline {})",
                 percent(*ratio),
                 percent(*threshold),
                 percent(*baseline),
@@ -98,9 +98,13 @@ pub struct Detector {
     config: WatchConfig,
     baseline: f64,
     health_failures: u32,
-    /// How long the 5XX share has been above the threshold, in time
-    /// watched (the sum of the rounds' spacing), when it is.
-    errors_above: Option<Duration>,
+    /// Traffic not judged yet (too few requests so far), and the time it
+    /// covers.
+    pending: Traffic,
+    pending_for: Duration,
+    /// How long, and over how many judged windows in a row, the 5XX share
+    /// has been above the threshold, when it is.
+    errors_above: Option<(Duration, u32)>,
 }
 
 impl Detector {
@@ -109,6 +113,8 @@ impl Detector {
             config,
             baseline: baseline.ratio(),
             health_failures: 0,
+            pending: Traffic::default(),
+            pending_for: Duration::ZERO,
             errors_above: None,
         }
     }
@@ -135,27 +141,41 @@ impl Detector {
         })
     }
 
-    /// The newest minute's traffic, `elapsed` after the previous round.
-    /// A minute too quiet to judge neither fires nor resets the count.
-    pub fn traffic(&mut self, newest: Option<&Traffic>, elapsed: Duration) -> Option<Signal> {
-        let t = newest?;
-        if t.requests < f64::from(self.config.error_min_requests) {
+    /// The traffic of one window (what the router served between two
+    /// reads of its metrics, `elapsed` apart: [`super::baseline::Windows`]).
+    /// Windows with fewer than `error_min_requests` requests are added to
+    /// the next one, which is then judged over their time together: too
+    /// quiet to judge neither fires nor resets. The share fires once it
+    /// has stayed above the threshold for `error_sustained` of watched time
+    /// and, when that is above zero, over two judged windows at least: a
+    /// burst of errors shorter than a round's spacing cannot fire alone.
+    pub fn traffic(&mut self, window: Option<&Traffic>, elapsed: Duration) -> Option<Signal> {
+        let t = window?;
+        self.pending.minutes = self.pending.minutes.max(t.minutes);
+        self.pending.requests += t.requests;
+        self.pending.errors += t.errors;
+        self.pending_for += elapsed;
+        if self.pending.requests < f64::from(self.config.error_min_requests) {
             return None;
         }
+        let judged = std::mem::take(&mut self.pending);
+        let covered = std::mem::take(&mut self.pending_for);
         let threshold = self.threshold();
-        if t.ratio() <= threshold {
+        if judged.ratio() <= threshold {
             self.errors_above = None;
             return None;
         }
-        let above = match self.errors_above {
-            None => Duration::ZERO,
-            Some(d) => d + elapsed,
+        let (above, windows) = match self.errors_above {
+            None => (covered, 1),
+            Some((d, n)) => (d + covered, n + 1),
         };
-        self.errors_above = Some(above);
-        (above >= self.config.error_sustained).then(|| Signal::ErrorRate {
-            ratio: t.ratio(),
-            requests: t.requests,
-            errors: t.errors,
+        self.errors_above = Some((above, windows));
+        let sustained = self.config.error_sustained;
+        let fired = above >= sustained && (sustained.is_zero() || windows >= 2);
+        fired.then(|| Signal::ErrorRate {
+            ratio: judged.ratio(),
+            requests: judged.requests,
+            errors: judged.errors,
             baseline: self.baseline,
             threshold,
             sustained_seconds: above.as_secs(),
@@ -228,18 +248,146 @@ mod tests {
     }
 
     #[test]
-    fn errors_fire_once_sustained_and_a_good_minute_starts_over() {
+    fn errors_fire_once_sustained_over_two_windows_and_a_good_window_starts_over() {
         let mut d = detector(0.01);
-        let step = Duration::from_secs(60);
-        assert!(d.traffic(Some(&minute(100.0, 50.0)), step).is_none());
-        assert!(d.traffic(Some(&minute(100.0, 50.0)), step).is_none());
-        assert!(d.traffic(Some(&minute(100.0, 1.0)), step).is_none());
-        // Too quiet to judge: neither fires nor resets.
-        assert!(d.traffic(Some(&minute(100.0, 50.0)), step).is_none());
+        let step = Duration::from_secs(15);
+        // Default: 45 s above the threshold.
+        assert!(d.traffic(Some(&minute(20.0, 10.0)), step).is_none());
+        assert!(d.traffic(Some(&minute(20.0, 10.0)), step).is_none());
+        assert!(d.traffic(Some(&minute(20.0, 0.0)), step).is_none());
+        assert!(d.traffic(Some(&minute(20.0, 10.0)), step).is_none());
+        // Too quiet to judge: neither fires nor resets; its time counts
+        // with the next window's.
         assert!(d.traffic(Some(&minute(3.0, 3.0)), step).is_none());
-        assert!(d.traffic(Some(&minute(100.0, 50.0)), step).is_none());
-        let fired = d.traffic(Some(&minute(100.0, 50.0)), step).expect("fires");
+        let fired = d.traffic(Some(&minute(20.0, 10.0)), step).expect("fires");
         assert_eq!(fired.name(), "5xx");
+        assert!(matches!(
+            fired,
+            Signal::ErrorRate {
+                sustained_seconds: 45,
+                requests: 23.0,
+                errors: 13.0,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn one_long_quiet_window_needs_a_second_one_and_zero_fires_at_once() {
+        let mut d = detector(0.0);
+        // A minute of little traffic all in one judged window: a long
+        // time, but one window is one burst as far as anyone can tell.
+        assert!(
+            d.traffic(Some(&minute(12.0, 6.0)), Duration::from_secs(60))
+                .is_none()
+        );
+        assert!(
+            d.traffic(Some(&minute(12.0, 6.0)), Duration::from_secs(15))
+                .is_some()
+        );
+        let config = WatchConfig {
+            error_sustained: Duration::ZERO,
+            ..WatchConfig::default()
+        };
+        let mut d = Detector::new(config, &Traffic::default());
+        assert!(
+            d.traffic(Some(&minute(10.0, 1.0)), Duration::ZERO)
+                .is_some()
+        );
+    }
+
+    /// The router of a Scalingo app at the default pace: `rate` requests a
+    /// second, `bad(t)` the share answered 5XX at second `t` after the
+    /// deploy's end, counted per minute (the deploy ends `offset` seconds
+    /// into a minute); the watch reads the minutes `lag` seconds after the
+    /// end (the baseline), then every `poll` seconds. When it fires, in
+    /// seconds after the deploy's end.
+    fn detection(
+        rate: f64,
+        bad: &dyn Fn(u32) -> bool,
+        offset: u32,
+        lag: u32,
+        poll: u32,
+        until: u32,
+    ) -> Option<u32> {
+        use super::super::baseline::Windows;
+        use crate::platform::MetricPoint;
+        use chrono::TimeDelta;
+
+        let start = DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let end = start + TimeDelta::seconds(i64::from(offset));
+        // The minutes' counts as read at second `t` after the end.
+        let read = |t: u32| {
+            let mut all: Vec<MetricPoint> = Vec::new();
+            let mut errors: Vec<MetricPoint> = Vec::new();
+            for s in 0..(offset + t) {
+                let minute = start + TimeDelta::minutes(i64::from(s / 60));
+                let failing = s >= offset && bad(s - offset);
+                for list in [&mut all, &mut errors] {
+                    if list.last().is_none_or(|p| p.time != minute) {
+                        list.push(MetricPoint {
+                            time: minute,
+                            value: 0.0,
+                        });
+                    }
+                }
+                all.last_mut().expect("point").value += rate;
+                if failing {
+                    errors.last_mut().expect("point").value += rate;
+                }
+            }
+            (all, errors)
+        };
+        let (all, errors) = read(lag);
+        let mut windows = Windows::new(&all, &errors, end);
+        let mut d = Detector::new(WatchConfig::default(), &Traffic::default());
+        let mut previous = lag;
+        let mut t = lag;
+        while t <= until {
+            let (all, errors) = read(t);
+            let window = windows.next(&all, &errors);
+            let elapsed = Duration::from_secs(u64::from(t - previous));
+            if d.traffic(Some(&window), elapsed).is_some() {
+                return Some(t);
+            }
+            previous = t;
+            t += poll;
+        }
+        None
+    }
+
+    #[test]
+    fn at_the_default_pace_a_5xx_rise_fires_within_60s_and_a_short_burst_never() {
+        let poll = super::super::run::DEFAULT_POLL.as_secs() as u32;
+        let always = |_| true;
+        // One request a second, the deploy ending anywhere in its minute,
+        // rewind seeing the end up to 5 s late (polling the deployment).
+        for offset in [0, 1, 20, 45, 59] {
+            for lag in [0, 2, 5] {
+                let fired = detection(1.0, &always, offset, lag, poll, 600)
+                    .unwrap_or_else(|| panic!("offset {offset}, lag {lag}: never fired"));
+                assert!(fired <= 60, "offset {offset}, lag {lag}: {fired}s");
+            }
+        }
+        // A quieter app (one request every 2 s, 7.5 a window): the windows
+        // add up until 10 requests, and it still fires, later.
+        let quiet = detection(0.5, &always, 30, 0, poll, 600).expect("fires");
+        assert!((60..=90).contains(&quiet), "{quiet}s");
+        // A burst of 5XX of 15 s, anywhere: never fires alone.
+        for from in [0, 5, 14, 29, 40] {
+            let burst = move |t: u32| (from..from + 15).contains(&t);
+            for offset in [0, 30, 59] {
+                assert_eq!(
+                    detection(2.0, &burst, offset, 1, poll, 300),
+                    None,
+                    "burst at {from}s, offset {offset}"
+                );
+            }
+        }
+        // Healthy: never.
+        assert_eq!(detection(5.0, &|_| false, 10, 1, poll, 900), None);
     }
 
     #[test]

@@ -146,74 +146,86 @@ pub fn raise(
 
     let next = next_command(app, &answers);
     let proposal = proposal(tree, &stopped_at);
-    // Auto decides before the message, so that the message says what
-    // rewind is doing; ask asks after it, a person may take a while.
-    let auto = match policy {
+    // The policy decides, and the action's plan is checked (reads only),
+    // before the message: the team is told what rewind will do only once
+    // it is allowed; ask asks after the message, a person may take a while.
+    let decided = match policy {
+        Policy::Notify => None,
         Policy::Auto => Some(auto_decision(
             tools,
             watched,
             proposal.as_ref(),
             &stopped_at,
         )?),
-        _ => None,
+        Policy::Ask(_) => Some(never(tools, watched, proposal.as_ref(), &stopped_at)?),
+    };
+    let checked = match decided {
+        None => None,
+        Some(Err(why)) => Some(Err(why)),
+        Some(Ok(p)) => Some(
+            match guide::check(tools, options, COMMAND, &p.node, p.kind, &p.params) {
+                Ok(plan) => Ok((p, plan)),
+                Err(refusal) => {
+                    guide::record_refusal(tools, &incident, &refusal)?;
+                    Err(format!("{}; nothing was changed", refusal.describe()))
+                }
+            },
+        ),
     };
     let mut lines = message(app, watched, signal, detection, &evidence, &next);
-    match (&auto, &proposal) {
-        (Some(Ok(p)), _) => lines.push(format!(
-            "policy auto: rewind is carrying out `{}` ({}) now; the outcome follows",
-            p.kind.name(),
-            p.node
-        )),
-        (Some(Err(why)), _) => lines.push(format!("policy auto did not act: {why}")),
-        (None, Some(p)) if matches!(policy, Policy::Ask(_)) => lines.push(format!(
-            "policy ask: the person watching is asked to confirm `{}` ({})",
-            p.kind.name(),
-            p.node
-        )),
-        _ => {}
+    match (&checked, policy) {
+        (Some(Ok((p, plan))), Policy::Auto) => {
+            lines.push(format!(
+                "policy auto: rewind is carrying out `{}` ({}) now; the outcome follows",
+                p.kind.name(),
+                p.node
+            ));
+            lines.extend(plan.lines().iter().map(|l| format!("  {l}")));
+        }
+        (Some(Ok((p, plan))), _) => {
+            lines.push(format!(
+                "policy ask: the person watching is asked to confirm `{}` ({})",
+                p.kind.name(),
+                p.node
+            ));
+            lines.extend(plan.lines().iter().map(|l| format!("  {l}")));
+        }
+        (Some(Err(why)), _) => lines.push(format!("policy {} did not act: {why}", policy.name())),
+        (None, _) => {}
     }
     let notified = tell(tools, &incident, "notify", &lines)?;
 
-    let acted = match (policy, auto) {
-        (Policy::Notify, _) => Acted::Notified,
-        (Policy::Auto, Some(Err(why))) => {
+    let acted = match (policy, checked) {
+        (Policy::Notify, _) | (_, None) => Acted::Notified,
+        (_, Some(Err(why))) => {
             step(
                 EntryKind::Note,
                 "action",
-                json!({"policy": "auto", "not_carried": why}),
+                json!({"policy": policy.name(), "not_carried": why}),
             )?;
             Acted::NotCarried(why)
         }
-        (Policy::Auto, Some(Ok(p))) => {
-            let report = guide::carry_out(
-                tools, options, &incident, COMMAND, &p.node, p.kind, &p.params, progress,
-            )?;
-            Acted::Carried(report)
+        (Policy::Auto, Some(Ok((_, plan)))) => {
+            Acted::Carried(guide::act(tools, &incident, COMMAND, plan, progress)?)
         }
-        (Policy::Auto, None) => Acted::NotCarried("no decision".to_string()),
-        (Policy::Ask(prompter), _) => {
-            let asked = ask(tools, watched, proposal.as_ref(), &stopped_at, prompter)?;
-            match asked {
-                Ok(p) => {
-                    step(
-                        EntryKind::Note,
-                        "action",
-                        json!({"policy": "ask", "confirmed": true}),
-                    )?;
-                    Acted::Carried(guide::carry_out(
-                        tools, options, &incident, COMMAND, &p.node, p.kind, &p.params, progress,
-                    )?)
-                }
-                Err(why) => {
-                    step(
-                        EntryKind::Note,
-                        "action",
-                        json!({"policy": "ask", "not_carried": why}),
-                    )?;
-                    Acted::NotCarried(why)
-                }
+        (Policy::Ask(prompter), Some(Ok((p, plan)))) => match ask(tools, watched, &p, prompter) {
+            Ok(()) => {
+                step(
+                    EntryKind::Note,
+                    "action",
+                    json!({"policy": "ask", "confirmed": true}),
+                )?;
+                Acted::Carried(guide::act(tools, &incident, COMMAND, plan, progress)?)
             }
-        }
+            Err(why) => {
+                step(
+                    EntryKind::Note,
+                    "action",
+                    json!({"policy": "ask", "not_carried": why}),
+                )?;
+                Acted::NotCarried(why)
+            }
+        },
     };
     if let Acted::Carried(report) = &acted {
         let mut result = match &report.outcome {
@@ -254,6 +266,23 @@ pub fn raise(
         proposal,
         acted,
     })
+}
+
+/// The one line a quiet watch posts when `[apps.watch] healthy_message`
+/// asks for it.
+pub fn healthy_line(app: &str, watched: &Watched, watched_for: std::time::Duration) -> String {
+    let release = watched
+        .deployment
+        .git_ref
+        .as_deref()
+        .map(|r| format!(" ({})", r.get(..12).unwrap_or(r)))
+        .unwrap_or_default();
+    format!(
+        "rewind watch: {app}'s release looks healthy: deployment {}{release} crossed no threshold in {} ({} rounds of checks)",
+        watched.deployment.id,
+        crate::config::format_duration(watched_for),
+        watched.rounds
+    )
 }
 
 /// Posts `lines` on the team's webhook, journaled as step `id`.
@@ -364,19 +393,14 @@ fn auto_decision(
     Ok(Ok(p))
 }
 
-/// Policy ask: the proposal once the person typed the app's name, or why
-/// nothing is carried out.
+/// Policy ask: `Ok` once the person typed the app's name, or why nothing
+/// is carried out.
 fn ask(
     tools: &Tools<'_>,
     watched: &Watched,
-    proposal: Option<&Proposal>,
-    stopped_at: &str,
+    p: &Proposal,
     prompter: &dyn Prompter,
-) -> Result<Result<Proposal, String>, JournalError> {
-    let p = match never(tools, watched, proposal, stopped_at)? {
-        Ok(p) => p,
-        Err(why) => return Ok(Err(why)),
-    };
+) -> Result<(), String> {
     let app = &tools.app.name;
     let summary = format!(
         "rewind watch proposes `{}` ({}) on {app}, deployment {}",
@@ -384,14 +408,14 @@ fn ask(
         p.node,
         watched.deployment.id
     );
-    Ok(match prompter.confirm_typed(&summary, app) {
-        Ok(true) => Ok(p),
+    match prompter.confirm_typed(&summary, app) {
+        Ok(true) => Ok(()),
         Ok(false) => Err("the person did not confirm: nothing was changed".to_string()),
         Err(PromptError::NobodyToAsk { .. }) => {
             Err("no terminal to ask: behaved as notify, nothing was changed".to_string())
         }
         Err(e) => Err(format!("no confirmation ({e}): nothing was changed")),
-    })
+    }
 }
 
 /// An earlier watch incident that carried out (or started) an action for
@@ -408,7 +432,8 @@ fn earlier_action(
             i.app == app
                 && i.opening.get("command").and_then(Value::as_str) == Some(COMMAND)
                 && i.opening.get("deployment_id").and_then(Value::as_str) == Some(deployment)
-                && i.step(guide::CARRIED_STEP).is_some()
+                && i.step(guide::CARRIED_STEP)
+                    .is_some_and(|s| s.started_at.is_some())
         })
         .map(|i| i.id.to_string()))
 }

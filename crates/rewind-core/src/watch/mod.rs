@@ -18,10 +18,10 @@ pub mod run;
 
 pub use baseline::Traffic;
 pub use detect::{Detector, Signal};
-pub use incident::{Acted, Policy, Proposal, Raised, interrupted, raise};
+pub use incident::{Acted, Policy, Proposal, Raised, healthy_line, interrupted, raise};
 pub use run::{
     DEFAULT_POLL, REQUESTS_PER_ROUND, Target, WatchError, WatchEvent, WatchOptions, WatchOutcome,
-    Watched, watch,
+    Watched, pace_for, requests_per_minute, watch,
 };
 
 /// The `rewind watch` policies (docs/watch.md).

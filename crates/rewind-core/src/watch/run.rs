@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::baseline::{Traffic, baseline, newest_minute};
+use super::baseline::{Traffic, Windows, baseline};
 use super::detect::{Detector, Signal};
 use crate::config::WatchConfig;
 use crate::follow::{FollowError, FollowEvent, FollowOptions, follow};
@@ -17,8 +17,10 @@ use crate::interrupt::Interrupt;
 use crate::platform::{Deployment, Platform, PlatformError};
 
 /// Scalingo's API requests each round costs: the app (its status), its
-/// events, and the router metrics twice (all requests, 5XX only). The
-/// health check goes to the app's own URL, not to the API.
+/// events, and the router metrics twice (all requests, 5XX only); a
+/// round less than half a pause after the previous read of the metrics
+/// (the first, right after the baseline's; the last, when `--for` ends
+/// early in a pause) skips them. The health check goes to the app's own URL, not to the API.
 pub const REQUESTS_PER_ROUND: u32 = 4;
 
 /// The pause between rounds: 4 requests every 15 s is 16 requests a
@@ -218,6 +220,8 @@ pub fn watch(
         .map_err(|e| platform_error(e, learning))?;
     let learnt = baseline(&all, &errors, ended_at, target.config.baseline);
     on_event(WatchEvent::Baseline(learnt));
+    let mut windows = Windows::new(&all, &errors, ended_at);
+    let mut metrics_read = Instant::now();
 
     let mut detector = Detector::new(target.config.clone(), &learnt);
     let started = Instant::now();
@@ -234,21 +238,23 @@ pub fn watch(
         health_url,
     };
     let mut reads = Reads { failures: 0 };
-    let mut last_round: Option<Instant> = None;
     loop {
         if interrupt.is_raised() {
             return Err(WatchError::Interrupted { phase: "watching" });
         }
-        let elapsed = last_round.map_or(Duration::ZERO, |t| t.elapsed());
-        last_round = Some(Instant::now());
         watched.rounds += 1;
+        let mut metrics = Metrics {
+            windows: &mut windows,
+            read_at: &mut metrics_read,
+            min_gap: opts.poll / 2,
+        };
         if let Some(signal) = round(
             platform,
             target,
             &watched,
             &mut detector,
             &mut reads,
-            elapsed,
+            &mut metrics,
             interrupt,
             on_event,
         )? {
@@ -305,6 +311,17 @@ impl Reads {
     }
 }
 
+/// The router metrics between rounds: the minutes' counts last read, and
+/// when.
+struct Metrics<'m> {
+    windows: &'m mut Windows,
+    read_at: &'m mut Instant,
+    /// Rounds closer than this to the previous read skip the metrics (the
+    /// first round, right after the baseline's read, would read an empty
+    /// window and spend two requests of the first minute for nothing).
+    min_gap: Duration,
+}
+
 /// One round: the health check, the app's status, its events, the router
 /// metrics. The first threshold crossed is the signal.
 #[allow(clippy::too_many_arguments)]
@@ -314,7 +331,7 @@ fn round(
     watched: &Watched,
     detector: &mut Detector,
     reads: &mut Reads,
-    elapsed: Duration,
+    metrics: &mut Metrics<'_>,
     interrupt: &Interrupt,
     on_event: &mut dyn FnMut(WatchEvent),
 ) -> Result<Option<Signal>, WatchError> {
@@ -345,6 +362,9 @@ fn round(
     {
         return Ok(Some(signal));
     }
+    if metrics.read_at.elapsed() < metrics.min_gap {
+        return Ok(None);
+    }
     let all = reads.read(
         "the router metrics",
         platform.router_metrics(app, 1, None),
@@ -356,10 +376,32 @@ fn round(
         on_event,
     )?;
     if let (Some(all), Some(errors)) = (all, errors) {
-        let newest = newest_minute(&all, &errors, watched.ended_at).map(|(_, t)| t);
-        return Ok(detector.traffic(newest.as_ref(), elapsed));
+        // The window runs from the previous read to this one: the time
+        // the detector counts is the time the traffic covers.
+        let now = Instant::now();
+        let elapsed = now.duration_since(*metrics.read_at);
+        *metrics.read_at = now;
+        let window = metrics.windows.next(&all, &errors);
+        return Ok(detector.traffic(Some(&window), elapsed));
     }
     Ok(None)
+}
+
+/// The pause between two rounds of one app when `apps` apps are watched
+/// together: `poll` times the number of apps, so that the whole watch
+/// spends what one app's would, within a third of Scalingo's limit
+/// whatever the number of apps.
+pub fn pace_for(poll: Duration, apps: usize) -> Duration {
+    poll.saturating_mul(u32::try_from(apps.max(1)).unwrap_or(u32::MAX))
+}
+
+/// The API requests a minute of `apps` apps watched together, each round
+/// `poll` apart (the rounds only: following and the baseline are once).
+pub fn requests_per_minute(poll: Duration, apps: usize) -> f64 {
+    if poll.is_zero() {
+        return f64::INFINITY;
+    }
+    apps as f64 * f64::from(REQUESTS_PER_ROUND) * 60.0 / poll.as_secs_f64()
 }
 
 #[cfg(test)]
@@ -371,5 +413,25 @@ mod tests {
         let per_minute = f64::from(REQUESTS_PER_ROUND) * 60.0 / DEFAULT_POLL.as_secs_f64();
         assert_eq!(per_minute, 16.0);
         assert!(per_minute <= 60.0 / 3.0);
+    }
+
+    #[test]
+    fn several_apps_slow_each_one_down_and_stay_within_a_third_in_all() {
+        for apps in 1..=50 {
+            let poll = pace_for(DEFAULT_POLL, apps);
+            assert_eq!(poll, DEFAULT_POLL * apps as u32);
+            let per_minute = requests_per_minute(poll, apps);
+            assert!(
+                (per_minute - 16.0).abs() < 1e-9,
+                "{apps} apps: {per_minute}"
+            );
+            assert!(per_minute <= 60.0 / 3.0);
+        }
+        assert_eq!(pace_for(DEFAULT_POLL, 0), DEFAULT_POLL);
+        assert_eq!(
+            pace_for(Duration::from_secs(15), 3),
+            Duration::from_secs(45)
+        );
+        assert_eq!(requests_per_minute(Duration::from_secs(45), 3), 16.0);
     }
 }

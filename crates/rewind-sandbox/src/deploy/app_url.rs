@@ -5,9 +5,14 @@
 //! answer through a `.sandbox/health` file holding a status code (`503`
 //! makes every request to the app answer 503), optionally only while an
 //! environment variable of the app has a value (`503 when FEATURE_X=true`:
-//! a feature flag switched off makes the app healthy again). Without that
-//! file the app answers 200. The file is read once per commit: a commit
-//! never changes.
+//! a feature flag switched off makes the app healthy again). `crash`
+//! instead of a code (`crash when FEATURE_X=true` too) makes the release's
+//! process exit at boot: the router answers 503, the container is
+//! `crashed`, and the sandbox records a `crash` event in the app's
+//! timeline when such a release starts running (a deployment's end, a
+//! restart), as Scalingo does ([`record_crash`]). Without that file the
+//! app answers 200. The file is read once per commit: a commit never
+//! changes.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -65,8 +70,13 @@ pub enum Health {
     Down { status: String },
     /// Nothing was ever deployed successfully.
     NoRelease,
-    /// A release runs and answers with this status code.
-    Release { release: String, code: StatusCode },
+    /// A release runs and answers with this status code; `crashed` when
+    /// its process exits (the router's 503).
+    Release {
+        release: String,
+        code: StatusCode,
+        crashed: bool,
+    },
     /// The release's health file cannot be read or understood.
     Broken { release: String, message: String },
 }
@@ -120,6 +130,7 @@ pub async fn health(state: &AppState, app: &str) -> Option<Health> {
         Running::Other { git_ref } => Health::Release {
             release: git_ref,
             code: StatusCode::OK,
+            crashed: false,
         },
         Running::Commit {
             repo,
@@ -129,6 +140,7 @@ pub async fn health(state: &AppState, app: &str) -> Option<Health> {
             Ok(rule) => Health::Release {
                 release: sha,
                 code: rule.status(&variables),
+                crashed: rule.crash && rule.applies(&variables),
             },
             Err(message) => Health::Broken {
                 release: sha,
@@ -150,7 +162,16 @@ async fn answer(State(state): State<AppState>, app: String) -> Response {
             axum::Json(json!({ "app": app, "release": release, "error": message })),
         )
             .into_response(),
-        Health::Release { release, code } => {
+        Health::Release {
+            crashed: true,
+            release,
+            ..
+        } => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({ "app": app, "release": release, "status": "crashed", "error": "no container answers: the app crashed" })),
+        )
+            .into_response(),
+        Health::Release { release, code, .. } => {
             let state_word = if code.is_success() { "up" } else { "failing" };
             (
                 code,
@@ -173,17 +194,26 @@ fn unavailable(app: &str, why: &str) -> Response {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Rule {
     code: u16,
+    /// The process exits at boot (`crash`): the router answers `code` (503).
+    crash: bool,
     /// Only while this variable has this value; 200 otherwise.
     when: Option<(String, String)>,
 }
 
 impl Rule {
-    fn status(&self, variables: &[(String, String)]) -> StatusCode {
-        let applies = match &self.when {
+    fn applies(&self, variables: &[(String, String)]) -> bool {
+        match &self.when {
             None => true,
             Some((name, value)) => variables.iter().any(|(n, v)| n == name && v == value),
+        }
+    }
+
+    fn status(&self, variables: &[(String, String)]) -> StatusCode {
+        let code = if self.applies(variables) {
+            self.code
+        } else {
+            200
         };
-        let code = if applies { self.code } else { 200 };
         StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
@@ -205,6 +235,7 @@ async fn rule_of(repo: String, sha: String) -> Result<Rule, String> {
     let rule = match text {
         None => Rule {
             code: 200,
+            crash: false,
             when: None,
         },
         Some(text) => parse(&text)?,
@@ -216,16 +247,18 @@ async fn rule_of(repo: String, sha: String) -> Result<Rule, String> {
     Ok(rule)
 }
 
-/// `CODE` or `CODE when NAME=VALUE`, CODE from 100 to 599.
+/// `CODE` or `CODE when NAME=VALUE`, CODE from 100 to 599 or `crash`.
 fn parse(text: &str) -> Result<Rule, String> {
     let expected = || {
         format!(
-            "{HEALTH_FILE} must hold an HTTP status code such as 503, optionally followed by `when NAME=VALUE`, not `{}`",
+            "{HEALTH_FILE} must hold an HTTP status code such as 503 or `crash`, optionally followed by `when NAME=VALUE`, not `{}`",
             text.trim()
         )
     };
     let words: Vec<&str> = text.split_whitespace().collect();
+    let crash = words.first() == Some(&"crash");
     let code = match words.first().map(|w| w.parse::<u16>()) {
+        _ if crash => 503,
         Some(Ok(code)) if (100..=599).contains(&code) => code,
         _ => return Err(expected()),
     };
@@ -237,7 +270,47 @@ fn parse(text: &str) -> Result<Rule, String> {
         },
         Some(_) => return Err(expected()),
     };
-    Ok(Rule { code, when })
+    Ok(Rule { code, crash, when })
+}
+
+/// Records a `crash` event for `app` at `at` when its running release
+/// crashes (`crash` in its health file, its condition met), as Scalingo's
+/// timeline shows one (`type_data`: `container_type`, `crash_logs`,
+/// `logs_url`), dated `at`; once per start: not when a crash event is
+/// already recorded at or after `at`.
+pub async fn record_crash(state: &AppState, app: &str, at: crate::time::Timestamp) {
+    let Some(Health::Release {
+        release,
+        crashed: true,
+        ..
+    }) = health(state, app).await
+    else {
+        return;
+    };
+    let logs_url = format!("{}/v1/apps/{app}/logs", state.base_url);
+    let mut world = state.world();
+    let Some(found) = world.apps.get_mut(app) else {
+        return;
+    };
+    let already = found
+        .events
+        .iter()
+        .any(|e| e.kind == "crash" && e.created_at >= at);
+    if already {
+        return;
+    }
+    found.push_event(
+        "scalingo",
+        "crash",
+        json!({
+            "container_type": "web",
+            "crash_logs": format!("web-1: the process of release {} exited at boot (status 1)", &release[..release.len().min(12)]),
+            "logs_url": logs_url,
+        }),
+    );
+    if let Some(event) = found.events.last_mut() {
+        event.created_at = at;
+    }
 }
 
 #[cfg(test)]
@@ -264,8 +337,14 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+        let crash = parse("crash when FEATURE_X=true\n").expect("crash rule");
+        assert!(crash.crash && crash.code == 503);
+        assert!(crash.applies(&vars("true")) && !crash.applies(&vars("false")));
+        assert!(parse("crash").expect("crash").crash);
+        assert!(!parse("503").expect("503").crash);
         let plain = Rule {
             code: 503,
+            crash: false,
             when: None,
         };
         assert_eq!(plain.status(&[]).as_u16(), 503);

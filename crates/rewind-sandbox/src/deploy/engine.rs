@@ -102,6 +102,20 @@ async fn play(state: AppState, app: String, id: String, steps: Vec<Step>) {
             break;
         }
     }
+    // A release that crashes at boot: its crash in the app's timeline,
+    // dated from the deployment's end.
+    let ended = {
+        let world = state.world();
+        world
+            .apps
+            .get(&app)
+            .and_then(|a| a.deployments.iter().find(|d| d.id == id))
+            .filter(|d| d.status == "success")
+            .and_then(|d| d.finished_at)
+    };
+    if let Some(at) = ended {
+        crate::deploy::app_url::record_crash(&state, &app, at).await;
+    }
     if let Err(message) = save_state(&state).await {
         crate::say!("rewind-sandbox: {message}");
     }

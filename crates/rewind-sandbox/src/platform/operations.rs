@@ -95,6 +95,8 @@ async fn run_restart(state: AppState, app: String, id: String, duration: Duratio
     set_status(&state, &app, &id, "running");
     tokio::time::sleep(duration - duration / 3).await;
     set_status(&state, &app, &id, "done");
+    // A release that crashes at boot crashes again once restarted.
+    crate::deploy::app_url::record_crash(&state, &app, now()).await;
     if let Err(e) = persist::save(&state).await {
         crate::say!("rewind-sandbox: {e}");
     }

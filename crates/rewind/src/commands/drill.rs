@@ -235,7 +235,7 @@ fn rehearse(
         interrupt: &interrupt,
         pace,
     };
-    if args.scenario == Scenario::Watch {
+    if args.scenario.watches() {
         let night = Night {
             stage: &stage,
             config: &config,
@@ -245,7 +245,11 @@ fn rehearse(
             database,
             listen: sandbox.addr().to_string(),
         };
-        let summary = watched_night(&night, &sandbox, started, out)?;
+        let summary = if args.scenario == Scenario::WatchHealthy {
+            quiet_night(&night, &sandbox, started, out)?
+        } else {
+            watched_night(&night, &sandbox, started, out)?
+        };
         drop(sandbox);
         return Ok(summary);
     }
@@ -563,6 +567,142 @@ fn watched_night(
         guide_incident: Some(raised.incident.to_string()),
         rollback_incident: None,
         report: rollback::report(&incident).to_markdown(),
+        workspace: (!night.ws.is_temporary()).then(|| night.ws.root.clone()),
+        replay,
+    })
+}
+
+/// The healthy watch: v1.3.0 ships with its feature off, then the same
+/// `rewind watch --policy auto` watches it for a while and must end
+/// quietly: no incident, nothing posted, nothing changed.
+fn quiet_night(
+    night: &Night<'_>,
+    sandbox: &rewind_sandbox::Sandbox,
+    started: Instant,
+    out: &mut Printer,
+) -> Result<DrillSummary, Failure> {
+    use rewind_core::watch::{self, Target, WatchOptions, WatchOutcome};
+
+    let stage = night.stage;
+    let app = stage.app;
+    let shipped = stage
+        .ship_healthy(out)
+        .map_err(|e| drill_error("the release", e))?;
+    if let Some(files) = night.files {
+        let real = night.database == "real";
+        if real {
+            sandbox.keep_postgres(&files.postgres).map_err(|e| {
+                fail(
+                    "replay files",
+                    CliError::failed(format!(
+                        "cannot keep the sandbox's PostgreSQL for the replay: {e}"
+                    )),
+                )
+            })?;
+        }
+        files
+            .write_seed(night.ws, stage.pace, real)
+            .and_then(|()| files.snapshot_at_alert())
+            .map_err(|e| drill_error("replay files", e))?;
+    }
+    let duration = stage.pace.deploy * 10;
+    msgln!(
+        "\n{}",
+        out.style.bold(&format!(
+            "rewind watch --policy auto for {} (a healthy release: nothing must fire):",
+            ui::duration(duration)
+        ))
+    );
+    let since = Instant::now();
+    let opts = WatchOptions {
+        duration,
+        poll: stage.pace.poll,
+        follow: stage.follow_options(),
+    };
+    let target = Target {
+        app: &app.name,
+        health_url: app.health_check.as_ref().map(|h| h.url.as_str()),
+        expect_status: app.health_check.as_ref().map_or(200, |h| h.expect_status),
+        config: &app.watch,
+    };
+    let outcome = watch::watch(stage.platform, &target, &opts, stage.interrupt, &mut |_| {})
+        .map_err(|e| fail("the watch", CliError::failed(e)))?;
+    let (quiet, detail) = match &outcome {
+        WatchOutcome::Quiet(watched) => (
+            true,
+            format!(
+                "deployment {} crossed no threshold in {} ({} rounds of checks); nothing posted",
+                watched.deployment.id,
+                ui::duration(duration),
+                watched.rounds
+            ),
+        ),
+        WatchOutcome::Fired { signal, .. } => {
+            (false, format!("false alarm: {}", signal.describe()))
+        }
+    };
+    out.step(&StepLine {
+        name: "quiet release".into(),
+        ok: quiet,
+        detail,
+        duration_ms: since.elapsed().as_millis() as u64,
+    });
+
+    let since = Instant::now();
+    let journal = Journal::open(&night.ws.journal_dir);
+    let incidents = journal
+        .incidents()
+        .map_err(|e| fail("the watch", CliError::failed(e)))?
+        .len();
+    let webhook_messages = night.listener.messages();
+    let checks = drill::checks::verify_quiet(stage, &shipped, quiet, incidents, &webhook_messages);
+    let reached = checks.iter().all(|c| c.ok);
+    out.step(&StepLine {
+        name: "outcome checked".into(),
+        ok: reached,
+        detail: format!(
+            "{} of {} checks hold",
+            checks.iter().filter(|c| c.ok).count(),
+            checks.len()
+        ),
+        duration_ms: since.elapsed().as_millis() as u64,
+    });
+    let ended = shipped
+        .bad_deployment
+        .finished_at
+        .unwrap_or_else(chrono::Utc::now);
+    let timings = Timings::measure(ended, None, &journal, None, started.elapsed());
+    let replay = replay::commands(
+        Scenario::WatchHealthy,
+        night.ws,
+        night.files,
+        &night.listen,
+        &shipped.bad_deployment.id,
+    );
+    if night.files.is_some() {
+        replay::redirect_webhook(&night.config.path, &night.listen)
+            .map_err(|e| drill_error("replay files", e))?;
+    }
+    Ok(DrillSummary {
+        scenario: Scenario::WatchHealthy.name(),
+        expected: Scenario::WatchHealthy.expected(),
+        reached,
+        database: night.database.clone(),
+        deploy_duration_ms: stage.pace.deploy.as_millis() as u64,
+        steps: out.steps.clone(),
+        checks,
+        data: drill::DataLoss {
+            lost: Vec::new(),
+            kept_bad: Vec::new(),
+        },
+        webhook_messages,
+        timings,
+        guide_incident: None,
+        rollback_incident: None,
+        report: format!(
+            "# No incident\n\nrewind watch watched deployment {} of {} and ended quietly: nothing crossed a threshold.\n",
+            shipped.bad_deployment.id, app.name
+        ),
         workspace: (!night.ws.is_temporary()).then(|| night.ws.root.clone()),
         replay,
     })

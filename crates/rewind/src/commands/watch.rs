@@ -10,15 +10,17 @@
 use std::time::Duration;
 
 use clap::Args;
-use rewind_core::config::{format_duration, parse_duration};
+use rewind_core::config::{AppConfig, format_duration, parse_duration};
 use rewind_core::follow::{FollowEvent, FollowOptions};
 use rewind_core::guide::{ActionOutcome, GuideOptions, Tools};
 use rewind_core::rollback::ARCHIVE_TEMPLATE_ENV;
 use rewind_core::secret::Secret;
+use rewind_core::tree::{Lang, Tree};
 use rewind_core::watch::{
     self, Acted, DEFAULT_POLL, Policy, REQUESTS_PER_ROUND, Target, WatchError, WatchEvent,
     WatchOptions, WatchOutcome,
 };
+use serde_json::json;
 
 use crate::cli_error::{CliError, ErrorKind};
 use crate::context::{Context, Global};
@@ -30,8 +32,14 @@ const POLL_ENV: &str = "REWIND_WATCH_POLL_MS";
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
-    /// The app (as named in rewind.toml). Default: the only app.
-    app: Option<String>,
+    /// The apps (as named in rewind.toml), watched together within one
+    /// request budget. Default: the only app.
+    #[arg(value_name = "APP", conflicts_with = "all")]
+    apps: Vec<String>,
+
+    /// Watch every app of rewind.toml.
+    #[arg(long)]
+    all: bool,
 
     /// How long to watch after the deploy's end (`90s`, `15m`, `1h`).
     #[arg(long = "for", value_name = "DURATION", default_value = "15m", value_parser = parse_for)]
@@ -44,6 +52,12 @@ pub struct WatchArgs {
     /// every case: a bad release shipped.
     #[arg(long, value_name = "POLICY", default_value = "notify", value_parser = parse_policy)]
     policy: String,
+
+    /// Print one JSON document on stdout at the end (outcome, signal,
+    /// evidence, decision, action, timings: docs/watch.md); the message's
+    /// lines then go to stderr.
+    #[arg(long)]
+    json: bool,
 }
 
 fn parse_for(text: &str) -> Result<Duration, String> {
@@ -79,10 +93,118 @@ fn poll() -> Result<Duration, CliError> {
 
 pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
     let ctx = Context::load(global)?;
-    let app = ctx.app(args.app.as_deref())?;
+    let mut apps: Vec<&AppConfig> = Vec::new();
+    if args.all {
+        apps.extend(ctx.config.apps.iter());
+    } else if args.apps.is_empty() {
+        apps.push(ctx.app(None)?);
+    } else {
+        for name in &args.apps {
+            let app = ctx.app(Some(name))?;
+            if !apps.iter().any(|a| a.name == app.name) {
+                apps.push(app);
+            }
+        }
+    }
     let tree = super::guide::load_tree(ctx.config.tree.as_deref())?;
     let lang = super::guide::lang(None);
-    let poll = poll()?;
+    let poll = watch::pace_for(poll()?, apps.len());
+    if let [app] = apps.as_slice() {
+        return watch_app(&ctx, app, &args, poll, &tree, lang, "");
+    }
+    if args.policy == "ask" {
+        return Err(CliError::config(
+            "--policy ask watches one app at a time: one person confirms one action",
+        )
+        .hint("use notify or auto with several apps, or run one `rewind watch APP --policy ask` per app"));
+    }
+    if args.json {
+        return Err(CliError::config("--json watches one app at a time")
+            .hint("run one `rewind watch APP --json` per app"));
+    }
+    msgln!(
+        "watching {} apps together ({}): one round for each every {}, {:.0} API requests a minute in all",
+        apps.len(),
+        apps.iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        format_duration(poll),
+        watch::requests_per_minute(poll, apps.len()),
+    );
+    let results: Vec<(String, Result<(), CliError>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = apps
+            .iter()
+            .map(|app| {
+                let (ctx, args, tree) = (&ctx, &args, &tree);
+                let prefix = format!("[{}] ", app.name);
+                (
+                    app.name.clone(),
+                    scope.spawn(move || watch_app(ctx, app, args, poll, tree, lang, &prefix)),
+                )
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|(name, h)| {
+                let result = h.join().unwrap_or_else(|_| {
+                    Err(CliError::failed(format!(
+                        "the watch of {name} stopped unexpectedly"
+                    )))
+                });
+                (name, result)
+            })
+            .collect()
+    });
+    let mut failed = Vec::new();
+    let mut interrupted = false;
+    for (name, result) in results {
+        match result {
+            Ok(()) => msgln!("{name}: quiet release"),
+            Err(e) => {
+                errln!(
+                    "error: {name}: {}",
+                    ui::sanitize(&e.error.to_string(), false)
+                );
+                for hint in &e.hints {
+                    errln!("hint: {}", ui::sanitize(hint, false));
+                }
+                interrupted |= e.kind == ErrorKind::Interrupted;
+                failed.push(name);
+            }
+        }
+    }
+    if failed.is_empty() {
+        return Ok(());
+    }
+    let kind = if interrupted {
+        ErrorKind::Interrupted
+    } else {
+        ErrorKind::Failed
+    };
+    Err(CliError::new(
+        kind,
+        format!(
+            "{} of {} apps crossed a threshold or could not be watched: {}",
+            failed.len(),
+            apps.len(),
+            failed.join(", ")
+        ),
+    )
+    .hint("each app's lines above say what happened and what to run next"))
+}
+
+/// Watches one app (`prefix` before its progress lines when several are
+/// watched together) and raises its incident when a threshold is crossed.
+fn watch_app(
+    ctx: &Context,
+    app: &AppConfig,
+    args: &WatchArgs,
+    poll: Duration,
+    tree: &Tree,
+    lang: Lang,
+    prefix: &str,
+) -> Result<(), CliError> {
     let platform = ctx.platform(app)?;
     let git = ctx.git();
     let opts = WatchOptions {
@@ -107,7 +229,9 @@ pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
         REQUESTS_PER_ROUND,
         format_duration(poll),
     );
-    let outcome = watch::watch(&platform, &target, &opts, &ctx.interrupt, &mut show);
+    let outcome = watch::watch(&platform, &target, &opts, &ctx.interrupt, &mut |e| {
+        show(prefix, e)
+    });
     let (watched, signal, at) = match outcome {
         Err(WatchError::Interrupted { phase }) => {
             let incident = watch::interrupted(&ctx.journal, &app.name, phase)?;
@@ -130,12 +254,37 @@ pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
             return Err(error);
         }
         Ok(WatchOutcome::Quiet(watched)) => {
+            let webhook = ctx.config.webhook_url(app);
+            let said = match webhook {
+                Some(url) if app.watch.healthy_message => {
+                    let line = watch::healthy_line(&app.name, &watched, args.duration);
+                    match rewind_core::notify::post_webhook(url, &line) {
+                        Ok(()) => "the team was told the release looks healthy".to_string(),
+                        Err(e) => {
+                            errln!("warning: the release looks healthy, but {e}");
+                            for hint in e.hints() {
+                                errln!("hint: {hint}");
+                            }
+                            "the healthy message could not be posted".to_string()
+                        }
+                    }
+                }
+                None if app.watch.healthy_message => {
+                    "no webhook_url in rewind.toml: nothing posted".to_string()
+                }
+                _ => "nothing posted".to_string(),
+            };
             msgln!(
-                "quiet release: deployment {} crossed no threshold in {} ({} rounds of checks); nothing posted",
+                "quiet release: deployment {} crossed no threshold in {} ({} rounds of checks); {said}",
                 watched.deployment.id,
                 format_duration(args.duration),
                 watched.rounds,
             );
+            if args.json {
+                let mut doc = document(&app.name, &args.policy, &watched, args.duration);
+                doc["outcome"] = json!("quiet");
+                super::rollback::print_json(&doc)?;
+            }
             return Ok(());
         }
         Ok(WatchOutcome::Fired {
@@ -173,7 +322,7 @@ pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
     let mut progress = |line: &str| msgln!("  {}", ui::sanitize(line, false));
     let raised = watch::raise(
         &tools,
-        &tree,
+        tree,
         &options,
         policy,
         &watched,
@@ -182,7 +331,11 @@ pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
         &mut progress,
     )?;
     for line in &raised.lines {
-        outln!("{line}");
+        if args.json {
+            msgln!("{}", ui::sanitize(line, false));
+        } else {
+            outln!("{line}");
+        }
     }
     match &raised.notified {
         None => msgln!("no webhook_url in rewind.toml: the team was not told; tell them by hand"),
@@ -218,6 +371,56 @@ pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
             }
         },
     };
+    if args.json {
+        let mut doc = document(&app.name, &args.policy, &watched, args.duration);
+        doc["outcome"] = json!("fired");
+        doc["incident"] = json!(raised.incident.as_str());
+        doc["signal"] = json!({
+            "name": signal.name(),
+            "description": signal.describe(),
+            "data": signal,
+        });
+        doc["evidence"] = json!({
+            "answers": raised
+                .answers
+                .iter()
+                .map(|(q, a)| format!("{q}={a}"))
+                .collect::<Vec<_>>(),
+            "next": raised.next,
+            "message": raised.lines,
+            "notified": match &raised.notified {
+                None => json!(null),
+                Some(Ok(())) => json!(true),
+                Some(Err(_)) => json!(false),
+            },
+        });
+        doc["decision"]["proposal"] = match &raised.proposal {
+            Some(p) => json!({"node": p.node, "action": p.kind.name()}),
+            None => json!(null),
+        };
+        doc["action"] = match &raised.acted {
+            Acted::Notified => json!(null),
+            Acted::NotCarried(why) => json!({"outcome": "not_carried", "why": why}),
+            Acted::Carried(report) => json!({
+                "node": report.node,
+                "action": report.action,
+                "outcome": match &report.outcome {
+                    ActionOutcome::Failed { .. } => "failed",
+                    _ => "done",
+                },
+                "error": match &report.outcome {
+                    ActionOutcome::Failed { error, .. } => json!(error),
+                    _ => json!(null),
+                },
+                "lines": report.lines,
+                "rollback_incident": report.rollback_incident,
+            }),
+        };
+        doc["timings"]["detected_at"] = json!(at);
+        doc["timings"]["detection_seconds"] =
+            json!((at - watched.ended_at).num_milliseconds() as f64 / 1000.0);
+        super::rollback::print_json(&doc)?;
+    }
     let error = CliError::failed(format!(
         "{} crossed a threshold after deployment {}: {} (incident {}){done}",
         app.name,
@@ -235,16 +438,53 @@ pub fn run(args: WatchArgs, global: &Global) -> Result<(), CliError> {
     })
 }
 
-fn show(event: WatchEvent) {
+/// The JSON document's common part (docs/watch.md, "JSON output"): the
+/// caller fills in what the outcome adds.
+fn document(
+    app: &str,
+    policy: &str,
+    watched: &rewind_core::watch::Watched,
+    duration: Duration,
+) -> serde_json::Value {
+    json!({
+        "app": app,
+        "outcome": null,
+        "deployment": {
+            "id": watched.deployment.id,
+            "git_ref": watched.deployment.git_ref,
+            "status": watched.deployment.status.to_string(),
+        },
+        "baseline": {
+            "minutes": watched.baseline.minutes,
+            "requests": watched.baseline.requests,
+            "errors": watched.baseline.errors,
+            "ratio": watched.baseline.ratio(),
+        },
+        "signal": null,
+        "evidence": null,
+        "decision": {"policy": policy, "proposal": null},
+        "action": null,
+        "incident": null,
+        "timings": {
+            "deploy_ended_at": watched.ended_at,
+            "detected_at": null,
+            "detection_seconds": null,
+            "watch_seconds": duration.as_secs(),
+            "rounds": watched.rounds,
+        },
+    })
+}
+
+fn show(prefix: &str, event: WatchEvent) {
     match event {
         WatchEvent::Following { deployment_id } => {
-            msgln!("following deployment {deployment_id} to its end");
+            msgln!("{prefix}following deployment {deployment_id} to its end");
         }
-        WatchEvent::Follow(FollowEvent::Status(status)) => msgln!("  {status}"),
+        WatchEvent::Follow(FollowEvent::Status(status)) => msgln!("{prefix}  {status}"),
         WatchEvent::Follow(FollowEvent::Log(_)) => {}
-        WatchEvent::Follow(FollowEvent::Note(note)) => msgln!("  note: {note}"),
+        WatchEvent::Follow(FollowEvent::Note(note)) => msgln!("{prefix}  note: {note}"),
         WatchEvent::Baseline(b) => msgln!(
-            "baseline before the deploy: {:.1}% 5XX over {} requests in {} minutes",
+            "{prefix}baseline before the deploy: {:.1}% 5XX over {} requests in {} minutes",
             b.ratio() * 100.0,
             b.requests,
             b.minutes
@@ -254,11 +494,11 @@ fn show(event: WatchEvent) {
             health_url,
             threshold,
         } => msgln!(
-            "watching until {} UTC: health at {}, 5XX threshold {:.1}%",
+            "{prefix}watching until {} UTC: health at {}, 5XX threshold {:.1}%",
             until.format("%H:%M:%S"),
             rewind_core::redact::display_url(&health_url),
             threshold * 100.0
         ),
-        WatchEvent::Note(note) => msgln!("note: {}", ui::sanitize(&note, false)),
+        WatchEvent::Note(note) => msgln!("{prefix}note: {}", ui::sanitize(&note, false)),
     }
 }

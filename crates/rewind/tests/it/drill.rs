@@ -270,6 +270,29 @@ fn watch_notices_the_bad_release_and_switches_the_flag_off_with_nobody_answering
 }
 
 #[test]
+fn watch_healthy_ends_quietly_with_no_incident_and_nothing_posted() {
+    let k = Kept::run("watch-healthy", "off");
+    assert_eq!(k.variable("FEATURE_NEW_PRICING").as_deref(), Some("false"));
+    assert_eq!(k.running(), k.sha("v1.3.0"), "the healthy release runs");
+    assert!(k.check("rewind watch ended quietly"));
+    assert!(k.check("no incident opened"));
+    assert!(k.check("nothing posted"));
+    assert!(k.check("the health check passes"));
+    let messages = k.summary["webhook_messages"].as_array().expect("messages");
+    assert!(messages.is_empty(), "{messages:?}");
+    assert!(
+        crate::support::journal_entries(&k.root.join("journal")).is_empty(),
+        "no incident journaled"
+    );
+    assert!(
+        k.run.stderr.contains("crossed no threshold"),
+        "{}",
+        k.run.stderr
+    );
+    assert!(k.run.stdout.contains("# No incident"), "{}", k.run.stdout);
+}
+
+#[test]
 fn minor_warns_the_product_owner_with_a_ticket_draft() {
     let k = Kept::run("minor", "off");
     let messages = k.summary["webhook_messages"].as_array().expect("messages");

@@ -190,7 +190,9 @@ fn a_healthy_release_ends_quietly_with_no_incident_and_nothing_posted() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     // Each round costs the API four requests (the app, its events, the
     // router metrics twice) and the app one health check; the baseline
-    // two more metrics reads.
+    // two more metrics reads, which the first round, right after it, does
+    // not read again (nor a round less than half a pause after the one
+    // before).
     let rounds: usize = run
         .stderr
         .split(" rounds of checks")
@@ -210,9 +212,12 @@ fn a_healthy_release_ends_quietly_with_no_incident_and_nothing_posted() {
             .filter(|r| matches(r["path"].as_str().unwrap_or("")))
             .count()
     };
-    assert_eq!(
-        count(&|p| p.starts_with("/v1/apps/shop/stats/router")),
-        2 * rounds + 2
+    // The last round too, when `--for` ends less than half a pause after
+    // the one before.
+    let router = count(&|p| p.starts_with("/v1/apps/shop/stats/router"));
+    assert!(
+        router % 2 == 0 && (2 * (rounds - 2) + 2..=2 * (rounds - 1) + 2).contains(&router),
+        "{router} router reads for {rounds} rounds"
     );
     assert_eq!(count(&|p| p.starts_with("/v1/apps/shop/events")), rounds);
     // One more: following the deploy reads the app for its stream's URL.
@@ -235,6 +240,35 @@ fn a_healthy_release_ends_quietly_with_no_incident_and_nothing_posted() {
     assert!(world.webhook_messages().is_empty());
     let finished = client.deployment("shop", &deployment).expect("deployment");
     assert!(finished.status.is_success(), "{:?}", finished.status);
+}
+
+#[test]
+fn a_quiet_release_posts_one_healthy_line_when_the_team_asks_for_it() {
+    let world = World::new(200, "\n[apps.watch]\nhealthy_message = true\n");
+    let client = world.client();
+    let deployment = world.release(&client);
+
+    let run = world.watch(&["shop", "--for", "2s"]);
+
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("; the team was told the release looks healthy"),
+        "{}",
+        run.stderr
+    );
+    let messages = world.webhook_messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let text = messages[0]["text"].as_str().expect("text");
+    assert!(
+        text.starts_with(&format!(
+            "rewind watch: shop's release looks healthy: deployment {deployment} ("
+        )),
+        "{text}"
+    );
+    assert!(text.contains("crossed no threshold in 2s"), "{text}");
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(journal_entries(&world.journal()).is_empty());
 }
 
 #[test]
@@ -319,20 +353,6 @@ fn a_release_that_answers_503_opens_an_incident_and_tells_the_team_once() {
     ));
 }
 
-/// Waits until `id` has ended.
-fn settled(client: &Scalingo, id: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while client
-        .deployment("shop", id)
-        .expect("deployment")
-        .status
-        .in_progress()
-    {
-        assert!(std::time::Instant::now() < deadline, "deployment {id}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// The signal recorded in the journal's one incident.
 fn journaled_signal(world: &World) -> Value {
     let journal = journal_entries(&world.journal());
@@ -348,17 +368,36 @@ fn journaled_signal(world: &World) -> Value {
 fn a_5xx_share_above_the_threshold_is_a_signal_of_its_own() {
     // The health check alone would need 100 failures: the router metrics,
     // which count the checks' 503s, must be what fires.
+    // Users' traffic, as the router counts it; the 5XX share judged over
+    // a second (two windows) at test pace.
     let world = World::new(
         503,
-        "\n[apps.watch]\nhealth_failures = 100\nerror_sustained = \"0s\"\nerror_min_requests = 1\n",
+        "\n[apps.watch]\nhealth_failures = 100\nerror_sustained = \"1s\"\nerror_min_requests = 5\n",
     );
     let client = world.client();
-    world.release(&client);
+    let deployment = world.release(&client);
+    let traffic = Traffic::start(&world.sandbox, Duration::from_millis(20));
 
     let run = world.watch(&["shop", "--for", "1m"]);
+    traffic.stop();
 
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     let signal = journaled_signal(&world);
+    assert!(
+        signal["sustained_seconds"].as_u64().expect("sustained") >= 1,
+        "{signal}"
+    );
+    let ended = client
+        .deployment("shop", &deployment)
+        .expect("deployment")
+        .finished_at
+        .expect("finished");
+    let journal = journal_entries(&world.journal());
+    let detection = time(&journal[0]["at"]) - ended;
+    shown(&format!(
+        "detection: {:.1}s from the bad deploy's end to the incident, from the router's 5XX alone (test pace: rounds 400 ms apart, sustained 1s)",
+        detection.num_milliseconds() as f64 / 1000.0
+    ));
     assert_eq!(signal["signal"], "error_rate", "{signal}");
     assert!(signal["ratio"].as_f64().expect("ratio") > 0.05, "{signal}");
     assert!(
@@ -370,16 +409,12 @@ fn a_5xx_share_above_the_threshold_is_a_signal_of_its_own() {
 }
 
 #[test]
-fn a_crash_event_after_the_deploy_is_a_signal() {
-    let world = World::new(200, "");
+fn a_release_that_crashes_at_boot_is_noticed_by_its_crash_event() {
+    // The sandbox records the crash itself when the release starts: the
+    // health check (three failures needed) comes second.
+    let world = World::with_health(Some("crash"), "");
     let client = world.client();
     let deployment = world.release(&client);
-    settled(&client, &deployment);
-    admin_post(
-        &world.sandbox,
-        "/_sandbox/apps/shop/events",
-        json!({"type": "crash", "type_data": {"container_type": "web"}}),
-    );
 
     let run = world.watch(&["shop", "--for", "1m"]);
 
@@ -391,6 +426,17 @@ fn a_crash_event_after_the_deploy_is_a_signal() {
         "{}",
         run.stdout
     );
+    let ended = client
+        .deployment("shop", &deployment)
+        .expect("deployment")
+        .finished_at
+        .expect("finished");
+    let journal = journal_entries(&world.journal());
+    let detection = time(&journal[0]["at"]) - ended;
+    shown(&format!(
+        "detection: {:.1}s from the bad deploy's end to the incident, from the crash event the sandbox recorded (test pace)",
+        detection.num_milliseconds() as f64 / 1000.0
+    ));
 }
 
 #[test]
@@ -765,9 +811,25 @@ fn auto_never_redeploys_over_a_migration_changed_between_the_releases() {
 
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(
-        run.stderr.contains("`redeploy_previous` failed: 1 migration(s) changed between v1.0.0 and v1.1.0: a redeploy over a changed schema is a person's decision"),
+        run.stderr.contains("policy auto: nothing was changed: `redeploy_previous` refused: 1 migration(s) changed between v1.0.0 and v1.1.0: a redeploy over a changed schema is a person's decision"),
         "{}",
         run.stderr
+    );
+    // The plan is checked before the team is told: the one message says
+    // rewind did not act, and why, never that it is carrying anything out.
+    let messages = world.webhook_messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let text = messages[0]["text"].as_str().expect("text");
+    assert!(!text.contains("carrying out"), "{text}");
+    assert!(
+        text.contains(
+            "policy auto did not act: `redeploy_previous` refused: 1 migration(s) changed"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("migration added migrations/002_drop_name.sql"),
+        "{text}"
     );
     let newest = client
         .deployments("shop", 1, 10)
@@ -791,7 +853,7 @@ fn auto_never_redeploys_over_a_migration_changed_between_the_releases() {
     );
     assert_eq!(
         journal.last().expect("closed")["data"]["outcome"],
-        "action-failed"
+        "detected"
     );
 }
 
@@ -944,4 +1006,338 @@ fn auto_is_refused_while_someone_else_holds_the_apps_lock() {
             .all(|e| !(e["kind"] == "step_started" && e["step"] == "action")),
         "{entries:?}"
     );
+}
+
+/// Traffic on the app's URL from a thread, as users would send it, until
+/// dropped: what the router metrics count.
+struct Traffic {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<usize>>,
+}
+
+impl Traffic {
+    fn start(sandbox: &Sandbox, every: Duration) -> Traffic {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let url = format!("{}/_apps/shop/", sandbox.base_url());
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into();
+            let mut sent = 0;
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                if agent.get(&url).call().is_ok() {
+                    sent += 1;
+                }
+                std::thread::sleep(every);
+            }
+            sent
+        });
+        Traffic {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops the traffic; how many requests were answered.
+    fn stop(mut self) -> usize {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread
+            .take()
+            .map_or(0, |t| t.join().expect("the traffic thread"))
+    }
+}
+
+impl Drop for Traffic {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The thresholds at test pace: the default factor, floor and health
+/// failures; the 5XX share judged over a second instead of the default's
+/// 45 s, from 5 requests, so that a burst of errors of a second would fire.
+const TEST_PACE_WATCH: &str = "\n[apps.watch]\nerror_sustained = \"1s\"\nerror_min_requests = 5\n";
+
+#[test]
+fn twenty_healthy_releases_in_a_row_raise_no_false_alarm() {
+    const RELEASES: usize = 20;
+    let world = World::new(200, TEST_PACE_WATCH);
+    let client = world.client();
+    world.release(&client);
+    let work = world.work();
+    let traffic = Traffic::start(&world.sandbox, Duration::from_millis(20));
+    let mut quiet = 0;
+    let mut rounds = 0usize;
+    for i in 0..RELEASES {
+        let version = format!("1.{}.0", i + 2);
+        std::fs::write(
+            work.join("package.json"),
+            format!("{{\"name\":\"shop\",\"version\":\"{version}\"}}\n"),
+        )
+        .expect("write");
+        git(
+            &work,
+            &["commit", "--quiet", "-am", &format!("release {version}")],
+        );
+        git(&work, &["tag", &format!("v{version}")]);
+        let deployment = client
+            .manual_deploy("shop", "main", None)
+            .expect("the release deploys")
+            .id;
+        // A journal (and so a request budget) per release: each watch
+        // stands alone, as in a team's CI.
+        let journal = world.dir.path().join(format!("journal-{i}"));
+        let run = Rewind::new(&["watch", "shop", "--for", "1s"])
+            .dir(&work)
+            .journal(&journal)
+            .sandbox(&world.sandbox)
+            .env("REWIND_WATCH_POLL_MS", "200")
+            .run();
+        assert_eq!(
+            run.code, 0,
+            "release {version} (deployment {deployment}): a false alarm\n{}\n{}",
+            run.stdout, run.stderr
+        );
+        assert!(
+            run.stderr.contains(&format!(
+                "quiet release: deployment {deployment} crossed no threshold"
+            )),
+            "{}",
+            run.stderr
+        );
+        rounds += run
+            .stderr
+            .split(" rounds of checks")
+            .next()
+            .and_then(|head| head.rsplit('(').next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or_else(|| panic!("rounds in {}", run.stderr));
+        assert!(
+            journal_entries(&journal).is_empty(),
+            "release {version}: an incident was journaled"
+        );
+        quiet += 1;
+    }
+    let sent = traffic.stop();
+    assert!(sent > 100, "only {sent} requests of traffic");
+    let posts = world.webhook_messages();
+    assert!(posts.is_empty(), "{posts:?}");
+    assert_eq!(quiet, RELEASES);
+    shown(&format!(
+        "false alarms: {} over {RELEASES} healthy releases ({rounds} rounds of checks, {sent} requests of traffic, {} webhook posts)",
+        RELEASES - quiet,
+        posts.len()
+    ));
+
+    // The same watch, the same traffic, a bad release: it fires, so the
+    // quiet above is the releases', not a watch that cannot see.
+    std::fs::create_dir_all(work.join(".sandbox")).expect(".sandbox");
+    std::fs::write(work.join(".sandbox/health"), "503\n").expect("health file");
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "--quiet", "-m", "a bad release"]);
+    let traffic = Traffic::start(&world.sandbox, Duration::from_millis(20));
+    client
+        .manual_deploy("shop", "main", None)
+        .expect("the bad release deploys");
+    let journal = world.dir.path().join("journal-bad");
+    let run = Rewind::new(&["watch", "shop", "--for", "30s"])
+        .dir(&work)
+        .journal(&journal)
+        .sandbox(&world.sandbox)
+        .env("REWIND_WATCH_POLL_MS", "200")
+        .run();
+    traffic.stop();
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(world.webhook_messages().len(), 1);
+}
+
+#[test]
+fn json_prints_one_document_with_the_signal_the_decision_the_action_and_the_timings() {
+    // Fired, auto switched the flag off.
+    let (world, _client, deployment) =
+        flagged_world("\n[apps.watch]\nauto = [\"feature-flag-off\"]\n");
+    let run = world.watch(&["shop", "--for", "2m", "--policy", "auto", "--json"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["app"], "shop");
+    assert_eq!(doc["outcome"], "fired");
+    assert_eq!(doc["deployment"]["id"], deployment.as_str());
+    assert_eq!(doc["signal"]["name"], "health");
+    assert_eq!(doc["signal"]["data"]["signal"], "health_failing");
+    assert!(doc["signal"]["description"].is_string());
+    assert_eq!(doc["decision"]["policy"], "auto");
+    assert_eq!(doc["decision"]["proposal"]["action"], "switch_feature_off");
+    assert_eq!(doc["action"]["outcome"], "done", "{doc}");
+    assert_eq!(doc["action"]["node"], "a1");
+    assert!(
+        doc["evidence"]["answers"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x == "mep=problem")),
+        "{doc}"
+    );
+    assert_eq!(doc["evidence"]["notified"], true);
+    let journal = journal_entries(&world.journal());
+    assert_eq!(doc["incident"], journal[0]["incident"]);
+    assert!(
+        doc["timings"]["detection_seconds"]
+            .as_f64()
+            .expect("seconds")
+            >= 0.0
+    );
+    assert!(doc["timings"]["deploy_ended_at"].is_string());
+    assert!(doc["timings"]["rounds"].as_u64().expect("rounds") >= 3);
+    // The message's lines went to stderr.
+    assert!(
+        run.stderr.contains("signal: the health check failed"),
+        "{}",
+        run.stderr
+    );
+
+    // Quiet.
+    let world = World::new(200, "");
+    let client = world.client();
+    world.release(&client);
+    let run = world.watch(&["shop", "--for", "1s", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["outcome"], "quiet");
+    assert!(doc["signal"].is_null() && doc["action"].is_null() && doc["incident"].is_null());
+    assert_eq!(doc["decision"]["policy"], "notify");
+    assert_eq!(doc["timings"]["watch_seconds"], 1);
+}
+
+/// A repository of `name` with v1.0.0 healthy and v1.1.0's
+/// `.sandbox/health` holding `health_of_v2` when given; its two commits.
+fn app_repo(root: &std::path::Path, name: &str, health_of_v2: Option<&str>) -> Vec<String> {
+    let work = root.join(name);
+    std::fs::create_dir_all(&work).expect("dir");
+    git(&work, &["init", "--quiet", "--initial-branch=main"]);
+    let mut shas = Vec::new();
+    for v in ["1.0.0", "1.1.0"] {
+        std::fs::write(
+            work.join("package.json"),
+            format!("{{\"name\":\"{name}\",\"version\":\"{v}\"}}\n"),
+        )
+        .expect("write");
+        if v == "1.1.0"
+            && let Some(health) = health_of_v2
+        {
+            std::fs::create_dir_all(work.join(".sandbox")).expect(".sandbox");
+            std::fs::write(work.join(".sandbox/health"), format!("{health}\n")).expect("health");
+        }
+        git(&work, &["add", "."]);
+        git(&work, &["commit", "--quiet", "-m", &format!("release {v}")]);
+        shas.push(git(&work, &["rev-parse", "HEAD"]));
+    }
+    shas
+}
+
+#[test]
+fn several_apps_are_watched_together_and_each_one_that_crosses_gets_its_incident() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // blog's release crashes at boot: its crash event fires at its first
+    // round (the evidence of its incident then spends a few dozen of the
+    // minute's 60 requests, which three apps would exceed here).
+    let apps = [("shop", None), ("blog", Some("crash"))];
+    let shas: Vec<Vec<String>> = apps
+        .iter()
+        .map(|(name, health)| app_repo(dir.path(), name, *health))
+        .collect();
+    let sandbox = Sandbox::start(SandboxConfig {
+        apps: apps
+            .iter()
+            .map(|(name, _)| AppSeed {
+                name: (*name).into(),
+                repo: Some(dir.path().join(name).display().to_string()),
+                scm: Some(ScmSeed {
+                    branch: "main".into(),
+                    auto_deploy: false,
+                }),
+                addons: Vec::new(),
+            })
+            .collect(),
+        deploy_duration: Duration::from_millis(300),
+        rate_limit_per_minute: 0,
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox");
+    let base = sandbox.base_url().to_string();
+    let mut toml = format!("[notify]\nwebhook_url = \"{base}/_sandbox/webhook\"\n");
+    for (name, _) in &apps {
+        toml.push_str(&format!(
+            "\n[[apps]]\nname = \"{name}\"\npackage = \"{name}\"\n\n[apps.health_check]\nurl = \"{base}/_apps/{name}/health\"\n"
+        ));
+    }
+    let work = dir.path().join("shop");
+    std::fs::write(work.join("rewind.toml"), toml).expect("rewind.toml");
+    let world = World {
+        dir,
+        sandbox,
+        shas: Vec::new(),
+    };
+    let client = world.client();
+    for ((name, _), shas) in apps.iter().zip(&shas) {
+        admin_post(
+            &world.sandbox,
+            &format!("/_sandbox/apps/{name}/deployments/history"),
+            json!({"deployments": [{"git_ref": shas[0], "pusher": "alice"}]}),
+        );
+        client
+            .manual_deploy(name, "main", None)
+            .expect("v1.1.0 deploys");
+    }
+
+    let run = Rewind::new(&["watch", "--all", "--for", "2s"])
+        .dir(&work)
+        .journal(&world.journal())
+        .sandbox(&world.sandbox)
+        .env("REWIND_WATCH_POLL_MS", "400")
+        .run();
+
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    // One pace for all: two apps, each one a round every 800 ms.
+    assert!(
+        run.stderr
+            .contains("watching 2 apps together (shop, blog): one round for each every 800ms"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("1 of 2 apps crossed a threshold or could not be watched: blog"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("shop: quiet release"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("[blog] following deployment"),
+        "{}",
+        run.stderr
+    );
+    let journal = journal_entries(&world.journal());
+    let opened: Vec<&Value> = journal
+        .iter()
+        .filter(|e| e["kind"] == "incident_opened")
+        .collect();
+    assert_eq!(opened.len(), 1, "{journal:?}");
+    assert_eq!(opened[0]["app"], "blog");
+    let messages = world.webhook_messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0]["text"].as_str().unwrap_or("").contains("blog"),
+        "{messages:?}"
+    );
+
+    // Ask needs one person per action: one app at a time.
+    let run = Rewind::new(&["watch", "shop", "blog", "--policy", "ask"])
+        .dir(&work)
+        .journal(&world.journal())
+        .sandbox(&world.sandbox)
+        .run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
 }
