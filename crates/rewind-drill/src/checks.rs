@@ -251,7 +251,7 @@ pub fn verify_quiet(
         format!("v{BAD} runs"),
         running.as_deref().ok() == Some(want),
         match &running {
-            Ok(sha) => format!("the last successful deployment runs {}", short(sha)),
+            Ok(sha) => format!("the last successful deployment runs {}", short_sha(sha)),
             Err(e) => e.clone(),
         },
     ));
