@@ -40,7 +40,7 @@ use super::release_please::{
 };
 
 /// Another app released with the bad tag.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LinkedApp {
     /// The app's name in rewind.toml.
     pub app: String,

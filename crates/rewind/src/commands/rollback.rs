@@ -156,6 +156,7 @@ pub fn run(args: RollbackArgs, global: &Global) -> Result<(), CliError> {
     );
     let mut plan = rollback::prepare(&tools, app, &options).map_err(into_cli_error)?;
     print_plan(&plan, &style);
+    let linked = print_linked(&ctx, &git, &[&plan], &style);
     // One prompter for every question: each reads stdin through its own
     // buffer, and a second one could miss answers the first read ahead.
     let prompter = context::prompter();
@@ -177,7 +178,9 @@ the plan, with the database steps:"
         )?;
         msgln!("\ndry run: nothing was changed (recorded as {id} in the journal)");
         if args.json {
-            print_json(&json!({ "dry_run": true, "incident": id, "plan": plan }))?;
+            print_json(
+                &json!({ "dry_run": true, "incident": id, "plan": plan, "linked": linked }),
+            )?;
         }
         return Ok(());
     }
@@ -314,6 +317,69 @@ fn confirm(prompter: &dyn Prompter, plan: &Plan) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// The apps release-please released together with the bad releases of
+/// `plans` and that are not rolled back already: proposed, never added
+/// without the person, with why and the command that takes them too. Read
+/// from the repository at the bad tags; a config rewind cannot read is a
+/// warning, the rollback asked for goes on as planned.
+pub(crate) fn print_linked(
+    ctx: &Context,
+    git: &dyn rewind_core::git::Git,
+    plans: &[&Plan],
+    style: &Style,
+) -> Vec<rewind_core::release::LinkedApp> {
+    let chosen: Vec<&str> = plans.iter().map(|p| p.app.as_str()).collect();
+    let mut proposed: Vec<rewind_core::release::LinkedApp> = Vec::new();
+    for plan in plans {
+        let (Some(app), Some(tag)) = (
+            ctx.config.apps.iter().find(|a| a.name == plan.app),
+            plan.from.tag.as_deref(),
+        ) else {
+            continue;
+        };
+        match rewind_core::release::linked_apps(git, &ctx.config, app, tag) {
+            Ok(found) => {
+                for linked in found.apps {
+                    if !chosen.contains(&linked.app.as_str())
+                        && !proposed.iter().any(|p| p.app == linked.app)
+                    {
+                        proposed.push(linked);
+                    }
+                }
+            }
+            Err(e) => msgln!(
+                "{}",
+                style.warn(&format!(
+                    "could not tell which apps were released with {tag}: {e}"
+                ))
+            ),
+        }
+    }
+    if !proposed.is_empty() {
+        msgln!(
+            "\n{}",
+            style.bold(
+                "Released together with the bad release (release-please), not in this rollback:"
+            )
+        );
+        for linked in &proposed {
+            msgln!(
+                "  {}  {}: {}",
+                linked.app,
+                linked.their_bad_tag,
+                linked.reason
+            );
+        }
+        let mut all: Vec<&str> = chosen.clone();
+        all.extend(proposed.iter().map(|p| p.app.as_str()));
+        msgln!(
+            "  to put them back in the same rollback: rewind rollback {}",
+            all.join(" ")
+        );
+    }
+    proposed
 }
 
 pub(crate) fn print_plan(plan: &Plan, style: &Style) {

@@ -425,6 +425,46 @@ fn a_wrong_confirmation_changes_nothing_on_any_app() {
 }
 
 #[test]
+fn rolling_one_app_back_proposes_the_app_released_with_it_and_adds_nothing_by_itself() {
+    let world = World::new();
+    // Both apps are deployed from the same release tags: rolling the API
+    // back proposes the front, with why and the command that takes both.
+    let run = world.rewind(&["rollback", "api", "--no-db", "--dry-run", "--json"], None);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("Released together with the bad release"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("deployed from the same release tag v1.1.0"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("rewind rollback api front"),
+        "{}",
+        run.stderr
+    );
+    let json: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(json["linked"][0]["app"], "front", "{json}");
+    assert_eq!(json["linked"][0]["their_bad_tag"], "v1.1.0", "{json}");
+    // Only the API is in the plan: the proposal adds nothing by itself.
+    assert_eq!(json["plan"]["app"], "api", "{json}");
+    // With both asked for, nothing is left to propose.
+    let both = world.rewind(&["rollback", "api", "front", "--no-db", "--dry-run"], None);
+    assert_eq!(both.code, 0, "{}\n{}", both.stdout, both.stderr);
+    assert!(
+        !both.stderr.contains("Released together"),
+        "{}",
+        both.stderr
+    );
+    assert!(world.writes().is_empty(), "{:?}", world.writes());
+}
+
+#[test]
 fn a_lock_held_on_one_app_refuses_every_app_before_anything_runs() {
     let world = World::new();
     let journal = Journal::open(&world.journal_dir());

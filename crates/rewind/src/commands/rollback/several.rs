@@ -175,6 +175,8 @@ pub(crate) fn run(
     );
     let mut plan = rollback::prepare_fleet(&tools, &fleet_apps, &options).map_err(fleet_error)?;
     print_fleet_plan(&plan, &style);
+    let plans: Vec<&rollback::Plan> = plan.members.iter().map(|m| &m.plan).collect();
+    let linked = super::print_linked(ctx, &git, &plans, &style);
     let prompter = context::prompter();
     let ask = !args.yes && !args.dry_run && context::is_interactive();
     if ask {
@@ -218,7 +220,9 @@ pub(crate) fn run(
         )?;
         msgln!("\ndry run: nothing was changed (recorded as {id} in the journal)");
         if args.json {
-            print_json(&json!({ "dry_run": true, "incident": id, "plan": plan }))?;
+            print_json(
+                &json!({ "dry_run": true, "incident": id, "plan": plan, "linked": linked }),
+            )?;
         }
         return Ok(());
     }
