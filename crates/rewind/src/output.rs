@@ -161,6 +161,29 @@ pub fn progress(line: &str) {
     let _ = err.write_all(shown.as_bytes()).and_then(|()| err.flush());
 }
 
+/// Redraws a block of live lines on a terminal's stderr, one per thing
+/// being followed (the apps of a rollback of several apps): moves back up
+/// over the `drawn` lines the previous call wrote, writes `lines` (each
+/// cleared first, neutralised, credentials redacted), then clears what is
+/// below (a countdown left by a wait). Unless `--quiet`. Only called when
+/// [`stderr_is_terminal`].
+pub fn board(lines: &[String], drawn: usize) {
+    if settings().quiet {
+        return;
+    }
+    let mut shown = String::from("\r");
+    if drawn > 0 {
+        shown.push_str(&format!("\x1b[{drawn}A"));
+    }
+    for line in lines {
+        shown.push_str("\x1b[2K");
+        shown.push_str(&render(line, true, Stream::Stderr));
+    }
+    shown.push_str("\x1b[J");
+    let mut err = io::stderr().lock();
+    let _ = err.write_all(shown.as_bytes()).and_then(|()| err.flush());
+}
+
 /// Prints `value` as pretty JSON on stdout. serde escapes control
 /// characters; the other unsafe ones (bidi controls, C1, invisible
 /// characters) are escaped here as `\uXXXX`, which JSON reads back as the

@@ -464,6 +464,62 @@ fn rolling_one_app_back_proposes_the_app_released_with_it_and_adds_nothing_by_it
     assert!(world.writes().is_empty(), "{:?}", world.writes());
 }
 
+/// On a terminal (a pseudo-terminal made by util-linux's `script`), each
+/// app has one live line, rewritten in place as it moves; in a pipe (every
+/// other test here), one line per event.
+#[test]
+fn on_a_terminal_each_app_has_one_live_line() {
+    let world = World::new();
+    let rewind = env!("CARGO_BIN_EXE_rewind");
+    let mut command = std::process::Command::new("script");
+    command
+        .args([
+            "-qec",
+            &format!("'{rewind}' rollback api front --no-db --yes"),
+            "/dev/null",
+        ])
+        .current_dir(world.work())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", world.dir.path().join("home"))
+        .env("TERM", "xterm-256color")
+        .env("USER", "alice")
+        .env("NO_COLOR", "1")
+        .env("REWIND_JOURNAL_DIR", world.journal_dir())
+        .envs(GIT_ENV)
+        .envs(GIT_DATES)
+        .envs(world.sandbox.env_vars())
+        .stdin(std::process::Stdio::null());
+    let out = command.output().expect("script runs");
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{screen}");
+    // The two lines are drawn again from their top: up two lines, each
+    // cleared before it is written.
+    let redraw = "\r\u{1b}[2A\u{1b}[2K";
+    let frames: Vec<&str> = screen.split(redraw).collect();
+    assert!(
+        frames.len() > 4,
+        "the live lines are redrawn as the apps move: {screen:?}"
+    );
+    // The last frame: one line per app, where each ended.
+    let last = frames.last().expect("a frame");
+    let lines: Vec<&str> = last
+        .split("\u{1b}[2K")
+        .map(|l| l.trim_end_matches(['\r', '\n']))
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(
+        lines[0].starts_with("[api  ]") && lines[0].contains("api runs v1.0.0"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with("[front]") && lines[1].contains("front runs v1.0.0"),
+        "{lines:?}"
+    );
+    assert_eq!(world.deploys("api"), 1);
+    assert_eq!(world.deploys("front"), 1);
+}
+
 #[test]
 fn a_lock_held_on_one_app_refuses_every_app_before_anything_runs() {
     let world = World::new();

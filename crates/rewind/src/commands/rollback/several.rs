@@ -339,6 +339,37 @@ pub(crate) struct FleetLines {
     verbose: bool,
     style: Style,
     deploy_started: Vec<(String, Instant)>,
+    /// On a terminal (and without `--verbose`): one live line per app,
+    /// rewritten as it moves; what must stay (failures, warnings, notes)
+    /// is printed above it. Elsewhere: one line per event.
+    board: Option<Board>,
+}
+
+/// The live lines of a rollback of several apps on a terminal.
+struct Board {
+    /// One line per app, in the plan's order.
+    lines: Vec<String>,
+    /// How many lines are on the screen now.
+    drawn: usize,
+}
+
+impl Board {
+    fn set(&mut self, index: usize, line: String) {
+        if let Some(slot) = self.lines.get_mut(index) {
+            *slot = line;
+        }
+        crate::output::board(&self.lines, self.drawn);
+        self.drawn = self.lines.len();
+    }
+
+    /// A line that stays, printed above the live lines.
+    fn above(&mut self, line: &str) {
+        crate::output::board(&[], self.drawn);
+        self.drawn = 0;
+        msgln!("{line}");
+        crate::output::board(&self.lines, 0);
+        self.drawn = self.lines.len();
+    }
 }
 
 impl FleetLines {
@@ -364,17 +395,46 @@ impl FleetLines {
         style: Style,
     ) -> Self {
         let width = apps.iter().map(|(a, _)| a.len()).max().unwrap_or(0);
+        let board = (!verbose && crate::output::stderr_is_terminal()).then(|| Board {
+            lines: apps
+                .iter()
+                .map(|(a, _)| format!("[{a:<width$}] waiting"))
+                .collect(),
+            drawn: 0,
+        });
         FleetLines {
             apps,
             width,
             verbose,
             style,
             deploy_started: Vec::new(),
+            board,
         }
     }
 
     fn tag(&self, app: &str) -> String {
         format!("[{app:<width$}]", width = self.width)
+    }
+
+    fn index(&self, app: &str) -> Option<usize> {
+        self.apps.iter().position(|(a, _)| a == app)
+    }
+
+    /// A routine event: the app's live line on a terminal, a line of its
+    /// own elsewhere.
+    fn live(&mut self, app: &str, line: String) {
+        match (self.index(app), self.board.as_mut()) {
+            (Some(index), Some(board)) => board.set(index, line),
+            _ => msgln!("{line}"),
+        }
+    }
+
+    /// An event that must stay on the screen.
+    fn keep(&mut self, line: String) {
+        match self.board.as_mut() {
+            Some(board) => board.above(&line),
+            None => msgln!("{line}"),
+        }
     }
 }
 
@@ -390,34 +450,49 @@ impl FleetProgress for FleetLines {
             .iter()
             .position(|id| *id == step.id)
             .map_or(0, |i| i + 1);
-        msgln!(
+        let line = format!(
             "{} [{index}/{}] {}: {}",
             self.tag(app),
             order.len(),
             step.id,
             step.title
         );
+        self.live(app, line);
     }
 
     fn step_ended(&mut self, app: &str, _step: &PlannedStep, report: &StepReport) {
         let took = ui::duration(std::time::Duration::from_millis(report.duration_ms));
         let detail = ui::sanitize(report.detail.as_deref().unwrap_or(""), false);
         let tag = self.tag(app);
-        let line = match report.outcome {
-            StepOutcome::Done => self
-                .style
-                .ok(&format!("{tag}       done in {took}: {detail}")),
-            StepOutcome::Skipped => format!("{tag}       skipped: {detail}"),
-            StepOutcome::Warned => self.style.warn(&format!("{tag}       warning: {detail}")),
-            StepOutcome::Failed => self
-                .style
-                .bad(&format!("{tag}       failed after {took}: {detail}")),
-            StepOutcome::Interrupted => self
-                .style
-                .warn(&format!("{tag}       interrupted after {took}")),
-            StepOutcome::AlreadyDone | StepOutcome::NotRun => return,
-        };
-        msgln!("{line}");
+        match report.outcome {
+            StepOutcome::Done => {
+                let line = self
+                    .style
+                    .ok(&format!("{tag}       done in {took}: {detail}"));
+                self.live(app, line);
+            }
+            StepOutcome::Skipped => self.live(app, format!("{tag}       skipped: {detail}")),
+            StepOutcome::Warned => {
+                let line = self.style.warn(&format!("{tag}       warning: {detail}"));
+                self.keep(line);
+            }
+            StepOutcome::Failed => {
+                let line = self
+                    .style
+                    .bad(&format!("{tag}       failed after {took}: {detail}"));
+                self.live(app, line.clone());
+                if self.board.is_some() {
+                    self.keep(line);
+                }
+            }
+            StepOutcome::Interrupted => {
+                let line = self
+                    .style
+                    .warn(&format!("{tag}       interrupted after {took}"));
+                self.live(app, line);
+            }
+            StepOutcome::AlreadyDone | StepOutcome::NotRun => {}
+        }
     }
 
     fn deploy_event(&mut self, app: &str, event: &FollowEvent) {
@@ -431,25 +506,34 @@ impl FleetProgress for FleetLines {
         let tag = self.tag(app);
         match event {
             FollowEvent::Status(status) => {
-                msgln!(
+                let line = format!(
                     "{tag}       {:>6}  {status}",
                     ui::duration(started.elapsed())
                 );
+                self.live(app, line);
             }
             FollowEvent::Log(line) if self.verbose => {
                 msgln!("{tag}       | {}", ui::sanitize(line, self.style.color));
             }
             FollowEvent::Log(_) => {}
-            FollowEvent::Note(note) => msgln!("{tag}       note: {note}"),
+            FollowEvent::Note(note) => self.keep(format!("{tag}       note: {note}")),
         }
     }
 
     fn notice(&mut self, app: &str, text: &str) {
-        errln!(
-            "{}",
-            self.style
-                .warn(&format!("{} warning: {text}", self.tag(app)))
-        );
+        let line = self
+            .style
+            .warn(&format!("{} warning: {text}", self.tag(app)));
+        match self.board.as_mut() {
+            Some(board) => {
+                crate::output::board(&[], board.drawn);
+                board.drawn = 0;
+                errln!("{line}");
+                crate::output::board(&board.lines, 0);
+                board.drawn = board.lines.len();
+            }
+            None => errln!("{line}"),
+        }
     }
 }
 
