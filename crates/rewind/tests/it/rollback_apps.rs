@@ -886,6 +886,17 @@ fn sigint_while_following_exits_130_and_resume_deploys_nothing_again() {
                 .then(|| rest.trim_end_matches(" started").to_string())
         })
         .unwrap_or_else(|| panic!("no deployment started for front:\n{said}"));
+    // Under load the deployment may still be on its way to its hang.
+    rewind_test_support::wait_until(
+        Duration::from_secs(30),
+        "the front's deployment to hang",
+        || {
+            admin_get(&world.sandbox, "/_sandbox/apps/front/state")["deployments"]
+                .as_array()
+                .and_then(|all| all.iter().find(|d| d["id"] == started.as_str()))
+                .is_some_and(|d| d["hanging"] == true)
+        },
+    );
     admin_post(
         &world.sandbox,
         &format!("/_sandbox/apps/front/deployments/{started}/finish"),
