@@ -10,6 +10,7 @@ pub mod follow;
 pub mod git;
 pub mod guide;
 pub mod health;
+pub mod hold;
 pub mod i18n;
 pub mod identify;
 pub mod interrupt;

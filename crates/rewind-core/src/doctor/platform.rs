@@ -189,7 +189,7 @@ fn repository(git: &dyn Git, config: &AppConfig, link: &ScmLink, out: &mut Check
 
 fn auto_deploy(journal: &Journal, config: &AppConfig, link: &ScmLink, out: &mut Checks) {
     let branch = link.branch.as_deref().unwrap_or("?");
-    let held = crate::rollback::hold_state(journal, &config.name)
+    let held = crate::hold::hold_state(journal, &config.name)
         .ok()
         .flatten();
     if let Some(hold) = held {

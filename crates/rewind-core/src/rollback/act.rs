@@ -12,9 +12,9 @@ use crate::platform::{Deployment, PlatformError};
 
 use super::archive::archive_url;
 use super::error::RollbackError;
-use super::hold::held_record;
 use super::method::Method;
 use super::run::{Ended, Engine, Failure, Stop};
+use crate::hold::held_record;
 
 /// The platform's clock and ours may differ a little: deployments created
 /// this long before the incident opened still count as its own.

@@ -154,6 +154,19 @@ pub enum RollbackError {
     },
 }
 
+impl From<crate::hold::HoldError> for RollbackError {
+    fn from(e: crate::hold::HoldError) -> Self {
+        use crate::hold::HoldError;
+        match e {
+            HoldError::NoScmLink { app, needed_for } => {
+                RollbackError::NoScmLink { app, needed_for }
+            }
+            HoldError::Platform(p) => RollbackError::Platform(p),
+            HoldError::Journal(j) => RollbackError::Journal(j),
+        }
+    }
+}
+
 impl From<DbError> for RollbackError {
     fn from(e: DbError) -> Self {
         match e {

@@ -16,7 +16,6 @@ mod facts;
 mod fetch_once;
 mod fleet;
 mod guard;
-pub mod hold;
 mod method;
 mod plan;
 mod prepare;
@@ -39,7 +38,10 @@ pub use fleet::{
     FleetSummary, FleetTools, fleet_report, is_fleet, prepare_fleet, resume_fleet, run_fleet,
 };
 pub use guard::resumable_outcome;
-pub use hold::{HoldChange, HoldState, hold, hold_state, unhold};
+// Holds live in their own module (`crate::hold`): `status` and `doctor`
+// read them without depending on the rollback. Named here too, where
+// callers of the rollback have always found them.
+pub use crate::hold::{HoldChange, HoldError, HoldState, hold, hold_state, unhold};
 pub use method::Method;
 pub use plan::{Plan, ReleaseRef, Removed, RemovedCommit, RemovedMigration, RemovedSection};
 pub use prepare::{PrepareOptions, prepare};

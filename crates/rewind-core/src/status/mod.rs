@@ -35,7 +35,7 @@ pub struct AppStatus {
     /// Why the app's addons could not be read.
     pub database_error: Option<String>,
     /// Auto-deploy held by rewind (`rewind hold` or a rollback), if it is.
-    pub hold: Option<crate::rollback::HoldState>,
+    pub hold: Option<crate::hold::HoldState>,
     /// The releases the journal (the team's, when shared) marks bad: left
     /// out of "last good" and of a rollback's choice of target.
     pub marked_bad: Vec<MarkedBad>,
@@ -113,7 +113,7 @@ pub fn app_status(
             (None, Some(e.to_string()))
         }
     };
-    let hold = crate::rollback::hold_state(journal, &config.name)?;
+    let hold = crate::hold::hold_state(journal, &config.name)?;
     Ok(AppStatus {
         app,
         situation,

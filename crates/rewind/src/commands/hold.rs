@@ -6,7 +6,7 @@
 //! stop the others, and the exit code says one failed.
 
 use clap::Args;
-use rewind_core::rollback;
+use rewind_core::hold;
 
 use crate::cli_error::CliError;
 use crate::commands::rollback::into_cli_error;
@@ -81,11 +81,11 @@ fn change_one(
     let platform = ctx.platform(app)?;
     let who = ctx.actor();
     let change = if enable {
-        rollback::unhold(&platform, &ctx.journal, &app.name, &who, reason)
+        hold::unhold(&platform, &ctx.journal, &app.name, &who, reason)
     } else {
-        rollback::hold(&platform, &ctx.journal, &app.name, &who, reason)
+        hold::hold(&platform, &ctx.journal, &app.name, &who, reason)
     }
-    .map_err(into_cli_error)?;
+    .map_err(|e| into_cli_error(e.into()))?;
     let state = |on: bool| if on { "on" } else { "off" };
     if change.was_enabled == change.enabled {
         msgln!(

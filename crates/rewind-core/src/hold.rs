@@ -13,9 +13,18 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::journal::{EntryKind, IncidentId, Journal, JournalError};
-use crate::platform::Platform;
+use crate::platform::{Platform, PlatformError};
 
-use super::error::RollbackError;
+/// What can stop `hold` or `unhold`.
+#[derive(Debug, thiserror::Error)]
+pub enum HoldError {
+    #[error("{app} has no SCM link, which {needed_for}")]
+    NoScmLink { app: String, needed_for: String },
+    #[error(transparent)]
+    Platform(#[from] PlatformError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
 
 /// The step id `rewind hold` records (a rollback uses its own `hold` step).
 const HOLD_STEP: &str = "hold";
@@ -73,7 +82,7 @@ pub fn hold(
     app: &str,
     by: &str,
     reason: Option<&str>,
-) -> Result<HoldChange, RollbackError> {
+) -> Result<HoldChange, HoldError> {
     change(platform, journal, app, by, reason, false)
 }
 
@@ -84,7 +93,7 @@ pub fn unhold(
     app: &str,
     by: &str,
     reason: Option<&str>,
-) -> Result<HoldChange, RollbackError> {
+) -> Result<HoldChange, HoldError> {
     change(platform, journal, app, by, reason, true)
 }
 
@@ -95,7 +104,7 @@ fn change(
     by: &str,
     reason: Option<&str>,
     enable: bool,
-) -> Result<HoldChange, RollbackError> {
+) -> Result<HoldChange, HoldError> {
     let (command, step) = if enable {
         ("unhold", UNHOLD_STEP)
     } else {
@@ -103,7 +112,7 @@ fn change(
     };
     let link = platform
         .scm_link(app)?
-        .ok_or_else(|| RollbackError::NoScmLink {
+        .ok_or_else(|| HoldError::NoScmLink {
             app: app.to_string(),
             needed_for: "holds auto-deploy".into(),
         })?;
