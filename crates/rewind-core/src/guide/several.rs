@@ -342,7 +342,9 @@ impl<'a> Several<'_, 'a> {
                     results
                 }
             };
-            let mut by_app = serde_json::Map::new();
+            // One item per app, its lines naming it: the report shows
+            // each item's lines.
+            let mut by_app = Vec::new();
             let mut suggestions: Vec<(String, Option<String>)> = Vec::new();
             for (name, result) in self.names.iter().zip(&results) {
                 self.narrator.app_evidence(name, probe, result);
@@ -353,14 +355,19 @@ impl<'a> Several<'_, 'a> {
                             .clone()
                             .filter(|s| question.answer(s).is_some());
                         suggestions.push((name.clone(), s.clone()));
-                        by_app.insert(
-                            name.clone(),
-                            json!({ "lines": ev.lines, "suggestion": s, "facts": ev.facts }),
-                        );
+                        let lines: Vec<String> =
+                            ev.lines.iter().map(|l| format!("{name}: {l}")).collect();
+                        by_app.push(json!({
+                            "probe": probe.name(), "app": name, "lines": lines,
+                            "suggestion": s, "facts": ev.facts,
+                        }));
                     }
                     Err(why) => {
                         suggestions.push((name.clone(), None));
-                        by_app.insert(name.clone(), json!({ "error": why }));
+                        by_app.push(json!({
+                            "probe": probe.name(), "app": name, "error": why,
+                            "lines": [format!("{name}: {why}")],
+                        }));
                     }
                 }
             }
@@ -370,7 +377,7 @@ impl<'a> Several<'_, 'a> {
             } else if suggestions.iter().any(|(_, s)| s.is_some()) {
                 self.narrator.progress(&apps_differ(lang, &suggestions));
             }
-            evidence_data = json!({ "probe": probe.name(), "apps": by_app });
+            evidence_data = Value::Array(by_app);
         }
         let text = node.text.get(lang).to_string();
         let preset_answer = preset.get(&node.id).filter(|_| !used.contains(&node.id));

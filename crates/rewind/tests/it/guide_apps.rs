@@ -83,6 +83,14 @@ fn two_apps_answered_to_the_redeploy_go_back_in_one_rollback_with_one_confirmati
             "the guide's part for {app} does not point at the rollback"
         );
     }
+    let guide_report = world.rewind(&["report", &guide_id], None);
+    assert_eq!(guide_report.code, 0, "{}", guide_report.stderr);
+    // The guide's report tells each app's evidence under its question.
+    assert!(
+        guide_report.stdout.contains("front: no database addon"),
+        "{}",
+        guide_report.stdout
+    );
     let report = world.rewind(&["report", &rollback_id], None);
     assert_eq!(report.code, 0, "{}", report.stderr);
     assert!(
@@ -183,4 +191,50 @@ fn a_switch_off_reaches_the_app_with_the_flag_and_says_the_other_has_none() {
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn a_restore_leading_to_the_redeploy_is_one_rollback_with_the_database_restored_first() {
+    let world = World::new();
+    let run = world.rewind(
+        &[
+            "guide",
+            "api",
+            "front",
+            "--answer",
+            "mep=problem,q1=no,q2=yes,q3=high,q4=no,q5=yes",
+        ],
+        Some("api front\n"),
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stderr.matches("type the apps' names").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("carried out with a3, in the same rollback"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(world.deploys("api"), 1);
+    assert_eq!(world.deploys("front"), 1);
+    // The API's database is back before either app is deployed.
+    let entries = world.entries();
+    let at = |app: &str, kind: &str, step: &str| {
+        entries
+            .iter()
+            .position(|e| {
+                e.app == app
+                    && serde_json::to_value(&e.kind).expect("kind") == kind
+                    && e.step.as_deref() == Some(step)
+            })
+            .unwrap_or_else(|| panic!("no {kind} {step} of {app}"))
+    };
+    let restored = at("api", "step_done", "pitr-restore");
+    for app in APPS {
+        assert!(restored < at(app, "step_started", "deploy"), "{app}");
+    }
 }
