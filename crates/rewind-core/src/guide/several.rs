@@ -621,10 +621,23 @@ impl<'a> Several<'_, 'a> {
         let lang = self.options.lang;
         match kind {
             ActionKind::SwitchFeatureOff => {
+                // `--flag NAME` (or the tree's `flag`) names one flag: the
+                // apps that do not have it are left alone, as those
+                // without any flag.
+                let named = self.options.flag.clone().or_else(|| {
+                    params
+                        .get("flag")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string)
+                });
                 let mut chosen = Vec::new();
                 for i in 0..self.apps.len() {
                     let name = &self.names[i];
-                    if self.apps[i].config.feature_flags.is_empty() {
+                    let flags = &self.apps[i].config.feature_flags;
+                    let lacks = named
+                        .as_deref()
+                        .is_some_and(|n| !flags.iter().any(|f| f.name == n));
+                    if flags.is_empty() || lacks {
                         lines.push(no_flag(lang, name));
                         continue;
                     }
@@ -636,7 +649,8 @@ impl<'a> Several<'_, 'a> {
                 if chosen.is_empty() {
                     return Err(Stop::Failed(
                         Failure::new(format!(
-                            "no feature flag is configured for any of {} in rewind.toml",
+                            "no feature flag{} is configured for any of {} in rewind.toml",
+                            named.as_deref().map(|n| format!(" {n}")).unwrap_or_default(),
                             self.names.join(", ")
                         ))
                         .hint("declare the flag under [[apps.feature_flags]] (name, off_value), or answer the tree's question `no`"),
@@ -862,7 +876,7 @@ impl<'a> Several<'_, 'a> {
                     }
                 }
                 for i in 0..self.apps.len() {
-                    if !list.iter().any(|(j, _)| *j == i) {
+                    if list.iter().all(|(j, _)| *j != i) {
                         done.push(no_flag(self.options.lang, &self.names[i]));
                     }
                 }

@@ -151,6 +151,32 @@ fn a_switch_off_reaches_the_app_with_the_flag_and_says_the_other_has_none() {
     );
     assert!(text.contains("FEATURE_CHECKOUT"), "{text}");
     std::fs::write(&toml, text).expect("toml");
+    // Named with --flag: only the app that has it is planned.
+    let dry = world.rewind(
+        &[
+            "guide",
+            "api",
+            "front",
+            "--answer",
+            "mep=problem,q1=yes",
+            "--flag",
+            "FEATURE_CHECKOUT",
+            "--dry-run",
+        ],
+        None,
+    );
+    assert_eq!(dry.code, 0, "{}\n{}", dry.stdout, dry.stderr);
+    assert!(
+        dry.stderr.contains("api: set FEATURE_CHECKOUT"),
+        "{}",
+        dry.stderr
+    );
+    assert!(
+        dry.stderr.contains("front: no feature flag configured"),
+        "{}",
+        dry.stderr
+    );
+    assert!(world.writes().is_empty(), "{:?}", world.writes());
     let run = world.rewind(
         &[
             "guide",
