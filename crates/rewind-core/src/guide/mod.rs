@@ -11,7 +11,8 @@
 //! - [`probes`]: the evidence for each question, with a suggested answer;
 //! - [`switch_off`], [`warn`], [`restore`], [`redeploy`]: the leaves;
 //! - [`ticket`]: the Markdown ticket draft for the product owner;
-//! - [`session`]: the walk itself; [`tools`]: what the walk and the leaves
+//! - [`session`]: the walk itself; [`several`]: the same walk for several
+//!   apps at once; [`tools`]: what the walk and the leaves
 //!   share (tools, options);
 //! - [`say`]: rewind's own words around the tree's, in French and English.
 
@@ -25,6 +26,7 @@ mod redeploy;
 mod restore;
 pub mod say;
 mod session;
+mod several;
 mod switch_off;
 mod ticket;
 mod tools;
@@ -37,6 +39,7 @@ pub use evidence::{Evidence, ProbeResult};
 pub use narrator::{AnswerSource, Narrator};
 pub use redeploy::rollback_reason;
 pub use session::{GuideSummary, Outcome, guide};
+pub use several::{GuideApp, SharedTools, guide_several};
 pub use ticket::TicketDraft;
 pub use tools::{GuideOptions, Tools};
 

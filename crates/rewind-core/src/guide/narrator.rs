@@ -36,6 +36,11 @@ pub trait Narrator {
     fn evidence(&mut self, probe: Probe, result: &ProbeResult) {
         let _ = (probe, result);
     }
+    /// One app's findings, when the guide walks for several apps.
+    fn app_evidence(&mut self, app: &str, probe: Probe, result: &ProbeResult) {
+        let _ = app;
+        self.evidence(probe, result);
+    }
     fn answered(&mut self, node: &Node, answer: &Answer, source: AnswerSource) {
         let _ = (node, answer, source);
     }

@@ -43,7 +43,10 @@ pub enum Outcome {
 #[derive(Debug, Clone)]
 pub struct GuideSummary {
     pub incident: IncidentId,
+    /// The app, or the apps' names joined by `, `.
     pub app: String,
+    /// Every app the walk was for.
+    pub apps: Vec<String>,
     /// The questions answered, in order.
     pub path: Vec<Answered>,
     pub actions: Vec<ActionReport>,
@@ -126,6 +129,7 @@ pub fn guide(
     Ok(GuideSummary {
         incident: session.incident,
         app: tools.app.name.clone(),
+        apps: vec![tools.app.name.clone()],
         path: session
             .answers
             .iter()

@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use rewind_core::guide::say::walk::{self as words, Ended, SummaryRow};
 use rewind_core::guide::{
-    self, ActionOutcome, ActionReport, AnswerSource, GuideError, GuideOptions, GuideSummary,
-    Narrator, Outcome, ProbeResult, TicketDraft, Tools,
+    self, ActionOutcome, ActionReport, AnswerSource, GuideApp, GuideError, GuideOptions,
+    GuideSummary, Narrator, Outcome, ProbeResult, SharedTools, TicketDraft, Tools,
 };
 use rewind_core::i18n::Lang;
+use rewind_core::platform::scalingo::Scalingo;
 use rewind_core::rollback::ARCHIVE_TEMPLATE_ENV;
 use rewind_core::secret::Secret;
 use rewind_core::tree::{Answer, Node, PresetAnswers, Probe, Tree, TreeError};
@@ -24,8 +25,15 @@ use crate::ui::{self, Style};
 
 #[derive(Debug, Args)]
 pub struct GuideArgs {
-    /// The app (as named in rewind.toml); optional when there is one.
-    app: Option<String>,
+    /// The apps (as named in rewind.toml); optional when there is one.
+    /// With several, the tree is walked once and each action is carried
+    /// out for every app it concerns.
+    #[arg(value_name = "APP")]
+    apps: Vec<String>,
+
+    /// Every app in rewind.toml.
+    #[arg(long, conflicts_with = "apps")]
+    all: bool,
 
     /// Answer a question in advance: `--answer q1=no` (repeatable; items
     /// may also be separated by commas).
@@ -96,13 +104,17 @@ pub fn lang(arg: Option<LangArg>) -> Lang {
 
 pub fn run(args: GuideArgs, global: &Global) -> Result<(), CliError> {
     let ctx = Context::load(global)?;
-    let app = ctx.app(args.app.as_deref())?;
+    let apps = crate::commands::rollback::several::chosen(&ctx, &args.apps, args.all)?;
     if let Some(dir) = &args.ticket_dir {
         writable_ticket_dir(dir)?;
     }
     let tree = load_tree(ctx.config.tree.as_deref())?;
     let preset = preset(&tree, &args)?;
     let lang = lang(args.lang);
+    if apps.len() > 1 {
+        return run_several(&ctx, &args, &apps, &tree, &preset, lang);
+    }
+    let app = apps[0];
     let platform = ctx.platform(app)?;
     let git = ctx.git();
     let journal_dir = context::journal_dir(&ctx.repo);
@@ -122,16 +134,7 @@ pub fn run(args: GuideArgs, global: &Global) -> Result<(), CliError> {
         ctx.journal.backup_dir(&app.name),
         &ctx.actor(),
     );
-    options.dry_run = args.dry_run;
-    options.yes = args.yes;
-    options.no_db = args.no_db;
-    options.restore_again = args.restore_again;
-    options.restore_ran = args.restore_ran;
-    options.flag = args.flag.clone();
-    options.archive_template = std::env::var(ARCHIVE_TEMPLATE_ENV)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .map(Secret::new);
+    set_options(&mut options, &args);
     let style = Style::stderr();
     msgln!(
         "{}",
@@ -155,13 +158,97 @@ pub fn run(args: GuideArgs, global: &Global) -> Result<(), CliError> {
     finish(&summary, &style, lang)
 }
 
+fn set_options(options: &mut GuideOptions, args: &GuideArgs) {
+    options.dry_run = args.dry_run;
+    options.yes = args.yes;
+    options.no_db = args.no_db;
+    options.restore_again = args.restore_again;
+    options.restore_ran = args.restore_ran;
+    options.flag = args.flag.clone();
+    options.archive_template = std::env::var(ARCHIVE_TEMPLATE_ENV)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(Secret::new);
+}
+
+/// `rewind guide APP APP…|--all`: one walk, each action carried out for
+/// every app it concerns (docs/guide.md, "Several apps").
+fn run_several(
+    ctx: &Context,
+    args: &GuideArgs,
+    apps: &[&rewind_core::config::AppConfig],
+    tree: &Tree,
+    preset: &PresetAnswers,
+    lang: Lang,
+) -> Result<(), CliError> {
+    let platforms: Vec<Scalingo> = apps
+        .iter()
+        .map(|a| ctx.platform(a))
+        .collect::<Result<_, _>>()?;
+    let git = ctx.git();
+    let shared = SharedTools {
+        git: &git,
+        journal: &ctx.journal,
+        interrupt: &ctx.interrupt,
+    };
+    let guide_apps: Vec<GuideApp<'_>> = apps
+        .iter()
+        .zip(&platforms)
+        .map(|(app, platform)| GuideApp {
+            config: app,
+            platform,
+            webhook: ctx.config.webhook_url(app),
+            backup_dir: ctx.journal.backup_dir(&app.name),
+        })
+        .collect();
+    let journal_dir = context::journal_dir(&ctx.repo);
+    let mut options = GuideOptions::new(
+        lang,
+        args.ticket_dir
+            .clone()
+            .unwrap_or_else(|| journal_dir.clone()),
+        ctx.journal.backup_dir(&apps[0].name),
+        &ctx.actor(),
+    );
+    set_options(&mut options, args);
+    let names: Vec<&str> = apps.iter().map(|a| a.name.as_str()).collect();
+    let style = Style::stderr();
+    msgln!(
+        "{}",
+        style.bold(&words::guide_title(
+            lang,
+            &names.join(", "),
+            tree.source_name(),
+            args.dry_run
+        ))
+    );
+    let prompter = context::prompter_in(lang);
+    let mut printer = Printer { style, lang };
+    let summary = guide::guide_several(
+        tree,
+        preset,
+        &shared,
+        &guide_apps,
+        &options,
+        &*prompter,
+        &mut printer,
+    )
+    .map_err(|e| {
+        if let GuideError::Unanswered(q) = &e {
+            errln!("\n{q}");
+        }
+        CliError::from(e)
+    })?;
+    finish(&summary, &style, lang)
+}
+
 /// Walks the tree again for a guide incident that did not finish and
 /// started no rollback to resume: the same app, language and answers as
 /// recorded, as a new incident. What the first walk did is not done twice:
 /// a restore made for the same bad release is not made again, and the
 /// release marked bad stays out of the targets.
 pub fn walk_again(
-    app: &str,
+    apps: Vec<String>,
     answers: Vec<String>,
     lang: Option<Lang>,
     no_db: bool,
@@ -170,7 +257,8 @@ pub fn walk_again(
     global: &Global,
 ) -> Result<(), CliError> {
     let args = GuideArgs {
-        app: Some(app.to_string()),
+        apps,
+        all: false,
         answer: answers,
         answers_file: None,
         lang: lang.map(|l| match l {
@@ -266,6 +354,14 @@ impl Narrator for Printer {
                 ))
             ),
         }
+    }
+
+    fn app_evidence(&mut self, app: &str, probe: Probe, result: &ProbeResult) {
+        msgln!(
+            "  {}",
+            self.style.bold(&format!("[{}]", ui::sanitize(app, false)))
+        );
+        self.evidence(probe, result);
     }
 
     fn answered(&mut self, node: &Node, answer: &Answer, source: AnswerSource) {

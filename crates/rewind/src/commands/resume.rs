@@ -182,8 +182,12 @@ fn walk_again(incident: &Incident, args: &ResumeArgs, global: &Global) -> Result
         incident.id,
         answers.join(",")
     );
+    let apps = match incident.apps() {
+        apps if apps.is_empty() => vec![incident.app.clone()],
+        apps => apps,
+    };
     crate::commands::guide::walk_again(
-        &incident.app,
+        apps,
         answers,
         lang,
         no_db,

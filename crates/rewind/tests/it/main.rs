@@ -15,6 +15,7 @@ mod drill;
 mod exits;
 mod fault_matrix;
 mod guide;
+mod guide_apps;
 mod hostile;
 mod init;
 mod lang;

@@ -23,24 +23,24 @@ use tempfile::TempDir;
 
 use crate::support::{GIT_DATES, GIT_ENV, Rewind, Run, admin_get, admin_post, git};
 
-const APPS: [&str; 2] = ["api", "front"];
+pub(crate) const APPS: [&str; 2] = ["api", "front"];
 
 /// An origin with v1.0.0 and v1.1.0 (whose migration drops a table), its
 /// clone with a rewind.toml naming two apps deployed from it, `api` with a
 /// simulated PostgreSQL database; a sandbox where both releases were
 /// deployed on both apps, v1.1.0 just now.
-struct World {
-    dir: TempDir,
-    sandbox: Sandbox,
+pub(crate) struct World {
+    pub(crate) dir: TempDir,
+    pub(crate) sandbox: Sandbox,
 }
 
 impl World {
-    fn new() -> World {
+    pub(crate) fn new() -> World {
         World::build("")
     }
 
     /// With `[notify] webhook_url = url`, for every app.
-    fn with_webhook(url: &str) -> World {
+    pub(crate) fn with_webhook(url: &str) -> World {
         World::build(&format!("[notify]\nwebhook_url = \"{url}\"\n\n"))
     }
 
@@ -146,15 +146,15 @@ impl World {
         world
     }
 
-    fn work(&self) -> PathBuf {
+    pub(crate) fn work(&self) -> PathBuf {
         self.dir.path().join("work")
     }
 
-    fn journal_dir(&self) -> PathBuf {
+    pub(crate) fn journal_dir(&self) -> PathBuf {
         self.dir.path().join("journal")
     }
 
-    fn requests(&self) -> Vec<Value> {
+    pub(crate) fn requests(&self) -> Vec<Value> {
         admin_get(&self.sandbox, "/_sandbox/requests")["requests"]
             .as_array()
             .cloned()
@@ -162,7 +162,7 @@ impl World {
     }
 
     /// Requests that change something on the platform.
-    fn writes(&self) -> Vec<Value> {
+    pub(crate) fn writes(&self) -> Vec<Value> {
         self.requests()
             .into_iter()
             .filter(|r| {
@@ -174,7 +174,7 @@ impl World {
     }
 
     /// Deployments the platform accepted for `app`.
-    fn deploys(&self, app: &str) -> usize {
+    pub(crate) fn deploys(&self, app: &str) -> usize {
         let path = format!("/v1/apps/{app}/scm_repo_link/manual_deploy");
         self.writes()
             .iter()
@@ -195,7 +195,7 @@ impl World {
             .count()
     }
 
-    fn entries(&self) -> Vec<Entry> {
+    pub(crate) fn entries(&self) -> Vec<Entry> {
         let text =
             std::fs::read_to_string(self.journal_dir().join("journal.jsonl")).unwrap_or_default();
         text.lines()
@@ -203,7 +203,7 @@ impl World {
             .collect()
     }
 
-    fn rewind(&self, args: &[&str], stdin: Option<&str>) -> Run {
+    pub(crate) fn rewind(&self, args: &[&str], stdin: Option<&str>) -> Run {
         let command = Rewind::new(args)
             .dir(&self.work())
             .home(&self.dir.path().join("home"))
@@ -250,10 +250,10 @@ impl World {
 
 /// Chat messages a local webhook received.
 #[derive(Clone, Default)]
-struct Hook(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+pub(crate) struct Hook(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
 
 impl Hook {
-    fn start() -> (Hook, String) {
+    pub(crate) fn start() -> (Hook, String) {
         use std::io::{BufRead, BufReader, Read, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}/hooks/team", listener.local_addr().expect("addr"));
@@ -286,7 +286,7 @@ impl Hook {
         (hook, url)
     }
 
-    fn messages(&self) -> Vec<String> {
+    pub(crate) fn messages(&self) -> Vec<String> {
         self.0.lock().expect("lock").clone()
     }
 }
