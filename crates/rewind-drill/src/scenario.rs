@@ -20,15 +20,20 @@ pub enum Scenario {
     /// Nobody walks the tree: `rewind watch --policy auto` notices the bad
     /// release and switches the faulty feature off itself (a1).
     Watch,
+    /// A release-please monorepo's two apps, front and api, broken by one
+    /// coordinated release and rolled back together (`rewind rollback
+    /// front api --with-db`): the api's database restored first.
+    MultiApp,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 5] = [
+    pub const ALL: [Scenario; 6] = [
         Scenario::WithDb,
         Scenario::AppOnly,
         Scenario::FeatureFlag,
         Scenario::Minor,
         Scenario::Watch,
+        Scenario::MultiApp,
     ];
 
     pub fn name(self) -> &'static str {
@@ -38,6 +43,7 @@ impl Scenario {
             Scenario::FeatureFlag => "feature-flag",
             Scenario::Minor => "minor",
             Scenario::Watch => "watch",
+            Scenario::MultiApp => "multi-app",
         }
     }
 
@@ -68,6 +74,8 @@ impl Scenario {
             // The watch's evidence decides the same path as feature-flag.
             Scenario::FeatureFlag | Scenario::Watch => &["mep=problem", "q1=yes"],
             Scenario::Minor => &["mep=problem", "q1=no", "q2=yes", "q3=low"],
+            // No walk: the on-call engineer rolls both apps back at once.
+            Scenario::MultiApp => &[],
         }
     }
 
@@ -78,6 +86,7 @@ impl Scenario {
             Scenario::AppOnly => &["a4"],
             Scenario::FeatureFlag | Scenario::Watch => &["a1"],
             Scenario::Minor => &["a2"],
+            Scenario::MultiApp => &["a3", "a4"],
         }
     }
 
@@ -93,16 +102,22 @@ impl Scenario {
             Scenario::Watch => {
                 "rewind watch notices the bad release and switches the faulty feature off, with nobody answering"
             }
+            Scenario::MultiApp => {
+                "front and api run their previous releases, the api's database is back to before the bad release"
+            }
         }
     }
 
     /// Whether the path puts the previous release back.
     pub fn redeploys(self) -> bool {
-        matches!(self, Scenario::WithDb | Scenario::AppOnly)
+        matches!(
+            self,
+            Scenario::WithDb | Scenario::AppOnly | Scenario::MultiApp
+        )
     }
 
     pub fn restores_database(self) -> bool {
-        self == Scenario::WithDb
+        matches!(self, Scenario::WithDb | Scenario::MultiApp)
     }
 }
 
