@@ -1,7 +1,7 @@
-//! The rehearsals, one for each exit of the runbook's tree and one for
-//! `rewind watch --policy auto`: the
-//! answers a scripted (`--auto`) walk gives, and what production must look
-//! like once the walk is over.
+//! The rehearsals, one for each exit of the runbook's tree, one for
+//! `rewind watch --policy auto` and one for several apps rolled back
+//! together: the answers a scripted (`--auto`) walk gives, and what
+//! production must look like once the walk is over.
 
 use std::fmt;
 

@@ -3,7 +3,9 @@
 //! asserted where it lives: the sandbox's saved state (the deployment that
 //! runs, the rows, the variables, the events), the kept repositories, the
 //! ticket drafts, the journal, and the messages the drill's webhook
-//! listener received. Plus a refused `--keep` and an unknown scenario.
+//! listener received (for multi-app: both apps, the api's rows, the one
+//! incident and its parts, the one message). Plus a refused `--keep` and an
+//! unknown scenario.
 
 use std::path::Path;
 
