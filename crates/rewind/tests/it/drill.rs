@@ -401,6 +401,74 @@ fn multi_app_rolls_back_front_and_api_together_the_api_database_first() {
     );
 }
 
+/// The multi-app scenario with a person at the keyboard who types `typed`
+/// at the rollback's confirmation; the run and the kept workspace.
+fn multi_app_confirmed_by_hand(typed: &str) -> (Run, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("workspace");
+    let run = Rewind::new(&[
+        "drill",
+        "--scenario",
+        "multi-app",
+        "--json",
+        "--keep",
+        root.to_str().expect("path"),
+    ])
+    .dir(dir.path())
+    .home(dir.path())
+    .journal(&dir.path().join("users-journal"))
+    .env("REWIND_DRILL_SPEED", "test")
+    .env("REWIND_DRILL_POSTGRES", "off")
+    .env("REWIND_INTERACTIVE", "1")
+    .stdin(&format!("{typed}\n"))
+    .run();
+    (run, dir)
+}
+
+#[test]
+fn multi_app_without_auto_rolls_back_only_once_the_person_types_both_names() {
+    let (run, dir) = multi_app_confirmed_by_hand("api front");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("type `api front`"), "{}", run.stderr);
+    assert_eq!(run.json()["reached"], true, "{}", run.stderr);
+
+    // One name only: nothing is done, production stays broken, exit 3.
+    let (run, refused) = multi_app_confirmed_by_hand("front");
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("rollback aborted: nothing was changed"),
+        "{}",
+        run.stderr
+    );
+    let root = refused.path().join("workspace");
+    let state: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("sandbox-state.json")).expect("state file"),
+    )
+    .expect("state JSON");
+    let running = state["apps"]["front"]["deployments"]
+        .as_array()
+        .expect("deployments")
+        .iter()
+        .rev()
+        .find(|d| d["status"] == "success")
+        .and_then(|d| d["git_ref"].as_str())
+        .expect("a successful deployment")
+        .to_string();
+    let bad = git(
+        &root.join("origin.git"),
+        &["rev-parse", "front-v1.2.0^{commit}"],
+    );
+    assert_eq!(running, bad, "front still runs the bad release");
+    assert!(
+        std::fs::read_dir(root.join("backups"))
+            .expect("backups")
+            .next()
+            .is_none(),
+        "no safety backup was taken"
+    );
+    drop(dir);
+}
+
 #[test]
 fn multi_app_restores_a_real_postgresql_when_there_is_one() {
     let dir = tempfile::tempdir().expect("tempdir");
