@@ -132,7 +132,7 @@ impl FleetStage<'_> {
         reporter.step(&StepLine::done(
             "production broken",
             format!(
-                "front: health check {} after {} attempt(s); api: orders priced 0.00 EUR, column legacy_price_cents dropped",
+                "front: health check {} after {} attempt(s); api: orders priced 0.00 EUR, and its release ships a migration that drops legacy_price_cents",
                 front_health.last_error.as_deref().unwrap_or("failing"),
                 front_health.attempts
             ),

@@ -586,6 +586,23 @@ fn rehearse_fleet(
     let mut progress = crate::commands::rollback::several::FleetLines::new(&plan, false, out.style);
     let fleet = rollback::run_fleet(&tools, &plan, &runs, &mut progress)
         .map_err(|e| fail("the rollback", CliError::failed(e)))?;
+    if let Some(cut) = fleet.interrupted().next() {
+        let mut error = CliError::new(
+            ErrorKind::Interrupted,
+            format!(
+                "the rollback was interrupted ({} not finished, incident {})",
+                cut.summary.app, fleet.incident
+            ),
+        );
+        if !ws.is_temporary() {
+            error = error.hint(format!(
+                "REWIND_JOURNAL_DIR={} rewind report {} tells where each app stopped",
+                ws.journal_dir.display(),
+                fleet.incident
+            ));
+        }
+        return Err(fail("the rollback", error.hint("run the drill again")));
+    }
     out.step(&StepLine {
         name: "rollback of both apps".into(),
         ok: fleet.succeeded(),
