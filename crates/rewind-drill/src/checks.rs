@@ -24,7 +24,7 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(what: impl Into<String>, ok: bool, detail: impl Into<String>) -> Check {
+    pub(crate) fn new(what: impl Into<String>, ok: bool, detail: impl Into<String>) -> Check {
         Check {
             what: what.into(),
             ok,
@@ -66,7 +66,7 @@ pub fn verify(
         format!("actions {}: {ended}", done.join(", ")),
     ));
     let ws = stage.workspace;
-    let running = running_commit(stage.platform);
+    let running = running_commit(stage.platform, APP);
     let release_check = |version: &str| {
         let want = ws.commit(version).unwrap_or_default();
         let ok = running.as_deref().ok() == Some(want);
@@ -88,10 +88,11 @@ pub fn verify(
         Err(e) => Check::new("the health check passes", false, e.to_string()),
     };
     match scenario {
-        Scenario::WithDb | Scenario::AppOnly => {
+        // The multi-app scenario is checked by `fleet_night::verify_fleet`.
+        Scenario::WithDb | Scenario::AppOnly | Scenario::MultiApp => {
             checks.push(release_check(GOOD));
             checks.push(healthy());
-            checks.push(auto_deploy_held(stage.platform));
+            checks.push(auto_deploy_held(stage.platform, APP));
             checks.push(Check::new(
                 "the team was told",
                 !webhook_messages.is_empty(),
@@ -156,7 +157,7 @@ pub fn verify(
             ));
             checks.push(ticket_written(summary));
         }
-        Scenario::WithDb | Scenario::AppOnly | Scenario::WatchHealthy => {}
+        Scenario::WithDb | Scenario::AppOnly | Scenario::WatchHealthy | Scenario::MultiApp => {}
     }
     (checks, loss)
 }
@@ -178,7 +179,7 @@ pub fn verify_watch(
         format!("its incident closed as `{outcome}`"),
     )];
     let want = stage.workspace.commit(BAD).unwrap_or_default();
-    let running = running_commit(stage.platform);
+    let running = running_commit(stage.platform, APP);
     checks.push(Check::new(
         format!("v{BAD} runs"),
         running.as_deref().ok() == Some(want),
@@ -246,7 +247,7 @@ pub fn verify_quiet(
         ),
     ];
     let want = stage.workspace.commit(BAD).unwrap_or_default();
-    let running = running_commit(stage.platform);
+    let running = running_commit(stage.platform, APP);
     checks.push(Check::new(
         format!("v{BAD} runs"),
         running.as_deref().ok() == Some(want),
@@ -276,14 +277,14 @@ pub fn verify_quiet(
     checks
 }
 
-fn has(rows: &[Row], row: &Row) -> bool {
+pub(crate) fn has(rows: &[Row], row: &Row) -> bool {
     rows.iter().any(|r| r.text == row.text)
 }
 
-/// The commit of the newest successful deployment: what runs.
-fn running_commit(platform: &dyn Platform) -> Result<String, String> {
+/// The commit of the newest successful deployment of `app`: what runs.
+pub(crate) fn running_commit(platform: &dyn Platform, app: &str) -> Result<String, String> {
     let page = platform
-        .deployments(APP, 1, 20)
+        .deployments(app, 1, 20)
         .map_err(|e| format!("cannot read the deployments: {e}"))?;
     page.items
         .iter()
@@ -292,9 +293,13 @@ fn running_commit(platform: &dyn Platform) -> Result<String, String> {
         .ok_or_else(|| "no successful deployment".to_string())
 }
 
-fn auto_deploy_held(platform: &dyn Platform) -> Check {
-    let what = "auto-deploy is held";
-    match platform.scm_link(APP) {
+pub(crate) fn auto_deploy_held(platform: &dyn Platform, app: &str) -> Check {
+    let what = if app == APP {
+        "auto-deploy is held".to_string()
+    } else {
+        format!("{app}'s auto-deploy is held")
+    };
+    match platform.scm_link(app) {
         Ok(Some(link)) => Check::new(
             what,
             !link.auto_deploy_enabled,

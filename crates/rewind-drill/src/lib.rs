@@ -15,6 +15,8 @@
 //!
 //! - [`workspace`], [`history`], [`git`]: the app and its repositories;
 //! - [`night`]: the releases, the rows, the breakage and the alert;
+//! - [`monorepo`], [`fleet_night`]: the multi-app scenario's monorepo
+//!   (front and api), its night and its checks;
 //! - [`scenario`]: the paths, their answers and outcomes;
 //! - [`checks`]: the outcome, checked on the platform and in the data;
 //! - [`sandbox`]: the sandbox seeded for the night, and the client fitted
@@ -24,9 +26,11 @@
 pub mod admin;
 pub mod checks;
 mod error;
+pub mod fleet_night;
 pub mod git;
 pub mod history;
 pub mod listener;
+pub mod monorepo;
 pub mod night;
 mod pace;
 pub mod replay;

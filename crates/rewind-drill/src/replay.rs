@@ -198,6 +198,10 @@ pub fn commands(
             );
             lines.push("rewind watch --policy auto --for 2m".into());
         }
+        Scenario::MultiApp => {
+            lines.push("# both apps at once, the api's database restored first:".into());
+            lines.push("rewind rollback front api --with-db --yes".into());
+        }
     }
     lines.push("rewind journal   # then `rewind report ID` for any incident".into());
     if matches!(scenario, Scenario::WithDb | Scenario::AppOnly) {

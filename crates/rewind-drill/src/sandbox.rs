@@ -11,6 +11,7 @@ use rewind_sandbox::{AddonSeed, AppSeed, PostgresMode, Sandbox, SandboxConfig, S
 
 use crate::error::DrillError;
 use crate::history::APP;
+use crate::monorepo::{API, FRONT};
 use crate::pace::Pace;
 use crate::replay::ReplayFiles;
 use crate::workspace::Workspace;
@@ -41,6 +42,45 @@ pub fn start(
         rate_limit_per_minute: 0,
         postgres,
         state_file: files.map(|f| f.state.clone()),
+        ..SandboxConfig::default()
+    })
+    .map_err(DrillError::Sandbox)
+}
+
+/// The multi-app scenario's sandbox: front and api, both deploying the
+/// monorepo's origin through their SCM link (auto-deploy on), the api with
+/// its PostgreSQL addon. A kept workspace keeps the sandbox's state in
+/// `sandbox-state.json`, for a look at what the platform holds.
+pub fn start_monorepo(
+    ws: &Workspace,
+    pace: &Pace,
+    postgres: PostgresMode,
+) -> Result<Sandbox, DrillError> {
+    let state_file = (!ws.is_temporary()).then(|| ws.root.join("sandbox-state.json"));
+    let app = |name: &str, addons: Vec<AddonSeed>| AppSeed {
+        name: name.to_string(),
+        repo: Some(ws.origin.display().to_string()),
+        scm: Some(ScmSeed {
+            branch: "main".to_string(),
+            auto_deploy: true,
+        }),
+        addons,
+    };
+    Sandbox::start(SandboxConfig {
+        apps: vec![
+            app(
+                API,
+                vec![AddonSeed {
+                    provider: "scalingo-postgresql".to_string(),
+                    plan: "postgresql-starter-512".to_string(),
+                }],
+            ),
+            app(FRONT, Vec::new()),
+        ],
+        deploy_duration: pace.deploy,
+        rate_limit_per_minute: 0,
+        postgres,
+        state_file,
         ..SandboxConfig::default()
     })
     .map_err(DrillError::Sandbox)

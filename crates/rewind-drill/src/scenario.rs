@@ -1,7 +1,7 @@
-//! The rehearsals, one for each exit of the runbook's tree and one for
-//! `rewind watch --policy auto`: the
-//! answers a scripted (`--auto`) walk gives, and what production must look
-//! like once the walk is over.
+//! The rehearsals, one for each exit of the runbook's tree, one for
+//! `rewind watch --policy auto` and one for several apps rolled back
+//! together: the answers a scripted (`--auto`) walk gives, and what
+//! production must look like once the walk is over.
 
 use std::fmt;
 
@@ -23,16 +23,21 @@ pub enum Scenario {
     /// The same release ships with its feature off, healthy: the watch
     /// must end quietly, with no incident and nothing posted.
     WatchHealthy,
+    /// A release-please monorepo's two apps, front and api, broken by one
+    /// coordinated release and rolled back together (`rewind rollback
+    /// front api --with-db`): the api's database restored first.
+    MultiApp,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 6] = [
+    pub const ALL: [Scenario; 7] = [
         Scenario::WithDb,
         Scenario::AppOnly,
         Scenario::FeatureFlag,
         Scenario::Minor,
         Scenario::Watch,
         Scenario::WatchHealthy,
+        Scenario::MultiApp,
     ];
 
     pub fn name(self) -> &'static str {
@@ -43,6 +48,7 @@ impl Scenario {
             Scenario::Minor => "minor",
             Scenario::Watch => "watch",
             Scenario::WatchHealthy => "watch-healthy",
+            Scenario::MultiApp => "multi-app",
         }
     }
 
@@ -75,6 +81,8 @@ impl Scenario {
             Scenario::Minor => &["mep=problem", "q1=no", "q2=yes", "q3=low"],
             // Nothing crosses a threshold: no incident, no tree.
             Scenario::WatchHealthy => &[],
+            // No walk: the on-call engineer rolls both apps back at once.
+            Scenario::MultiApp => &[],
         }
     }
 
@@ -86,6 +94,7 @@ impl Scenario {
             Scenario::FeatureFlag | Scenario::Watch => &["a1"],
             Scenario::Minor => &["a2"],
             Scenario::WatchHealthy => &[],
+            Scenario::MultiApp => &["a3", "a4"],
         }
     }
 
@@ -104,6 +113,9 @@ impl Scenario {
             Scenario::WatchHealthy => {
                 "a healthy release ships and rewind watch ends quietly: no incident, nothing posted"
             }
+            Scenario::MultiApp => {
+                "front and api run their previous releases, the api's database is back to before the bad release"
+            }
         }
     }
 
@@ -115,11 +127,14 @@ impl Scenario {
 
     /// Whether the path puts the previous release back.
     pub fn redeploys(self) -> bool {
-        matches!(self, Scenario::WithDb | Scenario::AppOnly)
+        matches!(
+            self,
+            Scenario::WithDb | Scenario::AppOnly | Scenario::MultiApp
+        )
     }
 
     pub fn restores_database(self) -> bool {
-        self == Scenario::WithDb
+        matches!(self, Scenario::WithDb | Scenario::MultiApp)
     }
 }
 

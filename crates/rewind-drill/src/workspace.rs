@@ -16,6 +16,7 @@ use crate::history::{
     APP, FLAG, FLAG_OFF, RELEASE_PLEASE_CONFIG, RELEASES, Release, changelog, manifest,
     package_json,
 };
+use crate::monorepo::{self, API, FRONT, FRONT_FLAG, LinkedRelease};
 
 /// Where the drill works.
 #[derive(Debug)]
@@ -30,6 +31,9 @@ pub struct Workspace {
     pub backup_dir: PathBuf,
     /// Each release and its commit, oldest first.
     pub releases: Vec<(Release, String)>,
+    /// The multi-app scenario's tags and their commits, oldest first
+    /// (`front-v1.0.0`, `api-v2.0.0`, ...).
+    pub tags: Vec<(String, String)>,
     /// Removed on drop, unless the person asked to keep it.
     temporary: bool,
 }
@@ -52,6 +56,21 @@ impl Workspace {
     /// unless empty, so nothing of the person's is mixed in), or in a new
     /// temporary directory.
     pub fn create(keep: Option<&Path>) -> Result<Workspace, DrillError> {
+        let mut ws = Workspace::empty(keep, APP)?;
+        ws.build_history()?;
+        Ok(ws)
+    }
+
+    /// The multi-app scenario's workspace: the release-please monorepo
+    /// of [`crate::monorepo`] (front and api), its origin and a clone.
+    pub fn create_monorepo(keep: Option<&Path>) -> Result<Workspace, DrillError> {
+        let mut ws = Workspace::empty(keep, monorepo::REPO)?;
+        ws.build_monorepo()?;
+        Ok(ws)
+    }
+
+    /// The folders, before any history: the clone is `clone_name`.
+    fn empty(keep: Option<&Path>, clone_name: &str) -> Result<Workspace, DrillError> {
         let (root, temporary) = match keep {
             Some(dir) => {
                 let busy = std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
@@ -77,20 +96,20 @@ impl Workspace {
             path: root.clone(),
             source,
         })?;
-        let mut ws = Workspace {
+        let ws = Workspace {
             origin: root.join("origin.git"),
-            clone: root.join(APP),
+            clone: root.join(clone_name),
             journal_dir: root.join("journal"),
             ticket_dir: root.join("tickets"),
             backup_dir: root.join("backups"),
             root,
             releases: Vec::new(),
+            tags: Vec::new(),
             temporary,
         };
         for dir in [&ws.journal_dir, &ws.ticket_dir, &ws.backup_dir] {
             mkdir(dir)?;
         }
-        ws.build_history()?;
         Ok(ws)
     }
 
@@ -104,6 +123,14 @@ impl Workspace {
         self.releases
             .iter()
             .find(|(r, _)| r.version == version)
+            .map(|(_, sha)| sha.as_str())
+    }
+
+    /// The commit a tag points at (the multi-app scenario's tags).
+    pub fn tagged(&self, tag: &str) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|(t, _)| t == tag)
             .map(|(_, sha)| sha.as_str())
     }
 
@@ -258,6 +285,191 @@ impl Workspace {
         write(&path, &out)?;
         Config::load(&path).map_err(DrillError::Config)
     }
+}
+
+/// The multi-app scenario's repository and rewind.toml.
+impl Workspace {
+    /// The monorepo's history, as release-please leaves it with linked
+    /// versions: for each coordinated release, a feature commit (both
+    /// components' code, the api's migration) and one release commit
+    /// (both versions, both changelogs, the manifest) carrying both
+    /// components' tags; all pushed to origin.
+    fn build_monorepo(&mut self) -> Result<(), DrillError> {
+        let releases = &monorepo::RELEASES;
+        let first = releases[0].date;
+        git(
+            &self.root,
+            first,
+            &[
+                "init",
+                "--quiet",
+                "--bare",
+                "--initial-branch=main",
+                "origin.git",
+            ],
+        )?;
+        git(
+            &self.root,
+            first,
+            &["init", "--quiet", "--initial-branch=main", monorepo::REPO],
+        )?;
+        let origin = self.origin.display().to_string();
+        git(&self.clone, first, &["remote", "add", "origin", &origin])?;
+        write(
+            &self.clone.join("release-please-config.json"),
+            monorepo::RELEASE_PLEASE_CONFIG,
+        )?;
+        for (i, release) in releases.iter().enumerate() {
+            let (file, sql) = release.migration;
+            write(&self.clone.join("api/migrations").join(file), sql)?;
+            write(
+                &self.clone.join("front/src/checkout.js"),
+                &front_js(release),
+            )?;
+            write(&self.clone.join("api/src/pricing.js"), &api_js(release))?;
+            let health = self.clone.join(".sandbox/health");
+            match release.health {
+                Some(rule) => write(&health, &format!("{rule}\n"))?,
+                None if health.exists() => {
+                    std::fs::remove_file(&health).map_err(|source| DrillError::Write {
+                        path: health.clone(),
+                        source,
+                    })?
+                }
+                None => {}
+            }
+            git(&self.clone, release.date, &["add", "--all"])?;
+            let subject = if release.is_bad() {
+                "feat(api)!: new pricing engine; feat(front): one-page checkout"
+            } else {
+                "feat: front and api features"
+            };
+            git(
+                &self.clone,
+                release.date,
+                &["commit", "--quiet", "-m", subject],
+            )?;
+            for (component, version) in [(FRONT, release.front), (API, release.api)] {
+                let dir = self.clone.join(component);
+                write(
+                    &dir.join("package.json"),
+                    &monorepo::package_json(component, version),
+                )?;
+                write(
+                    &dir.join("CHANGELOG.md"),
+                    &monorepo::changelog(component, i),
+                )?;
+            }
+            write(
+                &self.clone.join(".release-please-manifest.json"),
+                &monorepo::manifest(release),
+            )?;
+            git(&self.clone, release.date, &["add", "--all"])?;
+            git(
+                &self.clone,
+                release.date,
+                &["commit", "--quiet", "-m", "chore: release main"],
+            )?;
+            let sha = git(&self.clone, release.date, &["rev-parse", "HEAD"])?;
+            for tag in [release.front_tag(), release.api_tag()] {
+                git(&self.clone, release.date, &["tag", &tag])?;
+                self.tags.push((tag, sha.clone()));
+            }
+        }
+        let last = releases[releases.len() - 1].date;
+        git(
+            &self.clone,
+            last,
+            &["push", "--quiet", "origin", "main", "--tags"],
+        )?;
+        git(
+            &self.clone,
+            last,
+            &["branch", "--quiet", "--set-upstream-to=origin/main"],
+        )?;
+        Ok(())
+    }
+
+    /// rewind.toml for the monorepo, as a team writes it: one app per
+    /// component, tags `{component}-v{version}`, the api's database and
+    /// migrations, each app's health check, the front's feature flag and
+    /// the team's webhook.
+    pub fn write_monorepo_config(&self, settings: &ConfigSettings) -> Result<Config, DrillError> {
+        let path = self.clone.join(rewind_core::config::FILE_NAME);
+        let margin = rewind_core::config::format_duration(settings.margin);
+        let interval = rewind_core::config::format_duration(settings.health_interval);
+        let base = settings.sandbox_url.trim_end_matches('/');
+        let health = |app: &str| {
+            format!(
+                "[apps.health_check]\n\
+                 url = \"{base}/_apps/{app}/health\"\n\
+                 retries = 3\n\
+                 interval = \"{interval}\"\n\
+                 expect_status = 200\n"
+            )
+        };
+        let text = format!(
+            "# rewind.toml: the apps released from the acme monorepo, one per\n\
+             # release-please component (release-please-config.json links their versions).\n\n\
+             [notify]\n\
+             webhook_url = \"{hook}\"\n\n\
+             [[apps]]\n\
+             name = \"{API}\"\n\
+             platform = \"scalingo\"\n\
+             region = \"osc-fr1\"\n\
+             remote = \"origin\"\n\
+             tag_format = \"{{component}}-v{{version}}\"\n\
+             component = \"{API}\"\n\n\
+             [apps.database]\n\
+             addon = \"scalingo-postgresql\"\n\
+             margin = \"{margin}\"  # the drill's deploys are minutes apart, not hours\n\
+             migrations = [\"api/migrations\"]\n\n\
+             {api_health}\n\
+             [[apps]]\n\
+             name = \"{FRONT}\"\n\
+             platform = \"scalingo\"\n\
+             region = \"osc-fr1\"\n\
+             remote = \"origin\"\n\
+             tag_format = \"{{component}}-v{{version}}\"\n\
+             component = \"{FRONT}\"\n\n\
+             {front_health}\n\
+             [[apps.feature_flags]]\n\
+             name = \"{FRONT_FLAG}\"\n\
+             off_value = \"false\"\n\
+             description = \"the one-page checkout of front v1.2.0\"\n",
+            hook = settings.webhook_url,
+            api_health = health(API),
+            front_health = health(FRONT),
+        );
+        write(&path, &text)?;
+        Config::load(&path).map_err(DrillError::Config)
+    }
+}
+
+/// The front's code, just enough to show what each release changed.
+fn front_js(release: &LinkedRelease) -> String {
+    let checkout = if release.is_bad() {
+        "process.env.FEATURE_NEW_CHECKOUT === 'true' ? onePage() : steps()"
+    } else {
+        "steps()"
+    };
+    format!(
+        "// front {}\nconst checkout = () => {checkout};\nmodule.exports = {{ checkout }};\n",
+        release.front
+    )
+}
+
+/// The api's code.
+fn api_js(release: &LinkedRelease) -> String {
+    let price = if release.is_bad() {
+        "newEngine(order)"
+    } else {
+        "order.total"
+    };
+    format!(
+        "// api {}\nconst price = (order) => {price};\nmodule.exports = {{ price }};\n",
+        release.api
+    )
 }
 
 impl Drop for Workspace {

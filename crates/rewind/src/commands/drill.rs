@@ -48,7 +48,9 @@ pub struct DrillArgs {
     /// The runbook path to rehearse: with-db (restore the database, then
     /// redeploy), app-only (redeploy), feature-flag (switch the feature
     /// off), minor (warn the product owner), watch (rewind watch --policy
-    /// auto notices the bad release and switches the feature off alone).
+    /// auto notices the bad release and switches the feature off alone),
+    /// multi-app (a monorepo's front and api rolled back together, the
+    /// api's database restored first).
     #[arg(long, default_value = "with-db", value_parser = parse_scenario)]
     scenario: Scenario,
 
@@ -104,7 +106,9 @@ pub fn run(args: DrillArgs, _global: &Global) -> Result<(), CliError> {
     if auto && !args.auto {
         msgln!("  nobody at a terminal: answering along the scenario's path (--auto)");
     }
-    if !auto {
+    if !auto && args.scenario == Scenario::MultiApp {
+        msgln!("  you confirm the rollback of both apps by typing their names");
+    } else if !auto {
         msgln!(
             "  you answer the tree; the scenario's path is {} (checked at the end)",
             args.scenario.answers().join(", ")
@@ -152,6 +156,9 @@ fn rehearse(
     started: Instant,
     out: &mut Printer,
 ) -> Result<DrillSummary, Failure> {
+    if args.scenario == Scenario::MultiApp {
+        return rehearse_fleet(args, pace, auto, started, out);
+    }
     let interrupt = context::interrupt();
     let since = Instant::now();
     let ws = Workspace::create(args.keep.as_deref()).map_err(|e| drill_error("workspace", e))?;
@@ -173,30 +180,25 @@ fn rehearse(
 
     let since = Instant::now();
     let files = args.keep.as_ref().map(|_| ReplayFiles::in_workspace(&ws));
-    let postgres = match std::env::var(POSTGRES_ENV).ok().as_deref() {
-        Some("off") => PostgresMode::Off,
-        Some("on") => PostgresMode::On,
-        _ => PostgresMode::Auto,
-    };
-    let sandbox = drill::sandbox::start(&ws, pace, files.as_ref(), postgres).map_err(|e| {
-        let mut failure = drill_error("sandbox", e);
-        failure.error.hints.push(format!(
-            "{POSTGRES_ENV}=off runs the drill with a simulated database"
-        ));
-        failure
-    })?;
+    let sandbox =
+        drill::sandbox::start(&ws, pace, files.as_ref(), postgres_mode()).map_err(|e| {
+            let mut failure = drill_error("sandbox", e);
+            failure.error.hints.push(format!(
+                "{POSTGRES_ENV}=off runs the drill with a simulated database"
+            ));
+            failure
+        })?;
     let database = match sandbox.database_url(APP) {
         Ok(_) => "real".to_string(),
         Err(_) => "simulated".to_string(),
     };
-    let postgres_line = if database == "real" {
-        "PostgreSQL: a real cluster (pg_dump backups, PostgreSQL's own point-in-time recovery)"
-    } else {
-        "PostgreSQL: simulated (no PostgreSQL server found, or REWIND_DRILL_POSTGRES=off)"
-    };
     out.step(&StepLine::done(
         "sandbox",
-        format!("{} on 127.0.0.1; {postgres_line}", sandbox.base_url()),
+        format!(
+            "{} on 127.0.0.1; {}",
+            sandbox.base_url(),
+            postgres_line(&database)
+        ),
         since,
     ));
 
@@ -366,6 +368,345 @@ fn rehearse(
     };
     drop(sandbox);
     Ok(summary)
+}
+
+/// The multi-app scenario: the acme monorepo's front and api broken by one
+/// coordinated release, then rolled back together as `rewind rollback
+/// front api --with-db` does (the core's fleet: one plan, one
+/// confirmation, the api's safety backup and restore first, both deploys
+/// at once, one message to the team, one incident), and checked.
+fn rehearse_fleet(
+    args: &DrillArgs,
+    pace: &Pace,
+    auto: bool,
+    started: Instant,
+    out: &mut Printer,
+) -> Result<DrillSummary, Failure> {
+    use rewind_core::rollback::{
+        AppRun, DatabaseChoice, FleetApp, FleetTools, PrepareOptions, RunOptions,
+    };
+    use rewind_drill::fleet_night::{FleetStage, verify_fleet};
+    use rewind_drill::monorepo::{self, API, FRONT};
+
+    let interrupt = context::interrupt();
+    let since = Instant::now();
+    let ws = Workspace::create_monorepo(args.keep.as_deref())
+        .map_err(|e| drill_error("workspace", e))?;
+    let listener =
+        Listener::start().map_err(|e| drill_error("workspace", DrillError::Listener(e)))?;
+    out.step(&StepLine::done(
+        "workspace",
+        format!(
+            "{} (a release-please monorepo, origin.git and a clone: tags {} to {} and {} to {}, linked versions){}",
+            ws.root.display(),
+            monorepo::RELEASES[0].front_tag(),
+            monorepo::bad().front_tag(),
+            monorepo::RELEASES[0].api_tag(),
+            monorepo::bad().api_tag(),
+            if ws.is_temporary() {
+                ", removed at the end"
+            } else {
+                ", kept"
+            }
+        ),
+        since,
+    ));
+
+    let since = Instant::now();
+    let sandbox = drill::sandbox::start_monorepo(&ws, pace, postgres_mode()).map_err(|e| {
+        let mut failure = drill_error("sandbox", e);
+        failure.error.hints.push(format!(
+            "{POSTGRES_ENV}=off runs the drill with a simulated database"
+        ));
+        failure
+    })?;
+    let database = match sandbox.database_url(API) {
+        Ok(_) => "real".to_string(),
+        Err(_) => "simulated".to_string(),
+    };
+    out.step(&StepLine::done(
+        "sandbox",
+        format!(
+            "{} on 127.0.0.1: apps {FRONT} and {API}; {API}'s {}",
+            sandbox.base_url(),
+            postgres_line(&database)
+        ),
+        since,
+    ));
+
+    let since = Instant::now();
+    let config = ws
+        .write_monorepo_config(&ConfigSettings {
+            sandbox_url: sandbox.base_url().to_string(),
+            webhook_url: listener.url().to_string(),
+            margin: pace.margin,
+            health_interval: pace.health_interval,
+        })
+        .map_err(|e| drill_error("rewind.toml", e))?;
+    let app = |name: &str| {
+        config
+            .app(Some(name))
+            .map_err(|e| fail("rewind.toml", CliError::from(e)))
+    };
+    let (api, front) = (app(API)?, app(FRONT)?);
+    out.step(&StepLine::done(
+        "rewind.toml",
+        format!(
+            "{} (apps {API} and {FRONT}, tags {{component}}-v{{version}}, the api's database, health checks, webhook)",
+            config.path.display()
+        ),
+        since,
+    ));
+
+    let env = sandbox.env_vars();
+    let platform_of = |app: &rewind_core::config::AppConfig| {
+        let mut settings = app
+            .scalingo_settings(|name| env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()));
+        drill::sandbox::fit(&mut settings);
+        Scalingo::new(settings).map_err(|e| fail("sandbox", CliError::from(e)))
+    };
+    let platforms = [platform_of(api)?, platform_of(front)?];
+    let admin = drill::admin::Admin::new(sandbox.base_url());
+    let stage = FleetStage {
+        platform: &platforms[0],
+        admin: &admin,
+        front,
+        api,
+        workspace: &ws,
+        interrupt: &interrupt,
+        pace,
+    };
+    let broken = stage.play(out).map_err(|e| drill_error("the night", e))?;
+
+    let journal = Journal::open(&ws.journal_dir);
+    let mut git = GitCli::new(&ws.clone).interactive(false);
+    for (name, value) in drill::git::hermetic_env() {
+        git = git.env(name, value);
+    }
+    let tools = FleetTools {
+        git: &git,
+        journal: &journal,
+        interrupt: &interrupt,
+    };
+    msgln!(
+        "\n{}",
+        out.style.bold(&format!(
+            "The rollback of both apps (`rewind rollback {FRONT} {API} --with-db`{}):",
+            if auto {
+                ", confirmed by the drill"
+            } else {
+                ", you confirm"
+            }
+        ))
+    );
+    let since = Instant::now();
+    let apps = [api, front];
+    let fleet_apps: Vec<FleetApp<'_>> = apps
+        .iter()
+        .zip(&platforms)
+        .map(|(app, platform)| FleetApp {
+            config: app,
+            platform,
+            to: None,
+            why: if app.name == API {
+                format!("named on the command line; its release is linked to {FRONT}'s")
+            } else {
+                format!("named on the command line; its release is linked to {API}'s")
+            },
+            webhook: config.webhook_url(app).is_some(),
+            backup_dir: Some(&ws.backup_dir),
+        })
+        .collect();
+    let options = PrepareOptions {
+        database: DatabaseChoice::WithDb,
+        ..PrepareOptions::default()
+    };
+    let plan = rollback::prepare_fleet(&tools, &fleet_apps, &options)
+        .map_err(|e| fail("the rollback's plan", CliError::failed(e)))?;
+    out.step(&StepLine::done(
+        "the rollback's plan",
+        plan.members
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} {} -> {}",
+                    m.plan.app, m.plan.from.label, m.plan.to.label
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        since,
+    ));
+    crate::commands::rollback::several::print_fleet_plan(&plan, &out.style);
+    // The plan on screen is the decision; the confirmation follows.
+    let decided_at = chrono::Utc::now();
+    let expected = plan.confirmation();
+    if auto {
+        msgln!(
+            "\n  confirmed by the drill (--auto), as a person types the apps' names: {expected}"
+        );
+    } else {
+        let prompter = context::prompter_in(out.lang);
+        let question = format!(
+            "Roll back {} apps together ({})? Type their names, separated by spaces, as listed",
+            plan.members.len(),
+            plan.members
+                .iter()
+                .map(|m| format!("{} to {}", m.plan.app, m.plan.to.label))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let confirmed = prompter
+            .confirm_typed(&question, &expected)
+            .map_err(|e| fail("the rollback", CliError::from(e)))?;
+        if !confirmed {
+            return Err(fail(
+                "the rollback",
+                CliError::new(
+                    ErrorKind::Refused,
+                    "rollback aborted: nothing was changed; production stays broken",
+                )
+                .hint("run the drill again, or with --auto to let it confirm"),
+            ));
+        }
+    }
+    let since = Instant::now();
+    let follow = stage.follow_options();
+    let runs: Vec<AppRun<'_>> = apps
+        .iter()
+        .zip(&platforms)
+        .map(|(app, platform)| AppRun {
+            platform,
+            options: RunOptions {
+                reason: Some("drill: the coordinated release broke both apps"),
+                webhook: config.webhook_url(app),
+                follow: follow.clone(),
+                db_poll_first: pace.poll,
+                db_poll_max: pace.poll * 4,
+                ..RunOptions::new(app, "rewind-drill")
+            },
+        })
+        .collect();
+    let mut progress = crate::commands::rollback::several::FleetLines::new(&plan, false, out.style);
+    let fleet = rollback::run_fleet(&tools, &plan, &runs, &mut progress)
+        .map_err(|e| fail("the rollback", CliError::failed(e)))?;
+    if let Some(cut) = fleet.interrupted().next() {
+        let mut error = CliError::new(
+            ErrorKind::Interrupted,
+            format!(
+                "the rollback was interrupted ({} not finished, incident {})",
+                cut.summary.app, fleet.incident
+            ),
+        );
+        if !ws.is_temporary() {
+            error = error.hint(format!(
+                "REWIND_JOURNAL_DIR={} rewind report {} tells where each app stopped",
+                ws.journal_dir.display(),
+                fleet.incident
+            ));
+        }
+        return Err(fail("the rollback", error.hint("run the drill again")));
+    }
+    out.step(&StepLine {
+        name: "rollback of both apps".into(),
+        ok: fleet.succeeded(),
+        detail: format!(
+            "incident {}: {}",
+            fleet.incident,
+            fleet
+                .apps
+                .iter()
+                .map(|a| format!("{} {:?}", a.summary.app, a.summary.outcome).to_lowercase())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        duration_ms: since.elapsed().as_millis() as u64,
+    });
+
+    let since = Instant::now();
+    let parts = journal
+        .parts(fleet.incident.as_str())
+        .map_err(|e| fail("the journal", CliError::failed(e)))?;
+    let report = rollback::fleet_report(&parts).to_markdown();
+    let webhook_messages = listener.messages();
+    let (checks, data) = verify_fleet(&stage, &broken, &fleet, &parts, &report, &webhook_messages);
+    let reached = checks.iter().all(|c| c.ok);
+    out.step(&StepLine {
+        name: "outcome checked".into(),
+        ok: reached,
+        detail: format!(
+            "{} of {} checks hold",
+            checks.iter().filter(|c| c.ok).count(),
+            checks.len()
+        ),
+        duration_ms: since.elapsed().as_millis() as u64,
+    });
+    let since_alert =
+        |t: chrono::DateTime<chrono::Utc>| (t - broken.alert_at).num_milliseconds().max(0) as u64;
+    // Every app's deploy accepted: the last of them.
+    let accepted = parts
+        .iter()
+        .map(|p| p.step("deploy").and_then(|s| s.ended_at))
+        .collect::<Option<Vec<_>>>()
+        .and_then(|all| all.into_iter().max());
+    let timings = Timings {
+        to_decision_ms: Some(since_alert(decided_at)),
+        to_deploy_accepted_ms: accepted.map(since_alert),
+        total_ms: started.elapsed().as_millis() as u64,
+        detection_ms: None,
+        to_action_ms: None,
+    };
+    let replay = if ws.is_temporary() {
+        replay::commands(Scenario::MultiApp, &ws, None, "", "")
+    } else {
+        vec![
+            "# no sandbox state is kept for this scenario; the journal and the monorepo are:"
+                .into(),
+            format!("cd {}", ws.clone.display()),
+            format!(
+                "REWIND_JOURNAL_DIR={} rewind report {}",
+                ws.journal_dir.display(),
+                fleet.incident
+            ),
+            format!("# the rollback itself: rewind rollback {FRONT} {API} --with-db"),
+        ]
+    };
+    let summary = DrillSummary {
+        scenario: Scenario::MultiApp.name(),
+        expected: Scenario::MultiApp.expected(),
+        reached,
+        database,
+        deploy_duration_ms: pace.deploy.as_millis() as u64,
+        steps: out.steps.clone(),
+        checks,
+        data,
+        webhook_messages,
+        timings,
+        guide_incident: None,
+        rollback_incident: Some(fleet.incident.to_string()),
+        report,
+        workspace: (!ws.is_temporary()).then(|| ws.root.clone()),
+        replay,
+    };
+    drop(sandbox);
+    Ok(summary)
+}
+
+/// `REWIND_DRILL_POSTGRES`: `off`, `on`, or `auto` (the default).
+fn postgres_mode() -> PostgresMode {
+    match std::env::var(POSTGRES_ENV).ok().as_deref() {
+        Some("off") => PostgresMode::Off,
+        Some("on") => PostgresMode::On,
+        _ => PostgresMode::Auto,
+    }
+}
+
+fn postgres_line(database: &str) -> &'static str {
+    if database == "real" {
+        "PostgreSQL: a real cluster (pg_dump backups, PostgreSQL's own point-in-time recovery)"
+    } else {
+        "PostgreSQL: simulated (no PostgreSQL server found, or REWIND_DRILL_POSTGRES=off)"
+    }
 }
 
 /// What the watch scenario works with.
@@ -742,7 +1083,12 @@ fn finish(args: &DrillArgs, summary: &DrillSummary, style: &Style) -> Result<(),
     }
     msgln!("\n{}", style.bold("What was lost"));
     if !summary.data.lost.is_empty() {
-        msgln!("  the restore went back before v1.3.0's deploy; these rows are gone:");
+        let bad = if args.scenario == Scenario::MultiApp {
+            format!("api v{}", drill::monorepo::bad().api)
+        } else {
+            format!("v{}", drill::history::BAD)
+        };
+        msgln!("  the restore went back before {bad}'s deploy; these rows are gone:");
         for line in &summary.data.lost {
             msgln!("    {line}");
         }

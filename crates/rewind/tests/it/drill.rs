@@ -3,7 +3,9 @@
 //! asserted where it lives: the sandbox's saved state (the deployment that
 //! runs, the rows, the variables, the events), the kept repositories, the
 //! ticket drafts, the journal, and the messages the drill's webhook
-//! listener received. Plus a refused `--keep` and an unknown scenario.
+//! listener received (for multi-app: both apps, the api's rows, the one
+//! incident and its parts, the one message). Plus a refused `--keep` and an
+//! unknown scenario.
 
 use std::path::Path;
 
@@ -81,8 +83,13 @@ impl Kept {
 
     /// The commit of the newest successful deployment.
     fn running(&self) -> String {
+        self.running_of("shop")
+    }
+
+    /// The commit of `app`'s newest successful deployment.
+    fn running_of(&self, app: &str) -> String {
         let state = self.state();
-        let deployments = state["apps"]["shop"]["deployments"]
+        let deployments = state["apps"][app]["deployments"]
             .as_array()
             .expect("deployments")
             .clone();
@@ -355,6 +362,159 @@ fn a_busy_keep_dir_and_an_unknown_scenario_are_refused_with_exit_2() {
 
 /// With PostgreSQL installed, the with-db rehearsal restores a real
 /// cluster; without it, the drill says the database is simulated.
+#[test]
+fn multi_app_rolls_back_front_and_api_together_the_api_database_first() {
+    let k = Kept::run("multi-app", "off");
+    let checks = k.summary["checks"].as_array().expect("checks");
+    assert!(checks.len() >= 12, "{checks:?}");
+    assert!(checks.iter().all(|c| c["ok"] == true), "{checks:?}");
+    for what in [
+        "front runs front-v1.1.0",
+        "api runs api-v2.1.0",
+        "front's health check passes",
+        "api's auto-deploy is held",
+        "the api's database: safety backup, then the restore",
+        "one incident, a part per app",
+        "the team was told once, about both apps",
+    ] {
+        assert!(k.check(what), "{what}: {checks:?}");
+    }
+    // What the platform holds, from the sandbox's own saved state.
+    assert_eq!(k.running_of("front"), k.sha("front-v1.1.0"));
+    assert_eq!(k.running_of("api"), k.sha("api-v2.1.0"));
+    let rows = k.rows();
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert!(
+        rows.iter().all(|r| !r.contains("api v2.2.0")),
+        "the bad release's rows are gone: {rows:?}"
+    );
+    assert_eq!(k.summary["data"]["lost"].as_array().map(Vec::len), Some(2));
+    let messages = k.summary["webhook_messages"].as_array().expect("messages");
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let message = messages[0].as_str().unwrap_or_default();
+    assert!(
+        message.contains("front") && message.contains("api"),
+        "{message}"
+    );
+    let report = k.summary["report"].as_str().expect("report");
+    assert!(
+        report.contains("rollback of 2 apps (api, front)"),
+        "{report}"
+    );
+    assert!(report.contains("api: api-v2.2.0 -> api-v2.1.0"), "{report}");
+    assert!(
+        report.contains("front: front-v1.2.0 -> front-v1.1.0"),
+        "{report}"
+    );
+    assert!(
+        std::fs::read_dir(k.root.join("backups"))
+            .expect("backups")
+            .next()
+            .is_some(),
+        "the api's safety backup was downloaded"
+    );
+    let config = std::fs::read_to_string(k.root.join("acme/release-please-config.json"))
+        .expect("release-please config");
+    assert!(config.contains("linked-versions"), "{config}");
+    assert!(k.summary["timings"]["to_deploy_accepted_ms"].is_u64());
+    assert!(
+        k.run.stderr.contains("confirmed by the drill (--auto)"),
+        "{}",
+        k.run.stderr
+    );
+}
+
+/// The multi-app scenario with a person at the keyboard who types `typed`
+/// at the rollback's confirmation; the run and the kept workspace.
+fn multi_app_confirmed_by_hand(typed: &str) -> (Run, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("workspace");
+    let run = Rewind::new(&[
+        "drill",
+        "--scenario",
+        "multi-app",
+        "--json",
+        "--keep",
+        root.to_str().expect("path"),
+    ])
+    .dir(dir.path())
+    .home(dir.path())
+    .journal(&dir.path().join("users-journal"))
+    .env("REWIND_DRILL_SPEED", "test")
+    .env("REWIND_DRILL_POSTGRES", "off")
+    .env("REWIND_INTERACTIVE", "1")
+    .stdin(&format!("{typed}\n"))
+    .run();
+    (run, dir)
+}
+
+#[test]
+fn multi_app_without_auto_rolls_back_only_once_the_person_types_both_names() {
+    let (run, dir) = multi_app_confirmed_by_hand("api front");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("type `api front`"), "{}", run.stderr);
+    assert_eq!(run.json()["reached"], true, "{}", run.stderr);
+
+    // One name only: nothing is done, production stays broken, exit 3.
+    let (run, refused) = multi_app_confirmed_by_hand("front");
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("rollback aborted: nothing was changed"),
+        "{}",
+        run.stderr
+    );
+    let root = refused.path().join("workspace");
+    let state: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("sandbox-state.json")).expect("state file"),
+    )
+    .expect("state JSON");
+    let running = state["apps"]["front"]["deployments"]
+        .as_array()
+        .expect("deployments")
+        .iter()
+        .rev()
+        .find(|d| d["status"] == "success")
+        .and_then(|d| d["git_ref"].as_str())
+        .expect("a successful deployment")
+        .to_string();
+    let bad = git(
+        &root.join("origin.git"),
+        &["rev-parse", "front-v1.2.0^{commit}"],
+    );
+    assert_eq!(running, bad, "front still runs the bad release");
+    assert!(
+        std::fs::read_dir(root.join("backups"))
+            .expect("backups")
+            .next()
+            .is_none(),
+        "no safety backup was taken"
+    );
+    drop(dir);
+}
+
+#[test]
+fn multi_app_restores_a_real_postgresql_when_there_is_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = drill(
+        dir.path(),
+        &["--auto", "--json", "--scenario", "multi-app"],
+        "auto",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let summary = run.json();
+    assert_eq!(summary["reached"], true, "{}", run.stderr);
+    if std::env::var("REWIND_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+        assert_eq!(summary["database"], "real", "{}", run.stderr);
+    }
+    let lost = summary["data"]["lost"].as_array().expect("lost");
+    assert_eq!(lost.len(), 2, "{lost:?}");
+    assert!(
+        lost.iter()
+            .all(|l| l.as_str().unwrap_or_default().contains("api v2.2.0")),
+        "{lost:?}"
+    );
+}
+
 #[test]
 fn with_db_names_the_database_it_used() {
     let dir = tempfile::tempdir().expect("tempdir");
