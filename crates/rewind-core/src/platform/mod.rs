@@ -8,7 +8,7 @@ pub mod scalingo;
 mod stream;
 pub mod wait;
 
-pub use error::{PlatformError, Service};
+pub use error::{PlatformError, PlatformInfo, Service};
 pub use model::*;
 pub use stream::{DeployStream, StreamError, StreamFrame};
 pub use wait::{Unwatched, Wait, WaitKind, WaitObserver};
@@ -25,6 +25,15 @@ use crate::secret::Secret;
 /// happened, and says so in its error. `Sync`: independent reads of one
 /// operation go out at once, from threads of its own.
 pub trait Platform: Sync {
+    /// What errors and hints say about the platform: its name, its
+    /// dashboard, its status page, its variables.
+    fn info(&self) -> &'static PlatformInfo;
+
+    /// How a sentence names the platform: `Scalingo`.
+    fn name(&self) -> &'static str {
+        self.info().name
+    }
+
     /// The app, its status and links.
     fn app(&self, app: &str) -> Result<App, PlatformError>;
 

@@ -195,7 +195,7 @@ impl RollbackError {
             | NoBadDeployment { .. }
             | NotARollback { .. } => ErrorClass::Config,
             Platform(
-                PlatformError::MissingToken
+                PlatformError::MissingToken { .. }
                 | PlatformError::InvalidToken { .. }
                 | PlatformError::InvalidUrl { .. },
             ) => ErrorClass::Config,

@@ -35,7 +35,7 @@ use self::http::{Auth, Call, Http, Reply, path_of};
 use self::segment::Seg;
 use self::wire::*;
 use crate::platform::model::*;
-use crate::platform::{Platform, PlatformError, Service};
+use crate::platform::{Platform, PlatformError, PlatformInfo, Service};
 use crate::secret::Secret;
 
 /// Deployments found after an uncertain deploy request count as ours when
@@ -48,6 +48,26 @@ struct Endpoints {
     api: String,
     db: String,
 }
+
+/// What errors and hints say about Scalingo.
+pub static INFO: PlatformInfo = PlatformInfo {
+    name: "Scalingo",
+    token_hints: &[
+        "create an API token in the Scalingo dashboard (User settings > API tokens) or with `scalingo tokens-create rewind`",
+        "then export it: export SCALINGO_API_TOKEN=tk-us-...",
+    ],
+    invalid_token_hint: "the token in SCALINGO_API_TOKEN is wrong, revoked or expired: create a new one and export it",
+    otp_hint: "use an API token (tk-us-...) in SCALINGO_API_TOKEN; tokens are not subject to two-factor prompts",
+    unauthorized_hint: "the token may have been revoked while rewind ran: create a new one and export SCALINGO_API_TOKEN",
+    endpoint_example: "https://api.osc-fr1.scalingo.com",
+    region_setting: "`region` in rewind.toml or SCALINGO_REGION",
+    dashboard: "the Scalingo dashboard",
+    rate_limit_note: "Scalingo's rate limit (60 requests a minute)",
+    rate_limit_hint: "Scalingo allows 60 requests per minute per user: another tool or person may be using your token; wait a minute and run the command again",
+    outage_hint: "Scalingo may be having trouble: check https://scalingostatus.com and try again in a minute",
+    endpoint_variables: "SCALINGO_API_URL / SCALINGO_AUTH_URL / SCALINGO_DB_URL",
+    api_url_variable: "SCALINGO_API_URL",
+};
 
 pub struct Scalingo {
     settings: ScalingoSettings,
@@ -77,7 +97,7 @@ impl Scalingo {
             .api_token
             .clone()
             .filter(|t| !t.is_empty())
-            .ok_or(PlatformError::MissingToken)?;
+            .ok_or(PlatformError::MissingToken { platform: &INFO })?;
         let urls = [
             ("SCALINGO_AUTH_URL", Some(&settings.auth_url)),
             ("SCALINGO_API_URL", settings.api_url.as_ref()),
@@ -141,10 +161,11 @@ impl Scalingo {
         if reply.status == 401 {
             return Err(
                 match errors::from_status(401, &reply.body, &url, &self.subject("token", "")) {
-                    PlatformError::OtpRequired => PlatformError::OtpRequired,
-                    PlatformError::Unauthorized { detail, .. } => {
-                        PlatformError::InvalidToken { detail }
-                    }
+                    e @ PlatformError::OtpRequired { .. } => e,
+                    PlatformError::Unauthorized { detail, .. } => PlatformError::InvalidToken {
+                        platform: &INFO,
+                        detail,
+                    },
                     other => other,
                 },
             );
@@ -190,6 +211,7 @@ impl Scalingo {
                 db: settings::trim_url(r["database_api"].as_str().unwrap_or_default()),
             }),
             None => Err(PlatformError::UnknownRegion {
+                platform: &INFO,
                 region: wanted.clone(),
                 available: list
                     .iter()
@@ -216,8 +238,8 @@ impl Scalingo {
     /// Who answers this client: Scalingo, or a sandbox on loopback.
     fn service(&self) -> Service {
         match self.endpoints() {
-            Ok(e) => Service::of_url(&e.api),
-            Err(_) => Service::of_url(&self.settings.auth_url),
+            Ok(e) => Service::of_url(&e.api, &INFO),
+            Err(_) => Service::of_url(&self.settings.auth_url, &INFO),
         }
     }
 
@@ -246,7 +268,7 @@ impl Scalingo {
             ));
         }
         serde_json::from_str(&reply.body).map_err(|e| PlatformError::Malformed {
-            service: Service::of_url(url),
+            service: Service::of_url(url, &INFO),
             path: path_of(url),
             detail: e.to_string(),
         })
@@ -299,7 +321,7 @@ impl Scalingo {
             .token
             .filter(|t| !t.is_empty())
             .ok_or_else(|| PlatformError::Malformed {
-                service: Service::of_url(&url),
+                service: Service::of_url(&url, &INFO),
                 path: path_of(&url),
                 detail: "no token in the answer".into(),
             })?;
@@ -444,6 +466,10 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 impl Platform for Scalingo {
+    fn info(&self) -> &'static PlatformInfo {
+        &INFO
+    }
+
     fn session(&self) -> Result<Option<Session>, PlatformError> {
         let bearer = self.bearer()?;
         let claims = jwt::claims(bearer.expose());
@@ -539,6 +565,7 @@ impl Platform for Scalingo {
             }
         }
         Err(PlatformError::Unauthorized {
+            platform: &INFO,
             path: path_of(url),
             detail: "the bearer was refused twice".into(),
         })
@@ -905,7 +932,7 @@ impl Platform for Scalingo {
                 answer
                     .operation_id()
                     .ok_or_else(|| PlatformError::Malformed {
-                        service: Service::of_url(&url),
+                        service: Service::of_url(&url, &INFO),
                         path: path_of(&url),
                         detail: "no operation id in the answer".into(),
                     })
@@ -938,6 +965,7 @@ impl Platform for Scalingo {
 /// tried and retried as if the network were down.
 fn check_url(variable: &str, url: &str) -> Result<(), PlatformError> {
     let invalid = |detail: String| PlatformError::InvalidUrl {
+        platform: &INFO,
         variable: variable.to_string(),
         detail,
     };

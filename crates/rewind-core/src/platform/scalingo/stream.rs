@@ -70,6 +70,7 @@ fn handshake(
 ) -> Result<ScalingoStream, PlatformError> {
     let shown = display_url(url);
     let unreachable = |detail: String| PlatformError::Unreachable {
+        platform: &super::INFO,
         url: shown.clone(),
         detail,
     };
