@@ -124,12 +124,6 @@ impl Scalingo {
         &self.settings.region
     }
 
-    /// Requests sent so far by this client (retries included), each one
-    /// counted against Scalingo's limit.
-    pub fn requests_sent(&self) -> usize {
-        self.http.requests_sent()
-    }
-
     // ---- bearers and endpoints -------------------------------------------
 
     fn bearer(&self) -> Result<Secret, PlatformError> {
@@ -468,6 +462,11 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 impl Platform for Scalingo {
     fn info(&self) -> &'static PlatformInfo {
         &INFO
+    }
+
+    /// Each one counted against Scalingo's limit.
+    fn requests_sent(&self) -> usize {
+        self.http.requests_sent()
     }
 
     fn session(&self) -> Result<Option<Session>, PlatformError> {
