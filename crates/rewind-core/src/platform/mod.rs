@@ -3,6 +3,8 @@
 //! the first implementation ([`scalingo`]).
 
 pub mod error;
+#[cfg(test)]
+pub(crate) mod fake;
 pub mod model;
 pub mod scalingo;
 mod stream;
