@@ -177,7 +177,6 @@ impl Platform for FakePlatform {
                 region: None,
                 last_deployed_at: last.and_then(|d| d.created_at),
                 last_deployment_id: last.map(|d| d.id.clone()),
-                deployments_stream: None,
             })
         })
     }

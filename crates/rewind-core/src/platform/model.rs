@@ -18,8 +18,6 @@ pub struct App {
     pub region: Option<String>,
     pub last_deployed_at: Option<DateTime<Utc>>,
     pub last_deployment_id: Option<String>,
-    /// The WebSocket URL of the live deployment stream.
-    pub deployments_stream: Option<String>,
 }
 
 /// Where a deployment is in its life.

@@ -574,7 +574,12 @@ impl Platform for Scalingo {
         &self,
         app: &str,
     ) -> Result<Option<Box<dyn crate::platform::DeployStream>>, PlatformError> {
-        let Some(url) = self.app(app)?.deployments_stream.filter(|u| !u.is_empty()) else {
+        // The stream's WebSocket URL is Scalingo's own: read from its app
+        // here, never carried by the neutral model.
+        let e: AppEnvelope =
+            self.api_get(&format!("/v1/apps/{app}", app = Seg(app)), "app", app)?;
+        let stream_url = e.app.links.and_then(|l| l.deployments_stream);
+        let Some(url) = stream_url.filter(|u| !u.is_empty()) else {
             return Ok(None);
         };
         let bearer = self.bearer()?;

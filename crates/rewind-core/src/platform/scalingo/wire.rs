@@ -92,7 +92,6 @@ impl From<WireApp> for App {
             region: w.region,
             last_deployed_at: w.last_deployed_at,
             last_deployment_id: w.last_deployment_id,
-            deployments_stream: w.links.and_then(|l| l.deployments_stream),
         }
     }
 }
