@@ -161,6 +161,15 @@ impl Platform for FakePlatform {
         &INFO
     }
 
+    /// No git remote in memory: a push deploys nothing.
+    fn deploy_methods(&self) -> super::DeployMethods {
+        super::DeployMethods {
+            scm_branch: true,
+            archive: true,
+            push_branches: &[],
+        }
+    }
+
     fn requests_sent(&self) -> usize {
         *self.reads.lock().unwrap()
     }

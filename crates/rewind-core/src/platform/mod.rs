@@ -21,6 +21,21 @@ use chrono::{DateTime, Utc};
 
 use crate::secret::Secret;
 
+/// The ways the platform can be given a release to deploy, and how: what
+/// a rollback may offer on it. The rollback asks, never assumes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeployMethods {
+    /// A branch (or tag) deployed through the SCM link
+    /// ([`Platform::manual_deploy`]).
+    pub scm_branch: bool,
+    /// A source archive deployed by URL ([`Platform::archive_deploy`]).
+    pub archive: bool,
+    /// The branches of the app's own git remote a push deploys, in the
+    /// order rewind pushes to them (a push deploys only when it moves one);
+    /// empty when a push deploys nothing.
+    pub push_branches: &'static [&'static str],
+}
+
 /// Everything rewind asks of a platform. Reads may be retried by the
 /// implementation; writes are never retried blindly: after an uncertain
 /// failure the implementation re-reads the state to learn whether the write
@@ -35,6 +50,9 @@ pub trait Platform: Sync {
     fn name(&self) -> &'static str {
         self.info().name
     }
+
+    /// The ways it deploys a release.
+    fn deploy_methods(&self) -> DeployMethods;
 
     /// Requests sent so far by this client, retries included (0 for a
     /// platform that does not count them).
@@ -194,6 +212,10 @@ impl<P: Platform + ?Sized> Platform for Box<P> {
 
     fn name(&self) -> &'static str {
         (**self).name()
+    }
+
+    fn deploy_methods(&self) -> DeployMethods {
+        (**self).deploy_methods()
     }
 
     fn requests_sent(&self) -> usize {

@@ -16,7 +16,7 @@ use crate::git::GitCli;
 use crate::interrupt::Interrupt;
 use crate::journal::Journal;
 use crate::platform::fake::{FakeApp, FakePlatform, Write, deployment};
-use crate::platform::{DeploymentStatus, ScmLink};
+use crate::platform::{DeploymentStatus, Platform, ScmLink};
 
 const APP: &str = "shop";
 
@@ -271,4 +271,34 @@ fn an_interrupted_rollback_resumes_without_deploying_twice() {
             .expect("linked")
             .auto_deploy_enabled
     );
+}
+
+#[test]
+fn a_method_the_platform_does_not_offer_is_refused_before_anything_is_read() {
+    let world = World::new();
+    let err = prepare(
+        &world.tools(&Interrupt::new()),
+        &world.app,
+        &PrepareOptions {
+            method: Method::GitPush,
+            ..PrepareOptions::default()
+        },
+    )
+    .expect_err("the fake platform deploys no push");
+    assert!(
+        matches!(
+            err,
+            RollbackError::MethodUnsupported {
+                method: Method::GitPush,
+                platform: "the fake platform"
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.class(), ErrorClass::Config);
+    assert_eq!(
+        err.to_string(),
+        "the fake platform does not deploy with the `git-push` method"
+    );
+    assert_eq!(world.platform.requests_sent(), 0);
 }

@@ -464,6 +464,16 @@ impl Platform for Scalingo {
         &INFO
     }
 
+    /// Scalingo deploys through the SCM link, from an archive, and on a
+    /// push that moves `master` or `main` of the app's git remote.
+    fn deploy_methods(&self) -> crate::platform::DeployMethods {
+        crate::platform::DeployMethods {
+            scm_branch: true,
+            archive: true,
+            push_branches: &["master", "main"],
+        }
+    }
+
     /// Each one counted against Scalingo's limit.
     fn requests_sent(&self) -> usize {
         self.http.requests_sent()
