@@ -40,6 +40,9 @@ pub enum DeploymentStatus {
 }
 
 impl DeploymentStatus {
+    /// Reads back [`DeploymentStatus::as_str`] (rewind's own words, as the
+    /// journal keeps them). A platform maps its own statuses in its module
+    /// (Scalingo's: `scalingo/wire.rs`).
     pub fn parse(s: &str) -> Self {
         match s {
             "queued" => Self::Queued,
