@@ -104,10 +104,10 @@ impl From<rewind_core::platform::PlatformError> for CliError {
     fn from(e: rewind_core::platform::PlatformError) -> Self {
         use rewind_core::platform::PlatformError as P;
         let kind = match &e {
-            P::MissingToken
+            P::MissingToken { .. }
             | P::InvalidToken { .. }
             | P::InvalidUrl { .. }
-            | P::OtpRequired
+            | P::OtpRequired { .. }
             | P::UnknownRegion { .. } => ErrorKind::Config,
             P::NotFound { resource, .. } if resource == "app" => ErrorKind::Config,
             P::Interrupted { .. } => ErrorKind::Interrupted,

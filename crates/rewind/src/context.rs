@@ -5,11 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use rewind_core::config::{AppConfig, Config};
+use rewind_core::config::{AppConfig, Config, PlatformKind};
 use rewind_core::git::{self, GitCli};
 use rewind_core::i18n::Lang;
 use rewind_core::interrupt::Interrupt;
 use rewind_core::journal::Journal;
+use rewind_core::platform::Platform;
 use rewind_core::platform::scalingo::{RequestBudget, Scalingo};
 use rewind_core::prompt::{NoPrompter, Prompter};
 
@@ -100,11 +101,18 @@ impl Context {
         Ok(self.config.app(name)?)
     }
 
-    /// The app's platform client, with Scalingo's environment variables on
-    /// top of the file's settings. Its request budget lives beside the
-    /// journal, so every rewind run of this repository within a minute
-    /// shares Scalingo's limit; its waits are shown and stop on Ctrl-C.
-    pub fn platform(&self, app: &AppConfig) -> Result<Scalingo, CliError> {
+    /// The app's platform client, of the kind its configuration names.
+    /// Scalingo's takes Scalingo's environment variables on top of the
+    /// file's settings; its request budget lives beside the journal, so
+    /// every rewind run of this repository within a minute shares
+    /// Scalingo's limit; its waits are shown and stop on Ctrl-C.
+    pub fn platform(&self, app: &AppConfig) -> Result<Box<dyn Platform>, CliError> {
+        match app.platform {
+            PlatformKind::Scalingo => Ok(Box::new(self.scalingo(app)?)),
+        }
+    }
+
+    fn scalingo(&self, app: &AppConfig) -> Result<Scalingo, CliError> {
         let mut settings = app.scalingo_settings(|name| std::env::var(name).ok());
         if let Some(dir) = self.journal.path().parent() {
             settings.budget = RequestBudget::scalingo_in(dir);

@@ -74,9 +74,9 @@ fn describe(wait: &Wait) -> String {
             attempt + 1
         ),
         WaitKind::RateLimited => match &wait.service {
-            Service::Scalingo => format!(
-                "note: Scalingo's rate limit (60 requests a minute) answered `too many requests` for {}; waiting it out",
-                wait.path
+            Service::Platform(p) => format!(
+                "note: {} answered `too many requests` for {}; waiting it out",
+                p.rate_limit_note, wait.path
             ),
             Service::Sandbox { .. } => format!(
                 "note: the sandbox's rate limit answered `too many requests` for {}; waiting it out",
@@ -99,7 +99,7 @@ mod tests {
     fn waits_are_described_with_their_length() {
         let wait = Wait {
             kind: WaitKind::RateLimited,
-            service: Service::Scalingo,
+            service: Service::Platform(&rewind_core::platform::scalingo::INFO),
             path: "/v1/apps/shop".into(),
             length: Duration::from_millis(41_200),
         };
@@ -110,7 +110,7 @@ mod tests {
         );
         let short = Wait {
             kind: WaitKind::Budget,
-            service: Service::Scalingo,
+            service: Service::Platform(&rewind_core::platform::scalingo::INFO),
             path: "/v1/apps/shop".into(),
             length: Duration::from_millis(20),
         };

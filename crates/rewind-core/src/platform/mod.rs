@@ -3,12 +3,14 @@
 //! the first implementation ([`scalingo`]).
 
 pub mod error;
+#[cfg(test)]
+pub(crate) mod fake;
 pub mod model;
 pub mod scalingo;
 mod stream;
 pub mod wait;
 
-pub use error::{PlatformError, Service};
+pub use error::{PlatformError, PlatformInfo, Service};
 pub use model::*;
 pub use stream::{DeployStream, StreamError, StreamFrame};
 pub use wait::{Unwatched, Wait, WaitKind, WaitObserver};
@@ -19,12 +21,45 @@ use chrono::{DateTime, Utc};
 
 use crate::secret::Secret;
 
+/// The ways the platform can be given a release to deploy, and how: what
+/// a rollback may offer on it. The rollback asks, never assumes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeployMethods {
+    /// A branch (or tag) deployed through the SCM link
+    /// ([`Platform::manual_deploy`]).
+    pub scm_branch: bool,
+    /// A source archive deployed by URL ([`Platform::archive_deploy`]).
+    pub archive: bool,
+    /// The branches of the app's own git remote a push deploys, in the
+    /// order rewind pushes to them (a push deploys only when it moves one);
+    /// empty when a push deploys nothing.
+    pub push_branches: &'static [&'static str],
+}
+
 /// Everything rewind asks of a platform. Reads may be retried by the
 /// implementation; writes are never retried blindly: after an uncertain
 /// failure the implementation re-reads the state to learn whether the write
 /// happened, and says so in its error. `Sync`: independent reads of one
 /// operation go out at once, from threads of its own.
 pub trait Platform: Sync {
+    /// What errors and hints say about the platform: its name, its
+    /// dashboard, its status page, its variables.
+    fn info(&self) -> &'static PlatformInfo;
+
+    /// How a sentence names the platform: `Scalingo`.
+    fn name(&self) -> &'static str {
+        self.info().name
+    }
+
+    /// The ways it deploys a release.
+    fn deploy_methods(&self) -> DeployMethods;
+
+    /// Requests sent so far by this client, retries included (0 for a
+    /// platform that does not count them).
+    fn requests_sent(&self) -> usize {
+        0
+    }
+
     /// The app, its status and links.
     fn app(&self, app: &str) -> Result<App, PlatformError>;
 
@@ -166,4 +201,170 @@ pub trait Platform: Sync {
         addon_id: &str,
         operation_id: &str,
     ) -> Result<DatabaseOperation, PlatformError>;
+}
+
+/// A boxed platform is a platform: what `Context::platform` returns is
+/// passed wherever a `&dyn Platform` is asked for.
+impl<P: Platform + ?Sized> Platform for Box<P> {
+    fn info(&self) -> &'static PlatformInfo {
+        (**self).info()
+    }
+
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+
+    fn deploy_methods(&self) -> DeployMethods {
+        (**self).deploy_methods()
+    }
+
+    fn requests_sent(&self) -> usize {
+        (**self).requests_sent()
+    }
+
+    fn app(&self, app: &str) -> Result<App, PlatformError> {
+        (**self).app(app)
+    }
+
+    fn deployments(
+        &self,
+        app: &str,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<Deployment>, PlatformError> {
+        (**self).deployments(app, page, per_page)
+    }
+
+    fn deployment(&self, app: &str, id: &str) -> Result<Deployment, PlatformError> {
+        (**self).deployment(app, id)
+    }
+
+    fn build_log(
+        &self,
+        deployment: &Deployment,
+    ) -> Result<Option<Box<dyn Read + Send>>, PlatformError> {
+        (**self).build_log(deployment)
+    }
+
+    fn deployment_stream(&self, app: &str) -> Result<Option<Box<dyn DeployStream>>, PlatformError> {
+        (**self).deployment_stream(app)
+    }
+
+    fn scm_link(&self, app: &str) -> Result<Option<ScmLink>, PlatformError> {
+        (**self).scm_link(app)
+    }
+
+    fn current_user(&self) -> Result<Option<PlatformUser>, PlatformError> {
+        (**self).current_user()
+    }
+
+    fn session(&self) -> Result<Option<Session>, PlatformError> {
+        (**self).session()
+    }
+
+    fn api_endpoints(&self) -> Result<Option<ApiEndpoints>, PlatformError> {
+        (**self).api_endpoints()
+    }
+
+    fn set_auto_deploy(&self, app: &str, enabled: bool) -> Result<ScmLink, PlatformError> {
+        (**self).set_auto_deploy(app, enabled)
+    }
+
+    fn manual_deploy(
+        &self,
+        app: &str,
+        branch: &str,
+        expected_commit: Option<&str>,
+    ) -> Result<Deployment, PlatformError> {
+        (**self).manual_deploy(app, branch, expected_commit)
+    }
+
+    fn archive_deploy(
+        &self,
+        app: &str,
+        git_ref: &str,
+        source_url: &Secret,
+    ) -> Result<Deployment, PlatformError> {
+        (**self).archive_deploy(app, git_ref, source_url)
+    }
+
+    fn restart(&self, app: &str, scope: &[String]) -> Result<String, PlatformError> {
+        (**self).restart(app, scope)
+    }
+
+    fn operation(&self, app: &str, id: &str) -> Result<Operation, PlatformError> {
+        (**self).operation(app, id)
+    }
+
+    fn variables(&self, app: &str) -> Result<Vec<Variable>, PlatformError> {
+        (**self).variables(app)
+    }
+
+    fn set_variable(&self, app: &str, name: &str, value: &str) -> Result<Variable, PlatformError> {
+        (**self).set_variable(app, name, value)
+    }
+
+    fn events(&self, app: &str, page: u32, per_page: u32) -> Result<Page<Event>, PlatformError> {
+        (**self).events(app, page, per_page)
+    }
+
+    fn router_metrics(
+        &self,
+        app: &str,
+        since_hours: u32,
+        status_class: Option<&str>,
+    ) -> Result<Vec<MetricPoint>, PlatformError> {
+        (**self).router_metrics(app, since_hours, status_class)
+    }
+
+    fn addons(&self, app: &str) -> Result<Vec<Addon>, PlatformError> {
+        (**self).addons(app)
+    }
+
+    fn database(&self, app: &str, addon_id: &str) -> Result<Database, PlatformError> {
+        (**self).database(app, addon_id)
+    }
+
+    fn backups(&self, app: &str, addon_id: &str) -> Result<Vec<Backup>, PlatformError> {
+        (**self).backups(app, addon_id)
+    }
+
+    fn create_backup(&self, app: &str, addon_id: &str) -> Result<Backup, PlatformError> {
+        (**self).create_backup(app, addon_id)
+    }
+
+    fn backup(&self, app: &str, addon_id: &str, backup_id: &str) -> Result<Backup, PlatformError> {
+        (**self).backup(app, addon_id, backup_id)
+    }
+
+    fn backup_download_url(
+        &self,
+        app: &str,
+        addon_id: &str,
+        backup_id: &str,
+    ) -> Result<Secret, PlatformError> {
+        (**self).backup_download_url(app, addon_id, backup_id)
+    }
+
+    fn recovery_window(&self, app: &str, addon_id: &str) -> Result<RecoveryWindow, PlatformError> {
+        (**self).recovery_window(app, addon_id)
+    }
+
+    fn pitr_restore(
+        &self,
+        app: &str,
+        addon_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<String, PlatformError> {
+        (**self).pitr_restore(app, addon_id, at)
+    }
+
+    fn database_operation(
+        &self,
+        app: &str,
+        addon_id: &str,
+        operation_id: &str,
+    ) -> Result<DatabaseOperation, PlatformError> {
+        (**self).database_operation(app, addon_id, operation_id)
+    }
 }

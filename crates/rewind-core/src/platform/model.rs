@@ -18,8 +18,6 @@ pub struct App {
     pub region: Option<String>,
     pub last_deployed_at: Option<DateTime<Utc>>,
     pub last_deployment_id: Option<String>,
-    /// The WebSocket URL of the live deployment stream.
-    pub deployments_stream: Option<String>,
 }
 
 /// Where a deployment is in its life.
@@ -42,6 +40,9 @@ pub enum DeploymentStatus {
 }
 
 impl DeploymentStatus {
+    /// Reads back [`DeploymentStatus::as_str`] (rewind's own words, as the
+    /// journal keeps them). A platform maps its own statuses in its module
+    /// (Scalingo's: `scalingo/wire.rs`).
     pub fn parse(s: &str) -> Self {
         match s {
             "queued" => Self::Queued,

@@ -137,7 +137,7 @@ mod tests {
     fn budget_wait(length: Duration) -> Wait {
         Wait {
             kind: WaitKind::Budget,
-            service: Service::Scalingo,
+            service: Service::Platform(&crate::platform::scalingo::INFO),
             path: "/v1/apps/shop".into(),
             length,
         }

@@ -23,10 +23,6 @@ const CLOCK_SKEW: chrono::Duration = chrono::Duration::seconds(120);
 /// How often the git-push method looks for the deployment its push started.
 const PUSH_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// The branches a `git push` to the platform deploys from, in the order
-/// rewind pushes to them: Scalingo deploys a push to `master` or `main`.
-pub(crate) const PLATFORM_BRANCHES: [&str; 2] = ["master", "main"];
-
 impl Engine<'_> {
     fn branch_name(&self) -> Result<&str, Stop> {
         self.plan.branch.as_deref().ok_or_else(|| {
@@ -214,11 +210,15 @@ impl Engine<'_> {
             .git_url
             .ok_or_else(|| RollbackError::NoGitUrl { app: app.clone() })?;
         let pushed_at = Utc::now();
-        let branch = platform_branch_to_push(self.git, &git_url, commit)?.ok_or_else(|| {
-            RollbackError::PushDeploysNothing {
-                commit: commit.to_string(),
-            }
-        })?;
+        let branches = self.platform.deploy_methods().push_branches;
+        let branch =
+            platform_branch_to_push(self.git, &git_url, commit, branches)?.ok_or_else(|| {
+                RollbackError::PushDeploysNothing {
+                    commit: commit.to_string(),
+                    platform: self.platform.name(),
+                    branches: branches.join(" and "),
+                }
+            })?;
         self.git
             .force_push_commit(&git_url, commit, &format!("refs/heads/{branch}"))?;
         let deadline = std::time::Instant::now() + self.options.push_wait;
@@ -252,15 +252,17 @@ fn deploy_failed(e: PlatformError) -> Stop {
     Stop::Failed(Failure::new(e.to_string(), hints))
 }
 
-/// The first of the platform's deploy branches that does not hold
-/// `commit`: the one a push of it moves, hence deploys. `None` when both
+/// The first of the platform's deploy branches (`branches`, from
+/// [`crate::platform::Platform::deploy_methods`]) that does not hold
+/// `commit`: the one a push of it moves, hence deploys. `None` when all
 /// hold it already.
 pub(crate) fn platform_branch_to_push(
     git: &dyn crate::git::Git,
     git_url: &str,
     commit: &str,
+    branches: &[&'static str],
 ) -> Result<Option<&'static str>, crate::git::GitError> {
-    for branch in PLATFORM_BRANCHES {
+    for &branch in branches {
         if git.remote_branch_commit(git_url, branch)?.as_deref() != Some(commit) {
             return Ok(Some(branch));
         }

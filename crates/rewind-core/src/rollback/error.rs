@@ -106,9 +106,20 @@ pub enum RollbackError {
     NoGitUrl { app: String },
 
     #[error(
-        "both master and main of the app's git remote hold {commit} already: Scalingo deploys only when a push moves one of them, so a push would start no deployment"
+        "both {branches} of the app's git remote hold {commit} already: {platform} deploys only when a push moves one of them, so a push would start no deployment"
     )]
-    PushDeploysNothing { commit: String },
+    PushDeploysNothing {
+        commit: String,
+        platform: &'static str,
+        branches: String,
+    },
+
+    /// The platform does not deploy this way (its `deploy_methods`).
+    #[error("{platform} does not deploy with the `{method}` method")]
+    MethodUnsupported {
+        method: super::Method,
+        platform: &'static str,
+    },
 
     #[error(
         "the push of {commit} to the platform's git remote started no deployment within {waited_secs}s"
@@ -208,7 +219,7 @@ impl RollbackError {
             | NoBadDeployment { .. }
             | NotARollback { .. } => ErrorClass::Config,
             Platform(
-                PlatformError::MissingToken
+                PlatformError::MissingToken { .. }
                 | PlatformError::InvalidToken { .. }
                 | PlatformError::InvalidUrl { .. },
             ) => ErrorClass::Config,
@@ -220,6 +231,7 @@ impl RollbackError {
             | AppChanged { .. }
             | PushDeploysNothing { .. } => ErrorClass::Refused,
             Locked(LockError::Io { .. }) => ErrorClass::Failed,
+            MethodUnsupported { .. } => ErrorClass::Config,
             NoGitUrl { .. }
             | Database(_)
             | PushNotDeployed { .. }
@@ -277,6 +289,9 @@ impl RollbackError {
                 super::ARCHIVE_TEMPLATE_ENV
             )],
             NoGitUrl { .. } => vec!["use --method branch or --method archive".into()],
+            MethodUnsupported { .. } => {
+                vec!["use another --method: `rewind rollback --help` lists them".into()]
+            }
             PushDeploysNothing { .. } => vec![
                 "use --method branch or --method archive: they deploy a commit the git remote holds already".into(),
                 "or move master (or main) of the app's git remote to another commit first, then run the rollback again".into(),

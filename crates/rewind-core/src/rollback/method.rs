@@ -12,8 +12,9 @@ pub enum Method {
     /// Deploy the tag's source archive (`.tar.gz`) by URL: no branch, no
     /// push; works when the SCM link is broken.
     Archive,
-    /// Force-push the tag's commit to the app's own git remote
-    /// (`refs/heads/master`), as `git push scalingo` does.
+    /// Force-push the tag's commit to the app's own git remote, on a
+    /// branch a push deploys from (the platform's `deploy_methods`; on
+    /// Scalingo `master` or `main`, as `git push scalingo` does).
     GitPush,
 }
 

@@ -26,6 +26,8 @@ mod run;
 mod steps;
 mod target;
 mod verify;
+#[cfg(test)]
+mod with_fake;
 
 pub use archive::{ARCHIVE_TEMPLATE_ENV, archive_url};
 pub use database::{

@@ -58,6 +58,18 @@ pub fn prepare(
     options: &PrepareOptions<'_>,
 ) -> Result<Plan, RollbackError> {
     let (platform, git, journal) = (tools.platform, tools.git, tools.journal);
+    let deploys = platform.deploy_methods();
+    let supported = match options.method {
+        Method::Branch => deploys.scm_branch,
+        Method::Archive => deploys.archive,
+        Method::GitPush => !deploys.push_branches.is_empty(),
+    };
+    if !supported {
+        return Err(RollbackError::MethodUnsupported {
+            method: options.method,
+            platform: platform.name(),
+        });
+    }
     // Reads that do not depend on each other go out at once: the newest
     // deployments (for the one-rollback-at-a-time checks, and the first
     // page of the history identify reads: one request for both), the
@@ -199,17 +211,27 @@ pub fn prepare(
                     app: app.name.clone(),
                 });
             };
-            // Scalingo deploys a push only when it moves master or main:
-            // a plan whose push would move neither is refused now, not
-            // found out after a wait. A remote that cannot be read here
-            // is read again by the deploy step.
-            match super::act::platform_branch_to_push(git, &git_url, &commit) {
-                Ok(None) => return Err(RollbackError::PushDeploysNothing { commit }),
+            // The platform deploys a push only when it moves one of its
+            // deploy branches (Scalingo: master or main): a plan whose
+            // push would move none is refused now, not found out after a
+            // wait. A remote that cannot be read here is read again by the
+            // deploy step.
+            let branches = deploys.push_branches;
+            match super::act::platform_branch_to_push(git, &git_url, &commit, branches) {
+                Ok(None) => {
+                    return Err(RollbackError::PushDeploysNothing {
+                        commit,
+                        platform: platform.name(),
+                        branches: branches.join(" and "),
+                    });
+                }
                 Ok(Some(branch)) => format!(
-                    "force-push {short} ({tag}) to the app's git remote (refs/heads/{branch}, which Scalingo deploys)"
+                    "force-push {short} ({tag}) to the app's git remote (refs/heads/{branch}, which {} deploys)",
+                    platform.name()
                 ),
                 Err(_) => format!(
-                    "force-push {short} ({tag}) to the app's git remote (refs/heads/master, or main when master holds it already)"
+                    "force-push {short} ({tag}) to the app's git remote ({})",
+                    push_branches_words(branches)
                 ),
             }
         }
@@ -353,4 +375,16 @@ fn removed(
         )),
     }
     Ok(removed)
+}
+/// Where a push goes, in words: `refs/heads/master, or main when master
+/// holds it already`.
+fn push_branches_words(branches: &[&str]) -> String {
+    let mut words = format!("refs/heads/{}", branches[0]);
+    for pair in branches.windows(2) {
+        words.push_str(&format!(
+            ", or {} when {} holds it already",
+            pair[1], pair[0]
+        ));
+    }
+    words
 }

@@ -10,7 +10,6 @@ use clap::Args;
 use rewind_core::config::AppConfig;
 use rewind_core::doctor::{self, AppInput, Check, Level, Summary};
 use rewind_core::platform::Platform;
-use rewind_core::platform::scalingo::Scalingo;
 use rewind_core::rollback::ARCHIVE_TEMPLATE_ENV;
 use rewind_core::secret::Secret;
 
@@ -64,7 +63,8 @@ pub fn run(args: DoctorArgs, global: &Global) -> Result<(), CliError> {
     apps.retain(|a| seen.insert(a.name.as_str()));
     let now = Utc::now();
     let mut checks = doctor::setup(&ctx.config);
-    let platforms: Vec<Result<Scalingo, CliError>> = apps.iter().map(|a| ctx.platform(a)).collect();
+    let platforms: Vec<Result<Box<dyn Platform>, CliError>> =
+        apps.iter().map(|a| ctx.platform(a)).collect();
     // The token is the same for every app: the account is checked once,
     // with the first app's client.
     let account = match platforms.first() {
@@ -114,7 +114,7 @@ pub fn run(args: DoctorArgs, global: &Global) -> Result<(), CliError> {
     let requests: usize = platforms
         .iter()
         .filter_map(|p| p.as_ref().ok())
-        .map(Scalingo::requests_sent)
+        .map(|p| p.requests_sent())
         .sum();
     let summary = Summary::of(&checks);
     if args.json {

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use super::INFO;
 use super::http::path_of;
 use crate::platform::{PlatformError, Service};
 
@@ -22,7 +23,7 @@ pub(crate) fn from_status(
     url: &str,
     subject: &Subject<'_>,
 ) -> PlatformError {
-    let service = Service::of_url(url);
+    let service = Service::of_url(url, &INFO);
     let path = path_of(url);
     let json: Option<Value> = serde_json::from_str(body).ok();
     let message = json
@@ -32,14 +33,20 @@ pub(crate) fn from_status(
         .map(str::to_string)
         .unwrap_or_else(|| short_text(body));
     match status {
-        401 if message.contains("OTP") => PlatformError::OtpRequired,
+        401 if message.contains("OTP") => PlatformError::OtpRequired { platform: &INFO },
         401 => PlatformError::Unauthorized {
+            platform: &INFO,
             path,
             detail: message,
         },
-        402 => PlatformError::PaymentRequired { path, message },
+        402 => PlatformError::PaymentRequired {
+            platform: &INFO,
+            path,
+            message,
+        },
         403 => PlatformError::Forbidden { path, message },
         404 => PlatformError::NotFound {
+            platform: &INFO,
             resource: json
                 .as_ref()
                 .and_then(|j| j.get("resource"))
@@ -149,7 +156,7 @@ mod tests {
                 "https://api.example/p",
                 &APP
             ),
-            PlatformError::OtpRequired
+            PlatformError::OtpRequired { .. }
         ));
         let e = from_status(
             503,

@@ -20,6 +20,7 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::Utc;
 use ureq::http::{Method, Request};
 
+use super::INFO;
 use super::budget::RequestBudget;
 use super::rate_limit::{RateLimitPolicy, parse_retry_after};
 use super::retry::RetryPolicy;
@@ -163,7 +164,7 @@ impl Http {
         while let Some(length) = self.budget.try_acquire() {
             let wait = Wait {
                 kind: WaitKind::Budget,
-                service: Service::of_url(url),
+                service: Service::of_url(url, &INFO),
                 path: path_of(url),
                 length,
             };
@@ -230,7 +231,7 @@ impl Http {
                     );
                     let Some(length) = next else {
                         return Err(PlatformError::RateLimited {
-                            service: Service::of_url(url),
+                            service: Service::of_url(url, &INFO),
                             path,
                             waited_secs: limited.as_secs(),
                         });
@@ -238,7 +239,7 @@ impl Http {
                     self.budget.spent_for(length);
                     let wait = Wait {
                         kind: WaitKind::RateLimited,
-                        service: Service::of_url(url),
+                        service: Service::of_url(url, &INFO),
                         path: path.clone(),
                         length,
                     };
@@ -253,7 +254,7 @@ impl Http {
                             of: attempts,
                             cause,
                         },
-                        service: Service::of_url(url),
+                        service: Service::of_url(url, &INFO),
                         path: path.clone(),
                         length: self.retry.delay(attempt),
                     };
@@ -294,7 +295,7 @@ impl Http {
             .map_err(|e| match e {
                 // Asking again brings the same flood: not a network failure.
                 ureq::Error::BodyExceedsLimit(_) => PlatformError::Malformed {
-                    service: Service::of_url(&call.url),
+                    service: Service::of_url(&call.url, &INFO),
                     path: path_of(&call.url),
                     detail: format!(
                         "{TOO_LARGE} {} MB, far more than any API answer; it was not read",
@@ -384,6 +385,7 @@ impl Http {
             return Ok((status, None));
         }
         Err(PlatformError::Unreachable {
+            platform: &INFO,
             url: display_url(&url),
             detail: format!("more than {MAX_REDIRECTS} redirects"),
         })
@@ -477,7 +479,11 @@ fn unreachable(url: &str, error: &dyn std::fmt::Display) -> PlatformError {
         Some(i) => format!("{}…", &detail[..i]),
         None => detail,
     };
-    PlatformError::Unreachable { url, detail }
+    PlatformError::Unreachable {
+        platform: &INFO,
+        url,
+        detail,
+    }
 }
 
 pub(crate) use crate::redact::display_url;

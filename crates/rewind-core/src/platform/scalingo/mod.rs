@@ -35,7 +35,7 @@ use self::http::{Auth, Call, Http, Reply, path_of};
 use self::segment::Seg;
 use self::wire::*;
 use crate::platform::model::*;
-use crate::platform::{Platform, PlatformError, Service};
+use crate::platform::{Platform, PlatformError, PlatformInfo, Service};
 use crate::secret::Secret;
 
 /// Deployments found after an uncertain deploy request count as ours when
@@ -48,6 +48,26 @@ struct Endpoints {
     api: String,
     db: String,
 }
+
+/// What errors and hints say about Scalingo.
+pub static INFO: PlatformInfo = PlatformInfo {
+    name: "Scalingo",
+    token_hints: &[
+        "create an API token in the Scalingo dashboard (User settings > API tokens) or with `scalingo tokens-create rewind`",
+        "then export it: export SCALINGO_API_TOKEN=tk-us-...",
+    ],
+    invalid_token_hint: "the token in SCALINGO_API_TOKEN is wrong, revoked or expired: create a new one and export it",
+    otp_hint: "use an API token (tk-us-...) in SCALINGO_API_TOKEN; tokens are not subject to two-factor prompts",
+    unauthorized_hint: "the token may have been revoked while rewind ran: create a new one and export SCALINGO_API_TOKEN",
+    endpoint_example: "https://api.osc-fr1.scalingo.com",
+    region_setting: "`region` in rewind.toml or SCALINGO_REGION",
+    dashboard: "the Scalingo dashboard",
+    rate_limit_note: "Scalingo's rate limit (60 requests a minute)",
+    rate_limit_hint: "Scalingo allows 60 requests per minute per user: another tool or person may be using your token; wait a minute and run the command again",
+    outage_hint: "Scalingo may be having trouble: check https://scalingostatus.com and try again in a minute",
+    endpoint_variables: "SCALINGO_API_URL / SCALINGO_AUTH_URL / SCALINGO_DB_URL",
+    api_url_variable: "SCALINGO_API_URL",
+};
 
 pub struct Scalingo {
     settings: ScalingoSettings,
@@ -77,7 +97,7 @@ impl Scalingo {
             .api_token
             .clone()
             .filter(|t| !t.is_empty())
-            .ok_or(PlatformError::MissingToken)?;
+            .ok_or(PlatformError::MissingToken { platform: &INFO })?;
         let urls = [
             ("SCALINGO_AUTH_URL", Some(&settings.auth_url)),
             ("SCALINGO_API_URL", settings.api_url.as_ref()),
@@ -102,12 +122,6 @@ impl Scalingo {
 
     pub fn region(&self) -> &str {
         &self.settings.region
-    }
-
-    /// Requests sent so far by this client (retries included), each one
-    /// counted against Scalingo's limit.
-    pub fn requests_sent(&self) -> usize {
-        self.http.requests_sent()
     }
 
     // ---- bearers and endpoints -------------------------------------------
@@ -141,10 +155,11 @@ impl Scalingo {
         if reply.status == 401 {
             return Err(
                 match errors::from_status(401, &reply.body, &url, &self.subject("token", "")) {
-                    PlatformError::OtpRequired => PlatformError::OtpRequired,
-                    PlatformError::Unauthorized { detail, .. } => {
-                        PlatformError::InvalidToken { detail }
-                    }
+                    e @ PlatformError::OtpRequired { .. } => e,
+                    PlatformError::Unauthorized { detail, .. } => PlatformError::InvalidToken {
+                        platform: &INFO,
+                        detail,
+                    },
                     other => other,
                 },
             );
@@ -190,6 +205,7 @@ impl Scalingo {
                 db: settings::trim_url(r["database_api"].as_str().unwrap_or_default()),
             }),
             None => Err(PlatformError::UnknownRegion {
+                platform: &INFO,
                 region: wanted.clone(),
                 available: list
                     .iter()
@@ -216,8 +232,8 @@ impl Scalingo {
     /// Who answers this client: Scalingo, or a sandbox on loopback.
     fn service(&self) -> Service {
         match self.endpoints() {
-            Ok(e) => Service::of_url(&e.api),
-            Err(_) => Service::of_url(&self.settings.auth_url),
+            Ok(e) => Service::of_url(&e.api, &INFO),
+            Err(_) => Service::of_url(&self.settings.auth_url, &INFO),
         }
     }
 
@@ -246,7 +262,7 @@ impl Scalingo {
             ));
         }
         serde_json::from_str(&reply.body).map_err(|e| PlatformError::Malformed {
-            service: Service::of_url(url),
+            service: Service::of_url(url, &INFO),
             path: path_of(url),
             detail: e.to_string(),
         })
@@ -299,7 +315,7 @@ impl Scalingo {
             .token
             .filter(|t| !t.is_empty())
             .ok_or_else(|| PlatformError::Malformed {
-                service: Service::of_url(&url),
+                service: Service::of_url(&url, &INFO),
                 path: path_of(&url),
                 detail: "no token in the answer".into(),
             })?;
@@ -444,6 +460,25 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 impl Platform for Scalingo {
+    fn info(&self) -> &'static PlatformInfo {
+        &INFO
+    }
+
+    /// Scalingo deploys through the SCM link, from an archive, and on a
+    /// push that moves `master` or `main` of the app's git remote.
+    fn deploy_methods(&self) -> crate::platform::DeployMethods {
+        crate::platform::DeployMethods {
+            scm_branch: true,
+            archive: true,
+            push_branches: &["master", "main"],
+        }
+    }
+
+    /// Each one counted against Scalingo's limit.
+    fn requests_sent(&self) -> usize {
+        self.http.requests_sent()
+    }
+
     fn session(&self) -> Result<Option<Session>, PlatformError> {
         let bearer = self.bearer()?;
         let claims = jwt::claims(bearer.expose());
@@ -539,6 +574,7 @@ impl Platform for Scalingo {
             }
         }
         Err(PlatformError::Unauthorized {
+            platform: &INFO,
             path: path_of(url),
             detail: "the bearer was refused twice".into(),
         })
@@ -548,7 +584,12 @@ impl Platform for Scalingo {
         &self,
         app: &str,
     ) -> Result<Option<Box<dyn crate::platform::DeployStream>>, PlatformError> {
-        let Some(url) = self.app(app)?.deployments_stream.filter(|u| !u.is_empty()) else {
+        // The stream's WebSocket URL is Scalingo's own: read from its app
+        // here, never carried by the neutral model.
+        let e: AppEnvelope =
+            self.api_get(&format!("/v1/apps/{app}", app = Seg(app)), "app", app)?;
+        let stream_url = e.app.links.and_then(|l| l.deployments_stream);
+        let Some(url) = stream_url.filter(|u| !u.is_empty()) else {
             return Ok(None);
         };
         let bearer = self.bearer()?;
@@ -905,7 +946,7 @@ impl Platform for Scalingo {
                 answer
                     .operation_id()
                     .ok_or_else(|| PlatformError::Malformed {
-                        service: Service::of_url(&url),
+                        service: Service::of_url(&url, &INFO),
                         path: path_of(&url),
                         detail: "no operation id in the answer".into(),
                     })
@@ -938,6 +979,7 @@ impl Platform for Scalingo {
 /// tried and retried as if the network were down.
 fn check_url(variable: &str, url: &str) -> Result<(), PlatformError> {
     let invalid = |detail: String| PlatformError::InvalidUrl {
+        platform: &INFO,
         variable: variable.to_string(),
         detail,
     };

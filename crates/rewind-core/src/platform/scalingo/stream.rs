@@ -23,7 +23,7 @@ use super::errors::{self, Subject};
 use super::http::{display_url, path_of};
 use super::wire::WireDeployment;
 use crate::platform::{DeployStream, StreamError, StreamFrame};
-use crate::platform::{Deployment, DeploymentStatus, PlatformError};
+use crate::platform::{Deployment, PlatformError};
 use crate::secret::Secret;
 
 /// Longest wait for the TCP connection, the TLS and WebSocket handshakes
@@ -70,6 +70,7 @@ fn handshake(
 ) -> Result<ScalingoStream, PlatformError> {
     let shown = display_url(url);
     let unreachable = |detail: String| PlatformError::Unreachable {
+        platform: &super::INFO,
         url: shown.clone(),
         detail,
     };
@@ -249,7 +250,7 @@ pub(crate) fn parse_frame(text: &str) -> Option<StreamFrame> {
         },
         "status" => StreamFrame::Status {
             id,
-            status: DeploymentStatus::parse(data.get("status")?.as_str()?),
+            status: super::wire::deployment_status(data.get("status")?.as_str()?),
         },
         "new" => {
             // The documentation sends the id; Scalingo's CLI reads a whole
@@ -282,6 +283,7 @@ fn id_of(value: Option<&Value>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::platform::DeploymentStatus;
 
     #[test]
     fn the_stream_handshake_carries_an_origin() {

@@ -92,7 +92,6 @@ impl From<WireApp> for App {
             region: w.region,
             last_deployed_at: w.last_deployed_at,
             last_deployment_id: w.last_deployment_id,
-            deployments_stream: w.links.and_then(|l| l.deployments_stream),
         }
     }
 }
@@ -171,7 +170,7 @@ impl From<WireDeployment> for Deployment {
             id: w.id,
             created_at: w.created_at,
             finished_at: w.finished_at,
-            status: DeploymentStatus::parse(w.status.as_deref().unwrap_or("unknown")),
+            status: deployment_status(w.status.as_deref().unwrap_or("unknown")),
             git_ref: w.git_ref.filter(|r| !r.is_empty()),
             previous_git_ref: w.previous_git_ref.filter(|r| !r.is_empty()),
             kind: w.kind,
@@ -600,6 +599,24 @@ pub(crate) struct TokenAnswer {
     pub token: String,
 }
 
+/// Scalingo's deployment statuses in the neutral model. An unknown one
+/// is kept as it was said, and counts as finished and failed.
+pub(crate) fn deployment_status(s: &str) -> DeploymentStatus {
+    match s {
+        "queued" => DeploymentStatus::Queued,
+        "building" => DeploymentStatus::Building,
+        "pushing" => DeploymentStatus::Pushing,
+        "starting" => DeploymentStatus::Starting,
+        "success" => DeploymentStatus::Success,
+        "build-error" => DeploymentStatus::BuildError,
+        "crashed-error" => DeploymentStatus::CrashedError,
+        "timeout-error" => DeploymentStatus::TimeoutError,
+        "hook-error" => DeploymentStatus::HookError,
+        "aborted" => DeploymentStatus::Aborted,
+        other => DeploymentStatus::Other(other.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! Every documented example of an endpoint rewind uses must parse.
@@ -766,5 +783,37 @@ mod tests {
             points.iter().map(|p| p.value).collect::<Vec<_>>(),
             [12.0, 0.5, 0.0]
         );
+    }
+}
+
+#[cfg(test)]
+mod status_tests {
+    use super::*;
+
+    /// Every status Scalingo documents has its neutral value, said in
+    /// rewind's words as Scalingo says it; an unknown one is a failure.
+    #[test]
+    fn scalingo_statuses_map_to_the_neutral_ones() {
+        let known = [
+            "queued",
+            "building",
+            "pushing",
+            "starting",
+            "success",
+            "build-error",
+            "crashed-error",
+            "timeout-error",
+            "hook-error",
+            "aborted",
+        ];
+        for s in known {
+            let status = deployment_status(s);
+            assert!(!matches!(status, DeploymentStatus::Other(_)), "{s}");
+            assert_eq!(status.as_str(), s);
+            assert_eq!(DeploymentStatus::parse(status.as_str()), status);
+        }
+        let unknown = deployment_status("exploded");
+        assert_eq!(unknown, DeploymentStatus::Other("exploded".into()));
+        assert!(unknown.is_failure());
     }
 }

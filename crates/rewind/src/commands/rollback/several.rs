@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use rewind_core::config::AppConfig;
 use rewind_core::follow::FollowEvent;
-use rewind_core::platform::scalingo::Scalingo;
+use rewind_core::platform::Platform;
 use rewind_core::prompt::Prompter;
 use rewind_core::rollback::{
     self, AppRun, DatabaseChoice, FleetApp, FleetError, FleetPlan, FleetProgress, FleetSummary,
@@ -117,7 +117,7 @@ pub(crate) fn run(
     targets: &[(String, Option<String>)],
 ) -> Result<(), CliError> {
     ctx.require_repository("rollback")?;
-    let platforms: Vec<Scalingo> = apps
+    let platforms: Vec<Box<dyn Platform>> = apps
         .iter()
         .map(|a| ctx.platform(a))
         .collect::<Result<_, _>>()?;
@@ -710,7 +710,7 @@ pub(crate) fn resume(ctx: &Context, id: &str, ask: &ResumeAsk) -> Result<(), Cli
         .iter()
         .map(|p| ctx.app(Some(&p.app)))
         .collect::<Result<_, _>>()?;
-    let platforms: Vec<Scalingo> = apps
+    let platforms: Vec<Box<dyn Platform>> = apps
         .iter()
         .map(|a| ctx.platform(a))
         .collect::<Result<_, _>>()?;
