@@ -14,7 +14,6 @@ use rewind_core::guide::{
     GuideSummary, Narrator, Outcome, ProbeResult, SharedTools, TicketDraft, Tools,
 };
 use rewind_core::i18n::Lang;
-use rewind_core::platform::scalingo::Scalingo;
 use rewind_core::rollback::ARCHIVE_TEMPLATE_ENV;
 use rewind_core::secret::Secret;
 use rewind_core::tree::{Answer, Node, PresetAnswers, Probe, Tree, TreeError};
@@ -181,7 +180,7 @@ fn run_several(
     preset: &PresetAnswers,
     lang: Lang,
 ) -> Result<(), CliError> {
-    let platforms: Vec<Scalingo> = apps
+    let platforms: Vec<Box<dyn rewind_core::platform::Platform>> = apps
         .iter()
         .map(|a| ctx.platform(a))
         .collect::<Result<_, _>>()?;
