@@ -345,10 +345,13 @@ pub fn run_fleet(
         .parts(incident.as_str())
         .map_err(|e| FleetError::of(first, e))?;
     let mut starts = Vec::new();
+    let mut pending = Vec::new();
     for ((m, r), lock) in members.iter().zip(locks.iter_mut()) {
         let app = m.plan.app.as_str();
-        lock.set_incident(tools.journal, &incident)
-            .map_err(|e| FleetError::of(app, e))?;
+        pending.push(
+            lock.set_incident_later(tools.journal, &incident)
+                .map_err(|e| FleetError::of(app, e))?,
+        );
         opening_notes(tools.journal, &incident, &m.plan).map_err(|e| FleetError::of(app, e))?;
         let opened_at = parts
             .iter()
@@ -363,7 +366,40 @@ pub fn run_fleet(
             opened_at,
         });
     }
-    let apps = drive(tools, &incident, starts, progress)?;
+    // The team locks name the incident in the background (one push per
+    // app, for whoever is refused next): the rollback waits for none of
+    // them, and they are done, or their failure journaled and told,
+    // before it ends and before the locks are let go.
+    let git = tools.git;
+    let (driven, pushed) = std::thread::scope(|s| {
+        let pushes: Vec<_> = pending
+            .iter()
+            .map(|p| match p {
+                Some(Ok(change)) => Some(s.spawn(move || change.push(git))),
+                _ => None,
+            })
+            .collect();
+        let driven = drive(tools, &incident, starts, progress);
+        let pushed: Vec<_> = pushes
+            .into_iter()
+            .map(|h| h.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
+            .collect();
+        (driven, pushed)
+    });
+    for (((m, _), lock), (pending, pushed)) in members
+        .iter()
+        .zip(locks.iter_mut())
+        .zip(pending.into_iter().zip(pushed))
+    {
+        let app = m.plan.app.as_str();
+        let warning = lock
+            .incident_pushed(tools.journal, &incident, pending, pushed)
+            .map_err(|e| FleetError::of(app, e))?;
+        if let Some(text) = warning {
+            progress.notice(app, &text);
+        }
+    }
+    let apps = driven?;
     drop(locks);
     Ok(FleetSummary { incident, apps })
 }

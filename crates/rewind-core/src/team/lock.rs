@@ -136,28 +136,55 @@ impl<'g> TeamLock<'g> {
 
     /// Adds the incident the operation opened, for whoever is refused
     /// next: the lock moves to a new commit saying so, only from ours.
-    pub fn set_incident(&mut self, app: &str, incident: &str) -> Result<(), GitError> {
+    /// `Ok(false)` when the lock was not ours any more on the remote.
+    pub fn set_incident(&mut self, app: &str, incident: &str) -> Result<bool, GitError> {
+        let pending = self.incident_move(app, incident)?;
+        let pushed = self.push(&pending);
+        self.moved(pending, pushed)
+    }
+
+    /// The commit naming `incident`, written but not pushed yet: the push
+    /// ([`IncidentMove::push`]) may run on another thread while the
+    /// operation goes on, then [`TeamLock::moved`] takes its outcome.
+    pub fn incident_move(&self, app: &str, incident: &str) -> Result<IncidentMove, GitError> {
         let mut holder = self.holder.clone();
         holder.incident = Some(incident.to_string());
         let commit =
             self.git
                 .record_commit(&message(app, &holder), &holder.user, Some(&self.commit))?;
-        if self.git.push_cas(
-            &self.remote,
-            &self.refname,
-            Some(&self.commit),
-            Some(&commit),
-        )? == CasOutcome::Done
-        {
-            if let Some((held, _)) =
-                held().get_mut(&key(self.git, &self.remote, &self.refname, &self.holder))
-            {
-                *held = commit.clone();
-            }
-            self.commit = commit;
-            self.holder = holder;
+        Ok(IncidentMove {
+            remote: self.remote.clone(),
+            refname: self.refname.clone(),
+            from: self.commit.clone(),
+            to: commit,
+            holder,
+        })
+    }
+
+    /// Pushes `pending` with this lock's own git.
+    pub fn push(&self, pending: &IncidentMove) -> Result<CasOutcome, GitError> {
+        pending.push(self.git)
+    }
+
+    /// Takes the outcome of `pending`'s push: the lock is now its commit
+    /// when the push was done; `Ok(false)` when the ref was not ours any
+    /// more (or the remote refused it), `Err` when git failed.
+    pub fn moved(
+        &mut self,
+        pending: IncidentMove,
+        pushed: Result<CasOutcome, GitError>,
+    ) -> Result<bool, GitError> {
+        if pushed? != CasOutcome::Done {
+            return Ok(false);
         }
-        Ok(())
+        if let Some((held, _)) =
+            held().get_mut(&key(self.git, &self.remote, &self.refname, &self.holder))
+        {
+            *held = pending.to.clone();
+        }
+        self.commit = pending.to;
+        self.holder = pending.holder;
+        Ok(true)
     }
 
     /// Releases the lock when this is its last guard in the process.
@@ -203,6 +230,29 @@ impl<'g> TeamLock<'g> {
             )),
             Err(e) => Err(e.to_string()),
         }
+    }
+}
+
+/// A lock's move to the commit naming its incident, to be pushed: plain
+/// data, so that the push can run on another thread.
+#[derive(Debug, Clone)]
+pub struct IncidentMove {
+    remote: String,
+    refname: String,
+    from: String,
+    to: String,
+    holder: Holder,
+}
+
+impl IncidentMove {
+    /// The compare-and-swap push: the lock moves only from our commit.
+    pub fn push(&self, git: &dyn Git) -> Result<CasOutcome, GitError> {
+        git.push_cas(
+            &self.remote,
+            &self.refname,
+            Some(&self.from),
+            Some(&self.to),
+        )
     }
 }
 

@@ -6,10 +6,10 @@ pub mod journal;
 pub mod lock;
 
 pub use journal::TeamJournal;
-pub use lock::{HeldBy, TeamLock, TeamLockError};
+pub use lock::{HeldBy, IncidentMove, TeamLock, TeamLockError};
 
 use crate::config::TeamPlace;
-use crate::git::Git;
+use crate::git::{CasOutcome, Git, GitError};
 use crate::journal::{AppLock, EntryKind, Holder, IncidentId, Journal, JournalError, LockError};
 
 /// The lock an operation holds from the confirmation to its end: this
@@ -114,16 +114,37 @@ impl<'g> Lock<'g> {
 
     /// Names the incident the operation opened in both locks, for whoever
     /// is refused next, and journals that it works alone when it does.
+    /// A team lock that could not be moved is journaled (the lock itself
+    /// is what matters: the operation goes on).
     pub fn set_incident(
         &mut self,
         journal: &Journal,
         incident: &IncidentId,
     ) -> Result<(), JournalError> {
+        let pending = self.set_incident_later(journal, incident)?;
+        let pushed = match (&self.team, &pending) {
+            (Some(team), Some(Ok(pending))) => Some(team.push(pending)),
+            _ => None,
+        };
+        self.incident_pushed(journal, incident, pending, pushed)?;
+        Ok(())
+    }
+
+    /// [`Lock::set_incident`] but for the push of the team lock, returned
+    /// to be made off the critical path (any thread, with any git of the
+    /// same repository); its outcome goes to [`Lock::incident_pushed`]
+    /// before the operation ends. `None` without a team lock; `Err(why)`
+    /// when the lock's new commit could not even be written.
+    pub fn set_incident_later(
+        &mut self,
+        journal: &Journal,
+        incident: &IncidentId,
+    ) -> Result<Option<Result<IncidentMove, String>>, JournalError> {
         self.local.set_incident(incident.as_str());
-        if let Some(team) = self.team.as_mut() {
-            // Best effort: the lock itself is what matters.
-            let _ = team.set_incident(&self.app, incident.as_str());
-        }
+        let pending = self.team.as_ref().map(|team| {
+            team.incident_move(&self.app, incident.as_str())
+                .map_err(|e| e.to_string())
+        });
         if let Some(gone) = &self.took_over {
             journal.record(
                 incident,
@@ -151,7 +172,44 @@ impl<'g> Lock<'g> {
                 }),
             )?;
         }
-        Ok(())
+        Ok(pending)
+    }
+
+    /// Takes the outcome of the push [`Lock::set_incident_later`] left to
+    /// make. When the lock could not be moved, journals it and returns
+    /// what to tell the person: a teammate refused by the lock is not
+    /// told which incident holds it (the lock itself still holds).
+    pub fn incident_pushed(
+        &mut self,
+        journal: &Journal,
+        incident: &IncidentId,
+        pending: Option<Result<IncidentMove, String>>,
+        pushed: Option<Result<CasOutcome, GitError>>,
+    ) -> Result<Option<String>, JournalError> {
+        let (Some(team), Some(pending)) = (self.team.as_mut(), pending) else {
+            return Ok(None);
+        };
+        let why = match (pending, pushed) {
+            (Err(why), _) => why,
+            (Ok(_), None) => "its push was not made".to_string(),
+            (Ok(pending), Some(pushed)) => match team.moved(pending, pushed) {
+                Ok(true) => return Ok(None),
+                Ok(false) => "the remote's lock is no longer the one taken".to_string(),
+                Err(e) => e.to_string(),
+            },
+        };
+        let text = format!(
+            "the team lock on {} does not name incident {incident} ({why}); it is still held, and a teammate refused by it sees who holds it but not the incident",
+            self.app
+        );
+        journal.record(
+            incident,
+            &self.app,
+            EntryKind::Note,
+            None,
+            serde_json::json!({ "team_lock": "incident not recorded", "text": text }),
+        )?;
+        Ok(Some(text))
     }
 }
 

@@ -830,6 +830,18 @@ fn sigint_while_following_exits_130_and_resume_deploys_nothing_again() {
                 .then(|| rest.trim_end_matches(" started").to_string())
         })
         .unwrap_or_else(|| panic!("no deployment started for front:\n{said}"));
+    // rewind may stop before the sandbox's deployment reaches its hang.
+    rewind_test_support::wait_until(
+        Duration::from_secs(30),
+        "the front's deployment to hang",
+        || {
+            crate::support::admin_get(&world.sandbox, "/_sandbox/apps/front/state")["deployments"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|d| d["id"] == started.as_str() && d["hanging"] == true)
+        },
+    );
     admin_post(
         &world.sandbox,
         &format!("/_sandbox/apps/front/deployments/{started}/finish"),
