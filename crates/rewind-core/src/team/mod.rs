@@ -327,3 +327,92 @@ pub fn remove_lock(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{TeamPlace, TeamRefs};
+    use rewind_test_support::git;
+
+    fn place() -> TeamPlace {
+        TeamPlace {
+            remote: "origin".into(),
+            refs: TeamRefs::default(),
+            stale_after: std::time::Duration::from_secs(3600),
+        }
+    }
+
+    #[test]
+    fn the_incident_pushed_later_names_it_on_the_remote_and_a_moved_lock_is_journaled_and_told() {
+        let root = tempfile::tempdir().expect("tempdir");
+        git(root.path(), &["init", "--quiet", "--bare", "remote.git"]);
+        git(root.path(), &["clone", "--quiet", "remote.git", "a"]);
+        let cli = crate::git::test_cli(root.path().join("a"));
+        let journal = Journal::open(&root.path().join("journal"));
+        let place = place();
+        let holder = Holder::me("alice", "rollback");
+        for (app, moved_meanwhile) in [("api", false), ("front", true)] {
+            let shared = Shared {
+                git: &cli,
+                place: &place,
+            };
+            let mut lock = Lock::acquire(&journal, app, &holder, Some(shared)).expect("lock");
+            let id = journal.begin(app, serde_json::json!({})).expect("begin");
+            let pending = lock.set_incident_later(&journal, &id).expect("journal");
+            let refname = lock::lock_ref(&place.refs.locks, app);
+            if moved_meanwhile {
+                // Someone replaces the lock before the push is made.
+                let other = cli
+                    .record_commit("rewind lock: someone else", "bob", None)
+                    .expect("commit");
+                git(
+                    &root.path().join("a"),
+                    &[
+                        "push",
+                        "--quiet",
+                        "--force",
+                        "origin",
+                        &format!("{other}:{refname}"),
+                    ],
+                );
+            }
+            // The push, from another thread, as the rollback of several
+            // apps makes it.
+            let pushed = std::thread::scope(|s| {
+                let change = pending
+                    .as_ref()
+                    .and_then(|p| p.as_ref().ok())
+                    .expect("a move");
+                let cli = &cli;
+                s.spawn(move || change.push(cli)).join().expect("push")
+            });
+            let warning = lock
+                .incident_pushed(&journal, &id, pending, Some(pushed))
+                .expect("journal");
+            let on_remote = lock::read(&cli, "origin", &place.refs.locks, app)
+                .expect("read")
+                .expect("held");
+            let notes: Vec<String> = journal
+                .incident(id.as_str())
+                .expect("incident")
+                .entries
+                .iter()
+                .map(|e| e.data.to_string())
+                .collect();
+            let journaled = notes.iter().any(|n| n.contains("incident not recorded"));
+            if moved_meanwhile {
+                let text = warning.expect("a warning");
+                assert!(text.contains("does not name incident"), "{text}");
+                assert!(journaled, "{notes:?}");
+                assert_eq!(on_remote.holder, None, "the other lock stays");
+            } else {
+                assert_eq!(warning, None);
+                assert!(!journaled, "{notes:?}");
+                assert_eq!(
+                    on_remote.holder.and_then(|h| h.incident),
+                    Some(id.to_string())
+                );
+            }
+        }
+    }
+}
