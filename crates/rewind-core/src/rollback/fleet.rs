@@ -560,10 +560,11 @@ fn run_of<'r, 'a>(runs: &'r [AppRun<'a>], app: &str) -> Result<&'r AppRun<'a>, F
         })
 }
 
-/// Every app's lock, in the order of their names (two people rolling back
-/// overlapping sets of apps never wait on each other in a circle); the
-/// first one held refuses the whole rollback, naming its app, and the
-/// locks taken so far are let go.
+/// Every app's lock: this machine's in the order of the apps' names, the
+/// team's claimed at once (no lock ever waits, so two people rolling back
+/// overlapping sets of apps never wait on each other); the first app, by
+/// name, whose lock is held refuses the whole rollback, naming it, and
+/// the locks taken are let go.
 fn lock_all<'g, 'r, 'a>(
     tools: &FleetTools<'g>,
     apps: impl Iterator<Item = (&'r str, &'r AppRun<'a>)>,
@@ -575,19 +576,29 @@ where
 {
     let mut apps: Vec<(&str, &AppRun<'_>)> = apps.collect();
     apps.sort_by(|a, b| a.0.cmp(b.0));
-    let mut locks = Vec::new();
-    for (app, run) in apps {
-        let lock = crate::team::Lock::acquire(
-            tools.journal,
-            app,
-            &Holder::me(run.options.actor, command),
-            crate::team::Shared::of(tools.git, run.options.app),
-        )
-        .map_err(|e| FleetError::of(app, e))?;
+    let holders: Vec<Holder> = apps
+        .iter()
+        .map(|(_, run)| Holder::me(run.options.actor, command))
+        .collect();
+    let wanted = apps
+        .iter()
+        .zip(&holders)
+        .map(|((app, run), holder)| {
+            (
+                *app,
+                holder,
+                crate::team::Shared::of(tools.git, run.options.app),
+            )
+        })
+        .collect();
+    // The team's locks are claimed all at once (one push each, in
+    // parallel): none waits, so the order does not matter to anyone.
+    let locks = crate::team::Lock::acquire_several(tools.journal, tools.git, wanted)
+        .map_err(|(app, e)| FleetError::of(&app, e))?;
+    for ((app, _), lock) in apps.iter().zip(&locks) {
         if let Some(reason) = lock.alone() {
             progress.notice(app, &crate::team::alone_warning(app, reason));
         }
-        locks.push(lock);
     }
     Ok(locks)
 }

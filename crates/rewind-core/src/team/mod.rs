@@ -62,13 +62,96 @@ impl<'g> Lock<'g> {
         shared: Option<Shared<'g>>,
     ) -> Result<Lock<'g>, LockError> {
         let local = AppLock::acquire(journal, app, holder)?;
+        let team = shared.map(|shared| {
+            let (remote, locks) = (&shared.place.remote, &shared.place.refs.locks);
+            (
+                shared,
+                TeamLock::acquire(shared.git, remote, locks, app, holder),
+            )
+        });
+        Lock::assemble(journal, app, holder, local, team)
+    }
+
+    /// Several apps' locks, for one operation on all of them: this
+    /// machine's first, then the team's claims pushed all at once (with
+    /// `git`, from as many threads), each outcome then taken as
+    /// [`Lock::acquire`] takes it. The first app (in the given order)
+    /// whose lock is held is the error; the locks taken are let go.
+    pub fn acquire_several(
+        journal: &Journal,
+        git: &(dyn Git + Sync),
+        wanted: Vec<(&str, &Holder, Option<Shared<'g>>)>,
+    ) -> Result<Vec<Lock<'g>>, (String, LockError)> {
+        let mut locals = Vec::new();
+        for (app, holder, _) in &wanted {
+            locals.push(AppLock::acquire(journal, app, holder).map_err(|e| (app.to_string(), e))?);
+        }
+        let begun: Vec<_> = wanted
+            .iter()
+            .map(|(app, holder, shared)| {
+                shared.map(|s| {
+                    TeamLock::begin(s.git, &s.place.remote, &s.place.refs.locks, app, holder)
+                })
+            })
+            .collect();
+        let pushed: Vec<Option<Result<crate::git::CasOutcome, GitError>>> =
+            std::thread::scope(|s| {
+                let handles: Vec<_> = begun
+                    .iter()
+                    .map(|b| match b {
+                        Some(Ok(lock::Begun::Claim(claim))) => {
+                            Some(s.spawn(move || claim.push(git)))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
+                    .collect()
+            });
+        let mut teams = Vec::new();
+        for ((begun, pushed), (_, _, shared)) in begun.into_iter().zip(pushed).zip(&wanted) {
+            teams.push(shared.zip(begun).map(|(shared, begun)| {
+                let team = begun.and_then(|b| match b {
+                    lock::Begun::Again(lock) => Ok(lock),
+                    lock::Begun::Claim(claim) => {
+                        let pushed = pushed.unwrap_or_else(|| {
+                            Err(GitError::Spawn {
+                                command: "git push".into(),
+                                source: std::io::Error::other("the push was not made"),
+                            })
+                        });
+                        TeamLock::finish(shared.git, claim, pushed)
+                    }
+                });
+                (shared, team)
+            }));
+        }
+        let mut out = Vec::new();
+        for ((local, team), (app, holder, _)) in locals.into_iter().zip(teams).zip(&wanted) {
+            out.push(
+                Lock::assemble(journal, app, holder, local, team)
+                    .map_err(|e| (app.to_string(), e))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// The lock, from this machine's and the outcome of the team's.
+    fn assemble(
+        journal: &Journal,
+        app: &str,
+        holder: &Holder,
+        local: AppLock,
+        team: Option<(Shared<'g>, Result<TeamLock<'g>, TeamLockError>)>,
+    ) -> Result<Lock<'g>, LockError> {
         let mut took_over = None;
-        let (team, alone) = match shared {
+        let (team, alone) = match team {
             None => (None, None),
-            Some(shared) => {
+            Some((shared, acquired)) => {
                 let (remote, locks) = (&shared.place.remote, &shared.place.refs.locks);
-                match TeamLock::acquire(shared.git, remote, locks, app, holder).or_else(|e| match e
-                {
+                match acquired.or_else(|e| match e {
                     // A rewind of this machine that was killed: this
                     // machine's lock is ours now, so it is gone for sure.
                     TeamLockError::Held(by) if lock::left_by_a_dead_rewind_here(&by, holder) => {
