@@ -593,8 +593,11 @@ where
         .collect();
     // The team's locks are claimed all at once (one push each, in
     // parallel): none waits, so the order does not matter to anyone.
-    let locks = crate::team::Lock::acquire_several(tools.journal, tools.git, wanted)
-        .map_err(|(app, e)| FleetError::of(&app, e))?;
+    let locks =
+        crate::team::Lock::acquire_several(tools.journal, tools.git, wanted).map_err(|e| {
+            let (app, e) = *e;
+            FleetError::of(&app, e)
+        })?;
     for ((app, _), lock) in apps.iter().zip(&locks) {
         if let Some(reason) = lock.alone() {
             progress.notice(app, &crate::team::alone_warning(app, reason));

@@ -81,10 +81,13 @@ impl<'g> Lock<'g> {
         journal: &Journal,
         git: &(dyn Git + Sync),
         wanted: Vec<(&str, &Holder, Option<Shared<'g>>)>,
-    ) -> Result<Vec<Lock<'g>>, (String, LockError)> {
+    ) -> Result<Vec<Lock<'g>>, Box<(String, LockError)>> {
         let mut locals = Vec::new();
         for (app, holder, _) in &wanted {
-            locals.push(AppLock::acquire(journal, app, holder).map_err(|e| (app.to_string(), e))?);
+            locals.push(
+                AppLock::acquire(journal, app, holder)
+                    .map_err(|e| Box::new((app.to_string(), e)))?,
+            );
         }
         let begun: Vec<_> = wanted
             .iter()
@@ -132,7 +135,7 @@ impl<'g> Lock<'g> {
         for ((local, team), (app, holder, _)) in locals.into_iter().zip(teams).zip(&wanted) {
             out.push(
                 Lock::assemble(journal, app, holder, local, team)
-                    .map_err(|e| (app.to_string(), e))?,
+                    .map_err(|e| Box::new((app.to_string(), e)))?,
             );
         }
         Ok(out)
