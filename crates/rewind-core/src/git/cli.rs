@@ -34,6 +34,10 @@ pub struct GitCli {
     timeout: Duration,
     /// The ssh command with `BatchMode=yes`, worked out once.
     batch_ssh: OnceLock<Option<String>>,
+    /// Each remote's URL once read (`git remote get-url`): rewind never
+    /// changes a remote, and several parts of one run ask for it.
+    pub(crate) remote_urls:
+        std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
 }
 
 /// What a finished git process left behind.
@@ -54,6 +58,7 @@ impl GitCli {
             env: Vec::new(),
             timeout: DEFAULT_GIT_TIMEOUT,
             batch_ssh: OnceLock::new(),
+            remote_urls: Default::default(),
         }
     }
 

@@ -215,7 +215,21 @@ impl Git for GitCli {
 
     fn remote_url(&self, name: &str) -> Result<String, GitError> {
         check_arg("remote", name)?;
-        self.run_text(&["remote", "get-url", name])
+        let cached = self
+            .remote_urls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned();
+        if let Some(url) = cached {
+            return Ok(url);
+        }
+        let url = self.run_text(&["remote", "get-url", name])?;
+        self.remote_urls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string(), url.clone());
+        Ok(url)
     }
 
     fn current_branch(&self) -> Result<Option<String>, GitError> {

@@ -345,10 +345,13 @@ pub fn run_fleet(
         .parts(incident.as_str())
         .map_err(|e| FleetError::of(first, e))?;
     let mut starts = Vec::new();
+    let mut pending = Vec::new();
     for ((m, r), lock) in members.iter().zip(locks.iter_mut()) {
         let app = m.plan.app.as_str();
-        lock.set_incident(tools.journal, &incident)
-            .map_err(|e| FleetError::of(app, e))?;
+        pending.push(
+            lock.set_incident_later(tools.journal, &incident)
+                .map_err(|e| FleetError::of(app, e))?,
+        );
         opening_notes(tools.journal, &incident, &m.plan).map_err(|e| FleetError::of(app, e))?;
         let opened_at = parts
             .iter()
@@ -363,7 +366,40 @@ pub fn run_fleet(
             opened_at,
         });
     }
-    let apps = drive(tools, &incident, starts, progress)?;
+    // The team locks name the incident in the background (one push per
+    // app, for whoever is refused next): the rollback waits for none of
+    // them, and they are done, or their failure journaled and told,
+    // before it ends and before the locks are let go.
+    let git = tools.git;
+    let (driven, pushed) = std::thread::scope(|s| {
+        let pushes: Vec<_> = pending
+            .iter()
+            .map(|p| match p {
+                Some(Ok(change)) => Some(s.spawn(move || change.push(git))),
+                _ => None,
+            })
+            .collect();
+        let driven = drive(tools, &incident, starts, progress);
+        let pushed: Vec<_> = pushes
+            .into_iter()
+            .map(|h| h.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
+            .collect();
+        (driven, pushed)
+    });
+    for (((m, _), lock), (pending, pushed)) in members
+        .iter()
+        .zip(locks.iter_mut())
+        .zip(pending.into_iter().zip(pushed))
+    {
+        let app = m.plan.app.as_str();
+        let warning = lock
+            .incident_pushed(tools.journal, &incident, pending, pushed)
+            .map_err(|e| FleetError::of(app, e))?;
+        if let Some(text) = warning {
+            progress.notice(app, &text);
+        }
+    }
+    let apps = driven?;
     drop(locks);
     Ok(FleetSummary { incident, apps })
 }
@@ -524,10 +560,11 @@ fn run_of<'r, 'a>(runs: &'r [AppRun<'a>], app: &str) -> Result<&'r AppRun<'a>, F
         })
 }
 
-/// Every app's lock, in the order of their names (two people rolling back
-/// overlapping sets of apps never wait on each other in a circle); the
-/// first one held refuses the whole rollback, naming its app, and the
-/// locks taken so far are let go.
+/// Every app's lock: this machine's in the order of the apps' names, the
+/// team's claimed at once (no lock ever waits, so two people rolling back
+/// overlapping sets of apps never wait on each other); the first app, by
+/// name, whose lock is held refuses the whole rollback, naming it, and
+/// the locks taken are let go.
 fn lock_all<'g, 'r, 'a>(
     tools: &FleetTools<'g>,
     apps: impl Iterator<Item = (&'r str, &'r AppRun<'a>)>,
@@ -539,19 +576,32 @@ where
 {
     let mut apps: Vec<(&str, &AppRun<'_>)> = apps.collect();
     apps.sort_by(|a, b| a.0.cmp(b.0));
-    let mut locks = Vec::new();
-    for (app, run) in apps {
-        let lock = crate::team::Lock::acquire(
-            tools.journal,
-            app,
-            &Holder::me(run.options.actor, command),
-            crate::team::Shared::of(tools.git, run.options.app),
-        )
-        .map_err(|e| FleetError::of(app, e))?;
+    let holders: Vec<Holder> = apps
+        .iter()
+        .map(|(_, run)| Holder::me(run.options.actor, command))
+        .collect();
+    let wanted = apps
+        .iter()
+        .zip(&holders)
+        .map(|((app, run), holder)| {
+            (
+                *app,
+                holder,
+                crate::team::Shared::of(tools.git, run.options.app),
+            )
+        })
+        .collect();
+    // The team's locks are claimed all at once (one push each, in
+    // parallel): none waits, so the order does not matter to anyone.
+    let locks =
+        crate::team::Lock::acquire_several(tools.journal, tools.git, wanted).map_err(|e| {
+            let (app, e) = *e;
+            FleetError::of(&app, e)
+        })?;
+    for ((app, _), lock) in apps.iter().zip(&locks) {
         if let Some(reason) = lock.alone() {
             progress.notice(app, &crate::team::alone_warning(app, reason));
         }
-        locks.push(lock);
     }
     Ok(locks)
 }

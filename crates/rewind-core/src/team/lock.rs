@@ -102,22 +102,70 @@ impl<'g> TeamLock<'g> {
         app: &str,
         holder: &Holder,
     ) -> Result<TeamLock<'g>, TeamLockError> {
+        match TeamLock::begin(git, remote, locks, app, holder)? {
+            Begun::Again(lock) => Ok(lock),
+            Begun::Claim(claim) => {
+                let pushed = claim.push(git);
+                TeamLock::finish(git, claim, pushed)
+            }
+        }
+    }
+
+    /// [`TeamLock::acquire`] up to its push: the lock this process holds
+    /// already, or the claim to push ([`Claim::push`], on any thread),
+    /// whose outcome [`TeamLock::finish`] takes.
+    pub fn begin(
+        git: &'g dyn Git,
+        remote: &str,
+        locks: &str,
+        app: &str,
+        holder: &Holder,
+    ) -> Result<Begun<'g>, TeamLockError> {
         let refname = lock_ref(locks, app);
         {
             let mut held = held();
             if let Some((commit, count)) = held.get_mut(&key(git, remote, &refname, holder)) {
                 *count += 1;
-                return Ok(TeamLock {
+                return Ok(Begun::Again(TeamLock {
                     git,
                     remote: remote.to_string(),
                     refname,
                     commit: commit.clone(),
                     holder: holder.clone(),
                     released: false,
-                });
+                }));
             }
         }
-        claim(git, remote, locks, app, holder, None)
+        let commit = git
+            .record_commit(&message(app, holder), &holder.user, None)
+            .map_err(|e| TeamLockError::Unavailable {
+                reason: e.to_string(),
+            })?;
+        Ok(Begun::Claim(Claim {
+            remote: remote.to_string(),
+            locks: locks.to_string(),
+            app: app.to_string(),
+            refname,
+            commit,
+            holder: holder.clone(),
+        }))
+    }
+
+    /// Takes the outcome of `claim`'s push: the lock, or who holds it.
+    pub fn finish(
+        git: &'g dyn Git,
+        claim: Claim,
+        pushed: Result<CasOutcome, GitError>,
+    ) -> Result<TeamLock<'g>, TeamLockError> {
+        let Claim {
+            remote,
+            locks,
+            app,
+            commit,
+            holder,
+            ..
+        } = claim;
+        claimed(git, &remote, &locks, &app, &holder, None, commit, pushed)
     }
 
     /// Takes over the lock `by` shows, left by a rewind of this very
@@ -136,28 +184,55 @@ impl<'g> TeamLock<'g> {
 
     /// Adds the incident the operation opened, for whoever is refused
     /// next: the lock moves to a new commit saying so, only from ours.
-    pub fn set_incident(&mut self, app: &str, incident: &str) -> Result<(), GitError> {
+    /// `Ok(false)` when the lock was not ours any more on the remote.
+    pub fn set_incident(&mut self, app: &str, incident: &str) -> Result<bool, GitError> {
+        let pending = self.incident_move(app, incident)?;
+        let pushed = self.push(&pending);
+        self.moved(pending, pushed)
+    }
+
+    /// The commit naming `incident`, written but not pushed yet: the push
+    /// ([`IncidentMove::push`]) may run on another thread while the
+    /// operation goes on, then [`TeamLock::moved`] takes its outcome.
+    pub fn incident_move(&self, app: &str, incident: &str) -> Result<IncidentMove, GitError> {
         let mut holder = self.holder.clone();
         holder.incident = Some(incident.to_string());
         let commit =
             self.git
                 .record_commit(&message(app, &holder), &holder.user, Some(&self.commit))?;
-        if self.git.push_cas(
-            &self.remote,
-            &self.refname,
-            Some(&self.commit),
-            Some(&commit),
-        )? == CasOutcome::Done
-        {
-            if let Some((held, _)) =
-                held().get_mut(&key(self.git, &self.remote, &self.refname, &self.holder))
-            {
-                *held = commit.clone();
-            }
-            self.commit = commit;
-            self.holder = holder;
+        Ok(IncidentMove {
+            remote: self.remote.clone(),
+            refname: self.refname.clone(),
+            from: self.commit.clone(),
+            to: commit,
+            holder,
+        })
+    }
+
+    /// Pushes `pending` with this lock's own git.
+    pub fn push(&self, pending: &IncidentMove) -> Result<CasOutcome, GitError> {
+        pending.push(self.git)
+    }
+
+    /// Takes the outcome of `pending`'s push: the lock is now its commit
+    /// when the push was done; `Ok(false)` when the ref was not ours any
+    /// more (or the remote refused it), `Err` when git failed.
+    pub fn moved(
+        &mut self,
+        pending: IncidentMove,
+        pushed: Result<CasOutcome, GitError>,
+    ) -> Result<bool, GitError> {
+        if pushed? != CasOutcome::Done {
+            return Ok(false);
         }
-        Ok(())
+        if let Some((held, _)) =
+            held().get_mut(&key(self.git, &self.remote, &self.refname, &self.holder))
+        {
+            *held = pending.to.clone();
+        }
+        self.commit = pending.to;
+        self.holder = pending.holder;
+        Ok(true)
     }
 
     /// Releases the lock when this is its last guard in the process.
@@ -206,6 +281,55 @@ impl<'g> TeamLock<'g> {
     }
 }
 
+/// [`TeamLock::begin`]'s answer.
+pub enum Begun<'g> {
+    /// This process holds the lock already: one more guard.
+    Again(TeamLock<'g>),
+    /// The lock's commit is written; its push is to be made.
+    Claim(Claim),
+}
+
+/// A team lock's claim: its commit written, its compare-and-swap push (the
+/// ref must not exist) to be made, on any thread.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    remote: String,
+    locks: String,
+    app: String,
+    refname: String,
+    commit: String,
+    holder: Holder,
+}
+
+impl Claim {
+    pub fn push(&self, git: &dyn Git) -> Result<CasOutcome, GitError> {
+        git.push_cas(&self.remote, &self.refname, None, Some(&self.commit))
+    }
+}
+
+/// A lock's move to the commit naming its incident, to be pushed: plain
+/// data, so that the push can run on another thread.
+#[derive(Debug, Clone)]
+pub struct IncidentMove {
+    remote: String,
+    refname: String,
+    from: String,
+    to: String,
+    holder: Holder,
+}
+
+impl IncidentMove {
+    /// The compare-and-swap push: the lock moves only from our commit.
+    pub fn push(&self, git: &dyn Git) -> Result<CasOutcome, GitError> {
+        git.push_cas(
+            &self.remote,
+            &self.refname,
+            Some(&self.from),
+            Some(&self.to),
+        )
+    }
+}
+
 impl std::fmt::Debug for TeamLock<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TeamLock")
@@ -235,10 +359,27 @@ fn claim<'g>(
         .record_commit(&message(app, holder), &holder.user, None)
         .map_err(unavailable)?;
     let expected = replacing.map(|by| by.commit.as_str());
-    match git
-        .push_cas(remote, &refname, expected, Some(&commit))
-        .map_err(unavailable)?
-    {
+    let pushed = git.push_cas(remote, &refname, expected, Some(&commit));
+    claimed(git, remote, locks, app, holder, replacing, commit, pushed)
+}
+
+/// What a claim's push says: the lock is ours, or who holds it.
+#[allow(clippy::too_many_arguments)]
+fn claimed<'g>(
+    git: &'g dyn Git,
+    remote: &str,
+    locks: &str,
+    app: &str,
+    holder: &Holder,
+    replacing: Option<&HeldBy>,
+    commit: String,
+    pushed: Result<CasOutcome, GitError>,
+) -> Result<TeamLock<'g>, TeamLockError> {
+    let refname = lock_ref(locks, app);
+    let unavailable = |e: GitError| TeamLockError::Unavailable {
+        reason: e.to_string(),
+    };
+    match pushed.map_err(unavailable)? {
         CasOutcome::Done => {}
         CasOutcome::Moved => {
             return Err(match read(git, remote, locks, app) {
