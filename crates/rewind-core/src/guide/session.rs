@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::i18n::Lang;
 use crate::journal::{EntryKind, Holder, IncidentId};
 use crate::prompt::{Choice, PromptError, Prompter};
 use crate::tree::{
@@ -280,37 +281,16 @@ impl Session<'_, '_> {
             }
         }
         let text = node.text.get(lang).to_string();
-        let preset_answer = preset.get(&node.id).filter(|_| !used.contains(&node.id));
-        let (answer_id, source) = match preset_answer {
-            Some(a) => {
-                used.insert(node.id.clone());
-                (a.to_string(), AnswerSource::Preset)
-            }
-            None => {
-                let choices: Vec<Choice> = question
-                    .answers
-                    .iter()
-                    .map(|a| Choice {
-                        id: a.id.clone(),
-                        label: a.label.get(lang).to_string(),
-                    })
-                    .collect();
-                let index = suggested
-                    .as_deref()
-                    .and_then(|s| question.answers.iter().position(|a| a.id == s));
-                match self.prompter.choose(&text, &choices, index) {
-                    Ok(i) => (question.answers[i].id.clone(), AnswerSource::Prompt),
-                    Err(PromptError::NobodyToAsk { .. }) => {
-                        return Err(GuideError::Unanswered(UnansweredQuestion {
-                            id: node.id.clone(),
-                            text,
-                            answers: question.answers.iter().map(|a| a.id.clone()).collect(),
-                        }));
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        };
+        let (answer_id, source) = pick_answer(
+            self.prompter,
+            preset,
+            used,
+            node,
+            question,
+            &text,
+            suggested.as_deref(),
+            lang,
+        )?;
         let answer = question
             .answer(&answer_id)
             .ok_or_else(|| unreachable_walk(&format!("unknown answer {answer_id}")))?;
@@ -673,4 +653,43 @@ fn unreachable_walk(what: &str) -> GuideError {
     GuideError::Prompt(PromptError::Io(std::io::Error::other(format!(
         "the decision tree walk went wrong: {what}"
     ))))
+}
+
+/// The answer to `question`: the preset's, once (a tree's loop back to the
+/// question asks the person the second time), else the person's through
+/// the prompter, with the evidence's suggestion preselected. Nobody to ask
+/// is the question left unanswered, named with its answers.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn pick_answer(
+    prompter: &dyn Prompter,
+    preset: &PresetAnswers,
+    used: &mut HashSet<String>,
+    node: &Node,
+    question: &Question,
+    text: &str,
+    suggested: Option<&str>,
+    lang: Lang,
+) -> Result<(String, AnswerSource), GuideError> {
+    if let Some(a) = preset.get(&node.id).filter(|_| !used.contains(&node.id)) {
+        used.insert(node.id.clone());
+        return Ok((a.to_string(), AnswerSource::Preset));
+    }
+    let choices: Vec<Choice> = question
+        .answers
+        .iter()
+        .map(|a| Choice {
+            id: a.id.clone(),
+            label: a.label.get(lang).to_string(),
+        })
+        .collect();
+    let index = suggested.and_then(|s| question.answers.iter().position(|a| a.id == s));
+    match prompter.choose(text, &choices, index) {
+        Ok(i) => Ok((question.answers[i].id.clone(), AnswerSource::Prompt)),
+        Err(PromptError::NobodyToAsk { .. }) => Err(GuideError::Unanswered(UnansweredQuestion {
+            id: node.id.clone(),
+            text: text.to_string(),
+            answers: question.answers.iter().map(|a| a.id.clone()).collect(),
+        })),
+        Err(e) => Err(e.into()),
+    }
 }

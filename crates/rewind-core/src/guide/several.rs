@@ -44,12 +44,12 @@ use crate::tree::{
 };
 
 use super::actions::{ActionOutcome, ActionReport, Failure, Stop};
-use super::error::{GuideError, UnansweredQuestion};
+use super::error::GuideError;
 use super::evidence::ProbeResult;
-use super::narrator::{AnswerSource, Narrator};
+use super::narrator::Narrator;
 use super::probes::{self, Known};
 use super::say::{leaves, walk as words};
-use super::session::{GuideSummary, Outcome};
+use super::session::{GuideSummary, Outcome, pick_answer};
 use super::ticket::{self, AnswerRecord, TicketDraft, TicketInput};
 use super::tools::{GuideOptions, Tools};
 use super::{COMMAND, redeploy, restore, switch_off};
@@ -380,37 +380,16 @@ impl<'a> Several<'_, 'a> {
             evidence_data = Value::Array(by_app);
         }
         let text = node.text.get(lang).to_string();
-        let preset_answer = preset.get(&node.id).filter(|_| !used.contains(&node.id));
-        let (answer_id, source) = match preset_answer {
-            Some(a) => {
-                used.insert(node.id.clone());
-                (a.to_string(), AnswerSource::Preset)
-            }
-            None => {
-                let choices: Vec<Choice> = question
-                    .answers
-                    .iter()
-                    .map(|a| Choice {
-                        id: a.id.clone(),
-                        label: a.label.get(lang).to_string(),
-                    })
-                    .collect();
-                let index = suggested
-                    .as_deref()
-                    .and_then(|s| question.answers.iter().position(|a| a.id == s));
-                match self.prompter.choose(&text, &choices, index) {
-                    Ok(i) => (question.answers[i].id.clone(), AnswerSource::Prompt),
-                    Err(PromptError::NobodyToAsk { .. }) => {
-                        return Err(GuideError::Unanswered(UnansweredQuestion {
-                            id: node.id.clone(),
-                            text,
-                            answers: question.answers.iter().map(|a| a.id.clone()).collect(),
-                        }));
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        };
+        let (answer_id, source) = pick_answer(
+            self.prompter,
+            preset,
+            used,
+            node,
+            question,
+            &text,
+            suggested.as_deref(),
+            lang,
+        )?;
         let answer = question
             .answer(&answer_id)
             .ok_or_else(|| astray(&format!("unknown answer {answer_id}")))?;
