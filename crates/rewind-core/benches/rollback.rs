@@ -28,82 +28,12 @@ use rewind_core::rollback::{
 };
 use rewind_sandbox::{AppSeed, Sandbox, SandboxConfig, ScmSeed};
 use rewind_test_support::{GIT_ENV, git};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const COMMITS: usize = 20_000;
 const EVERY: usize = 10; // one tag every ten commits: 2,000 tags
 const LATENCY_MS: u64 = 50;
 const RUNS: usize = 3;
-
-/// The origin, written at once with `git fast-import`.
-fn build_origin(origin: &Path) {
-    git(
-        origin.parent().expect("parent"),
-        &[
-            "init",
-            "--quiet",
-            "--bare",
-            "--initial-branch=main",
-            origin.to_str().expect("utf-8"),
-        ],
-    );
-    let mut stream = String::with_capacity(COMMITS * 200);
-    for i in 1..=COMMITS {
-        let tagged = i % EVERY == 0;
-        let version = format!("1.{}.0", i / EVERY);
-        let content = if tagged {
-            format!("{{\"name\":\"shop\",\"version\":\"{version}\"}}\n")
-        } else {
-            format!("{{\"name\":\"shop\",\"version\":\"{version}-dev.{i}\"}}\n")
-        };
-        let message = format!("commit {i}\n");
-        stream.push_str(&format!(
-            "commit refs/heads/main\nmark :{i}\ncommitter bench <bench@rewind.invalid> {} +0000\ndata {}\n{message}",
-            1_700_000_000 + i * 60,
-            message.len()
-        ));
-        if i > 1 {
-            stream.push_str(&format!("from :{}\n", i - 1));
-        }
-        stream.push_str(&format!(
-            "M 644 inline package.json\ndata {}\n{content}\n",
-            content.len()
-        ));
-        if tagged {
-            stream.push_str(&format!("reset refs/tags/v{version}\nfrom :{i}\n\n"));
-        }
-    }
-    let mut child = Command::new("git")
-        .args(["fast-import", "--quiet"])
-        .current_dir(origin)
-        .envs(GIT_ENV)
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("fast-import");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stream.as_bytes())
-        .expect("write");
-    assert!(child.wait().expect("wait").success());
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into()
-}
-
-fn admin(sandbox: &Sandbox, path: &str, body: Value) {
-    let r = agent()
-        .post(&format!("{}{path}", sandbox.base_url()))
-        .send_json(body)
-        .expect("admin");
-    assert!(r.status().is_success(), "{path}: {}", r.status());
-}
 
 /// A fresh clone and a fresh sandbox running the newest release, its
 /// predecessor deployed before it, and 50 ms on every API request.
@@ -213,6 +143,10 @@ impl Progress for UntilDeployAccepted {
 /// method and path come from its span).
 #[path = "support/trace.rs"]
 mod trace;
+#[path = "support/world.rs"]
+mod world;
+
+use world::{admin, build_origin, floor_once, median};
 
 static TRACE: std::sync::OnceLock<&'static trace::Lines> = std::sync::OnceLock::new();
 
@@ -319,43 +253,6 @@ curl -s -o /dev/null -f -H "Authorization: Bearer $BEARER" -H "Content-Type: app
     elapsed
 }
 
-/// The floor: a token exchange, the push of the target commit as the
-/// release branch, and the manual deploy request, one after the other.
-fn floor_once(work: &Path, sandbox: &Sandbox, tag: &str) -> Duration {
-    use base64::Engine as _;
-    let base = sandbox.base_url();
-    let basic =
-        base64::engine::general_purpose::STANDARD.encode(format!(":{}", sandbox.api_token()));
-    let start = Instant::now();
-    let mut answer = agent()
-        .post(&format!("{base}/v1/tokens/exchange"))
-        .header("Authorization", &format!("Basic {basic}"))
-        .send_empty()
-        .expect("token exchange");
-    assert!(
-        answer.status().is_success(),
-        "exchange: {}",
-        answer.status()
-    );
-    let body: Value = answer.body_mut().read_json().expect("exchange answer");
-    let bearer = body["token"].as_str().expect("a bearer token").to_string();
-    let refspec = format!("{tag}^{{commit}}:refs/heads/release/{tag}");
-    git(work, &["push", "--quiet", "origin", &refspec]);
-    let answer = agent()
-        .post(&format!("{base}/v1/apps/shop/scm_repo_link/manual_deploy"))
-        .header("Authorization", &format!("Bearer {bearer}"))
-        .send_json(json!({"branch": format!("release/{tag}")}))
-        .expect("deploy");
-    let elapsed = start.elapsed();
-    assert!(answer.status().is_success(), "deploy: {}", answer.status());
-    elapsed
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 fn main() {
     let verbose = std::env::var_os("REWIND_BENCH_TRACE").is_some();
     let lines: &'static trace::Lines = Box::leak(Box::new(trace::Lines::new(verbose)));
@@ -365,7 +262,7 @@ fn main() {
     let origin = dir.path().join("origin.git");
     std::fs::create_dir_all(&origin).expect("origin dir");
     let t = Instant::now();
-    build_origin(&origin);
+    build_origin(&origin, COMMITS, EVERY);
     let tags = git(&origin, &["tag"]).lines().count();
     let commits = git(&origin, &["rev-list", "--count", "main"]);
     println!(
@@ -391,7 +288,7 @@ fn main() {
         let work = dir.path().join(format!("floor-{i}"));
         let (sandbox, _) = setup(&work, &origin);
         git(&work, &["fetch", "--quiet", "--tags", "origin"]);
-        floor_times.push(floor_once(&work, &sandbox, &target));
+        floor_times.push(floor_once(&work, &sandbox, "shop", &target));
     }
     let (rewind, floor) = (median(rewind_times), median(floor_times));
     let without_fetch = median(without_fetch);

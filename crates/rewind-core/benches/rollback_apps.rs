@@ -26,7 +26,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rewind_core::config::Config;
@@ -44,6 +43,10 @@ use serde_json::{Value, json};
 
 #[path = "support/trace.rs"]
 mod trace;
+#[path = "support/world.rs"]
+mod world;
+
+use world::{admin, agent, build_origin, floor_once, median};
 
 const COMMITS: usize = 200;
 const EVERY: usize = 10; // one tag every ten commits: 20 tags
@@ -52,78 +55,6 @@ const RUNS: usize = 3;
 const SIZES: [usize; 3] = [1, 2, 5];
 
 static TRACE: std::sync::OnceLock<&'static trace::Lines> = std::sync::OnceLock::new();
-
-/// The origin, written at once with `git fast-import`: one package whose
-/// releases every app deploys (a release-please repository releasing
-/// front, API and workers together).
-fn build_origin(origin: &Path) {
-    git(
-        origin.parent().expect("parent"),
-        &[
-            "init",
-            "--quiet",
-            "--bare",
-            "--initial-branch=main",
-            origin.to_str().expect("utf-8"),
-        ],
-    );
-    let mut stream = String::new();
-    for i in 1..=COMMITS {
-        let tagged = i % EVERY == 0;
-        let version = format!("1.{}.0", i / EVERY);
-        let content = if tagged {
-            format!("{{\"name\":\"shop\",\"version\":\"{version}\"}}\n")
-        } else {
-            format!("{{\"name\":\"shop\",\"version\":\"{version}-dev.{i}\"}}\n")
-        };
-        let message = format!("commit {i}\n");
-        stream.push_str(&format!(
-            "commit refs/heads/main\nmark :{i}\ncommitter bench <bench@rewind.invalid> {} +0000\ndata {}\n{message}",
-            1_700_000_000 + i * 60,
-            message.len()
-        ));
-        if i > 1 {
-            stream.push_str(&format!("from :{}\n", i - 1));
-        }
-        stream.push_str(&format!(
-            "M 644 inline package.json\ndata {}\n{content}\n",
-            content.len()
-        ));
-        if tagged {
-            stream.push_str(&format!("reset refs/tags/v{version}\nfrom :{i}\n\n"));
-        }
-    }
-    let mut child = Command::new("git")
-        .args(["fast-import", "--quiet"])
-        .current_dir(origin)
-        .envs(GIT_ENV)
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("fast-import");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stream.as_bytes())
-        .expect("write");
-    assert!(child.wait().expect("wait").success());
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into()
-}
-
-fn admin(sandbox: &Sandbox, path: &str, body: Value) {
-    let r = agent()
-        .post(&format!("{}{path}", sandbox.base_url()))
-        .send_json(body)
-        .expect("admin");
-    assert!(r.status().is_success(), "{path}: {}", r.status());
-}
 
 fn app_names(n: usize) -> Vec<String> {
     (1..=n).map(|i| format!("app-{i}")).collect()
@@ -344,43 +275,6 @@ fn rewind_once(work: &Path, sandbox: &Sandbox, apps: &[String]) -> Measure {
     measure
 }
 
-/// The floor: a token exchange, the push of the target commit as the
-/// release branch, and the manual deploy request, one after the other.
-fn floor_once(work: &Path, sandbox: &Sandbox, tag: &str) -> Duration {
-    use base64::Engine as _;
-    let base = sandbox.base_url();
-    let basic =
-        base64::engine::general_purpose::STANDARD.encode(format!(":{}", sandbox.api_token()));
-    let start = Instant::now();
-    let mut answer = agent()
-        .post(&format!("{base}/v1/tokens/exchange"))
-        .header("Authorization", &format!("Basic {basic}"))
-        .send_empty()
-        .expect("token exchange");
-    assert!(
-        answer.status().is_success(),
-        "exchange: {}",
-        answer.status()
-    );
-    let body: Value = answer.body_mut().read_json().expect("exchange answer");
-    let bearer = body["token"].as_str().expect("a bearer token").to_string();
-    let refspec = format!("{tag}^{{commit}}:refs/heads/release/{tag}");
-    git(work, &["push", "--quiet", "origin", &refspec]);
-    let answer = agent()
-        .post(&format!("{base}/v1/apps/app-1/scm_repo_link/manual_deploy"))
-        .header("Authorization", &format!("Bearer {bearer}"))
-        .send_json(json!({"branch": format!("release/{tag}")}))
-        .expect("deploy");
-    let elapsed = start.elapsed();
-    assert!(answer.status().is_success(), "deploy: {}", answer.status());
-    elapsed
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 fn main() {
     let verbose = std::env::var_os("REWIND_BENCH_TRACE").is_some();
     let lines: &'static trace::Lines = Box::leak(Box::new(trace::Lines::new(verbose)));
@@ -389,7 +283,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let origin = dir.path().join("origin.git");
     std::fs::create_dir_all(&origin).expect("origin dir");
-    build_origin(&origin);
+    build_origin(&origin, COMMITS, EVERY);
     let tags = git(&origin, &["tag"]).lines().count();
     let commits = git(&origin, &["rev-list", "--count", "main"]);
     println!(
@@ -436,7 +330,7 @@ fn main() {
         let work = dir.path().join(format!("floor-{i}"));
         let sandbox = setup(&work, &origin, &app_names(1));
         git(&work, &["fetch", "--quiet", "--tags", "origin"]);
-        floors.push(floor_once(&work, &sandbox, &target));
+        floors.push(floor_once(&work, &sandbox, "app-1", &target));
     }
     let floor = median(floors);
     let (one, five) = (medians[&1], medians[&5]);
