@@ -42,40 +42,9 @@ impl World {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir(dir.path().join("home")).expect("home");
         std::fs::create_dir(dir.path().join("journal")).expect("journal");
-        git(
-            dir.path(),
-            &[
-                "init",
-                "--quiet",
-                "--bare",
-                "--initial-branch=main",
-                "origin.git",
-            ],
-        );
-        git(dir.path(), &["clone", "--quiet", "origin.git", "work"]);
-        let work = dir.path().join("work");
+        let work = crate::support::origin_and_clone(dir.path());
         let release = |version: &str, extra: &[(&str, &str)]| {
-            std::fs::write(
-                work.join("package.json"),
-                format!("{{\"name\":\"shop\",\"version\":\"{version}\"}}\n"),
-            )
-            .expect("write");
-            for (path, text) in extra {
-                let full = work.join(path);
-                std::fs::create_dir_all(full.parent().expect("parent")).expect("dirs");
-                std::fs::write(full, text).expect("write");
-            }
-            git(&work, &["add", "--all"]);
-            git(
-                &work,
-                &[
-                    "commit",
-                    "--quiet",
-                    "-m",
-                    &format!("chore(main): release {version}"),
-                ],
-            );
-            git(&work, &["tag", &format!("v{version}")]);
+            crate::support::release(&work, version, extra);
         };
         // With a database, the bad release's migration destroys data: the
         // evidence calls for a restore.

@@ -296,3 +296,47 @@ pub fn step_data<'a>(journal: &'a [Value], kind: &str) -> Vec<(&'a str, &'a Valu
         .map(|e| (e["step"].as_str().unwrap_or_default(), &e["data"]))
         .collect()
 }
+
+/// A bare `origin.git` in `dir` and its clone `work`, returned: the app's
+/// repository as the tests' worlds start it.
+pub fn origin_and_clone(dir: &Path) -> std::path::PathBuf {
+    git(
+        dir,
+        &[
+            "init",
+            "--quiet",
+            "--bare",
+            "--initial-branch=main",
+            "origin.git",
+        ],
+    );
+    git(dir, &["clone", "--quiet", "origin.git", "work"]);
+    dir.join("work")
+}
+
+/// A release-please release in `work`: `package.json` at `version`, the
+/// `extra` files written, committed as release-please does, tagged
+/// `v{version}`.
+pub fn release(work: &Path, version: &str, extra: &[(&str, &str)]) {
+    std::fs::write(
+        work.join("package.json"),
+        format!("{{\"name\":\"shop\",\"version\":\"{version}\"}}\n"),
+    )
+    .expect("write");
+    for (path, text) in extra {
+        let full = work.join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("dirs");
+        std::fs::write(full, text).expect("write");
+    }
+    git(work, &["add", "--all"]);
+    git(
+        work,
+        &[
+            "commit",
+            "--quiet",
+            "-m",
+            &format!("chore(main): release {version}"),
+        ],
+    );
+    git(work, &["tag", &format!("v{version}")]);
+}
