@@ -102,13 +102,32 @@ fn summary_line(s: &AppStatus, now: DateTime<Utc>, style: &Style) -> String {
     )
 }
 
+/// The whole picture of one app, one section after the other: what runs,
+/// what would be rolled back to, what is held, the database, the recent
+/// deployments, then warnings and notes on stderr.
 fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
+    print_header(s, style);
+    print_running(s, now, style);
+    print_last_good(s, now, style);
+    print_marks(s, style);
+    print_in_progress(s, now, style);
+    print_hold(s);
+    print_auto_deploy(s, style);
+    print_database(s, style);
+    print_recent(s, style);
+    print_warnings_and_notes(s);
+}
+
+fn print_header(s: &AppStatus, style: &Style) {
     let region = s.app.region.as_deref().unwrap_or("?");
     outln!(
         "{}  {}  (region {region})",
         style.bold(&s.app.name),
         app_state(&s.app.status, style)
     );
+}
+
+fn print_running(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
     match &s.situation.current {
         Some(c) => outln!(
             "  now running   {} ({}) since {}, deployment {}",
@@ -119,6 +138,9 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
         ),
         None => outln!("  now running   nothing: no successful deployment yet"),
     }
+}
+
+fn print_last_good(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
     match &s.situation.last_good {
         Some(g) => outln!(
             "  last good     {} ({}), deployed {}",
@@ -133,6 +155,11 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
             "  last good     none found: no earlier successful deployment of another release"
         ),
     }
+}
+
+/// Releases marked bad, left out of "last good", each with the command that
+/// takes its mark back.
+fn print_marks(s: &AppStatus, style: &Style) {
     for mark in &s.marked_bad {
         let what = mark
             .label
@@ -148,6 +175,9 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
             ui::sanitize(mark.tag.as_deref().unwrap_or(what), false)
         );
     }
+}
+
+fn print_in_progress(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
     if let Some(d) = &s.situation.in_progress {
         outln!(
             "  in progress   deployment {} is {} (started {})",
@@ -156,6 +186,9 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
             when(d.created_at, now)
         );
     }
+}
+
+fn print_hold(s: &AppStatus) {
     if let Some(h) = &s.hold {
         outln!(
             "  hold          auto-deploy held by rewind since {} by {} (incident {}); `rewind unhold {}` restores it",
@@ -165,6 +198,9 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
             s.app.name
         );
     }
+}
+
+fn print_auto_deploy(s: &AppStatus, style: &Style) {
     match &s.scm_link {
         Some(l) if l.auto_deploy_enabled => outln!(
             "  auto-deploy   {} for branch {}: a push there deploys by itself (rewind hold switches it off)",
@@ -180,6 +216,11 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
             None => outln!("  auto-deploy   no SCM link"),
         },
     }
+}
+
+/// The addon, its state, its point-in-time window and its backups; a part
+/// that could not be read says so instead of looking absent.
+fn print_database(s: &AppStatus, style: &Style) {
     match &s.database {
         Some(db) => {
             let state = db
@@ -238,6 +279,9 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
             None => outln!("  database      none"),
         },
     }
+}
+
+fn print_recent(s: &AppStatus, style: &Style) {
     outln!();
     outln!("Recent deployments");
     outln!(
@@ -271,6 +315,9 @@ fn print_full(s: &AppStatus, now: DateTime<Utc>, style: &Style) {
             item.release.source
         );
     }
+}
+
+fn print_warnings_and_notes(s: &AppStatus) {
     // Warnings and notes go to stderr: painted for that stream.
     let err_style = Style::stderr();
     for w in &s.warnings {
