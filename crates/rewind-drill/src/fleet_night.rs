@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 
 use rewind_core::config::AppConfig;
 use rewind_core::db::database_addon;
-use rewind_core::follow::{FollowOptions, follow};
-use rewind_core::health::{HealthReport, check};
+use rewind_core::follow::FollowOptions;
+use rewind_core::health::HealthReport;
 use rewind_core::interrupt::Interrupt;
 use rewind_core::journal::{Incident, StepState};
 use rewind_core::platform::{Deployment, Platform};
@@ -23,7 +23,7 @@ use crate::admin::{Admin, Row};
 use crate::checks::{Check, DataLoss, auto_deploy_held, has, row_lines, running_commit};
 use crate::error::DrillError;
 use crate::monorepo::{API, FRONT, FRONT_FLAG, LinkedRelease, RELEASES, bad, good};
-use crate::night::{Reporter, StepLine};
+use crate::night::{Reporter, StepLine, follow_to_success, health_check, seed_nightly};
 use crate::pace::Pace;
 use crate::workspace::Workspace;
 
@@ -69,11 +69,7 @@ impl FleetBroken {
 
 impl FleetStage<'_> {
     pub fn follow_options(&self) -> FollowOptions {
-        FollowOptions {
-            timeout: self.pace.deploy * 40 + std::time::Duration::from_secs(30),
-            poll_interval: self.pace.poll,
-            use_stream: true,
-        }
+        self.pace.follow_options()
     }
 
     fn app(&self, name: &str) -> &AppConfig {
@@ -86,16 +82,12 @@ impl FleetStage<'_> {
         let addon = database_addon(self.platform, API, wanted)
             .map_err(DrillError::Database)?
             .id;
-        let since = Instant::now();
-        let now = Utc::now();
-        let nightly: Vec<DateTime<Utc>> =
-            (1..=3).map(|d| now - chrono::Duration::days(d)).collect();
-        self.admin.seed_backups(&addon, &nightly)?;
-        reporter.step(&StepLine::done(
-            "nightly backups",
+        seed_nightly(
+            self.admin,
+            &addon,
             "the api's database: one a night for the last 3 nights",
-            since,
-        ));
+            reporter,
+        )?;
         for release in RELEASES.iter().filter(|r| !r.is_bad()) {
             self.deploy_both(release, reporter)?;
             self.write(&addon, release, reporter)?;
@@ -146,21 +138,12 @@ impl FleetStage<'_> {
                 .last_status
                 .map_or("nothing".to_string(), |s| format!("HTTP {s}")),
         ));
-        let margin = self
-            .api
-            .database
-            .as_ref()
-            .map_or(self.pace.margin, |d| d.margin);
         let created = bad_deployments
             .iter()
             .find(|(app, _)| app == API)
             .and_then(|(_, d)| d.created_at)
             .unwrap_or(alert_at);
-        let restore_point = chrono::SubsecRound::trunc_subsecs(
-            created
-                - chrono::Duration::from_std(margin).unwrap_or_else(|_| chrono::Duration::zero()),
-            0,
-        );
+        let restore_point = self.pace.restore_point(self.api, created);
         Ok(FleetBroken {
             addon,
             bad_deployments,
@@ -214,27 +197,15 @@ impl FleetStage<'_> {
         }
         let mut done = Vec::new();
         for (app, tag, id) in started {
-            let followed = follow(
+            let deployment = follow_to_success(
                 self.platform,
                 app,
                 &id,
+                &tag,
                 &self.follow_options(),
                 self.interrupt,
-                &mut |_| {},
-            )
-            .map_err(|source| DrillError::Follow {
-                version: tag.clone(),
-                source,
-            })?;
-            let deployment = followed.deployment;
-            if !deployment.status.is_success() {
-                return Err(DrillError::Deploy {
-                    version: tag,
-                    id: deployment.id,
-                    status: deployment.status.to_string(),
-                    tail: followed.tail,
-                });
-            }
+                &mut || {},
+            )?;
             done.push((app.to_string(), deployment));
         }
         let ids: Vec<String> = done
@@ -251,18 +222,7 @@ impl FleetStage<'_> {
 
     /// An app's health check, as monitoring runs it.
     pub fn health_check(&self, app: &str) -> Result<HealthReport, DrillError> {
-        let health = self.app(app).health_check.as_ref().ok_or_else(|| {
-            DrillError::NotBroken(format!(
-                "the drill's rewind.toml has no health check for {app}"
-            ))
-        })?;
-        Ok(check(
-            &health.url,
-            health.expect_status,
-            health.retries,
-            health.interval,
-            self.interrupt,
-        ))
+        health_check(self.app(app), self.interrupt, app)
     }
 }
 
@@ -404,7 +364,7 @@ fn restored_after_backup(parts: &[Incident]) -> Check {
             Check::new(
                 what,
                 done && ordered,
-                format!("backup {:?}, restore {:?}", b.state, r.state).to_lowercase(),
+                format!("backup {}, restore {}", b.state.label(), r.state.label()),
             )
         }
         _ => Check::new(

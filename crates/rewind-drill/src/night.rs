@@ -98,11 +98,7 @@ impl Broken {
 
 impl Stage<'_> {
     pub fn follow_options(&self) -> FollowOptions {
-        FollowOptions {
-            timeout: self.pace.deploy * 40 + std::time::Duration::from_secs(30),
-            poll_interval: self.pace.poll,
-            use_stream: true,
-        }
+        self.pace.follow_options()
     }
 
     /// Deploys the good releases, then breaks production with v1.3.0.
@@ -228,19 +224,8 @@ impl Stage<'_> {
                 .last_status
                 .map_or("nothing".to_string(), |s| format!("HTTP {s}")),
         ));
-        let margin = self
-            .app
-            .database
-            .as_ref()
-            .map_or(self.pace.margin, |d| d.margin);
         let created = bad_deployment.created_at.unwrap_or(alert_at);
-        // The instant every restore path of rewind goes back to (the
-        // drill's window opened long before: whole seconds).
-        let restore_point = chrono::SubsecRound::trunc_subsecs(
-            created
-                - chrono::Duration::from_std(margin).unwrap_or_else(|_| chrono::Duration::zero()),
-            0,
-        );
+        let restore_point = self.pace.restore_point(self.app, created);
         Ok(Broken {
             addon,
             bad_deployment,
@@ -255,16 +240,12 @@ impl Stage<'_> {
     /// through the API, production writing its orders under each; and the
     /// database's nightly backups.
     fn past(&self, addon: &str, reporter: &mut dyn Reporter) -> Result<(), DrillError> {
-        let since = Instant::now();
-        let now = Utc::now();
-        let nightly: Vec<DateTime<Utc>> =
-            (1..=3).map(|d| now - chrono::Duration::days(d)).collect();
-        self.admin.seed_backups(addon, &nightly)?;
-        reporter.step(&StepLine::done(
-            "nightly backups",
+        seed_nightly(
+            self.admin,
+            addon,
             "one a night for the last 3 nights",
-            since,
-        ));
+            reporter,
+        )?;
         for (release, sha) in self
             .workspace
             .releases
@@ -302,31 +283,15 @@ impl Stage<'_> {
             .manual_deploy(name, &tag, Some(sha))
             .map_err(|e| DrillError::platform(format!("cannot deploy {tag}"), e))?;
         let mut lines = 0usize;
-        let followed = follow(
+        let deployment = follow_to_success(
             self.platform,
             name,
             &started.id,
+            &tag,
             &self.follow_options(),
             self.interrupt,
-            &mut |event| {
-                if let rewind_core::follow::FollowEvent::Log(_) = event {
-                    lines += 1;
-                }
-            },
-        )
-        .map_err(|source| DrillError::Follow {
-            version: tag.clone(),
-            source,
-        })?;
-        let deployment = followed.deployment;
-        if !deployment.status.is_success() {
-            return Err(DrillError::Deploy {
-                version: tag,
-                id: deployment.id,
-                status: deployment.status.to_string(),
-                tail: followed.tail,
-            });
-        }
+            &mut || lines += 1,
+        )?;
         reporter.step(&StepLine::done(
             format!("deploy {tag}"),
             format!(
@@ -340,17 +305,79 @@ impl Stage<'_> {
 
     /// The app's health check, as monitoring runs it.
     pub fn health_check(&self) -> Result<HealthReport, DrillError> {
-        let health = self.app.health_check.as_ref().ok_or_else(|| {
-            DrillError::NotBroken("the drill's rewind.toml has no health check".into())
-        })?;
-        Ok(check(
-            &health.url,
-            health.expect_status,
-            health.retries,
-            health.interval,
-            self.interrupt,
-        ))
+        health_check(self.app, self.interrupt, "")
     }
+}
+
+/// The database's nightly backups, one a night for the last three.
+pub(crate) fn seed_nightly(
+    admin: &Admin,
+    addon: &str,
+    detail: &str,
+    reporter: &mut dyn Reporter,
+) -> Result<(), DrillError> {
+    let since = Instant::now();
+    let now = Utc::now();
+    let nightly: Vec<DateTime<Utc>> = (1..=3).map(|d| now - chrono::Duration::days(d)).collect();
+    admin.seed_backups(addon, &nightly)?;
+    reporter.step(&StepLine::done("nightly backups", detail, since));
+    Ok(())
+}
+
+/// Follows a deployment of `tag` to its end, counting its build log's
+/// lines with `on_log`; anything but a success is the drill's error, with
+/// the log's tail.
+pub(crate) fn follow_to_success(
+    platform: &dyn Platform,
+    app: &str,
+    id: &str,
+    tag: &str,
+    options: &FollowOptions,
+    interrupt: &Interrupt,
+    on_log: &mut dyn FnMut(),
+) -> Result<Deployment, DrillError> {
+    let followed = follow(platform, app, id, options, interrupt, &mut |event| {
+        if let rewind_core::follow::FollowEvent::Log(_) = event {
+            on_log();
+        }
+    })
+    .map_err(|source| DrillError::Follow {
+        version: tag.to_string(),
+        source,
+    })?;
+    let deployment = followed.deployment;
+    if !deployment.status.is_success() {
+        return Err(DrillError::Deploy {
+            version: tag.to_string(),
+            id: deployment.id,
+            status: deployment.status.to_string(),
+            tail: followed.tail,
+        });
+    }
+    Ok(deployment)
+}
+
+/// An app's health check, as monitoring runs it; `which` names the app
+/// in the error when rewind.toml has several.
+pub(crate) fn health_check(
+    app: &AppConfig,
+    interrupt: &Interrupt,
+    which: &str,
+) -> Result<HealthReport, DrillError> {
+    let health = app.health_check.as_ref().ok_or_else(|| {
+        DrillError::NotBroken(if which.is_empty() {
+            "the drill's rewind.toml has no health check".to_string()
+        } else {
+            format!("the drill's rewind.toml has no health check for {which}")
+        })
+    })?;
+    Ok(check(
+        &health.url,
+        health.expect_status,
+        health.retries,
+        health.interval,
+        interrupt,
+    ))
 }
 
 /// `1.2s`: how long ago, for the alert.

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use rewind_core::follow::FollowOptions;
+
 #[derive(Debug, Clone)]
 pub struct Pace {
     /// How long the sandbox takes for one deploy.
@@ -43,6 +45,33 @@ impl Pace {
             poll: Duration::from_millis(50),
             health_interval: Duration::from_millis(100),
         }
+    }
+
+    /// How the drill follows a deploy: long enough for forty of its
+    /// deploys and half a minute, read at the pace's poll.
+    pub fn follow_options(&self) -> FollowOptions {
+        FollowOptions {
+            timeout: self.deploy * 40 + Duration::from_secs(30),
+            poll_interval: self.poll,
+            use_stream: true,
+        }
+    }
+
+    /// Where a restore to before a deploy created at `created` goes: its
+    /// creation less the app's margin (the pace's when the app has no
+    /// database section), in whole seconds, the instant every restore
+    /// path of rewind goes back to.
+    pub fn restore_point(
+        &self,
+        app: &rewind_core::config::AppConfig,
+        created: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        let margin = app.database.as_ref().map_or(self.margin, |d| d.margin);
+        chrono::SubsecRound::trunc_subsecs(
+            created
+                - chrono::Duration::from_std(margin).unwrap_or_else(|_| chrono::Duration::zero()),
+            0,
+        )
     }
 
     /// From `REWIND_DRILL_SPEED`: `test` for the tests' pace, anything
