@@ -17,7 +17,7 @@ use rewind_core::health::HealthReport;
 use rewind_core::interrupt::Interrupt;
 use rewind_core::journal::{Incident, StepState};
 use rewind_core::platform::{Deployment, Platform};
-use rewind_core::rollback::{FleetSummary, Outcome};
+use rewind_core::rollback::FleetSummary;
 
 use crate::admin::{Admin, Row};
 use crate::checks::{Check, DataLoss, auto_deploy_held, has, row_lines, running_commit};
@@ -242,14 +242,7 @@ pub fn verify_fleet(
     let ended: Vec<String> = summary
         .apps
         .iter()
-        .map(|a| {
-            let how = match &a.summary.outcome {
-                Outcome::Succeeded => "succeeded".to_string(),
-                Outcome::Failed { step, .. } => format!("failed at `{step}`"),
-                Outcome::Interrupted { step, .. } => format!("interrupted before `{step}`"),
-            };
-            format!("{} {how}", a.summary.app)
-        })
+        .map(|a| format!("{} {}", a.summary.app, a.summary.outcome.words()))
         .collect();
     checks.push(Check::new(
         "the rollback of both apps",

@@ -30,6 +30,13 @@ impl Method {
         }
     }
 
+    /// Whether this way of deploying replaces what a branch of the app's
+    /// own git remote held (a force-push): the person confirms that on its
+    /// own, with a word of its own.
+    pub fn overwrites_remote_branch(self) -> bool {
+        matches!(self, Method::GitPush)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Branch => "branch",

@@ -181,6 +181,18 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// How the run ended, in a few words: `succeeded`, ``failed at
+    /// `deploy` ``, ``interrupted before `safety-backup` ``.
+    pub fn words(&self) -> String {
+        match self {
+            Outcome::Succeeded => "succeeded".to_string(),
+            Outcome::Failed { step, .. } => format!("failed at `{step}`"),
+            Outcome::Interrupted { step, .. } => format!("interrupted before `{step}`"),
+        }
+    }
+}
+
 /// The end of a run, for people and for `--json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {

@@ -616,7 +616,7 @@ fn rehearse_fleet(
             fleet
                 .apps
                 .iter()
-                .map(|a| format!("{} {:?}", a.summary.app, a.summary.outcome).to_lowercase())
+                .map(|a| format!("{} {}", a.summary.app, a.summary.outcome.words()))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),

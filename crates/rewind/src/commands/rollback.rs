@@ -304,9 +304,9 @@ fn confirm(prompter: &dyn Prompter, plan: &Plan) -> Result<(), CliError> {
             "rollback aborted: nothing was changed",
         ));
     }
-    if plan.method == Method::GitPush {
+    if plan.method.overwrites_remote_branch() {
         let question = format!(
-            "This force-pushes {} over a deploy branch of the app's git remote (master, or main when master holds it already): what it held is replaced.",
+            "This force-pushes {} over the deploy branch of the app's git remote the plan names: what it held is replaced.",
             plan.to.label
         );
         if !prompter.confirm_typed(&question, "force-push")? {

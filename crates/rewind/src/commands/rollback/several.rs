@@ -14,7 +14,7 @@ use rewind_core::platform::Platform;
 use rewind_core::prompt::Prompter;
 use rewind_core::rollback::{
     self, AppRun, DatabaseChoice, FleetApp, FleetError, FleetPlan, FleetProgress, FleetSummary,
-    FleetTools, Method, Outcome, PlannedStep, PrepareOptions, RunOptions, StepOutcome, StepReport,
+    FleetTools, Outcome, PlannedStep, PrepareOptions, RunOptions, StepOutcome, StepReport,
 };
 use serde_json::json;
 
@@ -321,9 +321,9 @@ fn confirm(prompter: &dyn Prompter, plan: &FleetPlan) -> Result<(), CliError> {
     if plan
         .members
         .iter()
-        .any(|m| m.plan.method == Method::GitPush)
+        .any(|m| m.plan.method.overwrites_remote_branch())
     {
-        let question = "This force-pushes each app's target over a deploy branch of its git remote (master, or main when master holds it already): what it held is replaced.";
+        let question = "This force-pushes each app's target over the deploy branch of its git remote the plan names: what it held is replaced.";
         if !prompter.confirm_typed(question, "force-push")? {
             return Err(aborted());
         }
@@ -742,7 +742,7 @@ pub(crate) fn resume(ctx: &Context, id: &str, ask: &ResumeAsk) -> Result<(), Cli
             for step in &plan.steps {
                 let state = part
                     .step(step.id.as_str())
-                    .map(|s| format!("{:?}", s.state).to_lowercase())
+                    .map(|s| s.state.label().to_string())
                     .unwrap_or_else(|| "not started".into());
                 msgln!("    {:<13} {state}", step.id);
             }
