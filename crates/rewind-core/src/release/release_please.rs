@@ -32,6 +32,9 @@ pub struct ReleasePleaseConfig {
     pub node_workspace: bool,
     /// `separate-pull-requests` at the top level.
     pub separate_pull_requests: bool,
+    /// The top level's settings, which a package without its own entry
+    /// (one the manifest alone names) follows.
+    pub defaults: PackageConfig,
     /// Entries left out, each with the reason.
     pub ignored: Vec<String>,
 }
@@ -53,6 +56,22 @@ pub struct PackageConfig {
     pub include_v_in_tag: bool,
     /// `tag-separator` (default: `-`).
     pub tag_separator: String,
+}
+
+impl Default for PackageConfig {
+    /// release-please's own defaults: a component in tags, `v` before the
+    /// version, `-` between them.
+    fn default() -> Self {
+        PackageConfig {
+            path: ".".to_string(),
+            component: None,
+            package_name: None,
+            release_type: None,
+            include_component_in_tag: true,
+            include_v_in_tag: true,
+            tag_separator: "-".to_string(),
+        }
+    }
 }
 
 impl PackageConfig {
@@ -120,18 +139,19 @@ pub fn parse_config(text: &str) -> Result<ReleasePleaseConfig, String> {
     let Value::Object(root) = root else {
         return Err("the file is not a JSON object".into());
     };
-    let mut config = ReleasePleaseConfig {
-        separate_pull_requests: flag(&root, "separate-pull-requests").unwrap_or(false),
-        ..ReleasePleaseConfig::default()
-    };
     let defaults = PackageConfig {
-        path: String::new(),
+        path: ".".to_string(),
         component: None,
         package_name: None,
         release_type: string(&root, "release-type"),
         include_component_in_tag: flag(&root, "include-component-in-tag").unwrap_or(true),
         include_v_in_tag: flag(&root, "include-v-in-tag").unwrap_or(true),
         tag_separator: string(&root, "tag-separator").unwrap_or_else(|| "-".into()),
+    };
+    let mut config = ReleasePleaseConfig {
+        separate_pull_requests: flag(&root, "separate-pull-requests").unwrap_or(false),
+        defaults: defaults.clone(),
+        ..ReleasePleaseConfig::default()
     };
     match root.get("packages") {
         None => {}
@@ -283,9 +303,9 @@ fn parse_json(text: &str) -> Result<Value, String> {
     serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| e.to_string())
 }
 
-/// `./packages/etl/` and `packages/etl` are the same package, as for
-/// `rewind init`; the root is `.`.
-fn normalize(path: &str) -> String {
+/// `./packages/etl/` and `packages/etl` are the same package; the root
+/// is `.`.
+pub(crate) fn normalize(path: &str) -> String {
     let trimmed = path.trim().trim_start_matches("./").trim_end_matches('/');
     if trimmed.is_empty() {
         ".".to_string()
@@ -297,6 +317,7 @@ fn normalize(path: &str) -> String {
 fn string(map: &Map<String, Value>, key: &str) -> Option<String> {
     map.get(key)
         .and_then(Value::as_str)
+        .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
 }

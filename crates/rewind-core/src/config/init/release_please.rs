@@ -5,15 +5,14 @@
 //! in tags unless `include-component-in-tag` is false, `v` before the
 //! version, `-` between them.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::{Map, Value};
-
 use super::InitError;
+use crate::release::release_please::{
+    PackageConfig, ReleasePleaseConfig, parse_config, parse_manifest, parse_package_json,
+};
 
-pub const CONFIG_FILE: &str = "release-please-config.json";
-pub const MANIFEST_FILE: &str = ".release-please-manifest.json";
+pub use crate::release::release_please::{CONFIG_FILE, MANIFEST_FILE};
 
 /// One package release-please releases.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,61 +49,57 @@ impl Package {
 }
 
 /// The packages, or `None` when the repository does not use release-please
-/// manifests.
+/// manifests. The files are read by the same parser the linked releases
+/// use (`release::release_please`), so `rewind init` and `rewind rollback`
+/// agree on components and tags.
 pub fn read(root: &Path) -> Result<Option<Vec<Package>>, InitError> {
-    let config = read_json(&root.join(CONFIG_FILE))?;
-    let manifest = read_json(&root.join(MANIFEST_FILE))?;
+    let config_path = root.join(CONFIG_FILE);
+    let manifest_path = root.join(MANIFEST_FILE);
+    let config = read_text(&config_path)?;
+    let manifest = read_text(&manifest_path)?;
     if config.is_none() && manifest.is_none() {
         return Ok(None);
     }
-    let empty = Map::new();
-    let config = config.as_ref().unwrap_or(&empty);
-    let versions: BTreeMap<String, String> = manifest
-        .iter()
-        .flat_map(|m| m.iter())
-        .filter_map(|(path, v)| Some((normalize(path), v.as_str()?.to_string())))
-        .collect();
-    let configured = match config.get("packages") {
-        Some(Value::Object(packages)) => packages.clone(),
-        Some(_) => {
-            return Err(InitError::ReleasePlease {
-                path: root.join(CONFIG_FILE),
-                detail: "`packages` is not an object".into(),
-            });
-        }
-        None => Map::new(),
+    let config = match config {
+        Some(text) => parse_config(&text).map_err(|detail| InitError::ReleasePlease {
+            path: config_path,
+            detail,
+        })?,
+        None => ReleasePleaseConfig::default(),
     };
-    // Packages come from the config, else from the manifest alone.
-    let mut paths: Vec<String> = configured.keys().map(|p| normalize(p)).collect();
-    if paths.is_empty() {
-        paths = versions.keys().cloned().collect();
+    let versions = match manifest {
+        Some(text) => parse_manifest(&text).map_err(|detail| InitError::ReleasePlease {
+            path: manifest_path,
+            detail,
+        })?,
+        None => Default::default(),
+    };
+    // Packages come from the config, else from the manifest alone (with
+    // the config's top-level settings).
+    let mut configured = config.packages.clone();
+    if configured.is_empty() {
+        configured = versions
+            .keys()
+            .map(|path| PackageConfig {
+                path: path.clone(),
+                ..config.defaults.clone()
+            })
+            .collect();
     }
     let mut packages = Vec::new();
-    for path in paths {
-        let own = configured
-            .iter()
-            .find(|(p, _)| normalize(p) == path)
-            .and_then(|(_, v)| v.as_object())
-            .unwrap_or(&empty);
-        let setting = |key: &str| own.get(key).or_else(|| config.get(key));
-        let package_json_name = package_json_name(&root.join(&path))?;
-        let package_name = text(own.get("package-name")).or(package_json_name);
-        let component = text(own.get("component"))
-            .or_else(|| package_name.as_deref().map(strip_scope))
-            .or_else(|| (path != ".").then(|| last_segment(&path)))
-            .unwrap_or_default();
+    for entry in configured {
+        let npm_name = package_json_name(&root.join(&entry.path))?;
+        let package_name = entry.package_name.clone().or(npm_name);
         packages.push(Package {
-            component,
+            component: entry
+                .component_name(package_name.as_deref())
+                .unwrap_or_default(),
             package_name,
-            include_component_in_tag: setting("include-component-in-tag")
-                .and_then(Value::as_bool)
-                .unwrap_or(true),
-            include_v_in_tag: setting("include-v-in-tag")
-                .and_then(Value::as_bool)
-                .unwrap_or(true),
-            tag_separator: text(setting("tag-separator")).unwrap_or_else(|| "-".into()),
-            version: versions.get(&path).cloned(),
-            path,
+            include_component_in_tag: entry.include_component_in_tag,
+            include_v_in_tag: entry.include_v_in_tag,
+            tag_separator: entry.tag_separator.clone(),
+            version: versions.get(&entry.path).cloned(),
+            path: entry.path,
         });
     }
     Ok(Some(packages))
@@ -112,66 +107,26 @@ pub fn read(root: &Path) -> Result<Option<Vec<Package>>, InitError> {
 
 /// The `name` in `dir/package.json`, if there is one.
 pub fn package_json_name(dir: &Path) -> Result<Option<String>, InitError> {
-    let Some(json) = read_json(&dir.join("package.json"))? else {
+    let path = dir.join("package.json");
+    let Some(text) = read_text(&path)? else {
         return Ok(None);
     };
-    Ok(text(json.get("name")))
+    let package =
+        parse_package_json(&text).map_err(|detail| InitError::ReleasePlease { path, detail })?;
+    Ok(package.name)
 }
 
-/// A JSON object file; `None` when absent, an error when unreadable: a
-/// guess made from a broken file would be wrong without saying so.
-fn read_json(path: &Path) -> Result<Option<Map<String, Value>>, InitError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(InitError::Read {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    match serde_json::from_str::<Value>(&text) {
-        Ok(Value::Object(map)) => Ok(Some(map)),
-        Ok(_) => Err(InitError::ReleasePlease {
+/// A file's text; `None` when absent, an error when unreadable: a guess
+/// made from a broken file would be wrong without saying so.
+fn read_text(path: &Path) -> Result<Option<String>, InitError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(InitError::Read {
             path: path.to_path_buf(),
-            detail: "expected a JSON object".into(),
-        }),
-        Err(e) => Err(InitError::ReleasePlease {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
+            source,
         }),
     }
-}
-
-fn text(value: Option<&Value>) -> Option<String> {
-    value
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
-/// `./packages/etl/` and `packages/etl` are the same package.
-fn normalize(path: &str) -> String {
-    let trimmed = path.trim().trim_start_matches("./").trim_end_matches('/');
-    if trimmed.is_empty() {
-        ".".to_string()
-    } else {
-        trimmed.to_string()
-    }
-}
-
-/// release-please drops the npm scope from components: `@acme/etl` -> `etl`.
-fn strip_scope(name: &str) -> String {
-    match name.strip_prefix('@').and_then(|n| n.split_once('/')) {
-        Some((_, bare)) => bare.to_string(),
-        None => name.to_string(),
-    }
-}
-
-fn last_segment(path: &str) -> String {
-    path.rsplit('/').next().unwrap_or(path).to_string()
 }
 
 #[cfg(test)]
@@ -202,10 +157,56 @@ mod tests {
     }
 
     #[test]
-    fn paths_and_scopes_are_normalised() {
-        assert_eq!(normalize("./packages/etl/"), "packages/etl");
-        assert_eq!(normalize("."), ".");
-        assert_eq!(strip_scope("@acme/etl"), "etl");
-        assert_eq!(strip_scope("etl"), "etl");
+    fn reads_packages_from_the_files_with_release_pleases_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(
+            root.join(CONFIG_FILE),
+            r#"{"include-v-in-tag": false, "packages": {"./packages/etl/": {}, "apps/front": {"component": " front "}}}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            root.join(MANIFEST_FILE),
+            r#"{"packages/etl": "1.2.0", "apps/front": "3.0.0"}"#,
+        )
+        .unwrap();
+        std::fs::create_dir_all(root.join("packages/etl")).unwrap();
+        std::fs::write(
+            root.join("packages/etl/package.json"),
+            r#"{"name": "@acme/etl-jobs"}"#,
+        )
+        .unwrap();
+        let packages = read(root).unwrap().unwrap();
+        let [etl, front] = packages.as_slice() else {
+            panic!("{packages:?}")
+        };
+        // Paths normalised, scopes dropped, names trimmed, the top level's
+        // settings applied.
+        assert_eq!(etl.path, "packages/etl");
+        assert_eq!(etl.component, "etl-jobs");
+        assert_eq!(etl.version.as_deref(), Some("1.2.0"));
+        assert_eq!(etl.tag_format(), "{component}-{version}");
+        assert_eq!(front.component, "front");
+        assert_eq!(front.version.as_deref(), Some("3.0.0"));
+
+        // A manifest alone: its packages, with the defaults.
+        std::fs::remove_file(root.join(CONFIG_FILE)).unwrap();
+        let packages = read(root).unwrap().unwrap();
+        assert_eq!(packages.len(), 2);
+        assert!(
+            packages
+                .iter()
+                .all(|p| p.tag_format() == "{component}-v{version}")
+        );
+
+        // A broken file is an error naming it, not a guess.
+        std::fs::write(root.join(MANIFEST_FILE), "[1]").unwrap();
+        let err = read(root).unwrap_err();
+        assert!(
+            matches!(err, InitError::ReleasePlease { ref path, .. } if path.ends_with(MANIFEST_FILE)),
+            "{err:?}"
+        );
+        std::fs::remove_file(root.join(MANIFEST_FILE)).unwrap();
+        assert!(read(root).unwrap().is_none());
     }
 }
