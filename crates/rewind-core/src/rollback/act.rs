@@ -53,7 +53,21 @@ impl Engine<'_> {
             }
             .into()),
             None => {
-                self.git.create_branch(&name, &commit)?;
+                if let Err(error) = self.git.create_branch(&name, &commit) {
+                    // Another app of the same rollback, or another rewind,
+                    // may have created it between the read and now: the
+                    // branch at the target is as good as one made here.
+                    return match self.git.branch_commit(&name)? {
+                        Some(found) if found == commit => {
+                            self.facts.branch_commit = Some(commit);
+                            Ok(Ended::Done(format!(
+                                "{name} exists at {}: reused",
+                                short_sha(&found)
+                            )))
+                        }
+                        _ => Err(error.into()),
+                    };
+                }
                 self.facts.branch_commit = Some(commit.clone());
                 Ok(Ended::Done(format!(
                     "created {name} at {}",
